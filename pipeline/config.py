@@ -27,6 +27,14 @@ class Config:
     max_page_side_pt: float = 14400.0
     max_pages: int = 200
     models_dir: Path = MODELS_DIR
+    # OCR (pipeline.ocr): images per recognizer batch; detector input is scaled down so that its
+    # longer side is at most this many pixels (an A4 page at 200 dpi is 2339 high: kept as is).
+    ocr_batch_size: int = 32
+    ocr_det_limit_side_len: int = 2400
+    # A runner-up character whose probability reaches this gives an alternative reading; at most
+    # this many alternatives per reading.
+    ocr_alt_min_prob: float = 0.05
+    ocr_max_alternatives: int = 5
 
 
 DEFAULT = Config()

@@ -1,0 +1,68 @@
+"""Batch reading into a results database, and exports of it (`batch` and `export` commands).
+
+    python -m pipeline batch INPUT... --db results.sqlite [--workers N] [--scheduler ADDRESS]
+                                      [--searchable DIR] [--time-limit S] [--memory-limit MB]
+    python -m pipeline export --db results.sqlite --format csv|xlsx|parquet --out PATH
+
+Local: N worker processes (default: the cores, at most 8), each with GOVREPORT_THREADS = cores // N.
+
+On several machines (shared storage for inputs, the same checkout and .venv on each):
+
+    machine A:   .venv/bin/dask scheduler --port 8786
+    each worker machine, with C cores and T OCR threads per reader (C/T processes):
+                 GOVREPORT_THREADS=T .venv/bin/dask worker tcp://A:8786 --nworkers C/T --nthreads 1
+    anywhere:    .venv/bin/python -m pipeline batch /shared/reports --db results.sqlite \\
+                     --scheduler tcp://A:8786
+
+Only the client writes the database; workers send back their results.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def add_batch_arguments(parser: argparse.ArgumentParser) -> None:
+    from pipeline.batch import runner
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="PDF files or folders (searched for *.pdf)")
+    parser.add_argument("--db", required=True, help="results database (SQLite), created if absent")
+    parser.add_argument("--workers", type=int, default=None,
+                        help=f"local worker processes (default {runner.default_workers()})")
+    parser.add_argument("--scheduler", default=None, help="dask scheduler address: run on that cluster")
+    parser.add_argument("--searchable", default=None, metavar="DIR", help="also write searchable PDFs here")
+    parser.add_argument("--time-limit", type=float, default=runner.DEFAULT_TIME_LIMIT_S,
+                        help="seconds per file before it is killed (default %(default)s)")
+    parser.add_argument("--memory-limit", type=int, default=runner.DEFAULT_MEMORY_LIMIT_MB,
+                        help="MB of resident memory per worker before its file is killed (default %(default)s)")
+    parser.add_argument("--retry-failed", action="store_true",
+                        help="read again the files that timed out or crashed with this pipeline version")
+
+
+def run_batch_command(args: argparse.Namespace) -> int:
+    """0 when every file read (flagged or not), 1 when some could not be read, as `extract` does."""
+    from pipeline.batch import db, runner
+    workers = args.workers or runner.default_workers()
+    limits = runner.Limits(time_s=args.time_limit, memory_mb=args.memory_limit,
+                           threads=runner.threads_per_worker(workers))
+    summary = runner.run_batch(args.inputs, args.db, workers=workers, limits=limits,
+                               searchable_dir=args.searchable, retry_failed=args.retry_failed,
+                               scheduler=args.scheduler)
+    unread = sum(n for status, n in summary.by_status.items() if status != db.STATUS_DONE)
+    return 1 if unread else 0
+
+
+def add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    from pipeline.batch import export
+    parser.add_argument("--db", required=True, help="results database written by `batch`")
+    parser.add_argument("--format", required=True, choices=export.FORMATS)
+    parser.add_argument("--out", required=True,
+                        help="folder for csv and parquet (one file per table), file for xlsx")
+
+
+def run_export_command(args: argparse.Namespace) -> int:
+    from pipeline.batch import export
+    for path in export.export(args.db, args.format, args.out):
+        log.info("wrote %s", path)
+    return 0

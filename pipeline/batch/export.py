@@ -1,0 +1,196 @@
+"""Exports of a results database: csv (a folder of files), xlsx (one workbook), parquet (a folder).
+
+Tables:
+- wide: one row per read report (agency, year, version, needs_review, …) and one column per
+  template cell, named `table:row:column` by its ids (`applications:3.3.6:natural_person`);
+- labels: each wide cell column with its table, row, column ids and its Chinese label;
+- cells: the long table, one row per cell of each report;
+- checks: each report's identity checks, then the cross-year checks;
+- cross_year: `applications` row 2 of year Y against row 4 of year Y−1, same agency, per column;
+- documents: every input, including the ones that could not be read, with the reason.
+
+CSV files are UTF-8 with a BOM so that Excel shows the Chinese right.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import template
+from pipeline.batch import db
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("csv", "xlsx", "parquet")
+DOC_COLUMNS = ["sha256", "path", "agency", "year", "version", "needs_review", "n_pages"]
+CROSS_YEAR_RULE = "cross-year: applications 2 (year Y) = 4 (year Y-1)"
+XLSX_MAX_ROWS = 1_048_575   # Excel's sheet limit, less the header
+
+
+def cell_column(table: str, row: str, column: str) -> str:
+    """The wide table's column name of a template cell: its ids joined by ':' (ids never hold ':')."""
+    return f"{table}:{row}:{column}"
+
+
+def labels_table() -> pd.DataFrame:
+    keys = template.all_cell_keys()
+    return pd.DataFrame({
+        "column": [cell_column(*k) for k in keys],
+        "table": [k[0] for k in keys], "row": [k[1] for k in keys], "col": [k[2] for k in keys],
+        "label": [template.label_of(*k) for k in keys],
+    })
+
+
+def documents_table(conn) -> pd.DataFrame:
+    return pd.read_sql_query(
+        "SELECT sha256, path, status, error, version, agency, year, n_pages, needs_review,"
+        " pipeline_version, seconds, worker, finished_at FROM documents ORDER BY path", conn,
+        dtype={"year": "Int64", "n_pages": "Int64", "needs_review": "boolean"})
+
+
+def cells_table(conn) -> pd.DataFrame:
+    df = pd.read_sql_query(
+        "SELECT d.sha256, d.agency, d.year, d.version, c.tbl AS \"table\", c.row, c.col AS \"column\","
+        " c.value, c.text, c.confidence, c.page, c.flags FROM cells c JOIN documents d USING (sha256)"
+        " WHERE d.status = ? ORDER BY d.path, c.seq", conn, params=(db.STATUS_DONE,),
+        dtype={"year": "Int64", "page": "Int64"})
+    # One numeric dtype for the column: sqlite hands back ints and floats mixed.
+    df["value"] = pd.to_numeric(df["value"]).astype("Float64")
+    labels = {k: template.label_of(*k) for k in template.all_cell_keys()}
+    df.insert(7, "label", [labels.get((t, r, c), "") for t, r, c in zip(df["table"], df["row"], df["column"])])
+    return df
+
+
+def wide_table(conn) -> pd.DataFrame:
+    docs = pd.read_sql_query(
+        "SELECT sha256, path, agency, year, version, needs_review, n_pages FROM documents"
+        " WHERE status = ? ORDER BY agency, year, path", conn, params=(db.STATUS_DONE,),
+        dtype={"year": "Int64", "n_pages": "Int64", "needs_review": "boolean"})
+    cells = pd.read_sql_query("SELECT c.sha256, c.tbl, c.row, c.col, c.value FROM cells c"
+                              " JOIN documents d USING (sha256) WHERE d.status = ?", conn,
+                              params=(db.STATUS_DONE,))
+    columns = [cell_column(*k) for k in template.all_cell_keys()]
+    values = {name: [None] * len(docs) for name in columns}
+    index = {sha: i for i, sha in enumerate(docs["sha256"])}
+    for sha, tbl, row, col, value in cells.itertuples(index=False):
+        name = cell_column(tbl, row, col)
+        if name in values:
+            values[name][index[sha]] = value
+    wide = pd.concat([docs, pd.DataFrame({n: _number_column(v) for n, v in values.items()})], axis=1)
+    return wide
+
+
+def _number_column(values: list) -> pd.Series:
+    """Integers as nullable Int64 (no '3.0' in CSV), anything with a fraction as float."""
+    present = [v for v in values if v is not None]
+    if all(isinstance(v, int) for v in present):
+        return pd.Series(values, dtype="Int64")
+    return pd.Series([float(v) if v is not None else None for v in values], dtype="Float64")
+
+
+def checks_table(conn, cross: pd.DataFrame) -> pd.DataFrame:
+    checks = pd.read_sql_query(
+        "SELECT d.sha256, d.agency, d.year, k.rule, k.col AS \"column\", k.ok, k.detail, k.cause"
+        " FROM checks k JOIN documents d USING (sha256) WHERE d.status = ? ORDER BY d.path, k.seq",
+        conn, params=(db.STATUS_DONE,), dtype={"year": "Int64"})
+    checks["ok"] = checks["ok"].astype(bool)
+    if len(cross):
+        extra = pd.DataFrame({"sha256": cross["sha256"], "agency": cross["agency"], "year": cross["year"],
+                              "rule": CROSS_YEAR_RULE, "column": cross["column"], "ok": cross["ok"],
+                              "detail": cross["detail"], "cause": cross["cause"]})
+        checks = pd.concat([checks, extra], ignore_index=True)
+    return checks
+
+
+def cross_year_table(conn) -> pd.DataFrame:
+    """Row 2 of each agency's year Y against row 4 of its year Y−1, for every applications column."""
+    rows = conn.execute(
+        "SELECT d.sha256, d.agency, d.year, c.row, c.col, c.value FROM documents d"
+        " JOIN cells c USING (sha256) WHERE d.status = ? AND d.agency IS NOT NULL AND d.year IS NOT NULL"
+        " AND c.tbl = ? AND c.row IN ('2', '4')", (db.STATUS_DONE, template.TABLE_APPLICATIONS)).fetchall()
+    values: dict[tuple, dict] = {}
+    for sha, agency, year, row, col, value in rows:
+        values.setdefault((agency, year, sha), {})[(row, col)] = value
+    out = []
+    for (agency, year, sha), cur in sorted(values.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
+        for (p_agency, p_year, p_sha), prev in values.items():
+            if p_agency == agency and p_year == year - 1:
+                out += _compare_years(agency, year, sha, cur, p_sha, prev)
+    columns = ["agency", "year", "prev_year", "column", "carried_in", "carried_out_prev", "ok", "cause",
+               "detail", "sha256", "prev_sha256"]
+    return pd.DataFrame(out, columns=columns).astype({"year": "Int64", "prev_year": "Int64"})
+
+
+def _compare_years(agency, year, sha, cur: dict, prev_sha, prev: dict) -> list[list]:
+    out = []
+    for col in (c.id for c in template.APPLICATION_COLUMNS):
+        carried_in, carried_out = cur.get(("2", col)), prev.get(("4", col))
+        if carried_in is None or carried_out is None:
+            ok, cause = False, "incomplete"
+        else:
+            ok = abs(float(carried_in) - float(carried_out)) < 1e-9
+            cause = "ok" if ok else "document"
+        detail = f"{year} row 2 = {_show(carried_in)}, {year - 1} row 4 = {_show(carried_out)}"
+        out.append([agency, year, year - 1, col, carried_in, carried_out, ok, cause, detail, sha, prev_sha])
+    return out
+
+
+def _show(value) -> str:
+    return "blank" if value is None else str(value)
+
+
+def export_tables(conn) -> dict[str, pd.DataFrame]:
+    cross = cross_year_table(conn)
+    return {"wide": wide_table(conn), "labels": labels_table(), "cells": cells_table(conn),
+            "checks": checks_table(conn, cross), "cross_year": cross, "documents": documents_table(conn)}
+
+
+def export(db_path: str | Path, fmt: str, out: str | Path) -> list[Path]:
+    """Write the tables of the database at db_path in `fmt`; return the files written."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
+    conn = db.connect(db_path)
+    try:
+        tables = export_tables(conn)
+    finally:
+        conn.close()
+    out = Path(out)
+    written = {"csv": _write_csv, "xlsx": _write_xlsx, "parquet": _write_parquet}[fmt](tables, out)
+    log.info("exported %d reports, %d cells, %d checks to %s", len(tables["wide"]), len(tables["cells"]),
+             len(tables["checks"]), out)
+    return written
+
+
+def _write_csv(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    files = []
+    for name, df in tables.items():
+        path = out / f"{'long' if name == 'cells' else name}.csv"
+        df.to_csv(path, index=False, encoding="utf-8-sig")
+        files.append(path)
+    return files
+
+
+def _write_xlsx(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
+    too_big = [n for n, df in tables.items() if len(df) > XLSX_MAX_ROWS]
+    if too_big:
+        raise ValueError(f"too many rows for an Excel sheet in {', '.join(too_big)}: export parquet or csv")
+    if out.suffix.lower() != ".xlsx":
+        out = out.with_suffix(".xlsx")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(out, engine="openpyxl") as writer:
+        for name, df in tables.items():
+            df.to_excel(writer, sheet_name=name, index=False)
+    return [out]
+
+
+def _write_parquet(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    files = []
+    for name, df in tables.items():
+        path = out / f"{name}.parquet"
+        df.to_parquet(path, index=False)
+        files.append(path)
+    return files

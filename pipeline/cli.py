@@ -1,0 +1,92 @@
+"""Command line: a thin layer over the Python API."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+log = logging.getLogger("pipeline")
+
+
+def find_inputs(inputs: list[str]) -> list[tuple[Path, Path]]:
+    """(pdf path, output path relative to DIR without suffix) for every input.
+
+    Files from folders keep their path relative to the folder, so two X.pdf never collide.
+    """
+    out: list[tuple[Path, Path]] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and f.suffix.lower() == ".pdf":
+                    out.append((f, f.relative_to(p).with_suffix("")))
+        else:
+            out.append((p, Path(p.stem)))
+    return out
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)       # never leave a half-written result behind
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from .extract import extract
+    from .types import InputError
+
+    inputs = find_inputs(args.inputs)
+    if not inputs:
+        log.error("no PDF found in %s", " ".join(args.inputs))
+        return 1
+    out_dir = Path(args.out)
+    failed = 0
+    for n, (pdf_path, rel) in enumerate(inputs, 1):
+        json_path = out_dir / rel.with_suffix(".json")
+        error_path = out_dir / rel.with_suffix(".error.json")
+        try:
+            report = extract(pdf_path)
+        except InputError as e:
+            reason = str(e)
+        except Exception as e:          # one bad file must not stop the others
+            log.exception("unexpected failure on %s", pdf_path)
+            reason = f"internal error: {type(e).__name__}: {e}"
+        else:
+            _write_json(json_path, report.to_json())
+            error_path.unlink(missing_ok=True)
+            if args.searchable:
+                from .searchable import write_searchable
+                write_searchable(pdf_path, report, Path(args.searchable) / rel.with_suffix(".pdf"))
+            flag = "needs review" if report.needs_review else "ok"
+            log.info("[%d/%d] %s: %s (%d cells)", n, len(inputs), pdf_path, flag, len(report.cells))
+            continue
+        failed += 1
+        print(f"{pdf_path}: {reason}", file=sys.stderr)
+        _write_json(error_path, {"schema": "govreport/1", "source": {"path": str(pdf_path)},
+                                 "error": reason})
+        json_path.unlink(missing_ok=True)
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pipeline",
+                                     description="Government-information-disclosure annual reports → checked data")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("extract", help="read report PDFs into JSON")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="PDF files or folders (searched recursively)")
+    p.add_argument("--out", required=True, metavar="DIR", help="where X.json files go")
+    p.add_argument("--searchable", metavar="DIR2", help="also write searchable PDFs here")
+    p.set_defaults(func=cmd_extract)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)      # exits 2 on a wrong command line
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return args.func(args)

@@ -1,0 +1,123 @@
+"""One report PDF in, a checked Report out: the stages wired together."""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from pathlib import Path
+from typing import Optional
+
+from . import pdf as pdfio
+from .checks import run_checks
+from .config import DEFAULT, Config
+from .grid_vector import read_vector_grids
+from .match import Match, match_document
+from .numbers import parse_value
+from .textlayer import judge_text_layers
+from .title import find_title, parse_title
+from .types import Cell, Grid, InputError, PageContent, PageInfo, Report, TextLine
+
+log = logging.getLogger(__name__)
+
+
+def extract(path: str | Path, config: Optional[Config] = None) -> Report:
+    """Read one report. Raises InputError (one-line reason) when the file is not a readable report."""
+    config = config or DEFAULT
+    path = Path(path)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    doc = pdfio.open_document(path, config)
+    try:
+        timings["open"] = time.perf_counter() - t0
+        contents = read_pages(doc, config, timings)
+        return build_report(doc, contents, config, timings)
+    finally:
+        doc.close()
+
+
+def read_pages(doc: pdfio.Document, config: Config, timings: dict) -> list[PageContent]:
+    """Each page's tables and text lines, by the text layer where it is good, else by OCR."""
+    t = time.perf_counter()
+    verdicts = judge_text_layers(doc, config)
+    timings["verdict"] = time.perf_counter() - t
+    contents: list[PageContent] = []
+    for i in range(doc.n_pages):
+        w, h = pdfio.page_size(doc.pdf, i)
+        info = PageInfo(page=i + 1, text_layer=verdicts[i], read_by="text")
+        contents.append(PageContent(info, w, h))
+
+    text_pages = [c for c in contents if c.info.text_layer == "good"]
+    t = time.perf_counter()
+    for c in text_pages:
+        if c.info.page <= 2:     # the title sits on the first page, after a cover on the second
+            c.lines = pdfio.page_text_lines(doc.pdf, c.info.page - 1)
+    table_pages = [c.info.page for c in text_pages if pdfio.page_has_paths(doc.pdf, c.info.page - 1)]
+    heights = {c.info.page: c.height for c in contents}
+    grids = read_vector_grids(str(doc.path), table_pages, heights, config)
+    for c in text_pages:
+        c.grids = grids.get(c.info.page, [])
+    timings["text_path"] = time.perf_counter() - t
+
+    ocr_pages = [c for c in contents if c.info.text_layer != "good"]
+    if ocr_pages:
+        from .scan import read_pages_by_ocr     # loads the OCR engine: only when needed
+        t = time.perf_counter()
+        read_pages_by_ocr(doc, ocr_pages, config, timings)
+        timings["ocr_path"] = time.perf_counter() - t
+    return contents
+
+
+def build_report(doc: pdfio.Document, contents: list[PageContent], config: Config,
+                 timings: dict) -> Report:
+    t = time.perf_counter()
+    grids: list[Grid] = [g for c in contents for g in c.grids]
+    match = match_document(grids)
+    if not match.tables_found:
+        raise InputError("not a government-information-disclosure annual report: "
+                         "none of the template's tables was found")
+    cells = [_cell_of(m, config) for m in match.cells]
+    checks = run_checks(cells, config.min_confidence)
+    lines: list[TextLine] = [l for c in contents[:2] for l in c.lines]
+    agency, year = parse_title(find_title(lines), lines)
+    reasons = _review_reasons(match, cells, checks, agency, year)
+    timings["match"] = time.perf_counter() - t
+    return Report(
+        source_path=str(doc.path), sha256=doc.sha256, n_pages=doc.n_pages,
+        version=match.version, agency=agency, year=year,
+        pages=[c.info for c in contents], cells=cells, checks=checks,
+        needs_review=bool(reasons), review_reasons=reasons, timings=timings)
+
+
+def _cell_of(m, config: Config) -> Cell:
+    if m.source is None:
+        return Cell(m.table, m.row, m.column, None, "", 0.0, m.page, None,
+                    [m.problem or "missing"])
+    src = m.source
+    text = re.sub(r"\s+", " ", src.text).strip()
+    parsed = parse_value(text)
+    flags = []
+    if m.problem:
+        flags.append(m.problem)
+    if parsed.kind == "unreadable":
+        flags.append("unreadable")
+    if src.confidence < config.min_confidence:
+        flags.append("low_confidence")
+    return Cell(m.table, m.row, m.column, parsed.value, text, src.confidence, m.page, src.bbox,
+                flags)
+
+
+def _review_reasons(match: Match, cells: list[Cell], checks, agency, year) -> list[str]:
+    reasons = list(match.problems)
+    if match.version is None:
+        reasons.append("template version not recognised")
+    for c in cells:
+        if c.flags:
+            reasons.append(f"{c.table} {c.row} {c.column}: {', '.join(c.flags)}")
+    for ch in checks:
+        if not ch.ok:
+            reasons.append(f"identity fails ({ch.cause}): {ch.rule} [{ch.column}] {ch.detail}")
+    if agency is None:
+        reasons.append("agency not found in the title")
+    if year is None:
+        reasons.append("reporting year not found")
+    return reasons

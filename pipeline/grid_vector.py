@@ -1,0 +1,59 @@
+"""Grids and their text from vector pages: camelot's lattice, reading the PDF's own rulings."""
+from __future__ import annotations
+
+import logging
+import warnings
+
+from .config import Config
+from .grid import merge_cells
+from .types import Grid
+
+log = logging.getLogger(__name__)
+
+
+def read_vector_grids(path: str, pages: list[int], page_heights: dict[int, float],
+                      config: Config, engine: str = "vector") -> dict[int, list[Grid]]:
+    """Tables on `pages` (1-based) as Grids with the text layer's text in each cell.
+
+    engine "vector" reads the rulings from the drawing operators (no render); "combined" adds
+    camelot's raster line detection, for rulings drawn in ways the vector reader misses.
+    """
+    import camelot  # heavy (pandas); only text-layer pages need it
+
+    out: dict[int, list[Grid]] = {p: [] for p in pages}
+    if not pages:
+        return out
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tables = camelot.read_pdf(path, pages=",".join(map(str, pages)), flavor="lattice",
+                                  line_scale=config.line_scale, engine=engine)
+    for table in tables:
+        page = int(table.page)
+        grid = grid_from_camelot(table, page, page_heights[page])
+        if grid.n_rows and grid.n_cols:
+            out.setdefault(page, []).append(grid)
+    for page in out:
+        out[page].sort(key=lambda g: g.bbox[1])
+    return out
+
+
+def grid_from_camelot(table, page: int, page_height: float) -> Grid:
+    """camelot's Table (PDF coordinates, bottom-left origin) → Grid (top-left origin)."""
+    col_edges = [table.cols[0][0]] + [c[1] for c in table.cols]
+    row_edges = [page_height - table.rows[0][0]] + [page_height - r[1] for r in table.rows]
+    cells = table.cells
+    n_rows, n_cols = len(cells), len(cells[0]) if cells else 0
+    right_open = [[not (cells[r][c].right or cells[r][c + 1].left) if c + 1 < n_cols else False
+                   for c in range(n_cols)] for r in range(n_rows)]
+    bottom_open = [[not (cells[r][c].bottom or cells[r + 1][c].top) if r + 1 < n_rows else False
+                    for c in range(n_cols)] for r in range(n_rows)]
+    grid = merge_cells(page, col_edges, row_edges, right_open, bottom_open)
+    for cell in grid.cells:
+        parts = []
+        for r in range(cell.row, cell.row + cell.rowspan):
+            for c in range(cell.col, cell.col + cell.colspan):
+                t = cells[r][c].text
+                if t and t.strip():
+                    parts.append(t.strip())
+        cell.text = "\n".join(parts)
+    return grid

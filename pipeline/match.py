@@ -1,0 +1,455 @@
+"""Matching detected grids to the template: which table, which row, which column.
+
+Grids come from any source (vector lattice, scanned image) with their cells' text (text layer or
+OCR). The matcher only reads text and geometry, so every reading path shares it.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from . import template as T
+from .grid import cell_at
+from .labels import best_match, has_cjk, norm, similarity
+from .numbers import parse_value
+from .types import Grid, GridCell
+
+log = logging.getLogger(__name__)
+
+MIN_LABEL_SCORE = 0.5      # below this a printed label is not taken for a template label
+
+
+@dataclass
+class MatchedCell:
+    table: str
+    row: str
+    column: str
+    source: Optional[GridCell]     # None: the document has no cell there
+    page: Optional[int]
+    problem: str = ""              # why the position of this cell is uncertain, if it is
+
+
+@dataclass
+class Match:
+    version: Optional[str]
+    split_six: bool
+    cells: list[MatchedCell] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)   # document-level reasons for review
+    tables_found: set = field(default_factory=set)
+
+
+# --- which table a grid belongs to -------------------------------------------------------------
+
+def _labels_of(table: str) -> list[str]:
+    out: list[str] = []
+    if table == T.TABLE_ACTIVE:
+        for blocks in T.ACTIVE_BLOCKS.values():
+            for b in blocks:
+                out += [b.heading, T.ACTIVE_HEADER_FIRST] + [c.label for c in b.columns]
+                out += [r.label for r in b.rows]
+    elif table == T.TABLE_APPLICATIONS:
+        for r in T.APPLICATION_ROWS_ALL:
+            out += [r.label, *r.parents]
+        out += [c.label for c in T.APPLICATION_COLUMNS] + [T.APPLICANT_GROUP, T.ORG_GROUP,
+                                                          T.APPLICATIONS_CORNER]
+    else:
+        out += [g for _, g in T.REVIEW_GROUPS] + [o for _, o in T.REVIEW_OUTCOMES] + [T.REVIEW_SUIT_GROUP]
+    return sorted({norm(x) for x in out})
+
+
+_TABLE_LABELS = {t: _labels_of(t) for t in T.TABLES}
+
+
+def classify_grid(grid: Grid) -> Optional[str]:
+    """The template table whose labels this grid's text resembles most, or None."""
+    votes = {t: 0.0 for t in T.TABLES}
+    for cell in grid.cells:
+        text = norm(cell.text)
+        if len(text) < 2 or not has_cjk(text):
+            continue
+        scores = {t: best_match(text, _TABLE_LABELS[t])[1] for t in T.TABLES}
+        best = max(scores, key=scores.get)
+        if scores[best] >= 0.75:
+            # A label shared by two tables (总计, 其他) says little: count only clear winners.
+            others = [s for t, s in scores.items() if t != best]
+            if scores[best] - max(others) > 0.05:
+                votes[best] += 1
+    best = max(votes, key=votes.get)
+    return best if votes[best] >= 2 else None
+
+
+# --- helpers over grids ------------------------------------------------------------------------
+
+def _starting_at(grid: Grid, row: int) -> list[GridCell]:
+    return sorted((c for c in grid.cells if c.row == row), key=lambda c: c.col)
+
+
+def _covering_rows(grid: Grid, r0: int, r1: int) -> list[GridCell]:
+    return sorted((c for c in grid.cells if c.row < r1 and c.row + c.rowspan > r0), key=lambda c: c.col)
+
+
+def _is_value_text(text: str) -> bool:
+    """A value cell prints a number or a blank mark, not a label."""
+    t = norm(text)
+    if not t:
+        return True
+    return parse_value(text).kind != "unreadable" or not has_cjk(t) or t in ("无",)
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", "", text or "")
+
+
+# --- table `applications` -----------------------------------------------------------------------
+
+@dataclass
+class _Band:
+    """One printed row of the applications table: its label path and its value cells."""
+    grid: Grid
+    r0: int
+    r1: int
+    labels: list[GridCell]
+    values: list[GridCell]
+
+
+def _application_bands(grid: Grid, n_values: int = 7) -> list[_Band]:
+    anchors = [c for c in grid.cells if c.col + c.colspan == grid.n_cols]
+    anchors.sort(key=lambda c: c.row)
+    # The first value column: where the last n_values distinct cells of a printed row begin.
+    starts: dict[int, int] = {}
+    for a in anchors:
+        inside = [c for c in _covering_rows(grid, a.row, a.row + a.rowspan)
+                  if c.row >= a.row and c.row + c.rowspan <= a.row + a.rowspan]
+        if len(inside) >= n_values:
+            col = sorted(inside, key=lambda c: c.col)[-n_values].col
+            starts[col] = starts.get(col, 0) + 1
+    if not starts:
+        return []
+    vc0 = max(starts, key=starts.get)
+    bands = []
+    for a in anchors:
+        cells = _covering_rows(grid, a.row, a.row + a.rowspan)
+        labels = [c for c in cells if c.col < vc0]
+        values = [c for c in cells if c.col >= vc0 and c.row >= a.row
+                  and c.row + c.rowspan <= a.row + a.rowspan]
+        bands.append(_Band(grid, a.row, a.row + a.rowspan, labels, values))
+    return bands
+
+
+def _is_header_band(band: _Band) -> bool:
+    texts = [norm(c.text) for c in band.values]
+    if any(has_cjk(t) and parse_value(t).kind == "unreadable" and t != "无" for t in texts):
+        return True
+    label = norm("".join(c.text for c in band.labels))
+    return any(k in label for k in ("勾稽", "本列数据", "申请人情况"))
+
+
+def _score_row(band: _Band, row: T.Row) -> float:
+    if not band.labels:
+        return 0.0
+    own = band.labels[-1].text
+    path = "".join(c.text for c in band.labels)
+    s_own = similarity(own, row.label)
+    s_path = similarity(path, "".join((*row.parents, row.label)))
+    return max(s_own, 0.6 * s_own + 0.4 * s_path)
+
+
+def _align(bands: list[_Band], rows: tuple[T.Row, ...]) -> tuple[float, list[Optional[int]]]:
+    """Order-preserving alignment of printed rows to template rows (rows may be added or omitted).
+
+    Returns the total gain and, per template row, the index of the band matched to it.
+    """
+    n, m = len(bands), len(rows)
+    skip = -0.05
+    score = [[_score_row(b, r) for r in rows] for b in bands]
+    best = [[0.0] * (m + 1) for _ in range(n + 1)]
+    move = [[0] * (m + 1) for _ in range(n + 1)]     # 1 match, 2 skip band, 3 skip row
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if i == 0 and j == 0:
+                continue
+            options = []
+            if i and j and score[i - 1][j - 1] >= MIN_LABEL_SCORE:
+                options.append((best[i - 1][j - 1] + score[i - 1][j - 1], 1))
+            if i:
+                options.append((best[i - 1][j] + skip, 2))
+            if j:
+                options.append((best[i][j - 1] + skip, 3))
+            best[i][j], move[i][j] = max(options)
+    assigned: list[Optional[int]] = [None] * m
+    i, j = n, m
+    while i or j:
+        mv = move[i][j]
+        if mv == 1:
+            assigned[j - 1] = i - 1
+            i, j = i - 1, j - 1
+        elif mv == 2:
+            i -= 1
+        else:
+            j -= 1
+    return best[n][m], assigned
+
+
+def match_applications(grids: list[Grid], match: Match) -> None:
+    bands: list[_Band] = []
+    value_cols: Optional[list[tuple[int, int]]] = None
+    for grid in grids:
+        for band in _application_bands(grid):
+            if _is_header_band(band):
+                continue
+            bands.append(band)
+    if not bands:
+        match.problems.append("applications: no data rows found")
+        return
+    results = []
+    for split in (True, False):
+        rows = T.APPLICATION_ROWS_SPLIT if split else T.APPLICATION_ROWS_UNSPLIT
+        gain, assigned = _align(bands, rows)
+        results.append((gain, split, rows, assigned))
+    gain, split, rows, assigned = max(results, key=lambda r: r[0])
+    match.split_six = split
+    used = {a for a in assigned if a is not None}
+    for k, band in enumerate(bands):
+        if k not in used:
+            label = _flat("".join(c.text for c in band.labels))[:40]
+            match.problems.append(f"applications: printed row not in the template: {label!r}")
+    cols = [c.id for c in T.APPLICATION_COLUMNS]
+    for row, a in zip(rows, assigned):
+        if a is None:
+            match.problems.append(f"applications: row {row.id} ({row.label}) not found")
+            continue
+        band = bands[a]
+        values = band.values
+        problem = ""
+        if len(values) != len(cols):
+            problem = f"row has {len(values)} value cells, the template {len(cols)}"
+            match.problems.append(f"applications: row {row.id}: {problem}")
+        for k, col in enumerate(cols):
+            src = values[k] if len(values) == len(cols) else None
+            match.cells.append(MatchedCell(T.TABLE_APPLICATIONS, row.id, col, src,
+                                           band.grid.page, problem))
+    match.tables_found.add(T.TABLE_APPLICATIONS)
+
+
+# --- table `active` -----------------------------------------------------------------------------
+
+_BLOCK_RE = re.compile(r"第二十条.*?第?（([一二三四五六七八九十]+)）项")
+_CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def _block_number(text: str) -> Optional[int]:
+    m = _BLOCK_RE.search(norm(text))
+    return _CN_NUM.get(m.group(1)) if m else None
+
+
+def _detect_active_version(header_texts: list[str]) -> Optional[str]:
+    votes = {v: 0.0 for v in T.VERSIONS}
+    for text in header_texts:
+        for v in T.VERSIONS:
+            labels = [c.label for b in T.ACTIVE_BLOCKS[v] for c in b.columns]
+            other = [c.label for b in T.ACTIVE_BLOCKS[[x for x in T.VERSIONS if x != v][0]]
+                     for c in b.columns]
+            s, so = best_match(text, labels)[1], best_match(text, other)[1]
+            if s >= 0.7 and s > so + 0.05:
+                votes[v] += 1
+    if not any(votes.values()):
+        return None
+    return max(votes, key=votes.get)
+
+
+def match_active(grids: list[Grid], match: Match, version_hint: Optional[str]) -> Optional[str]:
+    """Matches table `active`; returns the template version its headers show."""
+    # Collect printed rows in order, remembering block headings and header rows.
+    printed: list[tuple[str, Grid, list[GridCell]]] = []   # kind, grid, cells
+    header_texts: list[str] = []
+    for grid in grids:
+        for r in range(grid.n_rows):
+            cells = _starting_at(grid, r)
+            if not cells:
+                continue
+            joined = "".join(c.text for c in cells)
+            if _block_number(joined):
+                printed.append(("heading", grid, cells))
+            elif similarity(cells[0].text, T.ACTIVE_HEADER_FIRST) >= 0.75:
+                printed.append(("header", grid, cells))
+                header_texts += [c.text for c in cells[1:]]
+            else:
+                printed.append(("data", grid, cells))
+    version = _detect_active_version(header_texts) or version_hint
+    if version is None and any(_block_number("".join(c.text for c in cells)) == 9
+                               for kind, _, cells in printed if kind == "heading"):
+        version = "2019"            # only the 2019 template has 第二十条第（九）项
+    if version is None:
+        match.problems.append("active: template version not recognised")
+        return None
+    blocks = {int(_block_number(b.heading)): b for b in T.ACTIVE_BLOCKS[version]}
+    all_rows = {r.id: (n, r) for n, b in blocks.items() for r in b.rows}
+    block: Optional[T.Block] = None
+    header: Optional[list[GridCell]] = None
+    found: dict[str, tuple[Grid, list[GridCell], Optional[list[GridCell]], T.Block]] = {}
+    for kind, grid, cells in printed:
+        if kind == "heading":
+            block = blocks.get(_block_number("".join(c.text for c in cells)))
+            header = None
+            continue
+        if kind == "header":
+            header = cells[1:]
+            continue
+        candidates = list(block.rows) if block else [r for _, r in all_rows.values()]
+        i, s = best_match(cells[0].text, [r.label for r in candidates])
+        if i < 0 or s < MIN_LABEL_SCORE:
+            text = _flat(cells[0].text)
+            if text and has_cjk(text):
+                match.problems.append(f"active: printed row not in the template: {text[:30]!r}")
+            continue
+        row = candidates[i]
+        row_block = block or blocks[all_rows[row.id][0]]
+        found[row.id] = (grid, cells[1:], header, row_block)
+
+    for b in T.ACTIVE_BLOCKS[version]:
+        for row in b.rows:
+            if row.id not in found:
+                match.problems.append(f"active: row {row.id} ({row.label}) not found")
+                continue
+            grid, values, header, row_block = found[row.id]
+            for col, src, problem in _assign_active_columns(row_block, values, header):
+                match.cells.append(MatchedCell(T.TABLE_ACTIVE, row.id, col, src, grid.page, problem))
+                if problem:
+                    match.problems.append(f"active: row {row.id} column {col}: {problem}")
+    match.tables_found.add(T.TABLE_ACTIVE)
+    return version
+
+
+def _assign_active_columns(block: T.Block, values: list[GridCell], header: Optional[list[GridCell]]):
+    """(column id, value cell, problem) for each column of the block."""
+    cols = list(block.columns)
+    if header:
+        # Each header cell names a column; a value cell belongs to the header cell above it.
+        named: list[tuple[GridCell, T.Column]] = []
+        for h in header:
+            i, s = best_match(h.text, [c.label for c in cols])
+            if i >= 0 and s >= MIN_LABEL_SCORE:
+                named.append((h, cols[i]))
+        if len(named) == len(cols) and len({c.id for _, c in named}) == len(cols):
+            out = []
+            for h, col in named:
+                over = [v for v in values if _x_overlap(v.bbox, h.bbox) > 0.5]
+                if len(over) == 1:
+                    out.append((col.id, over[0], ""))
+                else:
+                    out.append((col.id, None, "no single value cell under its header"))
+            return out
+    if len(values) == len(cols):
+        return [(c.id, v, "") for c, v in zip(cols, values)]
+    return [(c.id, None, f"{len(values)} value cells for {len(cols)} columns") for c in cols]
+
+
+def _x_overlap(a, b) -> float:
+    """Fraction of the narrower box's width that the two boxes share horizontally."""
+    inter = min(a[2], b[2]) - max(a[0], b[0])
+    width = min(a[2] - a[0], b[2] - b[0])
+    return inter / width if width > 0 else 0.0
+
+
+# --- table `review` -----------------------------------------------------------------------------
+
+def match_review(grids: list[Grid], match: Match) -> None:
+    assigned: dict[str, tuple[GridCell, Grid]] = {}
+    positional: list[tuple[GridCell, Grid]] = []
+    for grid in grids:
+        data_row = None
+        for r in range(grid.n_rows - 1, -1, -1):
+            cells = _starting_at(grid, r)
+            if len(cells) >= 3 and all(_is_value_text(c.text) for c in cells):
+                data_row = r
+                break
+        if data_row is None:
+            continue
+        for cell in _starting_at(grid, data_row):
+            path = _header_path(grid, cell, data_row)
+            col = _review_column(path)
+            positional.append((cell, grid))
+            if col and col not in assigned:
+                assigned[col] = (cell, grid)
+    ids = [c.id for c in T.REVIEW_COLUMNS]
+    if len(assigned) != len(ids):
+        if len(positional) == len(ids):
+            assigned = dict(zip(ids, positional))
+            match.problems.append("review: header not understood; columns taken in template order")
+        elif not positional:
+            match.problems.append("review: no data row found")
+            return
+    for col in ids:
+        if col in assigned:
+            cell, grid = assigned[col]
+            match.cells.append(MatchedCell(T.TABLE_REVIEW, "all", col, cell, grid.page))
+        else:
+            match.cells.append(MatchedCell(T.TABLE_REVIEW, "all", col, None, None, "column not found"))
+            match.problems.append(f"review: column {col} not found")
+    match.tables_found.add(T.TABLE_REVIEW)
+
+
+def _header_path(grid: Grid, cell: GridCell, data_row: int) -> list[str]:
+    """Texts of the header cells above `cell`, top to bottom."""
+    x = (cell.bbox[0] + cell.bbox[2]) / 2
+    col = next((c for c in range(grid.n_cols) if grid.col_edges[c] <= x < grid.col_edges[c + 1]),
+               cell.col)
+    path, r = [], 0
+    while r < data_row:
+        h = cell_at(grid, r, col)
+        if h is None:
+            r += 1
+            continue
+        if h.text.strip():
+            path.append(h.text)
+        r = h.row + h.rowspan
+    return path
+
+
+def _review_column(path: list[str]) -> Optional[str]:
+    if not path:
+        return None
+    joined = norm("".join(path))
+    if "复议后" in joined:
+        group = "suit_after_review"
+    elif "未经复议" in joined or "直接起诉" in joined:
+        group = "suit_direct"
+    elif "复议" in joined:
+        group = "review"
+    else:
+        return None
+    i, s = best_match(path[-1], [label for _, label in T.REVIEW_OUTCOMES])
+    if i < 0 or s < MIN_LABEL_SCORE:
+        return None
+    return f"{group}.{T.REVIEW_OUTCOMES[i][0]}"
+
+
+# --- whole document ---------------------------------------------------------------------------
+
+def match_document(grids: list[Grid], version_hint: Optional[str] = None) -> Match:
+    """Grids in reading order → template cells. Version from table `active` (or the hint)."""
+    by_table: dict[str, list[Grid]] = {t: [] for t in T.TABLES}
+    previous: Optional[str] = None
+    for grid in grids:
+        table = classify_grid(grid)
+        if table is None and previous == T.TABLE_APPLICATIONS:
+            table = previous            # a continuation without header, few labels of its own
+        if table:
+            by_table[table].append(grid)
+            previous = table
+    match = Match(version=None, split_six=True)
+    match.version = match_active(by_table[T.TABLE_ACTIVE], match, version_hint) \
+        if by_table[T.TABLE_ACTIVE] else version_hint
+    if not by_table[T.TABLE_ACTIVE]:
+        match.problems.append("active: table not found")
+    if by_table[T.TABLE_APPLICATIONS]:
+        match_applications(by_table[T.TABLE_APPLICATIONS], match)
+    else:
+        match.problems.append("applications: table not found")
+    if by_table[T.TABLE_REVIEW]:
+        match_review(by_table[T.TABLE_REVIEW], match)
+    else:
+        match.problems.append("review: table not found")
+    return match

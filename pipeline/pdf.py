@@ -1,0 +1,160 @@
+"""Opening a PDF and reading what it holds: pages, sizes, text layer, renders.
+
+Every way a file can fail to be a readable PDF ends here as an InputError with a one-line reason.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from .config import Config
+from .types import InputError, TextLine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Document:
+    path: Path
+    sha256: str
+    pdf: pdfium.PdfDocument
+    n_pages: int
+
+    def close(self) -> None:
+        self.pdf.close()
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def open_document(path: Path, config: Config) -> Document:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"no such file: {path}")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError("empty file (0 bytes)")
+    with open(path, "rb") as f:
+        head = f.read(1024)
+    if b"%PDF-" not in head:
+        raise InputError("not a PDF (no %PDF- header)")
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as e:
+        reason = str(e).lower()
+        if "password" in reason:
+            raise InputError("encrypted PDF: a password is needed to open it") from None
+        raise InputError(f"corrupt PDF: {e}") from None
+    n_pages = len(pdf)
+    if n_pages == 0:
+        pdf.close()
+        raise InputError("PDF has no pages")
+    if n_pages > config.max_pages:
+        pdf.close()
+        raise InputError(f"PDF has {n_pages} pages, more than an annual report has "
+                         f"(limit {config.max_pages})")
+    for i in range(n_pages):
+        w, h = page_size(pdf, i)
+        if not (1 <= w <= config.max_page_side_pt and 1 <= h <= config.max_page_side_pt):
+            pdf.close()
+            raise InputError(f"page {i + 1} has an absurd size ({w:.0f} x {h:.0f} pt)")
+    return Document(path, sha256_of(path), pdf, n_pages)
+
+
+def page_size(pdf: pdfium.PdfDocument, index: int) -> tuple[float, float]:
+    """Width and height in points as the page is displayed (after /Rotate)."""
+    page = pdf[index]
+    try:
+        w, h = page.get_size()
+        if page.get_rotation() in (90, 270):
+            w, h = h, w
+        return w, h
+    finally:
+        page.close()
+
+
+def page_char_count(pdf: pdfium.PdfDocument, index: int) -> int:
+    """Characters in the page's text layer, invisible ones included."""
+    page = pdf[index]
+    try:
+        tp = page.get_textpage()
+        try:
+            return tp.count_chars()
+        finally:
+            tp.close()
+    finally:
+        page.close()
+
+
+def page_has_paths(pdf: pdfium.PdfDocument, index: int) -> bool:
+    """Whether the page draws vector paths (rulings of a table are paths)."""
+    page = pdf[index]
+    try:
+        for obj in page.get_objects(max_depth=2):
+            if obj.type == pdfium_c.FPDF_PAGEOBJ_PATH:
+                return True
+        return False
+    finally:
+        page.close()
+
+
+def page_text_lines(pdf: pdfium.PdfDocument, index: int) -> list[TextLine]:
+    """The text layer as lines with bboxes (points, top-left origin).
+
+    pdfium gives characters in content order; a line ends at a newline it reports or where the
+    next character starts left of the previous one on a lower baseline.
+    """
+    page = pdf[index]
+    try:
+        height = page.get_height()
+        tp = page.get_textpage()
+        try:
+            lines: list[TextLine] = []
+            chars: list[str] = []
+            boxes: list[tuple[float, float, float, float]] = []
+
+            def flush() -> None:
+                text = "".join(chars).strip()
+                if text and boxes:
+                    x0 = min(b[0] for b in boxes); x1 = max(b[2] for b in boxes)
+                    y0 = min(b[1] for b in boxes); y1 = max(b[3] for b in boxes)
+                    lines.append(TextLine(text, (x0, height - y1, x1, height - y0)))
+                chars.clear(); boxes.clear()
+
+            for i in range(tp.count_chars()):
+                ch = tp.get_text_range(i, 1)
+                if ch in ("\r", "\n"):
+                    flush()
+                    continue
+                box = tp.get_charbox(i)
+                if boxes and box[1] < boxes[-1][1] - 2 and box[0] < boxes[-1][0]:
+                    flush()
+                chars.append(ch)
+                if box[2] > box[0]:
+                    boxes.append(box)
+            flush()
+            return lines
+        finally:
+            tp.close()
+    finally:
+        page.close()
+
+
+def render_page(pdf: pdfium.PdfDocument, index: int, dpi: float):
+    """The page as displayed, as an RGB numpy array at `dpi`."""
+    page = pdf[index]
+    try:
+        bitmap = page.render(scale=dpi / 72.0, rev_byteorder=True)
+        return bitmap.to_numpy().copy()
+    finally:
+        page.close()

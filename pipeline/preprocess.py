@@ -1,0 +1,458 @@
+"""Page preparation for the scan path: upright, deskewed, seal-free, evenly lit page images.
+
+Everything here works on a page image rendered (or scanned) at a known dpi; every size is derived
+from the dpi or measured on the page (rule thickness, character size), never a pixel constant, so
+that scans from other scanners and resolutions behave alike.
+
+Conventions (shared with pipeline.grid_image and the output contract):
+- `rotation` is how many degrees CLOCKWISE we turned the input image to make the page upright
+  (0, 90, 180, 270). A page lying on its side with its top at the left gives 90.
+- `skew` is the residual angle of the content in degrees, positive when the content is turned
+  counter-clockwise as displayed; we rotate it by -skew to straighten it. It is measured in the
+  upright frame (a 90° turn does not change the sign of a small rotation).
+- `to_original` is the 2x3 affine matrix mapping pixel coordinates of the prepared (upright,
+  deskewed) image to pixel coordinates of the input image. Multiply by 72/dpi to get PDF points
+  of the page as displayed when the input image is the page rendered as displayed.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable, Optional, Sequence
+
+import cv2
+import numpy as np
+
+from .types import BBox
+
+log = logging.getLogger(__name__)
+
+UprightScore = Callable[[list[np.ndarray]], float]
+
+# Skews beyond this are not scanner skew but a different page orientation.
+MAX_SKEW_DEG = 5.0
+
+
+@dataclass
+class PreparedPage:
+    gray: np.ndarray            # uint8, upright, deskewed, seal removed, lighting flattened (OCR)
+    binary: np.ndarray          # uint8 0/255, ink = 255, same frame as gray (line detection)
+    rotation: int               # clockwise degrees applied to the input to make it upright
+    skew: float                 # degrees, content counter-clockwise positive, corrected
+    dpi: float
+    to_original: np.ndarray     # 2x3 affine: prepared pixel (x, y, 1) -> input image pixel
+    original_size: tuple[int, int]    # (width, height) of the input image in pixels
+    orientation_source: str = "geometry"   # geometry | upright_score | punctuation | default
+
+    @property
+    def points_per_pixel(self) -> float:
+        return 72.0 / self.dpi
+
+    def to_original_points(self, bbox: BBox) -> BBox:
+        """A bbox in PDF points of the prepared page -> PDF points of the input page as displayed.
+
+        The corners are mapped through `to_original` and the axis-aligned box around them is
+        returned (a deskewed rectangle is slightly tilted on the input page).
+        """
+        ppp = self.points_per_pixel
+        x0, y0, x1, y1 = (v / ppp for v in bbox)
+        corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], dtype=np.float64)
+        mapped = corners @ self.to_original.T
+        return (float(mapped[:, 0].min() * ppp), float(mapped[:, 1].min() * ppp),
+                float(mapped[:, 0].max() * ppp), float(mapped[:, 1].max() * ppp))
+
+
+# ---------------------------------------------------------------- colour and lighting
+
+def remove_red_seal(image_bgr: np.ndarray) -> np.ndarray:
+    """Grayscale page in which red (seal) ink is gone but black ink under it stays dark.
+
+    Where a pixel is clearly red, its red channel is taken as its gray value: red ink is bright in
+    the red channel, while black ink printed under the seal stays dark in every channel.
+    """
+    gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
+    b, g, r = (image_bgr[:, :, i].astype(np.int16) for i in range(3))
+    redness = r - np.maximum(g, b)
+    # A chroma difference, not a brightness: independent of exposure. Anti-aliased seal fringes
+    # are caught by the small dilation; in non-red pixels the red channel is ~ the gray anyway.
+    red = (redness > 40).astype(np.uint8)
+    if not red.any():
+        return gray
+    red = cv2.dilate(red, np.ones((3, 3), np.uint8))
+    out = gray.copy()
+    out[red > 0] = np.maximum(gray, image_bgr[:, :, 2])[red > 0]
+    return out
+
+
+def flatten_lighting(gray: np.ndarray, dpi: float) -> np.ndarray:
+    """Divide the page by its estimated paper background so that the paper becomes uniformly white.
+
+    Background: closing (max filter) wider than any text stroke or rule erases the ink, then a
+    median over about half an inch smooths it; both work on a reduced copy for speed.
+    """
+    scale = min(1.0, 50.0 / dpi)     # background varies slowly: 50 dpi is plenty
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    sdpi = dpi * scale
+    close_k = _odd(0.12 * sdpi)        # wider than bold strokes and shaded bands are not: fine
+    bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE,
+                          cv2.getStructuringElement(cv2.MORPH_RECT, (close_k, close_k)))
+    bg = cv2.medianBlur(bg, _odd(0.5 * sdpi))
+    bg = cv2.resize(bg, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    bg = np.maximum(bg.astype(np.float32), 1.0)
+    flat = gray.astype(np.float32) * (255.0 / bg)
+    return np.clip(flat, 0, 255).astype(np.uint8)
+
+
+def noise_sigma(gray: np.ndarray) -> float:
+    """Robust estimate of pixel noise on the paper (MAD of the high-pass residual on bright pixels)."""
+    step = max(1, int(min(gray.shape) / 600))      # a sample is enough
+    g = gray[::step, ::step]
+    resid = g.astype(np.float32) - cv2.medianBlur(g, 3).astype(np.float32)
+    paper = g > np.percentile(g, 50)
+    if paper.sum() < 100:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(resid[paper])))
+
+
+def binarize(gray: np.ndarray, dpi: float) -> np.ndarray:
+    """Ink mask (255 = ink) friendly to rulings: local threshold with a noise-scaled margin."""
+    sigma = noise_sigma(gray)
+    src = gray
+    if sigma > 4:
+        # Speckle would otherwise survive as dotted texture; a median keeps edges of 1-px rules
+        # only at high dpi, so the kernel stays the smallest one.
+        src = cv2.medianBlur(gray, 3)
+        sigma = noise_sigma(src)
+    block = _odd(0.08 * dpi)
+    c = max(10.0, 3.0 * sigma)
+    inv = 255 - src
+    binary = cv2.adaptiveThreshold(inv, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY,
+                                   block, -c)
+    # Inside big dark areas the local threshold is meaningless; paper never reads below 50%.
+    binary[src < 128] = 255
+    return binary
+
+
+# ---------------------------------------------------------------- rulings
+
+def rule_masks(binary: np.ndarray, dpi: float, min_len_in: float = 0.15,
+               gap_in: float = 0.03) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal and vertical ruling masks with small gaps along each rule bridged.
+
+    Pieces shorter than `min_len_in` inches (longer than a stroke of table-size text) are dropped
+    first, so that bridging (a closing along the rule of `gap_in` inches) joins pieces of broken
+    rules and never character strokes.
+    """
+    min_len = max(3, int(round(min_len_in * dpi)))
+    gap = max(2, int(round(gap_in * dpi)))
+    h = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (min_len, 1)))
+    h = cv2.morphologyEx(h, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
+    v = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, min_len)))
+    v = cv2.morphologyEx(v, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
+    return h, v
+
+
+def rule_thickness(mask: np.ndarray, horizontal: bool) -> float:
+    """Median thickness in pixels of the rules in a ruling mask (area / length of each piece)."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats((mask > 0).astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return 1.0
+    length = stats[1:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT].astype(np.float64)
+    area = stats[1:, cv2.CC_STAT_AREA].astype(np.float64)
+    return float(max(1.0, np.median(area / np.maximum(length, 1))))
+
+
+def has_ruled_table(image: np.ndarray, dpi: float) -> bool:
+    """Cheap test: does this page image (gray or BGR, any orientation, skew up to 5°) hold a
+    ruled table? True when horizontal and vertical rules cross at several points.
+
+    Works on a 100-dpi copy; rules are sought as pieces of ~0.2 inch, which survive a 5° skew
+    (a 1-pixel rule stays within its row for ~11 pixels at 5°, so pieces are joined by a short
+    closing first).
+    """
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    scale = min(1.0, 100.0 / dpi)
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    sdpi = dpi * scale
+    binary = binarize(small, sdpi)
+    binary = cv2.dilate(binary, np.ones((3, 3), np.uint8))   # thicken so a skewed rule stays connected
+    h, v = rule_masks(binary, sdpi, min_len_in=0.3, gap_in=0.05)
+    joints = cv2.dilate(h, np.ones((3, 3), np.uint8)) & cv2.dilate(v, np.ones((3, 3), np.uint8))
+    # Table rules span the table: keep crossings on horizontal rules at least 1.5 inch long, so
+    # that the strokes of a bold title (十, 中 ...) never look like a table.
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((h > 0).astype(np.uint8), connectivity=8)
+    long_rule = np.zeros(n, bool)
+    long_rule[1:] = stats[1:, cv2.CC_STAT_WIDTH] >= 1.5 * sdpi
+    if long_rule.sum() < 2:
+        return False
+    on_long = (joints > 0) & long_rule[labels]
+    n_joints, _ = cv2.connectedComponents(on_long.astype(np.uint8))
+    # A ruled table has at least 2x3 rule crossings.
+    return n_joints - 1 >= 6
+
+
+# ---------------------------------------------------------------- skew
+
+def estimate_skew(binary: np.ndarray, dpi: float) -> Optional[float]:
+    """Skew in degrees (content counter-clockwise positive) from long ruling segments, or None.
+
+    Hough segments give candidates; each is refined by a least-squares fit of the ink pixels
+    along it, so that the angle is good to a few hundredths of a degree. Rules of either
+    direction count (a vertical rule tilted the same way gives the same angle modulo 90°).
+    """
+    min_len = int(round(1.0 * dpi))             # an inch of straight ink: a rule, not text
+    segs = cv2.HoughLinesP(binary, 1, np.pi / 720, threshold=min_len // 2,
+                           minLineLength=min_len, maxLineGap=max(2, int(0.02 * dpi)))
+    if segs is None:
+        return None
+    angles, weights = [], []
+    ys, xs = np.nonzero(binary)
+    for x1, y1, x2, y2 in segs[:, 0, :][:200]:
+        length = float(np.hypot(x2 - x1, y2 - y1))
+        a = np.degrees(np.arctan2(-(y2 - y1), x2 - x1))   # visual CCW angle
+        a_mod = (a + 45.0) % 90.0 - 45.0                # vertical rules count too
+        if abs(a_mod) > MAX_SKEW_DEG + 1:
+            continue
+        refined = _refine_segment_angle(binary, (x1, y1, x2, y2), a, dpi)
+        if refined is None:
+            continue
+        angles.append((refined + 45.0) % 90.0 - 45.0)
+        weights.append(length)
+    if not angles:
+        return None
+    return _weighted_median(np.array(angles), np.array(weights))
+
+
+def _refine_segment_angle(binary, seg, angle_deg, dpi) -> Optional[float]:
+    x1, y1, x2, y2 = seg
+    band = max(2, int(round(0.015 * dpi)))
+    x0, xa = sorted((x1, x2)); y0, ya = sorted((y1, y2))
+    pad = band + 1
+    roi = binary[max(0, y0 - pad):ya + pad + 1, max(0, x0 - pad):xa + pad + 1]
+    ry, rx = np.nonzero(roi)
+    if len(rx) < 20:
+        return None
+    px = rx + max(0, x0 - pad); py = ry + max(0, y0 - pad)
+    # Keep pixels within `band` of the Hough segment, then fit a line through them.
+    dx, dy = x2 - x1, y2 - y1
+    norm = np.hypot(dx, dy)
+    dist = np.abs((px - x1) * dy - (py - y1) * dx) / norm
+    keep = dist <= band
+    if keep.sum() < 20:
+        return None
+    vx, vy, _, _ = cv2.fitLine(np.column_stack([px[keep], py[keep]]).astype(np.float32),
+                               cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+    a = np.degrees(np.arctan2(-vy, vx))
+    # fitLine's direction is unsigned: bring it near the Hough angle.
+    while a - angle_deg > 90:
+        a -= 180
+    while angle_deg - a > 90:
+        a += 180
+    return float(a)
+
+
+def estimate_skew_from_text(binary: np.ndarray, dpi: float) -> float:
+    """Skew from text lines when the page has no rules: the angle whose row projection of the
+    ink is the most peaked (text lines and gaps line up), searched coarse to fine on ~60 dpi."""
+    scale = min(1.0, 60.0 / dpi)
+    small = cv2.resize(binary, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    h, w = small.shape
+    center = (w / 2, h / 2)
+
+    def sharpness(angle: float) -> float:
+        m = cv2.getRotationMatrix2D(center, -angle, 1.0)
+        rot = cv2.warpAffine(small, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+        prof = rot.sum(axis=1, dtype=np.float64)
+        return float(np.sum(np.diff(prof) ** 2))
+
+    best = max(np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, 0.25), key=sharpness)
+    best = max(np.arange(best - 0.25, best + 0.25 + 1e-9, 0.05), key=sharpness)
+    return float(best)
+
+
+def rotation_matrix(size: tuple[int, int], skew: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """3x3 matrix (input px -> output px) turning content by -skew, on a canvas enlarged to keep
+    every corner of the page, and the output size (w, h)."""
+    w, h = size
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), -skew, 1.0)
+    cos, sin = abs(m[0, 0]), abs(m[0, 1])
+    nw, nh = int(np.ceil(w * cos + h * sin)), int(np.ceil(w * sin + h * cos))
+    m[0, 2] += (nw - w) / 2
+    m[1, 2] += (nh - h) / 2
+    return np.vstack([m, [0, 0, 1]]), (nw, nh)
+
+
+# ---------------------------------------------------------------- orientation
+
+@dataclass
+class TextLayout:
+    char_size: float            # px, typical character height
+    h_lines: list[tuple[int, int, int, int]]   # x, y, w, h of horizontal text-line blobs
+    h_score: float              # total length of horizontal text lines
+    v_score: float              # total length of vertical text lines
+
+
+def text_layout(binary: np.ndarray, dpi: float) -> TextLayout:
+    """Measure text-line direction. Rules are removed; characters are smeared along each axis by
+    ~0.4 of the character size (bridges the gap between characters of a line but not the gap
+    between lines); elongated blobs along an axis are text lines in that direction."""
+    h_rules, v_rules = rule_masks(binary, dpi, min_len_in=0.3)
+    text = binary & ~cv2.dilate(h_rules | v_rules, np.ones((3, 3), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(text, connectivity=8)
+    sizes = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
+    plausible = sizes[(sizes >= 0.03 * dpi) & (sizes <= 0.6 * dpi)]
+    if len(plausible) < 10:
+        return TextLayout(0.0, [], 0.0, 0.0)
+    char = float(np.percentile(plausible, 75))
+    keep = np.zeros(n, bool)
+    keep[1:] = (sizes <= 1.5 * char)
+    _, labels, _, _ = cv2.connectedComponentsWithStats(text, connectivity=8)
+    text = (keep[labels] * 255).astype(np.uint8)
+    gap = max(2, int(round(0.45 * char)))
+    scores, h_lines = [], []
+    for horizontal in (True, False):
+        kernel = (gap, 1) if horizontal else (1, gap)
+        smeared = cv2.morphologyEx(text, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+        _, _, st, _ = cv2.connectedComponentsWithStats(smeared, connectivity=8)
+        along = st[1:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT]
+        across = st[1:, cv2.CC_STAT_HEIGHT if horizontal else cv2.CC_STAT_WIDTH]
+        lines = (along >= 2.5 * across) & (along >= 2.5 * char) & (across >= 0.5 * char) & (across <= 2.0 * char)
+        scores.append(float(along[lines].sum()))
+        if horizontal:
+            h_lines = [tuple(int(v) for v in s[:4]) for s in st[1:][lines]]
+    return TextLayout(char, h_lines, scores[0], scores[1])
+
+
+def punctuation_flip_vote(binary: np.ndarray, layout: TextLayout) -> tuple[int, int]:
+    """(bottom, top): how many isolated small marks sit in the lower / upper part of horizontal
+    text lines. Chinese full-width punctuation (，。、；：) sits low in its character cell, so an
+    upright page votes bottom and a page turned 180° votes top. Only marks with no other ink above
+    or below them within the line count (the top dot of 文/主/六 has its character under it)."""
+    bottom = top = 0
+    for x, y, w, h in layout.h_lines:
+        band = binary[y:y + h, x:x + w]
+        n, labels, st, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
+        for i in range(1, n):
+            cx, cy, cw, ch = st[i, :4]
+            if max(cw, ch) > 0.35 * h or max(cw, ch) < 0.06 * h:
+                continue
+            column = labels[:, max(0, cx - 1):cx + cw + 1]
+            others = (column > 0) & (column != i)
+            if others.any():
+                continue
+            centre = (cy + ch / 2) / h
+            if centre > 0.62:
+                bottom += 1
+            elif centre < 0.38:
+                top += 1
+    return bottom, top
+
+
+def _line_crops(gray: np.ndarray, layout: TextLayout, limit: int = 8) -> list[np.ndarray]:
+    """A few horizontal text-line images (the longest lines, some margin), for a reader to score."""
+    lines = sorted(layout.h_lines, key=lambda b: -b[2])[:limit]
+    crops = []
+    for x, y, w, h in lines:
+        m = int(0.25 * h)
+        crops.append(gray[max(0, y - m):y + h + m, max(0, x - m):x + w + m].copy())
+    return crops
+
+
+def decide_orientation(gray: np.ndarray, binary: np.ndarray, dpi: float,
+                       upright_score: Optional[UprightScore]) -> tuple[int, str]:
+    """Clockwise rotation (0/90/180/270) that makes the page upright, and what decided the flip."""
+    layout = text_layout(binary, dpi)
+    turn = 0
+    if layout.v_score > 1.5 * max(layout.h_score, 1.0):
+        # Text runs vertically: the page lies on its side. 90 vs 270 is decided like 0 vs 180.
+        turn = 90
+        gray = cv2.rotate(gray, cv2.ROTATE_90_CLOCKWISE)
+        binary = cv2.rotate(binary, cv2.ROTATE_90_CLOCKWISE)
+        layout = text_layout(binary, dpi)
+    log.debug("text lines: horizontal %.0f px, vertical %.0f px", layout.h_score, layout.v_score)
+    flipped, source = _is_upside_down(gray, binary, layout, upright_score)
+    return (turn + (180 if flipped else 0)) % 360, source
+
+
+def _is_upside_down(gray, binary, layout: TextLayout,
+                    upright_score: Optional[UprightScore]) -> tuple[bool, str]:
+    if upright_score is not None:
+        crops = _line_crops(gray, layout)
+        if crops:
+            s_up = upright_score(crops)
+            s_down = upright_score([cv2.rotate(c, cv2.ROTATE_180) for c in crops])
+            log.debug("upright score %.3f, turned %.3f", s_up, s_down)
+            if abs(s_up - s_down) > 0.02:
+                return s_down > s_up, "upright_score"
+    bottom, top = punctuation_flip_vote(binary, layout)
+    log.debug("punctuation marks low %d, high %d", bottom, top)
+    # Needs a clear majority of enough marks; otherwise keep the page as it is (most scans are upright).
+    if bottom + top >= 6 and max(bottom, top) >= 2 * min(bottom, top):
+        return top > bottom, "punctuation"
+    return False, "default"
+
+
+_ROTATE_CODES = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+
+
+def rotate_quarter_matrix(size: tuple[int, int], rotation: int) -> np.ndarray:
+    """3x3 matrix mapping pixels of an image of `size` (w, h) to the image turned clockwise."""
+    w, h = size
+    if rotation == 90:
+        return np.array([[0, -1, h - 1], [1, 0, 0], [0, 0, 1]], dtype=np.float64)
+    if rotation == 180:
+        return np.array([[-1, 0, w - 1], [0, -1, h - 1], [0, 0, 1]], dtype=np.float64)
+    if rotation == 270:
+        return np.array([[0, 1, 0], [-1, 0, w - 1], [0, 0, 1]], dtype=np.float64)
+    return np.eye(3)
+
+
+# ---------------------------------------------------------------- the whole preparation
+
+def prepare_page(image_bgr: np.ndarray, dpi: float,
+                 upright_score: Optional[UprightScore] = None) -> PreparedPage:
+    """Upright, deskewed, seal-free, evenly lit page (gray for OCR, binary for rules).
+
+    Order: colour and lighting are orientation-free, so they come first on the input; skew is
+    measured on rules (mod 90°, so a page on its side is fine) or else on text lines; the page is
+    deskewed, then turned by a quarter/half turn decided on text lines (and on `upright_score`,
+    a callable giving a reading confidence for a list of line images, for the 180° question).
+    """
+    if image_bgr.ndim == 2:
+        image_bgr = cv2.cvtColor(image_bgr, cv2.COLOR_GRAY2BGR)
+    h0, w0 = image_bgr.shape[:2]
+    gray = flatten_lighting(remove_red_seal(image_bgr), dpi)
+    binary = binarize(gray, dpi)
+
+    skew = estimate_skew(binary, dpi)
+    if skew is None:
+        skew = estimate_skew_from_text(binary, dpi)
+    m_skew, size = rotation_matrix((w0, h0), skew)
+    if abs(skew) > 0.01:
+        gray = cv2.warpAffine(gray, m_skew[:2], size, flags=cv2.INTER_LINEAR, borderValue=255)
+        binary = binarize(gray, dpi)
+    else:
+        m_skew, size = np.eye(3), (w0, h0)
+
+    rotation, source = decide_orientation(gray, binary, dpi, upright_score)
+    m_turn = rotate_quarter_matrix(size, rotation)
+    if rotation:
+        gray = cv2.rotate(gray, _ROTATE_CODES[rotation])
+        binary = cv2.rotate(binary, _ROTATE_CODES[rotation])
+    to_prepared = m_turn @ m_skew
+    to_original = np.linalg.inv(to_prepared)[:2]
+    log.info("page prepared: rotation %d (%s), skew %.2f°", rotation, source, skew)
+    return PreparedPage(gray, binary, rotation, float(skew), float(dpi), to_original, (w0, h0), source)
+
+
+# ---------------------------------------------------------------- helpers
+
+def _odd(x: float) -> int:
+    n = max(3, int(round(x)))
+    return n if n % 2 else n + 1
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values)
+    cum = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cum, cum[-1] / 2)])

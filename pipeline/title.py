@@ -1,0 +1,58 @@
+"""Agency and reporting year from the report's title."""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from .types import TextLine
+
+_TITLE_END = "政府信息公开工作年度报告"
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年度?")
+_PERIOD = re.compile(r"统计期限.{0,4}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+_STRIP = ("关于", "的")
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", "", text or "")
+
+
+def find_title(lines: list[TextLine]) -> Optional[str]:
+    """The title line; with the line above it when the title breaks after the agency's name
+    ("淮安市人民政府" / "2024 年政府信息公开工作年度报告")."""
+    flat = [_clean(l.text) for l in lines]
+    for i, text in enumerate(flat[:40]):
+        if "年度报告" not in text:
+            continue
+        if i and (_YEAR.match(text) or text.startswith(("政府信息", "年度", "关于"))):
+            prev = flat[i - 1]
+            if prev and "。" not in prev and not re.fullmatch(r"[-—\d第页/]+", prev):
+                return prev + text
+        return text
+    return None
+
+
+def parse_title(title: Optional[str], lines: list[TextLine]) -> tuple[Optional[str], Optional[int]]:
+    """(agency, year) from the title; the year falls back to the report's statistics period."""
+    agency, year = None, None
+    if title:
+        t = _clean(title)
+        end = t.rfind(_TITLE_END)
+        if end < 0:
+            end = t.rfind("年度报告")
+        head = t[:end] if end >= 0 else t
+        m = None
+        for m in _YEAR.finditer(head):
+            pass
+        if m:
+            year = int(m.group(1))
+            head = head[: m.start()] + head[m.end():]
+        for s in _STRIP:
+            head = head.removeprefix(s)
+        head = head.removesuffix("的")
+        agency = head or None
+    if year is None:
+        body = _clean("".join(l.text for l in lines[:60]))
+        m = _PERIOD.search(body)
+        if m:
+            year = int(m.group(1))
+    return agency, year

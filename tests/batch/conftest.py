@@ -1,0 +1,80 @@
+"""Shared inputs for the batch tests: the real sample report, copies of it, and broken files."""
+from __future__ import annotations
+
+import logging
+import random
+import shutil
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+REAL_SAMPLE = SHARED / "samples" / "real" / "huaian-2024.pdf"
+
+
+@pytest.fixture(autouse=True)
+def _info_logs(caplog):
+    caplog.set_level(logging.INFO)
+
+
+@pytest.fixture(scope="session")
+def sample_pdf() -> Path:
+    if not REAL_SAMPLE.exists():
+        pytest.skip(f"missing real sample {REAL_SAMPLE}")
+    return REAL_SAMPLE
+
+
+@pytest.fixture(scope="session")
+def sample_report(sample_pdf):
+    """The real extract output for the sample (read once per test session)."""
+    import pipeline
+    return pipeline.extract(str(sample_pdf))
+
+
+def distinct_copy(src: Path, dest: Path, n: int) -> Path:
+    """The same readable PDF with a different sha256: bytes after %%EOF are ignored by readers."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dest)
+    with open(dest, "ab") as f:
+        f.write(f"\n% copy {n}\n".encode())
+    return dest
+
+
+def make_broken_files(src: Path, folder: Path) -> dict[str, Path]:
+    """One file per kind of bad input the batch must survive, named by its kind."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data = src.read_bytes()
+    files = {}
+
+    files["corrupt"] = folder / "corrupt.pdf"
+    files["corrupt"].write_bytes(b"%PDF-1.7\n" + random.Random(1).randbytes(40_000))
+
+    files["truncated"] = folder / "truncated.pdf"
+    files["truncated"].write_bytes(data[: len(data) // 3])
+
+    files["encrypted"] = folder / "encrypted.pdf"
+    with pikepdf.open(src) as pdf:
+        pdf.save(files["encrypted"], encryption=pikepdf.Encryption(owner="owner-pw", user="user-pw"))
+
+    files["zero_pages"] = folder / "zero_pages.pdf"
+    with pikepdf.new() as pdf:
+        pdf.save(files["zero_pages"])
+
+    files["text"] = folder / "text.pdf"
+    files["text"].write_text("这不是PDF文件，只是一段文字。\n" * 50, encoding="utf-8")
+
+    files["absurd_size"] = folder / "absurd_size.pdf"
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page(page_size=(900_000, 900_000))
+        pdf.save(files["absurd_size"])
+
+    files["many_pages"] = folder / "many_pages.pdf"
+    with pikepdf.new() as pdf:
+        for _ in range(500):
+            pdf.add_blank_page(page_size=(595, 842))
+        pdf.save(files["many_pages"])
+
+    files["empty"] = folder / "empty.pdf"
+    files["empty"].write_bytes(b"")
+    return files
