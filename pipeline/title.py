@@ -17,17 +17,20 @@ def _clean(text: str) -> str:
 
 
 def find_title(lines: list[TextLine]) -> Optional[str]:
-    """The title line; with the line above it when the title breaks after the agency's name
-    ("淮安市人民政府" / "2024 年政府信息公开工作年度报告")."""
+    """The title, joined from the line that ends it and up to two lines above it: titles break
+    after the agency's name ("淮安市人民政府" / "2024 年政府信息公开工作年度报告") or mid-phrase."""
     flat = [_clean(l.text) for l in lines]
     for i, text in enumerate(flat[:40]):
         if "年度报告" not in text:
             continue
-        if i and (_YEAR.match(text) or text.startswith(("政府信息", "年度", "关于"))):
-            prev = flat[i - 1]
-            if prev and "。" not in prev and not re.fullmatch(r"[-—\d第页/]+", prev):
-                return prev + text
-        return text
+        title = text
+        for prev in reversed(flat[max(0, i - 2):i]):
+            complete = _TITLE_END in title and not title.startswith(
+                ("政府信息", "年度", "关于")) and not _YEAR.match(title)
+            if complete or not prev or "。" in prev or re.fullmatch(r"[-—\d第页/]+", prev):
+                break
+            title = prev + title
+        return title
     return None
 
 

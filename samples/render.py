@@ -339,6 +339,7 @@ class PageWriter:
         c.setStrokeColorRGB(0, 0, 0)
         baseline = self.rl_y(self.y + leading * 0.5 + size * 0.35)
         x0 = x - text_width(text, font, size) / 2 if align == "center" else x
+        c.saveState()   # the render mode and line width of faux bold must not leak
         t = c.beginText(x0, baseline)
         t.setFont(font, size)
         if bold:
@@ -347,6 +348,7 @@ class PageWriter:
             t.setTextRenderMode(2)
         t.textOut(text)
         c.drawText(t)
+        c.restoreState()
         self.y += leading
 
     def paragraph(self, text: str, font: str, size: float, indent_chars: float = 2.0,
@@ -417,7 +419,8 @@ def _draw_fragment(w: PageWriter, table: Table, rows: list[int], heights: list[f
             w.canvas.setFillColorRGB(*SHADES[layout.shade])
             w.canvas.rect(rect[0], w.rl_y(rect[3]), rect[2] - rect[0], rect[3] - rect[1], stroke=0, fill=1)
         drawn.append((cell, rect))
-        if text_fragment.get(idx, 0) == fragment_index:
+        # A repeated header prints its text on every page; a split body cell on one part only.
+        if cell.row < table.header_rows or text_fragment.get(idx, 0) == fragment_index:
             _draw_cell_text(w, table, cell, rect)
             on_cell(cell, w.page, rect)
     for cell, rect in drawn:

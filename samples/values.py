@@ -262,8 +262,9 @@ def _break_identities(rng: np.random.Generator, cells: dict[CellKey, PrintedCell
     if kind == "row_total_off":
         r = str(rng.choice(row_ids))
         total = cells[(app, r, "total")].value or 0
-        _set(cells, (app, r, "total"), total + int(rng.choice([-1, 1])) * int(rng.integers(1, 10)) if total
-                 else int(rng.integers(1, 10)))
+        # A typo'd total: off by a few, never negative (nobody prints a negative count here).
+        delta = int(rng.integers(1, 10))
+        _set(cells, (app, r, "total"), total - delta if total > delta and rng.random() < 0.5 else total + delta)
         return f"applications row {r} total differs from the sum of applicants"
     if kind == "parts_sum_off":
         r = str(rng.choice(["3.1", "3.4.1", "3.5.1"]))

@@ -68,13 +68,13 @@ def wide_table(conn) -> pd.DataFrame:
         "SELECT sha256, path, agency, year, version, needs_review, n_pages FROM documents"
         " WHERE status = ? ORDER BY agency, year, path", conn, params=(db.STATUS_DONE,),
         dtype={"year": "Int64", "n_pages": "Int64", "needs_review": "boolean"})
-    cells = pd.read_sql_query("SELECT c.sha256, c.tbl, c.row, c.col, c.value FROM cells c"
-                              " JOIN documents d USING (sha256) WHERE d.status = ?", conn,
-                              params=(db.STATUS_DONE,))
+    # Straight from sqlite, not via pandas, which would turn every value into a float.
+    cells = conn.execute("SELECT c.sha256, c.tbl, c.row, c.col, c.value FROM cells c"
+                         " JOIN documents d USING (sha256) WHERE d.status = ?", (db.STATUS_DONE,))
     columns = [cell_column(*k) for k in template.all_cell_keys()]
     values = {name: [None] * len(docs) for name in columns}
     index = {sha: i for i, sha in enumerate(docs["sha256"])}
-    for sha, tbl, row, col, value in cells.itertuples(index=False):
+    for sha, tbl, row, col, value in cells:
         name = cell_column(tbl, row, col)
         if name in values:
             values[name][index[sha]] = value

@@ -66,7 +66,9 @@ def make_broken_files(src: Path, folder: Path) -> dict[str, Path]:
 
     files["absurd_size"] = folder / "absurd_size.pdf"
     with pikepdf.new() as pdf:
-        pdf.add_blank_page(page_size=(900_000, 900_000))
+        page = pdf.add_blank_page(page_size=(595, 842))
+        # Past the 14400-unit limit that pikepdf's own helper enforces: what a broken producer writes.
+        page.obj.MediaBox = pikepdf.Array([0, 0, 900_000, 900_000])
         pdf.save(files["absurd_size"])
 
     files["many_pages"] = folder / "many_pages.pdf"

@@ -1,0 +1,194 @@
+"""Table grids from a prepared page image (the scan path), with camelot's image primitives.
+
+camelot finds the rulings (`find_lines`, with line_scale ~40 so the short sub-column rules of the
+15-column review table survive) and the table regions (`find_contours`, `find_joints`). We then
+cluster rule positions into column and row edges, judge every atomic cell edge open or closed by
+how much of it carries ruling ink (robust where camelot's own edge flags are not, on noisy scans),
+and resolve merged cells with pipeline.grid.merge_cells — the representation the vector path
+produces too.
+
+Bboxes are in PDF points of the PREPARED page (upright, deskewed: pixel * points_per_pixel); map
+a bbox to the input page as displayed with PreparedPage.to_original_points.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+from camelot.image_processing import find_contours, find_joints, find_lines
+
+from .config import DEFAULT
+from .grid import merge_cells
+from .preprocess import PreparedPage, rule_masks, rule_thickness
+from .types import Grid
+
+log = logging.getLogger(__name__)
+
+# An atomic cell edge is a ruling when at least this share of its length carries ruling ink.
+# Broken or faded rules keep well above it after gap bridging; an open edge has ~0 ink.
+EDGE_COVERAGE_CLOSED = 0.5
+
+
+@dataclass
+class Segment:
+    pos: float        # y of a horizontal rule, x of a vertical one (px)
+    start: float      # extent along the rule (px)
+    end: float
+
+
+@dataclass
+class RuleCluster:
+    """One rule position: the segments (from one or several detections) lying on it."""
+    segments: list[Segment] = field(default_factory=list)
+
+    @property
+    def pos(self) -> float:
+        lengths = np.array([s.end - s.start for s in self.segments], dtype=np.float64) + 1.0
+        return float(np.average([s.pos for s in self.segments], weights=lengths))
+
+    def covers(self, along: float, tol: float) -> bool:
+        return any(s.start - tol <= along <= s.end + tol for s in self.segments)
+
+    @property
+    def start(self) -> float:
+        return min(s.start for s in self.segments)
+
+    @property
+    def end(self) -> float:
+        return max(s.end for s in self.segments)
+
+
+@dataclass
+class Tolerances:
+    """Pixel tolerances, from the dpi and the measured rule thickness."""
+    cluster: float       # rule detections closer than this are one rule
+    band: int            # half-width of the strip searched for ruling ink around an edge
+    min_cell: float      # an extra row/column narrower than this is not one (cut-off tables)
+
+
+def tolerances(dpi: float, thickness: float) -> Tolerances:
+    return Tolerances(cluster=max(2.0 * thickness, 0.03 * dpi),
+                      band=int(np.ceil(max(thickness, 0.015 * dpi))),
+                      min_cell=0.1 * dpi)
+
+
+def detect_grids(prepared: PreparedPage, page_number: int,
+                 points_per_pixel: Optional[float] = None,
+                 line_scale: int = DEFAULT.line_scale) -> list[Grid]:
+    """Every ruled table on the prepared page, top to bottom, as a Grid in prepared-page points."""
+    ppp = points_per_pixel if points_per_pixel is not None else prepared.points_per_pixel
+    dpi = prepared.dpi
+    h_rep, v_rep = rule_masks(prepared.binary, dpi)
+    h_mask, h_lines = find_lines(h_rep, direction="horizontal", line_scale=line_scale)
+    v_mask, v_lines = find_lines(v_rep, direction="vertical", line_scale=line_scale)
+    thickness = max(rule_thickness(h_mask, True), rule_thickness(v_mask, False))
+    tol = tolerances(dpi, thickness)
+    contours = find_contours(v_mask, h_mask)
+    tables = find_joints(contours, v_mask, h_mask)
+
+    h_segs = [Segment(y, min(x1, x2), max(x1, x2)) for x1, y, x2, _ in h_lines]
+    v_segs = [Segment(x, min(y1, y2), max(y1, y2)) for x, y1, _, y2 in v_lines]
+    grids = []
+    for (x0, y1, x1, y0) in tables:     # camelot's key: (x, y + h, x + w, y)
+        grid = _grid_in_region((x0, y0, x1, y1), h_segs, v_segs, h_rep, v_rep, tol, page_number, ppp)
+        if grid is not None:
+            grids.append(grid)
+    grids.sort(key=lambda g: (g.bbox[1], g.bbox[0]))
+    log.info("page %d: %d grid(s) %s", page_number, len(grids),
+             [(g.n_rows, g.n_cols) for g in grids])
+    return grids
+
+
+def _grid_in_region(region, h_segs, v_segs, h_rep, v_rep, tol: Tolerances,
+                    page_number: int, ppp: float) -> Optional[Grid]:
+    x0, y0, x1, y1 = region
+    m = tol.cluster
+    hs = [s for s in h_segs if y0 - m <= s.pos <= y1 + m and s.end >= x0 - m and s.start <= x1 + m]
+    vs = [s for s in v_segs if x0 - m <= s.pos <= x1 + m and s.end >= y0 - m and s.start <= y1 + m]
+    rows = cluster_segments(hs, tol.cluster)
+    cols = cluster_segments(vs, tol.cluster)
+    rows, cols = keep_crossing_rules(rows, cols, tol.cluster)
+    if len(rows) < 1 or len(cols) < 2:
+        return None
+    row_edges = [c.pos for c in rows]
+    col_edges = [c.pos for c in cols]
+    # A table cut by the page edge (continued on the next page) has rules running past the last
+    # rule across them: the open side becomes one more row (column) up to where they end.
+    row_edges = _extend_open_sides(row_edges, min(c.start for c in cols), max(c.end for c in cols), tol)
+    col_edges = _extend_open_sides(col_edges, min(c.start for c in rows), max(c.end for c in rows), tol)
+    if len(row_edges) < 2 or len(col_edges) < 2 or (len(row_edges) - 1) * (len(col_edges) - 1) < 2:
+        return None
+    right_open, bottom_open = edge_openness(row_edges, col_edges, h_rep, v_rep, tol.band)
+    return merge_cells(page_number, [x * ppp for x in col_edges], [y * ppp for y in row_edges],
+                       right_open, bottom_open)
+
+
+def cluster_segments(segments: list[Segment], tol: float) -> list[RuleCluster]:
+    """Group segments lying on one rule (positions within tol: thick rules seen twice, a rule
+    broken into pieces) into clusters, ordered by position."""
+    clusters: list[RuleCluster] = []
+    for seg in sorted(segments, key=lambda s: s.pos):
+        if clusters and seg.pos - clusters[-1].pos <= tol:
+            clusters[-1].segments.append(seg)
+        else:
+            clusters.append(RuleCluster([seg]))
+    return clusters
+
+
+def keep_crossing_rules(rows: list[RuleCluster], cols: list[RuleCluster],
+                        tol: float) -> tuple[list[RuleCluster], list[RuleCluster]]:
+    """Drop rule candidates that cross or touch fewer than two perpendicular rules: a table rule
+    always runs between two others, a stray stroke or underline does not."""
+    for _ in range(3):
+        kept_rows = [r for r in rows if _crossings(r, cols, tol) >= 2]
+        kept_cols = [c for c in cols if _crossings(c, kept_rows, tol) >= 2]
+        if len(kept_rows) == len(rows) and len(kept_cols) == len(cols):
+            break
+        rows, cols = kept_rows, kept_cols
+    return rows, cols
+
+
+def _crossings(rule: RuleCluster, others: list[RuleCluster], tol: float) -> int:
+    return sum(1 for o in others if rule.covers(o.pos, tol) and o.covers(rule.pos, tol))
+
+
+def _extend_open_sides(edges: list[float], span_start: float, span_end: float,
+                       tol: Tolerances) -> list[float]:
+    edges = list(edges)
+    if edges[0] - span_start > tol.min_cell:
+        edges.insert(0, span_start)
+    if span_end - edges[-1] > tol.min_cell:
+        edges.append(span_end)
+    return edges
+
+
+def edge_coverage(mask: np.ndarray, pos: float, start: float, end: float, band: int,
+                  horizontal: bool) -> float:
+    """Share of the edge from start to end (along the rule) with ruling ink within ±band of pos.
+    The ends (joints with the crossing rules) are left out: they are inked either way."""
+    a, b = int(round(start + band)), int(round(end - band))
+    if b <= a:
+        a, b = int(round(start)), int(round(end))
+    p0, p1 = max(0, int(round(pos)) - band), int(round(pos)) + band + 1
+    strip = mask[p0:p1, a:b] if horizontal else mask[a:b, p0:p1].T
+    if strip.size == 0:
+        return 0.0
+    return float((strip > 0).any(axis=0).mean())
+
+
+def edge_openness(row_edges: list[float], col_edges: list[float], h_rep: np.ndarray,
+                  v_rep: np.ndarray, band: int) -> tuple[list[list[bool]], list[list[bool]]]:
+    n_rows, n_cols = len(row_edges) - 1, len(col_edges) - 1
+    right_open = [[False] * n_cols for _ in range(n_rows)]
+    bottom_open = [[False] * n_cols for _ in range(n_rows)]
+    for r in range(n_rows):
+        for c in range(n_cols):
+            if c + 1 < n_cols:
+                cov = edge_coverage(v_rep, col_edges[c + 1], row_edges[r], row_edges[r + 1], band, False)
+                right_open[r][c] = cov < EDGE_COVERAGE_CLOSED
+            if r + 1 < n_rows:
+                cov = edge_coverage(h_rep, row_edges[r + 1], col_edges[c], col_edges[c + 1], band, True)
+                bottom_open[r][c] = cov < EDGE_COVERAGE_CLOSED
+    return right_open, bottom_open

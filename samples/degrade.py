@@ -1,0 +1,908 @@
+"""Degraded variants of clean text-layer report PDFs, for testing the scan and garbled-layer paths.
+
+Three kinds of degradation, all deterministic for a given seed:
+
+* scans: every page rendered with pdfium, damaged the way a real office scanner and a real
+  paper copy damage it (faded or broken rulings, a red official seal over a table, grey paper,
+  uneven lighting, skew, a page fed sideways or upside down, blur, noise, JPEG artefacts), and
+  written as an image-only PDF (one JPEG per page, no text at all);
+* scrambled ToUnicode: the same drawing, but the fonts' /ToUnicode CMaps lie, so that text
+  extraction returns wrong digits and/or wrong CJK characters while the rendering stays
+  pixel-identical;
+* junk text layer: a scan plus an invisible (render mode 3) text layer of mostly wrong text
+  placed where the lines are, as a bad scanner OCR leaves it.
+
+Each output PDF gets a sidecar ``X.degrade.json`` recording what was applied, page by page.
+
+CLI: ``python -m samples.degrade --src DIR/clean --out DIR [--seed S] [--variants ...]``
+writes ``DIR/<variant>/X.pdf`` (+ the unchanged ``X.truth.json`` and ``X.degrade.json``).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import io
+import json
+import logging
+import math
+import re
+import shutil
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pikepdf
+import pypdfium2 as pdfium
+from PIL import Image, ImageDraw, ImageFont
+
+log = logging.getLogger(__name__)
+
+CJK_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+SEAL_RED_RGB = (205, 32, 38)
+DEFAULT_SEAL_TEXT = "政府信息公开专用章"
+# Official seals of Chinese government bodies are 42 mm across.
+SEAL_DIAMETER_MM = 42.0
+
+# Frequent characters of administrative Chinese: replacement pool for garbled text, so that
+# the garbage looks like plausible text rather than rare glyphs.
+COMMON_CJK = (
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过"
+    "子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制"
+    "机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正"
+    "心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党"
+    "程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角"
+    "期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压"
+    "志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万"
+    "每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林"
+    "律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史"
+    "感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层"
+)
+ASCII_JUNK = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,:;-_/|()[]"
+FULLWIDTH_DIGITS = "０１２３４５６７８９"
+
+
+# ---------------------------------------------------------------------------------------------
+# Recipes: what a variant does, as data
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ScanRecipe:
+    """How to turn a clean page into a scanned image. Zero means "not applied"."""
+    dpi: int = 200
+    skew_max_deg: float = 0.0          # |skew| drawn uniformly from [skew_min_deg, skew_max_deg]
+    skew_min_deg: float = 0.0
+    rotate_cw_deg: int = 0             # 0, 90, 180 or 270: a page fed sideways or upside down
+    rotate_table_pages_only: bool = True
+    blur_sigma_px: float = 0.0
+    noise_sigma: float = 0.0           # Gaussian noise, grey levels
+    salt_pepper_fraction: float = 0.0
+    artefact_jpeg_quality: int = 0     # an earlier lossy copy: JPEG round trip at this quality
+    paper_grey: float = 1.0            # 1.0 = white paper
+    light_falloff: float = 0.0         # vignette + gradient strength (fraction of brightness)
+    broken_rulings: bool = False
+    seal: bool = False
+    jpeg_quality: int = 80             # the final encoding in the PDF
+
+
+@dataclass(frozen=True)
+class ToUnicodeRecipe:
+    """Which characters the rewritten /ToUnicode CMaps lie about."""
+    digits: bool = True
+    cjk: bool = True
+    cjk_fraction: float = 0.7          # share of the document's CJK characters remapped
+
+
+@dataclass(frozen=True)
+class JunkLayerRecipe:
+    """A scan plus an invisible text layer of bad-OCR text."""
+    scan: ScanRecipe = ScanRecipe()
+    keep_fraction: float = 0.3         # share of non-digit characters left correct
+    drop_fraction: float = 0.05        # share of characters the "OCR" lost
+
+
+VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe] = {
+    "scan150": ScanRecipe(dpi=150, jpeg_quality=80),
+    "scan200": ScanRecipe(dpi=200, jpeg_quality=80),
+    "scan300": ScanRecipe(dpi=300, jpeg_quality=75),
+    "scan200-skew": ScanRecipe(dpi=200, skew_min_deg=0.5, skew_max_deg=3.0),
+    "scan200-seal": ScanRecipe(dpi=200, seal=True),
+    "scan200-rot90": ScanRecipe(dpi=200, rotate_cw_deg=90),
+    "scan200-rot180": ScanRecipe(dpi=200, rotate_cw_deg=180),
+    "scan200-rules": ScanRecipe(dpi=200, broken_rulings=True),
+    "scan200-harsh": ScanRecipe(dpi=200, blur_sigma_px=1.0, noise_sigma=7.0,
+                                salt_pepper_fraction=0.0008, artefact_jpeg_quality=35,
+                                paper_grey=0.90, light_falloff=0.18, jpeg_quality=75),
+    "scan200-mixed": ScanRecipe(dpi=200, skew_min_deg=0.3, skew_max_deg=1.5, blur_sigma_px=0.7,
+                                noise_sigma=5.0, salt_pepper_fraction=0.0004,
+                                artefact_jpeg_quality=50, paper_grey=0.93, light_falloff=0.12,
+                                broken_rulings=True, seal=True, jpeg_quality=75),
+    "tounicode-digits": ToUnicodeRecipe(digits=True, cjk=False),
+    "tounicode-cjk": ToUnicodeRecipe(digits=False, cjk=True),
+    "tounicode-both": ToUnicodeRecipe(digits=True, cjk=True),
+    "junk-layer200": JunkLayerRecipe(scan=ScanRecipe(dpi=200, noise_sigma=3.0, paper_grey=0.96)),
+}
+
+
+@dataclass
+class PageDegradation:
+    """What was applied to one page of a scan (pixel boxes are x0, y0, x1, y1 of the final image)."""
+    page: int
+    dpi: int
+    width_px: int
+    height_px: int
+    width_pt: float
+    height_pt: float
+    skew_deg_ccw: float = 0.0
+    rotation_cw_deg: int = 0
+    blur_sigma_px: float = 0.0
+    noise_sigma: float = 0.0
+    salt_pepper_fraction: float = 0.0
+    artefact_jpeg_quality: int = 0
+    paper_grey: float = 1.0
+    light_falloff: float = 0.0
+    jpeg_quality: int = 0
+    jpeg_bytes: int = 0
+    table_bboxes_px: list[list[int]] = field(default_factory=list)  # before skew/rotation
+    ruling_gaps: int = 0
+    ruling_fades: int = 0
+    seal_bbox_page_px: list[int] | None = None    # before skew/rotation
+    seal_bbox_image_px: list[int] | None = None   # in the final image
+    seal_digits_covered: int = 0
+    junk_text_lines: int = 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Seeds
+# ---------------------------------------------------------------------------------------------
+
+def rng_for(seed: int, *labels: str) -> np.random.Generator:
+    """A generator that depends on the seed and the labels only (stable across runs and order)."""
+    return np.random.default_rng([seed, *(zlib.crc32(label.encode()) for label in labels)])
+
+
+# ---------------------------------------------------------------------------------------------
+# Page geometry from the clean PDF
+# ---------------------------------------------------------------------------------------------
+
+def render_page_rgb(page: pdfium.PdfPage, dpi: int) -> np.ndarray:
+    """The page as an RGB uint8 array at dpi (white background, annotations drawn)."""
+    bitmap = page.render(scale=dpi / 72.0, draw_annots=True)
+    return np.asarray(bitmap.to_pil().convert("RGB")).copy()
+
+
+def digit_boxes_px(page: pdfium.PdfPage, dpi: int) -> list[tuple[float, float, float, float]]:
+    """Pixel boxes (x0, y0, x1, y1, top-down) of the digits in the page's text layer."""
+    if page.get_rotation() % 360:
+        # Char boxes are in unrotated page space; not worth mapping for seal placement.
+        return []
+    left, _bottom, _right, top = page.get_mediabox()
+    scale = dpi / 72.0
+    textpage = page.get_textpage()
+    text = textpage.get_text_range()
+    boxes = []
+    for index in range(textpage.count_chars()):
+        if index < len(text) and text[index].isdigit():
+            x0, y0, x1, y1 = textpage.get_charbox(index)
+            boxes.append(((x0 - left) * scale, (top - y1) * scale,
+                          (x1 - left) * scale, (top - y0) * scale))
+    return boxes
+
+
+def ruling_masks(gray: np.ndarray, dpi: int) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal and vertical ruling-line masks: dark runs longer than any character stroke."""
+    ink = (gray < 160).astype(np.uint8)
+    # 0.35 inch is longer than the strokes of 22 pt title characters and shorter than a table row.
+    run_px = max(15, int(0.35 * dpi))
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (run_px, 1)))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, run_px)))
+    return horizontal, vertical
+
+
+def table_bboxes(gray: np.ndarray, dpi: int) -> list[list[int]]:
+    """Boxes of ruled tables: connected groups of rulings at least a quarter of the page wide."""
+    horizontal, vertical = ruling_masks(gray, dpi)
+    grid = cv2.dilate(horizontal | vertical, np.ones((5, 5), np.uint8))
+    count, _labels, stats, _ = cv2.connectedComponentsWithStats(grid, connectivity=8)
+    height, width = gray.shape
+    boxes = []
+    for label in range(1, count):
+        x, y, w, h, _area = stats[label]
+        if w >= width * 0.25 and h >= max(0.3 * dpi, height * 0.03):
+            boxes.append([int(x), int(y), int(x + w), int(y + h)])
+    return sorted(boxes, key=lambda box: (box[1], box[0]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Image degradations (each takes and returns an RGB uint8 array)
+# ---------------------------------------------------------------------------------------------
+
+def break_rulings(rgb: np.ndarray, dpi: int, rng: np.random.Generator) -> tuple[np.ndarray, int, int]:
+    """Fade stretches of the ruling lines and cut short gaps into them, as worn toner does.
+
+    Returns the image, the number of gaps and the number of faded stretches.
+    """
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    horizontal, vertical = ruling_masks(gray, dpi)
+    keep = np.ones(gray.shape, np.float32)  # 1 = ink kept, 0 = gap, between = faded
+    gaps = fades = 0
+    mm = dpi / 25.4
+    for mask, along_x in ((horizontal, True), (vertical, False)):
+        # Grow across the line only, so antialiased edges go too but no neighbouring strokes.
+        grown = cv2.dilate(mask, np.ones((3, 1) if along_x else (1, 3), np.uint8))
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
+        for label in range(1, count):
+            x, y, w, h, _ = stats[label]
+            start, length = (x, w) if along_x else (y, h)
+            pieces = []
+            for _ in range(rng.poisson(length / (25 * mm))):  # about one gap per 25 mm
+                gap = int(rng.uniform(1.0, 3.5) * mm)
+                gap_start = int(rng.integers(start, max(start + 1, start + length - gap)))
+                pieces.append((gap_start, gap, 0.0))
+                gaps += 1
+            if rng.random() < 0.5:
+                fade = int(length * rng.uniform(0.15, 0.5))
+                fade_start = int(rng.integers(start, max(start + 1, start + length - fade)))
+                pieces.append((fade_start, fade, float(rng.uniform(0.2, 0.5))))
+                fades += 1
+            component = labels[y:y + h, x:x + w] == label
+            for piece_start, piece_length, strength in pieces:
+                if along_x:
+                    sub = (slice(y, y + h), slice(piece_start, piece_start + piece_length))
+                    sub_mask = component[:, piece_start - x:piece_start - x + piece_length]
+                else:
+                    sub = (slice(piece_start, piece_start + piece_length), slice(x, x + w))
+                    sub_mask = component[piece_start - y:piece_start - y + piece_length, :]
+                region = keep[sub]
+                region[sub_mask] = np.minimum(region[sub_mask], strength)
+    faded = 255.0 - (255.0 - rgb.astype(np.float32)) * keep[..., None]
+    return np.clip(faded, 0, 255).astype(np.uint8), gaps, fades
+
+
+def seal_ink_mask(diameter_px: int, text: str, rng: np.random.Generator) -> np.ndarray:
+    """A round official seal as an ink coverage mask (float 0..1): ring, star, text on the arc."""
+    size = diameter_px + 4
+    centre = size / 2.0
+    radius = diameter_px / 2.0
+    canvas = Image.new("L", (size, size), 0)
+    draw = ImageDraw.Draw(canvas)
+    ring_width = max(2, int(round(diameter_px * 0.035)))
+    draw.ellipse([2, 2, size - 3, size - 3], outline=255, width=ring_width)
+    draw.polygon(star_points(centre, centre, radius * 0.27), fill=255)
+    draw_arc_text(canvas, text, centre, radius, ring_width)
+    angle = float(rng.uniform(-25, 25))  # seals are rarely pressed upright
+    canvas = canvas.rotate(angle, resample=Image.BICUBIC)
+    ink = np.asarray(canvas, np.float32) / 255.0
+    # Uneven ink: a smooth random field, with a few starved patches.
+    coarse = rng.random((8, 8)).astype(np.float32)
+    field_ = cv2.resize(coarse, (size, size), interpolation=cv2.INTER_CUBIC)
+    field_ = np.clip(0.55 + 0.45 * field_, 0.35, 1.0)
+    speckle = rng.random((size, size)) < 0.06
+    ink = ink * field_
+    ink[speckle] *= 0.4
+    return np.clip(ink, 0, 1)
+
+
+def star_points(cx: float, cy: float, outer: float) -> list[tuple[float, float]]:
+    """The ten corners of an upright five-pointed star."""
+    inner = outer * 0.382
+    points = []
+    for corner in range(10):
+        r = outer if corner % 2 == 0 else inner
+        theta = math.pi / 2 + corner * math.pi / 5
+        points.append((cx + r * math.cos(theta), cy - r * math.sin(theta)))
+    return points
+
+
+def draw_arc_text(canvas: Image.Image, text: str, centre: float, radius: float, ring_width: int) -> None:
+    """Characters along the upper arc, each turned to face the centre."""
+    font_px = max(8, int(radius * 0.26))
+    font = ImageFont.truetype(CJK_FONT_PATH, font_px)
+    text_radius = radius - ring_width - font_px * 0.75
+    step = min(2 * math.pi * 0.68 / max(1, len(text)), font_px * 1.15 / text_radius)
+    span = step * len(text)
+    for index, char in enumerate(text):
+        theta = -span / 2 + step * (index + 0.5)  # clockwise from the top
+        glyph = Image.new("L", (font_px * 2, font_px * 2), 0)
+        ImageDraw.Draw(glyph).text((font_px, font_px), char, fill=255, font=font, anchor="mm")
+        glyph = glyph.rotate(-math.degrees(theta), resample=Image.BICUBIC)
+        x = centre + text_radius * math.sin(theta) - font_px
+        y = centre - text_radius * math.cos(theta) - font_px
+        region = (int(round(x)), int(round(y)))
+        canvas.paste(255, region, glyph)
+
+
+def stamp_seal(rgb: np.ndarray, ink: np.ndarray, top_left: tuple[int, int], opacity: float) -> np.ndarray:
+    """Multiply-blend red ink onto the page: text under the seal stays dark, paper turns red."""
+    x0, y0 = top_left
+    height, width = ink.shape
+    page_h, page_w = rgb.shape[:2]
+    ix0, iy0 = max(0, -x0), max(0, -y0)
+    px0, py0 = max(0, x0), max(0, y0)
+    px1, py1 = min(page_w, x0 + width), min(page_h, y0 + height)
+    alpha = ink[iy0:iy0 + py1 - py0, ix0:ix0 + px1 - px0, None] * opacity
+    tint = np.array(SEAL_RED_RGB, np.float32) / 255.0
+    out = rgb.astype(np.float32)
+    out[py0:py1, px0:px1] *= 1.0 - alpha * (1.0 - tint)
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def choose_seal_centre(tables: list[list[int]], digits: list[tuple[float, float, float, float]],
+                       page_shape: tuple[int, int], radius: float,
+                       rng: np.random.Generator) -> tuple[float, float]:
+    """A centre on a digit inside the largest table (else the table's right half, else low right)."""
+    height, width = page_shape
+    if tables:
+        x0, y0, x1, y1 = max(tables, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
+        inside = [d for d in digits if x0 <= (d[0] + d[2]) / 2 <= x1 and y0 <= (d[1] + d[3]) / 2 <= y1]
+        if inside:
+            d = inside[int(rng.integers(len(inside)))]
+            cx = (d[0] + d[2]) / 2 + rng.uniform(-0.2, 0.2) * radius
+            cy = (d[1] + d[3]) / 2 + rng.uniform(-0.2, 0.2) * radius
+        else:
+            cx = rng.uniform(x0 + 0.5 * (x1 - x0), x1 - 0.1 * (x1 - x0))
+            cy = rng.uniform(y0, y1)
+    else:
+        cx, cy = width * rng.uniform(0.55, 0.75), height * rng.uniform(0.7, 0.85)
+    # Keep the whole seal on the paper.
+    cx = float(np.clip(cx, radius + 2, width - radius - 2))
+    cy = float(np.clip(cy, radius + 2, height - radius - 2))
+    return cx, cy
+
+
+def apply_seal(rgb: np.ndarray, dpi: int, tables: list[list[int]],
+               digits: list[tuple[float, float, float, float]], text: str,
+               rng: np.random.Generator) -> tuple[np.ndarray, list[int], int]:
+    """Stamp a seal; returns the image, its bbox (page px) and how many digits it covers."""
+    diameter = int(round(SEAL_DIAMETER_MM / 25.4 * dpi))
+    radius = diameter / 2.0
+    cx, cy = choose_seal_centre(tables, digits, rgb.shape[:2], radius, rng)
+    ink = seal_ink_mask(diameter, text, rng)
+    size = ink.shape[0]
+    top_left = (int(round(cx - size / 2)), int(round(cy - size / 2)))
+    stamped = stamp_seal(rgb, ink, top_left, opacity=float(rng.uniform(0.75, 0.9)))
+    covered = sum(1 for d in digits
+                  if math.hypot((d[0] + d[2]) / 2 - cx, (d[1] + d[3]) / 2 - cy) < radius * 0.95)
+    bbox = [top_left[0], top_left[1], top_left[0] + size, top_left[1] + size]
+    return stamped, bbox, covered
+
+
+def apply_paper_and_light(rgb: np.ndarray, grey: float, falloff: float,
+                          rng: np.random.Generator) -> np.ndarray:
+    """Grey, slightly warm paper under an uneven lamp: a vignette around a random centre plus a gradient."""
+    height, width = rgb.shape[:2]
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    cx, cy = rng.uniform(0.3, 0.7) * width, rng.uniform(0.3, 0.7) * height
+    distance = ((xs - cx) ** 2 + (ys - cy) ** 2) / float(width ** 2 + height ** 2)
+    direction = rng.uniform(0, 2 * math.pi)
+    ramp = (xs / width) * math.cos(direction) + (ys / height) * math.sin(direction)
+    ramp -= ramp.min()
+    light = grey * (1.0 - falloff * (2.0 * distance + 0.5 * ramp / max(float(ramp.max()), 1e-6)))
+    paper_tint = np.array([1.0, 0.985, 0.95], np.float32)  # recycled office paper is warm
+    out = rgb.astype(np.float32) * light[..., None] * paper_tint
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def skew_image(rgb: np.ndarray, angle_deg_ccw: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rotate about the centre (positive = counter-clockwise as seen), white scanner lid around."""
+    height, width = rgb.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2.0, height / 2.0), angle_deg_ccw, 1.0)
+    turned = cv2.warpAffine(rgb, matrix, (width, height), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255))
+    return turned, matrix
+
+
+def rotate_quarter_turns(rgb: np.ndarray, cw_deg: int) -> np.ndarray:
+    """Turn the image itself, as a scanner fed the sheet sideways or upside down does."""
+    codes = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+    return cv2.rotate(rgb, codes[cw_deg]) if cw_deg % 360 else rgb
+
+
+def transform_bbox(bbox: list[int], matrix: np.ndarray | None, cw_deg: int,
+                   shape_before_rotation: tuple[int, int]) -> list[int]:
+    """Where a page-pixel box ends up after skew (affine matrix) and quarter-turn rotation."""
+    x0, y0, x1, y1 = bbox
+    corners = np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]], np.float64)
+    if matrix is not None:
+        corners = corners @ matrix[:, :2].T + matrix[:, 2]
+    height, width = shape_before_rotation
+    xs, ys = corners[:, 0], corners[:, 1]
+    if cw_deg == 90:
+        xs, ys = height - 1 - ys, xs
+    elif cw_deg == 180:
+        xs, ys = width - 1 - xs, height - 1 - ys
+    elif cw_deg == 270:
+        xs, ys = ys, width - 1 - xs
+    return [int(math.floor(xs.min())), int(math.floor(ys.min())), int(math.ceil(xs.max())), int(math.ceil(ys.max()))]
+
+
+def add_noise(rgb: np.ndarray, sigma: float, salt_pepper: float, rng: np.random.Generator) -> np.ndarray:
+    """Sensor noise (same on all channels, as scanner noise is mostly luminance) and dust specks."""
+    out = rgb.astype(np.float32)
+    if sigma > 0:
+        out += rng.normal(0.0, sigma, rgb.shape[:2]).astype(np.float32)[..., None]
+    if salt_pepper > 0:
+        speck = rng.random(rgb.shape[:2])
+        out[speck < salt_pepper * 0.7] = 20.0          # dust prints dark more often than it lifts
+        out[speck > 1.0 - salt_pepper * 0.3] = 255.0
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def encode_jpeg(rgb: np.ndarray, quality: int) -> bytes:
+    ok, buffer = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return buffer.tobytes()
+
+
+def jpeg_roundtrip(rgb: np.ndarray, quality: int) -> np.ndarray:
+    """The blocking and ringing of an earlier low-quality copy."""
+    decoded = cv2.imdecode(np.frombuffer(encode_jpeg(rgb, quality), np.uint8), cv2.IMREAD_COLOR)
+    return cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scans
+# ---------------------------------------------------------------------------------------------
+
+def scan_page(page: pdfium.PdfPage, index: int, recipe: ScanRecipe, rng: np.random.Generator,
+              seal_text: str) -> tuple[bytes, PageDegradation]:
+    """One page through the scanner: returns the final JPEG and the record of what was applied."""
+    dpi = recipe.dpi
+    rgb = render_page_rgb(page, dpi)
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    tables = table_bboxes(gray, dpi)
+    record = PageDegradation(page=index, dpi=dpi, width_px=0, height_px=0, width_pt=0.0, height_pt=0.0,
+                             table_bboxes_px=tables, jpeg_quality=recipe.jpeg_quality)
+    if recipe.broken_rulings:
+        rgb, record.ruling_gaps, record.ruling_fades = break_rulings(rgb, dpi, rng)
+    if recipe.seal and (tables or index == 0):
+        rgb, record.seal_bbox_page_px, record.seal_digits_covered = apply_seal(
+            rgb, dpi, tables, digit_boxes_px(page, dpi), seal_text, rng)
+    if recipe.paper_grey < 1.0 or recipe.light_falloff > 0:
+        rgb = apply_paper_and_light(rgb, recipe.paper_grey, recipe.light_falloff, rng)
+        record.paper_grey, record.light_falloff = recipe.paper_grey, recipe.light_falloff
+    matrix = None
+    if recipe.skew_max_deg > 0:
+        magnitude = rng.uniform(recipe.skew_min_deg, recipe.skew_max_deg)
+        record.skew_deg_ccw = round(float(magnitude * rng.choice([-1.0, 1.0])), 3)
+        rgb, matrix = skew_image(rgb, record.skew_deg_ccw)
+    shape_before_rotation = rgb.shape[:2]
+    if recipe.rotate_cw_deg and (tables or not recipe.rotate_table_pages_only):
+        rgb = rotate_quarter_turns(rgb, recipe.rotate_cw_deg)
+        record.rotation_cw_deg = recipe.rotate_cw_deg
+    if record.seal_bbox_page_px is not None:
+        record.seal_bbox_image_px = transform_bbox(record.seal_bbox_page_px, matrix,
+                                                   record.rotation_cw_deg, shape_before_rotation)
+    if recipe.blur_sigma_px > 0:
+        rgb = cv2.GaussianBlur(rgb, (0, 0), recipe.blur_sigma_px)
+        record.blur_sigma_px = recipe.blur_sigma_px
+    if recipe.noise_sigma > 0 or recipe.salt_pepper_fraction > 0:
+        rgb = add_noise(rgb, recipe.noise_sigma, recipe.salt_pepper_fraction, rng)
+        record.noise_sigma, record.salt_pepper_fraction = recipe.noise_sigma, recipe.salt_pepper_fraction
+    if recipe.artefact_jpeg_quality:
+        rgb = jpeg_roundtrip(rgb, recipe.artefact_jpeg_quality)
+        record.artefact_jpeg_quality = recipe.artefact_jpeg_quality
+    jpeg = encode_jpeg(rgb, recipe.jpeg_quality)
+    record.height_px, record.width_px = rgb.shape[:2]
+    record.width_pt = round(record.width_px * 72.0 / dpi, 3)
+    record.height_pt = round(record.height_px * 72.0 / dpi, 3)
+    record.jpeg_bytes = len(jpeg)
+    return jpeg, record
+
+
+def scan_pages(src: Path, recipe: ScanRecipe, seed: int, seal_text: str,
+               label: str) -> list[tuple[bytes, PageDegradation]]:
+    document = pdfium.PdfDocument(str(src))
+    try:
+        return [scan_page(document[index], index, recipe, rng_for(seed, label, str(index)), seal_text)
+                for index in range(len(document))]
+    finally:
+        document.close()
+
+
+def image_only_pdf(pages: list[tuple[bytes, PageDegradation]]) -> pikepdf.Pdf:
+    """One full-page JPEG per page, page size = pixels * 72 / dpi, nothing else."""
+    pdf = pikepdf.new()
+    for jpeg, record in pages:
+        image = pikepdf.Stream(pdf, jpeg)
+        image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+        image.Width, image.Height = record.width_px, record.height_px
+        image.ColorSpace, image.BitsPerComponent = pikepdf.Name.DeviceRGB, 8
+        image.Filter = pikepdf.Name.DCTDecode
+        content = f"q {record.width_pt:.3f} 0 0 {record.height_pt:.3f} 0 0 cm /Im0 Do Q".encode()
+        page = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page,
+            MediaBox=[0, 0, record.width_pt, record.height_pt],
+            Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image)),
+            Contents=pikepdf.Stream(pdf, content),
+        )
+        pdf.pages.append(pikepdf.Page(page))
+    return pdf
+
+
+def make_scan(src: Path, out: Path, recipe: ScanRecipe, seed: int = 0,
+              seal_text: str = DEFAULT_SEAL_TEXT, label: str = "scan") -> list[PageDegradation]:
+    """Write an image-only scan of src to out; returns the per-page records."""
+    pages = scan_pages(src, recipe, seed, seal_text, label)
+    with image_only_pdf(pages) as pdf:
+        pdf.save(out)
+    return [record for _, record in pages]
+
+
+# ---------------------------------------------------------------------------------------------
+# Scrambled /ToUnicode
+# ---------------------------------------------------------------------------------------------
+
+HEX_TOKEN = re.compile(rb"<([0-9A-Fa-f\s]*)>|\[|\]")
+
+
+def hex_tokens(block: bytes) -> list:
+    """<hex> tokens as bytes, '[' and ']' as markers."""
+    tokens = []
+    for match in HEX_TOKEN.finditer(block):
+        if match.group(1) is not None:
+            tokens.append(bytes.fromhex(re.sub(rb"\s", b"", match.group(1)).decode()))
+        else:
+            tokens.append(match.group(0).decode())
+    return tokens
+
+
+def decode_utf16(raw: bytes) -> str:
+    return raw.decode("utf-16-be", errors="replace")
+
+
+def parse_tounicode(cmap: bytes) -> tuple[int, list[tuple[bytes, bytes]], dict[int, str]]:
+    """(code length in bytes, codespace ranges, code -> unicode string) of a ToUnicode CMap."""
+    codespace = []
+    for block in re.findall(rb"begincodespacerange(.*?)endcodespacerange", cmap, re.S):
+        tokens = hex_tokens(block)
+        codespace += list(zip(tokens[0::2], tokens[1::2]))
+    mapping: dict[int, str] = {}
+    for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
+        tokens = hex_tokens(block)
+        for code, target in zip(tokens[0::2], tokens[1::2]):
+            mapping[int.from_bytes(code, "big")] = decode_utf16(target)
+    for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
+        parse_bfrange(hex_tokens(block), mapping)
+    code_length = len(codespace[0][0]) if codespace else 2
+    return code_length, codespace, mapping
+
+
+def parse_bfrange(tokens: list, mapping: dict[int, str]) -> None:
+    position = 0
+    while position + 2 < len(tokens):
+        low = int.from_bytes(tokens[position], "big")
+        high = int.from_bytes(tokens[position + 1], "big")
+        position += 2
+        if tokens[position] == "[":
+            position += 1
+            code = low
+            while tokens[position] != "]":
+                mapping[code] = decode_utf16(tokens[position])
+                code += 1
+                position += 1
+            position += 1
+        else:
+            base = tokens[position]
+            position += 1
+            # The last UTF-16 unit is incremented across the range.
+            prefix, last = base[:-2], int.from_bytes(base[-2:], "big")
+            for offset in range(high - low + 1):
+                mapping[low + offset] = decode_utf16(prefix + (last + offset).to_bytes(2, "big"))
+
+
+def build_tounicode(code_length: int, codespace: list[tuple[bytes, bytes]], mapping: dict[int, str]) -> bytes:
+    """A ToUnicode CMap with one bfchar entry per code (blocks of at most 100, as the spec says)."""
+    if not codespace:
+        codespace = [(b"\x00" * code_length, b"\xff" * code_length)]
+    lines = [
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+        "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",
+        f"{len(codespace)} begincodespacerange",
+        *(f"<{low.hex().upper()}> <{high.hex().upper()}>" for low, high in codespace),
+        "endcodespacerange",
+    ]
+    entries = sorted(mapping.items())
+    for start in range(0, len(entries), 100):
+        chunk = entries[start:start + 100]
+        lines.append(f"{len(chunk)} beginbfchar")
+        for code, text in chunk:
+            lines.append(f"<{code.to_bytes(code_length, 'big').hex().upper()}> <{text.encode('utf-16-be').hex().upper()}>")
+        lines.append("endbfchar")
+    lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+    return ("\n".join(lines) + "\n").encode("ascii")
+
+
+def is_cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
+
+
+def digit_derangement(rng: np.random.Generator) -> dict[str, str]:
+    """A permutation of 0-9 with no fixed point, so every digit reads wrong (full-width too)."""
+    while True:
+        order = rng.permutation(10)
+        if all(order[i] != i for i in range(10)):
+            break
+    table = {str(i): str(int(order[i])) for i in range(10)}
+    table.update({FULLWIDTH_DIGITS[i]: FULLWIDTH_DIGITS[int(order[i])] for i in range(10)})
+    return table
+
+
+def cjk_substitution(chars: set[str], fraction: float, rng: np.random.Generator) -> dict[str, str]:
+    """Map a share of the document's CJK characters to other common CJK characters."""
+    pool = sorted(set(COMMON_CJK) | chars)
+    chosen = sorted(chars)
+    rng.shuffle(chosen)
+    table = {}
+    for char in chosen[:int(round(len(chosen) * fraction))]:
+        while True:
+            other = pool[int(rng.integers(len(pool)))]
+            if other != char:
+                table[char] = other
+                break
+    return table
+
+
+def simple_font_unicode(font: pikepdf.Dictionary) -> dict[int, str]:
+    """True code -> unicode of a simple font without ToUnicode: ASCII plus /Differences names."""
+    mapping = {code: chr(code) for code in range(0x20, 0x7F)}
+    encoding = font.get("/Encoding")
+    if isinstance(encoding, pikepdf.Dictionary) and "/Differences" in encoding:
+        code = 0
+        digit_names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+        for item in encoding.Differences:
+            if isinstance(item, int):
+                code = int(item)
+                continue
+            name = str(item)[1:]
+            if name in digit_names:
+                mapping[code] = str(digit_names.index(name))
+            elif re.fullmatch(r"uni[0-9A-F]{4}", name):
+                mapping[code] = chr(int(name[3:], 16))
+            code += 1
+    return mapping
+
+
+def document_fonts(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
+    """Every font dictionary that text extraction consults for Unicode (Type0 parents, simple fonts)."""
+    fonts = []
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == pikepdf.Name.Font and \
+                obj.get("/Subtype") in (pikepdf.Name.Type0, pikepdf.Name.TrueType, pikepdf.Name.Type1,
+                                        pikepdf.Name.MMType1):
+            fonts.append(obj)
+    return fonts
+
+
+def font_unicode_map(font: pikepdf.Dictionary) -> tuple[int, list, dict[int, str]] | None:
+    """The font's current code -> unicode map, or None where it cannot be known cheaply."""
+    if "/ToUnicode" in font and isinstance(font.ToUnicode, pikepdf.Stream):
+        return parse_tounicode(font.ToUnicode.read_bytes())
+    if font.Subtype == pikepdf.Name.Type0:
+        return None
+    return 1, [(b"\x00", b"\xff")], simple_font_unicode(font)
+
+
+def scramble_tounicode(src: Path, out: Path, recipe: ToUnicodeRecipe, seed: int = 0,
+                       label: str = "tounicode") -> dict:
+    """Write a copy of src whose /ToUnicode CMaps lie as the recipe says; returns what was done."""
+    rng = rng_for(seed, label)
+    with pikepdf.open(src) as pdf:
+        maps = {}
+        for font in document_fonts(pdf):
+            current = font_unicode_map(font)
+            if current is None:
+                log.warning("%s: Type0 font %s has no ToUnicode; left as is", src.name, font.get("/BaseFont"))
+                continue
+            maps[font.objgen] = (font, current)
+        doc_cjk = {char for _, (_, _, m) in maps.values() for text in m.values() for char in text if is_cjk(char)}
+        substitution: dict[str, str] = {}
+        if recipe.digits:
+            substitution.update(digit_derangement(rng))
+        if recipe.cjk:
+            substitution.update(cjk_substitution(doc_cjk, recipe.cjk_fraction, rng))
+        codes_changed = 0
+        for font, (code_length, codespace, mapping) in maps.values():
+            lying = {code: "".join(substitution.get(c, c) for c in text) for code, text in mapping.items()}
+            codes_changed += sum(1 for code in mapping if lying[code] != mapping[code])
+            font.ToUnicode = pikepdf.Stream(pdf, build_tounicode(code_length, codespace, lying))
+        pdf.save(out)
+    return {"fonts_rewritten": len(maps), "codes_changed": codes_changed,
+            "digit_map": {k: v for k, v in substitution.items() if k.isascii() and k.isdigit()},
+            "cjk_substituted": sum(1 for k in substitution if is_cjk(k)),
+            "cjk_in_document": len(doc_cjk)}
+
+
+def render_all_gray(path: Path, dpi: int = 72) -> list[np.ndarray]:
+    document = pdfium.PdfDocument(str(path))
+    try:
+        return [np.asarray(document[i].render(scale=dpi / 72.0).to_pil().convert("L")) for i in range(len(document))]
+    finally:
+        document.close()
+
+
+def extract_text(path: Path) -> list[str]:
+    document = pdfium.PdfDocument(str(path))
+    try:
+        return [document[i].get_textpage().get_text_range() for i in range(len(document))]
+    finally:
+        document.close()
+
+
+def check_tounicode_scramble(src: Path, out: Path) -> tuple[bool, bool]:
+    """(renders pixel-identically, extracted text differs) for a scrambled copy."""
+    identical = all(np.array_equal(a, b) for a, b in zip(render_all_gray(src), render_all_gray(out), strict=True))
+    return identical, extract_text(src) != extract_text(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Junk text layer
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class TextLine:
+    text: str
+    left: float    # PDF points, origin bottom-left of the source page
+    bottom: float
+    right: float
+    top: float
+
+
+def text_lines(page: pdfium.PdfPage) -> list[TextLine]:
+    """Text segments with their boxes, as pdfium groups them."""
+    textpage = page.get_textpage()
+    lines = []
+    for index in range(textpage.count_rects()):
+        left, bottom, right, top = textpage.get_rect(index)
+        text = textpage.get_text_bounded(left, bottom, right, top).strip()
+        if text and right > left and top > bottom:
+            lines.append(TextLine(text, left, bottom, right, top))
+    return lines
+
+
+def corrupt_text(text: str, keep_fraction: float, drop_fraction: float, pool: str,
+                 rng: np.random.Generator) -> str:
+    """Bad OCR: digits always wrong, most other characters replaced, a few lost."""
+    out = []
+    for char in text:
+        roll = rng.random()
+        if char.isspace():
+            out.append(" ")
+        elif roll < drop_fraction:
+            continue
+        elif char.isdigit():
+            out.append(str((int(char) + int(rng.integers(1, 10))) % 10) if char.isascii() else
+                       str(int(rng.integers(10))))
+        elif roll < drop_fraction + keep_fraction:
+            out.append(char)
+        elif is_cjk(char):
+            out.append(pool[int(rng.integers(len(pool)))])
+        else:
+            out.append(ASCII_JUNK[int(rng.integers(len(ASCII_JUNK)))])
+    return "".join(out)
+
+
+def junk_layer_pdf(src: Path, pages: list[tuple[bytes, PageDegradation]], recipe: JunkLayerRecipe,
+                   rng: np.random.Generator) -> bytes:
+    """A reportlab PDF holding only the invisible text (render mode 3), one page per scan page."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas as rl_canvas
+
+    font_name = "JunkZenHei"
+    if font_name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(font_name, CJK_FONT_PATH, subfontIndex=0))
+    buffer = io.BytesIO()
+    canvas = rl_canvas.Canvas(buffer, pageCompression=1)
+    document = pdfium.PdfDocument(str(src))
+    try:
+        for (_, record), index in zip(pages, range(len(document))):
+            page = document[index]
+            left, bottom, right, top = page.get_mediabox()
+            sx = record.width_pt / (right - left)
+            sy = record.height_pt / (top - bottom)
+            canvas.setPageSize((record.width_pt, record.height_pt))
+            lines = text_lines(page)
+            for line in lines:
+                junk = corrupt_text(line.text, recipe.keep_fraction, recipe.drop_fraction, COMMON_CJK, rng)
+                if not junk.strip():
+                    continue
+                size = max(2.0, (line.top - line.bottom) * sy * 0.9)
+                natural = pdfmetrics.stringWidth(junk, font_name, size)
+                text = canvas.beginText()
+                text.setTextRenderMode(3)
+                text.setFont(font_name, size)
+                if natural > 0:
+                    text.setHorizScale(100.0 * (line.right - line.left) * sx / natural)
+                text.setTextOrigin((line.left - left) * sx, (line.bottom - bottom) * sy + size * 0.12)
+                text.textOut(junk)
+                canvas.drawText(text)
+            record.junk_text_lines = len(lines)
+            canvas.showPage()
+    finally:
+        document.close()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def make_junk_layer(src: Path, out: Path, recipe: JunkLayerRecipe, seed: int = 0,
+                    seal_text: str = DEFAULT_SEAL_TEXT, label: str = "junk") -> list[PageDegradation]:
+    """A scan of src with a wrong invisible text layer over it."""
+    if recipe.scan.skew_max_deg or recipe.scan.rotate_cw_deg:
+        raise ValueError("junk layers are placed in unskewed, unrotated page coordinates")
+    pages = scan_pages(src, recipe.scan, seed, seal_text, label)
+    text_pdf_bytes = junk_layer_pdf(src, pages, recipe, rng_for(seed, label, "text"))
+    with image_only_pdf(pages) as images, pikepdf.open(io.BytesIO(text_pdf_bytes)) as text_pdf:
+        for text_page, image_page in zip(text_pdf.pages, images.pages, strict=True):
+            # The image goes underneath, as a form XObject; the text stays in the page content.
+            text_page.add_underlay(image_page)
+        text_pdf.save(out)
+    return [record for _, record in pages]
+
+
+# ---------------------------------------------------------------------------------------------
+# CLI
+# ---------------------------------------------------------------------------------------------
+
+def write_variant(src: Path, out_dir: Path, variant: str, seed: int) -> Path:
+    """Write one variant of src (plus its truth copy and degrade sidecar) into out_dir."""
+    recipe = VARIANTS[variant]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / src.name
+    truth = src.with_suffix(".truth.json")
+    seal_text = DEFAULT_SEAL_TEXT
+    if truth.exists():
+        seal_text = json.loads(truth.read_text(encoding="utf-8")).get("agency") or DEFAULT_SEAL_TEXT
+        shutil.copyfile(truth, out_dir / truth.name)
+    label = f"{variant}/{src.stem}"
+    sidecar: dict = {"source": src.name, "variant": variant, "seed": seed, "recipe": dataclasses.asdict(recipe)}
+    if isinstance(recipe, ScanRecipe):
+        sidecar["kind"] = "scan"
+        sidecar["pages"] = [dataclasses.asdict(r) for r in make_scan(src, out, recipe, seed, seal_text, label)]
+    elif isinstance(recipe, JunkLayerRecipe):
+        sidecar["kind"] = "junk-layer"
+        sidecar["pages"] = [dataclasses.asdict(r) for r in make_junk_layer(src, out, recipe, seed, seal_text, label)]
+    else:
+        sidecar["kind"] = "tounicode"
+        sidecar.update(scramble_tounicode(src, out, recipe, seed, label))
+        identical, differs = check_tounicode_scramble(src, out)
+        sidecar["renders_identical"], sidecar["text_differs"] = identical, differs
+        if not (identical and differs):
+            log.error("%s %s: renders identical=%s, text differs=%s", variant, src.name, identical, differs)
+    (out_dir / f"{src.stem}.degrade.json").write_text(
+        json.dumps(sidecar, ensure_ascii=False, indent=1), encoding="utf-8")
+    return out
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m samples.degrade", description=__doc__.split("\n")[0])
+    parser.add_argument("--src", type=Path, required=True, help="folder of clean X.pdf (+ X.truth.json)")
+    parser.add_argument("--out", type=Path, required=True, help="writes OUT/<variant>/X.pdf")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS), metavar="VARIANT",
+                        help="default: all of " + ", ".join(VARIANTS))
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = parse_args(argv)
+    sources = sorted(args.src.glob("*.pdf"))
+    if not sources:
+        log.error("no PDFs in %s", args.src)
+        return 1
+    for variant in args.variants:
+        for src in sources:
+            started = time.perf_counter()
+            out = write_variant(src, args.out / variant, variant, args.seed)
+            log.info("%s %s: %.1f KB in %.1f s", variant, src.name, out.stat().st_size / 1024,
+                     time.perf_counter() - started)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,251 @@
+"""Real OCR on real renders of the Huai'an 2024 report: no mocks.
+
+Cells are located with the PDF's text layer (char boxes give each number or label; the ruling
+lines around it in the render give its cell), so the expected text is the document's own.
+"""
+from __future__ import annotations
+
+import socket
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+
+from pipeline.config import Config
+from pipeline.ocr import DetectedLine, Reading, crop_to_ink
+
+SAMPLE = Path("/work/shared/samples/real/huaian-2024.pdf")
+DPI = 200
+SCALE = DPI / 72
+TABLE_PAGES = (3, 4, 5)          # 1-based; the pages with the statistics tables
+DARK = 128                       # grey level below which a pixel belongs to a rule or to ink
+RULE_FILL = 0.9                  # fraction of dark pixels that makes a row/column segment a rule
+
+pytestmark = pytest.mark.skipif(not SAMPLE.is_file(), reason=f"{SAMPLE} not available")
+
+
+@dataclass
+class Token:
+    text: str
+    box: tuple[int, int, int, int]    # pixels x0, y0, x1, y1 at DPI
+
+
+@dataclass
+class CellSample:
+    page: int
+    text: str                          # the text layer's content of the cell
+    image: np.ndarray                  # the cell's interior, rules excluded, BGR
+
+
+def render(page_number: int) -> np.ndarray:
+    with pdfium.PdfDocument(SAMPLE) as pdf:
+        bitmap = pdf[page_number - 1].render(scale=SCALE)
+        return np.ascontiguousarray(bitmap.to_numpy()[:, :, :3])
+
+
+def text_tokens(page_number: int) -> list[Token]:
+    """Runs of non-blank characters on one line, with their pixel boxes."""
+    tokens: list[Token] = []
+    with pdfium.PdfDocument(SAMPLE) as pdf:
+        page = pdf[page_number - 1]
+        height = page.get_height()
+        textpage = page.get_textpage()
+        chars, boxes = [], []
+        for index in range(textpage.count_chars()):
+            char = textpage.get_text_range(index, 1)
+            left, bottom, right, top = textpage.get_charbox(index)
+            box = (left * SCALE, (height - top) * SCALE, right * SCALE, (height - bottom) * SCALE)
+            if char.strip() and chars and _continues(boxes[-1], box):
+                chars.append(char)
+                boxes.append(box)
+                continue
+            if chars:
+                tokens.append(_token(chars, boxes))
+            chars, boxes = ([char], [box]) if char.strip() else ([], [])
+        if chars:
+            tokens.append(_token(chars, boxes))
+    return tokens
+
+
+def _continues(previous, box) -> bool:
+    same_line = min(previous[3], box[3]) - max(previous[1], box[1]) > 0.3 * (box[3] - box[1])
+    return same_line and 0 <= box[0] - previous[2] < 0.6 * (box[3] - box[1])
+
+
+def _token(chars, boxes) -> Token:
+    x0, y0, x1, y1 = zip(*boxes)
+    return Token("".join(chars), (int(min(x0)), int(min(y0)), int(np.ceil(max(x1))), int(np.ceil(max(y1)))))
+
+
+def enclosing_cell(dark: np.ndarray, box, reach: int = 600) -> tuple[int, int, int, int] | None:
+    """The interior of the ruled cell around box, found by walking out to the first rule."""
+    x0, y0, x1, y1 = box
+    left = next((x for x in range(x0 - 1, max(-1, x0 - reach), -1) if dark[y0:y1, x].mean() >= RULE_FILL), None)
+    right = next((x for x in range(x1, min(dark.shape[1], x1 + reach)) if dark[y0:y1, x].mean() >= RULE_FILL), None)
+    if left is None or right is None:
+        return None
+    top = next((y for y in range(y0 - 1, max(-1, y0 - reach), -1) if dark[y, left + 1:right].mean() >= RULE_FILL), None)
+    bottom = next((y for y in range(y1, min(dark.shape[0], y1 + reach)) if dark[y, left + 1:right].mean() >= RULE_FILL), None)
+    if top is None or bottom is None:
+        return None
+    return left + 1, top + 1, right, bottom
+
+
+def cell_samples(page_number: int) -> list[CellSample]:
+    """Table cells holding exactly one token, cut at their rules as a grid detector would."""
+    image = render(page_number)
+    dark = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) < DARK
+    tokens = text_tokens(page_number)
+    samples = []
+    for token in tokens:
+        cell = enclosing_cell(dark, token.box)
+        if cell is None:
+            continue
+        x0, y0, x1, y1 = cell
+        inside = [t for t in tokens if x0 <= (t.box[0] + t.box[2]) / 2 < x1 and y0 <= (t.box[1] + t.box[3]) / 2 < y1]
+        if inside == [token]:
+            samples.append(CellSample(page_number, token.text, image[y0:y1, x0:x1].copy()))
+    return samples
+
+
+def is_number(text: str) -> bool:
+    return text.replace(".", "", 1).isdigit()
+
+
+def edit_distance(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (ca != cb))
+    return row[-1]
+
+
+@pytest.fixture(scope="module")
+def engine():
+    from pipeline.ocr import get_engine
+    return get_engine(Config())
+
+
+@pytest.fixture(scope="module")
+def cells() -> list[CellSample]:
+    return [sample for page in TABLE_PAGES for sample in cell_samples(page)]
+
+
+@pytest.fixture(scope="module")
+def number_cells(cells) -> list[CellSample]:
+    numbers = [c for c in cells if is_number(c.text)]
+    assert len(numbers) >= 100, "the text layer should give at least 100 single-number cells"
+    return numbers
+
+
+def test_numbers_in_cells_read_exactly(engine, number_cells):
+    crops = [crop_to_ink(c.image) for c in number_cells]
+    assert all(crop is not None for crop in crops)
+    readings = engine.recognize(crops)
+    wrong = [(c.page, c.text, r.text) for c, r in zip(number_cells, readings) if r.text != c.text]
+    assert not wrong, f"{len(wrong)}/{len(number_cells)} misread: {wrong[:10]}"
+    assert min(r.confidence for r in readings) > 0.8
+
+
+def test_labels_in_cells_read_nearly_exactly(engine, cells):
+    labels = [c for c in cells if not is_number(c.text) and len(c.text) >= 3]
+    assert len(labels) >= 15
+    readings = engine.recognize([crop_to_ink(c.image) for c in labels])
+    errors = sum(edit_distance(c.text, r.text) for c, r in zip(labels, readings))
+    exact = sum(c.text == r.text for c, r in zip(labels, readings))
+    total = sum(len(c.text) for c in labels)
+    assert errors / total <= 0.03, [(c.text, r.text) for c, r in zip(labels, readings) if c.text != r.text]
+    assert exact / len(labels) >= 0.85
+
+
+def test_empty_cell_gives_no_crop_and_empty_image_no_text(engine):
+    blank = np.full((60, 200, 3), 255, np.uint8)
+    blank[0, :] = 0        # a rule left at the cell's edge is not text
+    assert crop_to_ink(blank) is None
+    assert engine.recognize([np.zeros((0, 0, 3), np.uint8)]) == [Reading("", 0.0, [])]
+    assert engine.recognize([]) == []
+
+
+def test_recognize_keeps_input_order_across_batches(engine, number_cells):
+    config_batch = engine._config.ocr_batch_size
+    sample = number_cells[:config_batch + 7]          # more than one batch, widths mixed
+    crops = [crop_to_ink(c.image) for c in sample]
+    one_by_one = [engine.recognize([crop])[0].text for crop in crops[:5]]
+    together = [r.text for r in engine.recognize(crops)]
+    assert together[:5] == one_by_one
+    assert together == [c.text for c in sample]
+
+
+def test_detect_lines_finds_title(engine):
+    page = render(1)
+    title = page[: page.shape[0] // 4]
+    lines = engine.detect_lines(title)
+    assert all(isinstance(line, DetectedLine) for line in lines)
+    texts = [line.text for line in lines]
+    assert any("淮安市人民政府" in t for t in texts), texts
+    assert any("2024" in t for t in texts), texts
+    heading = next(line for line in lines if "淮安市人民政府" in line.text)
+    x0, y0, x1, y1 = heading.box
+    assert 0 <= x0 < x1 <= title.shape[1] and 0 <= y0 < y1 <= title.shape[0]
+    # reading order: the agency line comes before the year line below it
+    assert texts.index(heading.text) < next(i for i, t in enumerate(texts) if "2024" in t and "年度报告" in t)
+
+
+def blurred(image: np.ndarray, sigma: float) -> np.ndarray:
+    return cv2.GaussianBlur(image, (0, 0), sigma)
+
+
+def test_ambiguous_digits_have_ordered_alternatives(engine, number_cells):
+    """Blurred digits: the recognizer hesitates, and says between what."""
+    crops = [crop_to_ink(c.image) for c in number_cells]
+    readings = []
+    for sigma in (2.0, 2.5, 3.0):
+        readings += engine.recognize([blurred(crop, sigma) for crop in crops])
+    with_alternatives = [r for r in readings if r.alternatives]
+    assert with_alternatives, "no blurred digit gave an alternative reading"
+    for reading in with_alternatives:
+        confidences = [confidence for _, confidence in reading.alternatives]
+        assert confidences == sorted(confidences, reverse=True)
+        assert all(text and text != reading.text for text, _ in reading.alternatives)
+        assert len({text for text, _ in reading.alternatives}) == len(reading.alternatives)
+        assert all(0.0 < confidence <= 1.0 for confidence in confidences)
+    # Where the best reading is wrong, the right one is often among the alternatives.
+    truths = [c.text for c in number_cells] * 3
+    rescued = sum(any(text == truth for text, _ in r.alternatives)
+                  for r, truth in zip(readings, truths) if r.text != truth)
+    wrong = sum(r.text != truth for r, truth in zip(readings, truths))
+    print(f"blurred: {wrong} wrong of {len(readings)}, {rescued} of them right among alternatives")
+
+
+def test_clean_readings_are_confident(engine, number_cells):
+    readings = engine.recognize([crop_to_ink(c.image) for c in number_cells])
+    assert statistics.median(r.confidence for r in readings) > 0.95
+
+
+def test_no_network_access(monkeypatch, number_cells):
+    """Loading the engine and running it must not try the network (sockets raise here)."""
+    import pipeline.ocr as ocr
+
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("network access attempted during OCR")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    # A fresh load in this process, with a config of its own so the cached engine is not reused.
+    monkeypatch.setattr(ocr, "_engines", {})
+    engine = ocr.get_engine(Config(cpu_threads=1))
+    readings = engine.recognize([crop_to_ink(c.image) for c in number_cells[:5]])
+    assert [r.text for r in readings] == [c.text for c in number_cells[:5]]
+    assert engine.detect_lines(render(1)[:300])
+    assert attempts == []

@@ -1,0 +1,98 @@
+"""The text-layer path end to end on the real sample, and bad inputs."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pikepdf
+import pytest
+
+import pipeline
+from pipeline.types import InputError
+
+from pipeline.evaluate import compare_with_truth
+
+from conftest import ROOT
+
+
+def test_real_report_every_cell_right(real_pdf, real_truth):
+    report = pipeline.extract(real_pdf)
+    data = report.to_json()
+    result = compare_with_truth(data, real_truth)
+    assert result["wrong"] == {} and result["missing"] == [] and result["extra"] == []
+    assert (data["version"], data["agency"], data["year"]) == ("2021", "淮安市人民政府", 2024)
+    assert data["needs_review"] is False
+    assert all(c["ok"] for c in data["checks"]) and len(data["checks"]) > 40
+    assert {p["text_layer"] for p in data["pages"]} == {"good"}
+    assert {p["read_by"] for p in data["pages"]} == {"text"}
+
+
+def test_cells_carry_position_in_points_top_left(real_pdf):
+    report = pipeline.extract(real_pdf)
+    cell = next(c for c in report.cells if (c.table, c.row, c.column) == ("applications", "1", "total"))
+    assert cell.text == "3119" and cell.page == 4
+    x0, y0, x1, y1 = cell.bbox
+    assert 0 < x0 < x1 < 595 and 0 < y0 < y1 < 842
+    # Row 一 of table 三 is drawn a little below the middle of page 4 (about 466 pt from the top).
+    assert 430 < y0 < 480
+
+
+def test_text_path_never_imports_paddle(real_pdf):
+    code = ("import sys, pipeline; pipeline.extract(sys.argv[1]); "
+            "assert not any(m.startswith('paddle') for m in sys.modules), 'paddle imported'")
+    subprocess.run([sys.executable, "-c", code, str(real_pdf)], check=True, cwd=ROOT)
+
+
+def _bad_inputs(tmp_path, real_pdf):
+    files = {}
+    files["empty.pdf"] = b""
+    files["text.pdf"] = "这不是PDF文件".encode()
+    files["truncated.pdf"] = real_pdf.read_bytes()[:2000]
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    with pikepdf.open(real_pdf) as pdf:
+        pdf.save(tmp_path / "encrypted.pdf", encryption=pikepdf.Encryption(user="secret", owner="o"))
+        del pdf.pages[2:]
+        pdf.save(tmp_path / "prose-only.pdf")       # a real PDF, but no report tables in it
+    blank = pikepdf.new()
+    page = blank.add_blank_page(page_size=(600, 800))
+    page.obj.MediaBox = pikepdf.Array([0, 0, 200000, 200000])   # beyond what PDF allows
+    blank.save(tmp_path / "huge-page.pdf")
+    return {
+        "empty.pdf": "empty file", "text.pdf": "not a PDF", "truncated.pdf": "",
+        "encrypted.pdf": "encrypted", "prose-only.pdf": "not a government-information-disclosure",
+        "huge-page.pdf": "absurd size",
+    }
+
+
+def test_bad_inputs_give_clear_reasons(tmp_path, real_pdf):
+    expected = _bad_inputs(tmp_path, real_pdf)
+    for name, reason in expected.items():
+        with pytest.raises(InputError) as err:
+            pipeline.extract(tmp_path / name)
+        assert reason in str(err.value), (name, str(err.value))
+        assert "\n" not in str(err.value)
+
+
+def test_cli_goes_on_after_bad_files(tmp_path, real_pdf):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    expected = _bad_inputs(inputs, real_pdf)
+    (inputs / "sub").mkdir()
+    (inputs / "sub" / "huaian.pdf").write_bytes(real_pdf.read_bytes())
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "extract", str(inputs), "--out", str(out)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 1
+    assert json.loads((out / "sub" / "huaian.json").read_text(encoding="utf-8"))["year"] == 2024
+    for name in expected:
+        stem = name[:-4]
+        assert (out / f"{stem}.error.json").exists(), name
+        assert not (out / f"{stem}.json").exists()
+        assert any(line.startswith(str(inputs / name)) for line in proc.stderr.splitlines())
+
+
+def test_cli_wrong_command_line_exits_2():
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "extract"], capture_output=True, cwd=ROOT)
+    assert proc.returncode == 2
