@@ -118,12 +118,14 @@ def _application_bands(grid: Grid, n_values: int = 7) -> list[_Band]:
     anchors = [c for c in grid.cells if c.col + c.colspan == grid.n_cols]
     anchors.sort(key=lambda c: c.row)
     # The first value column: where the last n_values distinct cells of a printed row begin.
+    # Only rows that print values vote: header rows have other cells in those places.
     starts: dict[int, int] = {}
     for a in anchors:
-        inside = [c for c in _covering_rows(grid, a.row, a.row + a.rowspan)
-                  if c.row >= a.row and c.row + c.rowspan <= a.row + a.rowspan]
-        if len(inside) >= n_values:
-            col = sorted(inside, key=lambda c: c.col)[-n_values].col
+        inside = sorted((c for c in _covering_rows(grid, a.row, a.row + a.rowspan)
+                         if c.row >= a.row and c.row + c.rowspan <= a.row + a.rowspan),
+                        key=lambda c: c.col)
+        if len(inside) > n_values and all(_is_value_text(c.text) for c in inside[-n_values:]):
+            col = inside[-n_values].col
             starts[col] = starts.get(col, 0) + 1
     if not starts:
         return []
