@@ -75,7 +75,8 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
     if not match.tables_found:
         raise InputError("not a government-information-disclosure annual report: "
                          "none of the template's tables was found")
-    cells = [_cell_of(m, config) for m in match.cells]
+    to_page = {c.info.page: c.to_page for c in contents if c.to_page}
+    cells = [_cell_of(m, config, to_page.get(m.page)) for m in match.cells]
     checks = run_checks(cells, config.min_confidence)
     lines: list[TextLine] = [l for c in contents[:2] for l in c.lines]
     agency, year = parse_title(find_title(lines), lines)
@@ -88,7 +89,7 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
         needs_review=bool(reasons), review_reasons=reasons, timings=timings)
 
 
-def _cell_of(m, config: Config) -> Cell:
+def _cell_of(m, config: Config, to_page=None) -> Cell:
     if m.source is None:
         return Cell(m.table, m.row, m.column, None, "", 0.0, m.page, None,
                     [m.problem or "missing"])
@@ -102,8 +103,8 @@ def _cell_of(m, config: Config) -> Cell:
         flags.append("unreadable")
     if src.confidence < config.min_confidence:
         flags.append("low_confidence")
-    return Cell(m.table, m.row, m.column, parsed.value, text, src.confidence, m.page, src.bbox,
-                flags)
+    bbox = to_page(src.bbox) if to_page else src.bbox
+    return Cell(m.table, m.row, m.column, parsed.value, text, src.confidence, m.page, bbox, flags)
 
 
 def _review_reasons(match: Match, cells: list[Cell], checks, agency, year) -> list[str]:

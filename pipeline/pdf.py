@@ -151,10 +151,10 @@ def page_text_lines(pdf: pdfium.PdfDocument, index: int) -> list[TextLine]:
 
 
 def render_page(pdf: pdfium.PdfDocument, index: int, dpi: float):
-    """The page as displayed, as an RGB numpy array at `dpi`."""
+    """The page as displayed, as a BGR numpy array (OpenCV's order) at `dpi`."""
     page = pdf[index]
     try:
-        bitmap = page.render(scale=dpi / 72.0, rev_byteorder=True)
+        bitmap = page.render(scale=dpi / 72.0)
         return bitmap.to_numpy().copy()
     finally:
         page.close()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 BBox = tuple[float, float, float, float]   # x0, y0, x1, y1 in PDF points, origin top-left
 
@@ -59,6 +59,9 @@ class PageContent:
     height: float
     grids: list[Grid] = field(default_factory=list)
     lines: list[TextLine] = field(default_factory=list)
+    # Maps a bbox of the frame the grids were read in (an OCR'd page is turned upright and
+    # deskewed first) to points of the page as displayed; None: the same frame.
+    to_page: Optional[Callable[[BBox], BBox]] = None
 
 
 @dataclass

@@ -1,0 +1,212 @@
+"""Reading pages by OCR: scans, and pages whose text layer lies.
+
+Per page: render at the scan's own resolution → prepare (orientation, skew, seal, lighting) →
+grids from the rulings → every cell cropped to its ink and recognised, in one batch per page.
+Pages without a ruled table cost no OCR, except the first pages' tops, where the title is.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import Optional
+
+import numpy as np
+import pypdfium2.raw as pdfium_c
+
+from . import pdf as pdfio
+from .config import Config
+from .grid_image import detect_grids
+from .ocr import Reading, crop_to_ink, get_engine
+from .preprocess import PreparedPage, has_ruled_table, prepare_page
+from .types import Grid, GridCell, PageContent, TextLine
+
+log = logging.getLogger(__name__)
+
+MIN_DPI, MAX_DPI = 150, 300
+TITLE_PAGES = 2            # the title is on page 1, or on page 2 after a cover
+TITLE_REGION = 0.4         # fraction of the page height searched for the title
+
+
+def read_pages_by_ocr(doc: pdfio.Document, pages: list[PageContent], config: Config,
+                      timings: dict) -> None:
+    """Fill each PageContent's grids and title lines by OCR; sets read_by, rotation and skew."""
+    engine = get_engine(config)
+    for content in pages:
+        index = content.info.page - 1
+        t = time.perf_counter()
+        dpi = scan_dpi(doc, index, config)
+        image = pdfio.render_page(doc.pdf, index, dpi)
+        timings["render"] = timings.get("render", 0.0) + time.perf_counter() - t
+        content.info.read_by = "ocr"
+        wants_title = content.info.page <= TITLE_PAGES
+        t = time.perf_counter()
+        has_table = has_ruled_table(image, dpi)
+        if not has_table and not wants_title:
+            timings["prepare"] = timings.get("prepare", 0.0) + time.perf_counter() - t
+            continue
+        prepared = prepare_page(image, dpi, upright_score=lambda crops: _mean_confidence(engine, crops))
+        content.info.rotation, content.info.skew = prepared.rotation, prepared.skew
+        content.to_page = prepared.to_original_points
+        timings["prepare"] = timings.get("prepare", 0.0) + time.perf_counter() - t
+        if has_table:
+            t = time.perf_counter()
+            content.grids = detect_grids(prepared, content.info.page)
+            timings["grid"] = timings.get("grid", 0.0) + time.perf_counter() - t
+            t = time.perf_counter()
+            read_grid_cells(engine, prepared, content.grids)
+            timings["recognize"] = timings.get("recognize", 0.0) + time.perf_counter() - t
+        if wants_title:
+            t = time.perf_counter()
+            content.lines = read_title_region(engine, prepared)
+            timings["title"] = timings.get("title", 0.0) + time.perf_counter() - t
+
+
+def scan_dpi(doc: pdfio.Document, index: int, config: Config) -> float:
+    """The resolution of the page's largest image (a scan's own dpi), within [150, 300].
+
+    Rendering above the scan's resolution invents nothing; below it loses strokes of small digits.
+    """
+    page = doc.pdf[index]
+    try:
+        width_pt = page.get_width()
+        best = 0
+        for obj in page.get_objects(max_depth=2):
+            if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+                px_w, _ = obj.get_px_size()
+                x0, _, x1, _ = obj.get_bounds()
+                if x1 - x0 > 0.5 * width_pt:
+                    best = max(best, px_w / ((x1 - x0) / 72.0))
+        dpi = best or config.scan_dpi
+    finally:
+        page.close()
+    return float(min(MAX_DPI, max(MIN_DPI, dpi)))
+
+
+def _mean_confidence(engine, crops: list[np.ndarray]) -> float:
+    readings = engine.recognize(crops) if crops else []
+    return float(np.mean([r.confidence for r in readings])) if readings else 0.0
+
+
+# --- cells --------------------------------------------------------------------------------------
+
+def read_grid_cells(engine, prepared: PreparedPage, grids: list[Grid]) -> None:
+    """Recognise every cell of every grid, one batch for the page."""
+    jobs: list[tuple[GridCell, int]] = []          # cell, number of lines
+    crops: list[np.ndarray] = []
+    ppp = prepared.points_per_pixel
+    for grid in grids:
+        for cell in grid.cells:
+            lines = cell_line_images(prepared.gray, cell.bbox, ppp)
+            if not lines:
+                cell.text, cell.confidence = "", 1.0
+                continue
+            jobs.append((cell, len(lines)))
+            crops += lines
+    readings = engine.recognize(crops) if crops else []
+    k = 0
+    for cell, n in jobs:
+        parts = readings[k:k + n]
+        k += n
+        cell.text = "\n".join(r.text for r in parts)
+        cell.confidence = min(r.confidence for r in parts)
+        if n == 1:
+            cell.alternatives = list(parts[0].alternatives)
+    _reexamine_numbers(engine, prepared, jobs)
+
+
+def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:
+    """The cell's text lines as separate images, each cropped to its ink (empty: no ink)."""
+    x0, y0, x1, y1 = (int(round(v / ppp)) for v in bbox)
+    # Step inside the rulings: the cell's bbox runs along the middle of its border lines.
+    inset = max(2, int(round(0.012 * 72 / ppp)))
+    inner = gray[max(0, y0 + inset):max(0, y1 - inset), max(0, x0 + inset):max(0, x1 - inset)]
+    if inner.size == 0 or min(inner.shape) < 4:
+        return []
+    crop = crop_to_ink(inner)
+    if crop is None:
+        return []
+    return [c for c in (crop_to_ink(band) for band in split_lines(crop)) if c is not None]
+
+
+def split_lines(crop: np.ndarray) -> list[np.ndarray]:
+    """Split a cell's ink into text lines at empty horizontal gaps (labels wrap inside cells)."""
+    ink = (crop < np.median(crop) - 60).any(axis=1)
+    rows = np.flatnonzero(ink)
+    if rows.size == 0:
+        return [crop]
+    bands, start, prev = [], rows[0], rows[0]
+    for r in rows[1:]:
+        if r > prev + 1:
+            bands.append((start, prev + 1))
+            start = r
+        prev = r
+    bands.append((start, prev + 1))
+    heights = [b - a for a, b in bands]
+    # Thin bands (a dash, a dot's row) belong with a neighbour, not a line of their own.
+    typical = max(heights)
+    merged: list[list[int]] = []
+    for a, b in bands:
+        if merged and (b - a < 0.3 * typical or merged[-1][1] - merged[-1][0] < 0.3 * typical):
+            merged[-1][1] = b
+        else:
+            merged.append([a, b])
+    if len(merged) == 1:
+        return [crop]
+    return [crop[a:b, :] for a, b in merged]
+
+
+_NUMERIC_LIKE = re.compile(r"^[\s\d.,，。·\-－—/%元万]*$")
+
+
+def _reexamine_numbers(engine, prepared: PreparedPage, jobs) -> None:
+    """A reading that is mostly digits with stray characters is read again, not passed through.
+
+    Second looks: the recognizer's own alternatives, then the crop binarised and enlarged. A clean
+    number from a second look replaces the reading only with a confidence flag left to the checks.
+    """
+    suspects = [cell for cell, n in jobs
+                if n == 1 and sum(ch.isdigit() for ch in cell.text) >= max(1, len(cell.text) // 2)
+                and not _NUMERIC_LIKE.match(cell.text)]
+    if not suspects:
+        return
+    ppp = prepared.points_per_pixel
+    crops, owners = [], []
+    for cell in suspects:
+        for alt, conf in cell.alternatives:
+            if _NUMERIC_LIKE.match(alt):
+                cell.alternatives.insert(0, (cell.text, cell.confidence))
+                cell.text, cell.confidence = alt, min(conf, cell.confidence)
+                break
+        else:
+            lines = cell_line_images(prepared.gray, cell.bbox, ppp)
+            if lines:
+                crops.append(_enhanced(lines[0]))
+                owners.append(cell)
+    for cell, reading in zip(owners, engine.recognize(crops) if crops else []):
+        if _NUMERIC_LIKE.match(reading.text) and any(ch.isdigit() for ch in reading.text):
+            cell.alternatives.insert(0, (cell.text, cell.confidence))
+            # The first reading disagreed: the second can't be more certain than the first was.
+            cell.text, cell.confidence = reading.text, min(reading.confidence, cell.confidence)
+
+
+def _enhanced(crop: np.ndarray) -> np.ndarray:
+    import cv2
+    big = cv2.resize(crop, None, fx=2.0, fy=2.0, interpolation=cv2.INTER_CUBIC)
+    _, binary = cv2.threshold(big, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return binary
+
+
+# --- title --------------------------------------------------------------------------------------
+
+def read_title_region(engine, prepared: PreparedPage) -> list[TextLine]:
+    """Text lines of the top of the page (points of the prepared page), top to bottom."""
+    gray = prepared.gray
+    top = gray[: int(gray.shape[0] * TITLE_REGION)]
+    ppp = prepared.points_per_pixel
+    lines = []
+    for line in engine.detect_lines(top):
+        x0, y0, x1, y1 = line.box
+        lines.append(TextLine(line.text, (x0 * ppp, y0 * ppp, x1 * ppp, y1 * ppp), line.confidence))
+    lines.sort(key=lambda l: (round(l.bbox[1] / 6), l.bbox[0]))
+    return lines
