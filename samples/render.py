@@ -8,7 +8,7 @@ fonts so the text layer reads back exactly.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -68,6 +68,7 @@ class Layout:
     footer: str = "dash"
     footer_alternate: bool = False          # page numbers at the outer edge, alternating sides
     title_two_lines: bool = False
+    title_spaced_year: bool = False         # "某某局 2021 年 政府信息公开…", as some exports space it
     corner_diagonal: bool = False
     parent_style: str = "stacked"           # how 三、本年度办理结果 is written in its merged cell
     shade: Optional[str] = None             # header rows filled: None | gray | blue
@@ -145,17 +146,21 @@ def text_width(text: str, font: str, size: float) -> float:
 
 
 def wrap_text(text: str, font: str, size: float, width: float) -> list[str]:
-    """Greedy per-character wrapping (Chinese has no spaces); explicit newlines kept; closing
-    punctuation hangs at the line end rather than starting a line, as word processors do."""
+    """Greedy per-character wrapping (Chinese has no spaces); explicit newlines kept. Closing
+    punctuation never starts a line: the character before it moves down with it, as word
+    processors do, so no text overflows its box."""
     lines: list[str] = []
     for part in text.split("\n"):
         line = ""
         for ch in part:
-            if line and text_width(line + ch, font, size) > width and ch not in _NO_LINE_START:
+            if not line or text_width(line + ch, font, size) <= width:
+                line += ch
+            elif ch in _NO_LINE_START and len(line) > 1:
+                lines.append(line[:-1])
+                line = line[-1] + ch
+            else:
                 lines.append(line)
                 line = ch
-            else:
-                line += ch
         lines.append(line)
     return lines
 
@@ -606,7 +611,9 @@ def render_report(doc: ReportDoc, path: Path) -> RenderResult:
     total = None
     if doc.layout.footer == "di_ye_gong":
         total = _render(doc, path, None).n_pages
-    return _render(doc, path, total)
+    result = _render(doc, path, total)
+    log.debug("%s: %d pages, tables on %s", path.name, result.n_pages, result.table_pages)
+    return result
 
 
 def _render(doc: ReportDoc, path: Path, total_pages: Optional[int]) -> RenderResult:
@@ -681,7 +688,9 @@ def _draw_title(w: PageWriter, doc: ReportDoc) -> None:
     layout = doc.layout
     size = 20.0 if len(doc.title) < 26 else 18.0
     suffix = f"{doc.year}年政府信息公开工作年度报告"
-    lines = [doc.agency, suffix] if layout.title_two_lines else [doc.title]
+    if layout.title_spaced_year:
+        suffix = f" {doc.year} 年 政府信息公开工作年度报告"
+    lines = [doc.agency, suffix.strip()] if layout.title_two_lines else [doc.agency + suffix]
     if text_width(lines[0], layout.heading_font, size) > w.content_width:
         lines = [doc.agency, suffix]
     w.y += size
@@ -696,7 +705,7 @@ def layout_features(layout: Layout, values: ReportValues) -> list[str]:
            f"font:{layout.table_font}", f"footer:{layout.footer}", f"parent:{layout.parent_style}",
            f"active_heading:{layout.active_heading_style}"]
     flags = {"corner_diagonal": layout.corner_diagonal, "footer_alternate": layout.footer_alternate,
-             "title_two_lines": layout.title_two_lines, "active_separate_blocks": layout.active_separate_blocks,
+             "title_two_lines": layout.title_two_lines, "title_spaced_year": layout.title_spaced_year, "active_separate_blocks": layout.active_separate_blocks,
              "numbers_left": layout.numbers_left, "thick_outer_border": layout.outer_line_width > layout.line_width}
     out += [name for name, on in flags.items() if on]
     if layout.shade:

@@ -197,7 +197,7 @@ def _with_separator(n: int) -> str:
 
 
 def _print_count(n: int, options: ValueOptions, table: str) -> str:
-    if options.thousands_separator and table == TABLE_ACTIVE and abs(n) >= 10000:
+    if options.thousands_separator and table == TABLE_ACTIVE and abs(n) >= 1000:
         return _with_separator(n)
     return str(n)
 
