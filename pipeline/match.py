@@ -299,15 +299,20 @@ def match_active(grids: list[Grid], match: Match, version_hint: Optional[str]) -
         if kind == "header":
             header = cells[1:]
             continue
-        candidates = list(block.rows) if block else [r for _, r in all_rows.values()]
-        i, s = best_match(cells[0].text, [r.label for r in candidates])
-        if i < 0 or s < MIN_LABEL_SCORE:
+        # Any row of the version may come next (a heading can be lost at a page break); rows of
+        # the current block are preferred when labels are alike.
+        candidates = [r for _, r in all_rows.values()]
+        scores = [similarity(cells[0].text, r.label) + (0.1 if block and r in block.rows else 0.0)
+                  for r in candidates]
+        i = max(range(len(candidates)), key=scores.__getitem__)
+        s = similarity(cells[0].text, candidates[i].label)
+        if s < MIN_LABEL_SCORE:
             text = _flat(cells[0].text)
             if text and has_cjk(text):
                 match.problems.append(f"active: printed row not in the template: {text[:30]!r}")
             continue
         row = candidates[i]
-        row_block = block or blocks[all_rows[row.id][0]]
+        row_block = blocks[all_rows[row.id][0]]
         found[row.id] = (grid, cells[1:], header, row_block)
 
     for b in T.ACTIVE_BLOCKS[version]:
@@ -430,17 +435,24 @@ def _review_column(path: list[str]) -> Optional[str]:
 
 # --- whole document ---------------------------------------------------------------------------
 
+def _continues(prev: Grid, grid: Grid, grids: list[Grid]) -> bool:
+    """Whether `grid` is the first table on the page after `prev`'s, where a break carries a
+    table over."""
+    first_on_page = min((g for g in grids if g.page == grid.page), key=lambda g: g.bbox[1])
+    last_on_prev = max((g for g in grids if g.page == prev.page), key=lambda g: g.bbox[3])
+    return grid.page == prev.page + 1 and first_on_page is grid and last_on_prev is prev
+
 def match_document(grids: list[Grid], version_hint: Optional[str] = None) -> Match:
     """Grids in reading order → template cells. Version from table `active` (or the hint)."""
     by_table: dict[str, list[Grid]] = {t: [] for t in T.TABLES}
-    previous: Optional[str] = None
+    previous: Optional[tuple[str, Grid]] = None
     for grid in grids:
         table = classify_grid(grid)
-        if table is None and previous == T.TABLE_APPLICATIONS:
-            table = previous            # a continuation without header, few labels of its own
+        if table is None and previous and _continues(previous[1], grid, grids):
+            table = previous[0]         # a table continued on the next page, few labels of its own
         if table:
             by_table[table].append(grid)
-            previous = table
+            previous = (table, grid)
     match = Match(version=None, split_six=True)
     match.version = match_active(by_table[T.TABLE_ACTIVE], match, version_hint) \
         if by_table[T.TABLE_ACTIVE] else version_hint
