@@ -122,7 +122,7 @@ VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe] = {
     "tounicode-digits": ToUnicodeRecipe(digits=True, cjk=False),
     "tounicode-cjk": ToUnicodeRecipe(digits=False, cjk=True),
     "tounicode-both": ToUnicodeRecipe(digits=True, cjk=True),
-    "junk-layer200": JunkLayerRecipe(scan=ScanRecipe(dpi=200, noise_sigma=3.0, paper_grey=0.96)),
+    "junk-layer200": JunkLayerRecipe(scan=ScanRecipe(dpi=200, paper_grey=0.95, light_falloff=0.05)),
 }
 
 
@@ -150,7 +150,7 @@ class PageDegradation:
     ruling_fades: int = 0
     seal_bbox_page_px: list[int] | None = None    # before skew/rotation
     seal_bbox_image_px: list[int] | None = None   # in the final image
-    seal_digits_covered: int = 0
+    seal_digits_inside: int = 0                   # digits within the seal's outer ring
     junk_text_lines: int = 0
 
 
@@ -237,7 +237,7 @@ def break_rulings(rgb: np.ndarray, dpi: int, rng: np.random.Generator) -> tuple[
             x, y, w, h, _ = stats[label]
             start, length = (x, w) if along_x else (y, h)
             pieces = []
-            for _ in range(rng.poisson(length / (25 * mm))):  # about one gap per 25 mm
+            for _ in range(rng.poisson(length / (40 * mm))):  # about one gap per 40 mm
                 gap = int(rng.uniform(1.0, 3.5) * mm)
                 gap_start = int(rng.integers(start, max(start + 1, start + length - gap)))
                 pieces.append((gap_start, gap, 0.0))
@@ -355,7 +355,7 @@ def choose_seal_centre(tables: list[list[int]], digits: list[tuple[float, float,
 def apply_seal(rgb: np.ndarray, dpi: int, tables: list[list[int]],
                digits: list[tuple[float, float, float, float]], text: str,
                rng: np.random.Generator) -> tuple[np.ndarray, list[int], int]:
-    """Stamp a seal; returns the image, its bbox (page px) and how many digits it covers."""
+    """Stamp a seal; returns the image, its bbox (page px) and how many digits lie inside its ring."""
     diameter = int(round(SEAL_DIAMETER_MM / 25.4 * dpi))
     radius = diameter / 2.0
     cx, cy = choose_seal_centre(tables, digits, rgb.shape[:2], radius, rng)
@@ -448,8 +448,12 @@ def jpeg_roundtrip(rgb: np.ndarray, quality: int) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 def scan_page(page: pdfium.PdfPage, index: int, recipe: ScanRecipe, rng: np.random.Generator,
-              seal_text: str) -> tuple[bytes, PageDegradation]:
-    """One page through the scanner: returns the final JPEG and the record of what was applied."""
+              seal_text: str, is_last_page: bool = False) -> tuple[bytes, PageDegradation]:
+    """One page through the scanner: returns the final JPEG and the record of what was applied.
+
+    Seals go on every page with a table (over its digits) and on the last page, where the
+    issuing office signs.
+    """
     dpi = recipe.dpi
     rgb = render_page_rgb(page, dpi)
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
@@ -458,8 +462,8 @@ def scan_page(page: pdfium.PdfPage, index: int, recipe: ScanRecipe, rng: np.rand
                              table_bboxes_px=tables, jpeg_quality=recipe.jpeg_quality)
     if recipe.broken_rulings:
         rgb, record.ruling_gaps, record.ruling_fades = break_rulings(rgb, dpi, rng)
-    if recipe.seal and (tables or index == 0):
-        rgb, record.seal_bbox_page_px, record.seal_digits_covered = apply_seal(
+    if recipe.seal and (tables or is_last_page):
+        rgb, record.seal_bbox_page_px, record.seal_digits_inside = apply_seal(
             rgb, dpi, tables, digit_boxes_px(page, dpi), seal_text, rng)
     if recipe.paper_grey < 1.0 or recipe.light_falloff > 0:
         rgb = apply_paper_and_light(rgb, recipe.paper_grey, recipe.light_falloff, rng)
@@ -497,8 +501,10 @@ def scan_pages(src: Path, recipe: ScanRecipe, seed: int, seal_text: str,
                label: str) -> list[tuple[bytes, PageDegradation]]:
     document = pdfium.PdfDocument(str(src))
     try:
-        return [scan_page(document[index], index, recipe, rng_for(seed, label, str(index)), seal_text)
-                for index in range(len(document))]
+        count = len(document)
+        return [scan_page(document[index], index, recipe, rng_for(seed, label, str(index)), seal_text,
+                          is_last_page=index == count - 1)
+                for index in range(count)]
     finally:
         document.close()
 
@@ -753,15 +759,36 @@ class TextLine:
 
 
 def text_lines(page: pdfium.PdfPage) -> list[TextLine]:
-    """Text segments with their boxes, as pdfium groups them."""
+    """Visual text lines with their boxes: pdfium's text runs joined along the baseline.
+
+    Many exports (WPS among them) put every character in its own run, while an OCR engine
+    reports whole lines, so neighbouring runs of the same height are merged first.
+    """
     textpage = page.get_textpage()
+    boxes = [textpage.get_rect(index) for index in range(textpage.count_rects())]
     lines = []
-    for index in range(textpage.count_rects()):
-        left, bottom, right, top = textpage.get_rect(index)
-        text = textpage.get_text_bounded(left, bottom, right, top).strip()
-        if text and right > left and top > bottom:
+    for left, bottom, right, top in merge_runs([b for b in boxes if b[2] > b[0] and b[3] > b[1]]):
+        text = textpage.get_text_bounded(left, bottom, right, top).replace("\r", " ").replace("\n", " ").strip()
+        if text:
             lines.append(TextLine(text, left, bottom, right, top))
     return lines
+
+
+def merge_runs(boxes: list[tuple[float, float, float, float]]) -> list[tuple[float, float, float, float]]:
+    """Join (left, bottom, right, top) boxes that share a line and are less than a glyph apart."""
+    merged: list[list[float]] = []
+    for left, bottom, right, top in sorted(boxes, key=lambda b: (-round(b[3]), b[0])):
+        height = top - bottom
+        for line in merged:
+            line_height = line[3] - line[1]
+            overlap = min(top, line[3]) - max(bottom, line[1])
+            if overlap > 0.6 * min(height, line_height) and -0.5 * height < left - line[2] < 1.2 * max(height, line_height):
+                line[0], line[1] = min(line[0], left), min(line[1], bottom)
+                line[2], line[3] = max(line[2], right), max(line[3], top)
+                break
+        else:
+            merged.append([left, bottom, right, top])
+    return [tuple(line) for line in merged]
 
 
 def corrupt_text(text: str, keep_fraction: float, drop_fraction: float, pool: str,
