@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional
 
 import cv2
 import numpy as np
@@ -78,9 +78,13 @@ def remove_red_seal(image_bgr: np.ndarray) -> np.ndarray:
     red = (redness > 40).astype(np.uint8)
     if not red.any():
         return gray
-    red = cv2.dilate(red, np.ones((3, 3), np.uint8))
+    # Red ink is not quite white in the red channel: scale so that the seal's own level (the
+    # median red value of its pixels) becomes paper white, and darker ink under it stays dark.
+    seal_level = float(np.median(image_bgr[:, :, 2][red > 0]))
+    red = cv2.dilate(red, np.ones((3, 3), np.uint8)) > 0
     out = gray.copy()
-    out[red > 0] = np.maximum(gray, image_bgr[:, :, 2])[red > 0]
+    lifted = np.clip(image_bgr[:, :, 2][red].astype(np.float32) * (255.0 / max(seal_level, 1.0)), 0, 255)
+    out[red] = np.maximum(gray[red], lifted.astype(np.uint8))
     return out
 
 
@@ -104,27 +108,33 @@ def flatten_lighting(gray: np.ndarray, dpi: float) -> np.ndarray:
 
 
 def noise_sigma(gray: np.ndarray) -> float:
-    """Robust estimate of pixel noise on the paper (MAD of the high-pass residual on bright pixels)."""
-    step = max(1, int(min(gray.shape) / 600))      # a sample is enough
-    g = gray[::step, ::step]
+    """Robust estimate of pixel noise on the paper: MAD of the residual to a 3x3 median, on pixels
+    whose neighbourhood is paper (bright, not clipped at white). Measure it before flattening:
+    division by the background clips half the noise of white paper at 255."""
+    h, w = gray.shape
+    # A central window of a few hundred thousand pixels is enough and keeps it cheap.
+    side = int(min(h, w, 700))
+    y0, x0 = (h - side) // 2, (w - side) // 2
+    g = gray[y0:y0 + side, x0:x0 + side]
+    local = cv2.medianBlur(g, 5)
+    paper = (local >= np.percentile(local, 60)) & (local < 250)
+    if paper.sum() < 1000:
+        paper = local >= np.percentile(local, 60)
     resid = g.astype(np.float32) - cv2.medianBlur(g, 3).astype(np.float32)
-    paper = g > np.percentile(g, 50)
-    if paper.sum() < 100:
-        return 0.0
     return float(1.4826 * np.median(np.abs(resid[paper])))
 
 
-def binarize(gray: np.ndarray, dpi: float) -> np.ndarray:
-    """Ink mask (255 = ink) friendly to rulings: local threshold with a noise-scaled margin."""
-    sigma = noise_sigma(gray)
+def binarize(gray: np.ndarray, dpi: float, sigma: Optional[float] = None) -> np.ndarray:
+    """Ink mask (255 = ink) friendly to rulings: local threshold with a noise-scaled margin.
+    `sigma`: the page's noise (noise_sigma of the unflattened page); measured here if not given."""
+    if sigma is None:
+        sigma = noise_sigma(gray)
     src = gray
-    if sigma > 4:
-        # Speckle would otherwise survive as dotted texture; a median keeps edges of 1-px rules
-        # only at high dpi, so the kernel stays the smallest one.
+    if sigma > 2.5:
+        # Speckle would otherwise survive as dotted texture; the smallest median keeps 1-px rules.
         src = cv2.medianBlur(gray, 3)
-        sigma = noise_sigma(src)
     block = _odd(0.08 * dpi)
-    c = max(10.0, 3.0 * sigma)
+    c = max(10.0, 4.0 * sigma)
     inv = 255 - src
     binary = cv2.adaptiveThreshold(inv, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY,
                                    block, -c)
@@ -174,7 +184,7 @@ def has_ruled_table(image: np.ndarray, dpi: float) -> bool:
     scale = min(1.0, 100.0 / dpi)
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     sdpi = dpi * scale
-    binary = binarize(small, sdpi)
+    binary = binarize(flatten_lighting(small, sdpi), sdpi, noise_sigma(small))
     binary = cv2.dilate(binary, np.ones((3, 3), np.uint8))   # thicken so a skewed rule stays connected
     h, v = rule_masks(binary, sdpi, min_len_in=0.3, gap_in=0.05)
     joints = cv2.dilate(h, np.ones((3, 3), np.uint8)) & cv2.dilate(v, np.ones((3, 3), np.uint8))
@@ -316,7 +326,7 @@ def text_layout(binary: np.ndarray, dpi: float) -> TextLayout:
         _, _, st, _ = cv2.connectedComponentsWithStats(smeared, connectivity=8)
         along = st[1:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT]
         across = st[1:, cv2.CC_STAT_HEIGHT if horizontal else cv2.CC_STAT_WIDTH]
-        lines = (along >= 2.5 * across) & (along >= 2.5 * char) & (across >= 0.5 * char) & (across <= 2.0 * char)
+        lines = (along >= 2.5 * across) & (along >= 2.5 * char) & (across >= 0.3 * char) & (across <= 2.0 * char)
         scores.append(float(along[lines].sum()))
         if horizontal:
             h_lines = [tuple(int(v) for v in s[:4]) for s in st[1:][lines]]
@@ -387,7 +397,7 @@ def _is_upside_down(gray, binary, layout: TextLayout,
     bottom, top = punctuation_flip_vote(binary, layout)
     log.debug("punctuation marks low %d, high %d", bottom, top)
     # Needs a clear majority of enough marks; otherwise keep the page as it is (most scans are upright).
-    if bottom + top >= 6 and max(bottom, top) >= 2 * min(bottom, top):
+    if bottom + top >= 4 and max(bottom, top) >= 1.5 * min(bottom, top):
         return top > bottom, "punctuation"
     return False, "default"
 
@@ -421,8 +431,10 @@ def prepare_page(image_bgr: np.ndarray, dpi: float,
     if image_bgr.ndim == 2:
         image_bgr = cv2.cvtColor(image_bgr, cv2.COLOR_GRAY2BGR)
     h0, w0 = image_bgr.shape[:2]
-    gray = flatten_lighting(remove_red_seal(image_bgr), dpi)
-    binary = binarize(gray, dpi)
+    gray = remove_red_seal(image_bgr)
+    sigma = noise_sigma(gray)
+    gray = flatten_lighting(gray, dpi)
+    binary = binarize(gray, dpi, sigma)
 
     skew = estimate_skew(binary, dpi)
     if skew is None:
@@ -430,7 +442,7 @@ def prepare_page(image_bgr: np.ndarray, dpi: float,
     m_skew, size = rotation_matrix((w0, h0), skew)
     if abs(skew) > 0.01:
         gray = cv2.warpAffine(gray, m_skew[:2], size, flags=cv2.INTER_LINEAR, borderValue=255)
-        binary = binarize(gray, dpi)
+        binary = binarize(gray, dpi, sigma)
     else:
         m_skew, size = np.eye(3), (w0, h0)
 

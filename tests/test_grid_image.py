@@ -1,0 +1,197 @@
+"""Grids found on page images must equal what camelot's vector lattice finds on the same page of
+the real report: same rows, columns and merged cells, cell boxes within 2 pt — on the clean
+render and on degraded copies (skew, blur + noise, a red seal, 150 dpi, pages turned 90°/180°)."""
+from __future__ import annotations
+
+import camelot
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+
+from pipeline.grid import merge_cells
+from pipeline.grid_image import detect_grids
+from pipeline.preprocess import prepare_page
+from pipeline.types import Grid
+
+PAGE_HEIGHT_PT = 842.0
+TOL_PT = 2.0
+
+
+def render_page(pdf_path, page: int, dpi: float) -> np.ndarray:
+    doc = pdfium.PdfDocument(str(pdf_path))
+    try:
+        rgb = doc[page - 1].render(scale=dpi / 72).to_numpy()[:, :, :3]
+    finally:
+        doc.close()
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+
+
+def rotate_content(img, angle_ccw):
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle_ccw, 1.0)
+    return cv2.warpAffine(img, m, (w, h), borderValue=(255, 255, 255)), m
+
+
+def blur_and_noise(img, dpi, sigma=12, seed=0):
+    out = cv2.GaussianBlur(img, (0, 0), 0.6 * dpi / 200)
+    rng = np.random.default_rng(seed)
+    return np.clip(out.astype(np.float32) + rng.normal(0, sigma, out.shape), 0, 255).astype(np.uint8)
+
+
+def red_seal(img, dpi, centre_pt):
+    cx, cy = (int(v * dpi / 72) for v in centre_pt)
+    r = int(21 / 25.4 * dpi)
+    ink = np.zeros(img.shape[:2], np.uint8)
+    cv2.circle(ink, (cx, cy), r, 255, max(2, int(0.04 * dpi)))
+    cv2.circle(ink, (cx, cy), int(r * 0.3), 255, -1)
+    alpha = (ink > 0)[..., None] * 0.85
+    red_bgr = np.array([38, 32, 205], np.float32) / 255.0
+    return (img * (1 - alpha) + img * red_bgr * alpha).astype(np.uint8)
+
+
+def vector_grids(pdf_path, page: int) -> list[Grid]:
+    """camelot's lattice on the vector page, as Grids in top-left-origin points."""
+    grids = []
+    for t in camelot.read_pdf(str(pdf_path), pages=str(page), flavor="lattice", line_scale=40):
+        cols = [t.cols[0][0]] + [c[1] for c in t.cols]
+        rows = [PAGE_HEIGHT_PT - t.rows[0][0]] + [PAGE_HEIGHT_PT - r[1] for r in t.rows]
+        n_r, n_c = len(rows) - 1, len(cols) - 1
+        right_open = [[not t.cells[r][c].right for c in range(n_c)] for r in range(n_r)]
+        bottom_open = [[not t.cells[r][c].bottom for c in range(n_c)] for r in range(n_r)]
+        grids.append(merge_cells(page, cols, rows, right_open, bottom_open))
+    return sorted(grids, key=lambda g: g.bbox[1])
+
+
+def cell_map(grid: Grid) -> dict:
+    return {(c.row, c.col, c.rowspan, c.colspan): c.bbox for c in grid.cells}
+
+
+def assert_same_grids(expected: list[Grid], found: list[Grid], prepared, to_clean=None):
+    """Same shapes and spans; every cell's centre (mapped back to the clean page) and size within
+    TOL_PT. `to_clean`: 2x3 matrix from the degraded input's pixels to the clean render's."""
+    assert [(g.n_rows, g.n_cols) for g in found] == [(g.n_rows, g.n_cols) for g in expected]
+    ppp = prepared.points_per_pixel
+    for exp, got in zip(expected, found):
+        e, g = cell_map(exp), cell_map(got)
+        assert set(g) == set(e), f"merged cells differ: {sorted(set(g) ^ set(e))[:5]}"
+        for key, (x0, y0, x1, y1) in g.items():
+            cx, cy = (x0 + x1) / 2 / ppp, (y0 + y1) / 2 / ppp
+            ox, oy = prepared.to_original @ np.array([cx, cy, 1.0])
+            if to_clean is not None:
+                ox, oy = to_clean @ np.array([ox, oy, 1.0])
+            ex0, ey0, ex1, ey1 = e[key]
+            assert abs(ox * ppp - (ex0 + ex1) / 2) < TOL_PT, key
+            assert abs(oy * ppp - (ey0 + ey1) / 2) < TOL_PT, key
+            assert abs((x1 - x0) - (ex1 - ex0)) < TOL_PT, key
+            assert abs((y1 - y0) - (ey1 - ey0)) < TOL_PT, key
+
+
+@pytest.fixture(scope="module", params=[4, 5])
+def page(request, real_pdf):
+    n = request.param
+    return n, vector_grids(real_pdf, n), render_page(real_pdf, n, 200)
+
+
+def test_vector_reference_is_what_we_expect(page):
+    n, expected, _ = page
+    shapes = {4: [(6, 2), (16, 10)], 5: [(12, 10), (4, 15)]}[n]
+    assert [(g.n_rows, g.n_cols) for g in expected] == shapes
+
+
+def test_clean_render(page):
+    n, expected, img = page
+    prepared = prepare_page(img, 200)
+    assert_same_grids(expected, detect_grids(prepared, n), prepared)
+
+
+def test_skewed_scan(page):
+    n, expected, img = page
+    skewed, m = rotate_content(img, 2.5)
+    prepared = prepare_page(skewed, 200)
+    assert prepared.skew == pytest.approx(2.5, abs=0.05)
+    assert_same_grids(expected, detect_grids(prepared, n), prepared, cv2.invertAffineTransform(m))
+
+
+def test_blurred_noisy_skewed_scan(page):
+    n, expected, img = page
+    skewed, m = rotate_content(img, -1.2)
+    prepared = prepare_page(blur_and_noise(skewed, 200, sigma=15), 200)
+    assert_same_grids(expected, detect_grids(prepared, n), prepared, cv2.invertAffineTransform(m))
+
+
+def test_red_seal_over_the_table(page):
+    n, expected, img = page
+    centre = {4: (300, 560), 5: (330, 250)}[n]        # over the numbers of each table
+    prepared = prepare_page(red_seal(img, 200, centre), 200)
+    assert_same_grids(expected, detect_grids(prepared, n), prepared)
+
+
+def test_150_dpi(page, real_pdf):
+    n, expected, _ = page
+    prepared = prepare_page(render_page(real_pdf, n, 150), 150)
+    assert_same_grids(expected, detect_grids(prepared, n), prepared)
+
+
+@pytest.mark.parametrize("code, rotation", [(cv2.ROTATE_90_COUNTERCLOCKWISE, 90), (cv2.ROTATE_180, 180)])
+def test_turned_page(page, code, rotation):
+    n, expected, img = page
+    prepared = prepare_page(cv2.rotate(img, code), 200)
+    assert prepared.rotation == rotation
+    # The bboxes are in the upright page; undoing our own turn maps them onto the clean render.
+    to_clean = np.array([[1.0, 0, 0], [0, 1.0, 0]])
+    found = detect_grids(prepared, n)
+    upright = type(prepared)(**{**prepared.__dict__, "to_original": to_clean})
+    assert_same_grids(expected, found, upright)
+
+
+def test_bboxes_map_back_to_the_turned_input(page):
+    n, expected, img = page
+    turned = cv2.rotate(img, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    prepared = prepare_page(turned, 200)
+    grid = detect_grids(prepared, n)[0]
+    x0, y0, x1, y1 = prepared.to_original_points(grid.bbox)
+    # On the page as displayed (turned), the table lies on its side: its width there is the
+    # upright table's height.
+    assert abs((x1 - x0) - (grid.bbox[3] - grid.bbox[1])) < TOL_PT
+    assert abs((y1 - y0) - (grid.bbox[2] - grid.bbox[0])) < TOL_PT
+    assert x0 >= 0 and y0 >= 0 and x1 <= turned.shape[1] * 72 / 200 and y1 <= turned.shape[0] * 72 / 200
+
+
+def test_diagonal_in_corner_cell_makes_no_edge(page):
+    """WPS draws a diagonal across the corner cell; it must not split it."""
+    n, expected, img = page
+    first = expected[-1] if n == 4 else expected[0]
+    corner = next(c for c in first.cells if c.row == 0 and c.col == 0)
+    x0, y0, x1, y1 = (int(round(v * 200 / 72)) for v in corner.bbox)
+    crossed = img.copy()
+    cv2.line(crossed, (x0, y0), (x1, y1), (0, 0, 0), max(1, int(0.006 * 200)), cv2.LINE_AA)
+    prepared = prepare_page(crossed, 200)
+    assert_same_grids(expected, detect_grids(prepared, n), prepared)
+
+
+def test_table_cut_by_the_page_edge(page):
+    """A table running off the page (no closing rule): the open side becomes a last row up to
+    where the vertical rules end, the rest of the grid unchanged."""
+    n, expected, img = page
+    table = expected[-1]
+    cut_y = (table.row_edges[-2] + table.row_edges[-1]) / 2      # halfway through the last row
+    cut = img.copy()
+    cut[int(cut_y * 200 / 72):] = 255
+    prepared = prepare_page(cut, 200)
+    found = detect_grids(prepared, n)[-1]
+    assert (found.n_rows, found.n_cols) == (table.n_rows, table.n_cols)
+    assert abs(found.row_edges[-1] - cut_y) < TOL_PT
+    assert found.row_edges[:-1] == pytest.approx(table.row_edges[:-1], abs=TOL_PT)
+
+
+def test_stacked_tables_come_out_separately(real_pdf):
+    """Page 4 holds two tables with a gap between them: two grids, top to bottom."""
+    prepared = prepare_page(render_page(real_pdf, 4, 150), 150)
+    grids = detect_grids(prepared, 4)
+    assert len(grids) == 2 and grids[0].bbox[3] < grids[1].bbox[1]
+
+
+def test_prose_page_has_no_grid(real_pdf):
+    prepared = prepare_page(render_page(real_pdf, 2, 150), 150)
+    assert detect_grids(prepared, 2) == []
