@@ -32,8 +32,17 @@ $(VENV)/.installed: requirements.lock
 models: deps
 	$(PY) -m pipeline.ocr.models install
 
+## The sample corpus: 40 clean synthetic reports plus the real one, and degraded variants
+## (scans, garbled layers) of the real one and of DEGRADE_COUNT synthetic ones.
+DEGRADE_COUNT ?= 8
 samples: deps system-deps
 	$(PY) -m samples.generate --out samples/corpus
+	cp ../shared/samples/real/huaian-2024.pdf samples/corpus/clean/real-huaian-2024.pdf
+	cp ../shared/samples/real/huaian-2024.truth.json samples/corpus/clean/real-huaian-2024.truth.json
+	rm -rf samples/corpus/.degrade-src && mkdir -p samples/corpus/.degrade-src
+	for f in $$(ls samples/corpus/clean/*.pdf | head -n $(DEGRADE_COUNT)) samples/corpus/clean/real-huaian-2024.pdf; do \
+	  cp $$f $${f%.pdf}.truth.json samples/corpus/.degrade-src/; done
+	$(PY) -m samples.degrade --src samples/corpus/.degrade-src --out samples/corpus
 
 run: deps system-deps models
 	$(PY) -m pipeline extract samples/committed ../shared/samples/real --out out

@@ -80,7 +80,8 @@ def main() -> int:
         print(json.dumps(run_variant(Path(args.one), args.limit), ensure_ascii=False))
         return 0
     corpus = Path(args.corpus)
-    folders = sorted(p for p in corpus.iterdir() if p.is_dir() and any(p.glob("*.truth.json")))
+    folders = sorted(p for p in corpus.iterdir()
+                     if p.is_dir() and not p.name.startswith(".") and any(p.glob("*.truth.json")))
     if args.variants:
         folders = [f for f in folders if f.name in args.variants]
     if not folders:

@@ -81,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="where X.json files go")
     p.add_argument("--searchable", metavar="DIR2", help="also write searchable PDFs here")
     p.set_defaults(func=cmd_extract)
+    from . import batch
+    p = sub.add_parser("batch", help="read many PDFs into a results database (SQLite)")
+    batch.add_batch_arguments(p)
+    p.set_defaults(func=batch.run_batch_command)
+    p = sub.add_parser("export", help="export a results database as csv, xlsx or parquet")
+    batch.add_export_arguments(p)
+    p.set_defaults(func=batch.run_export_command)
     return parser
 
 

@@ -29,12 +29,18 @@ class Config:
     models_dir: Path = MODELS_DIR
     # OCR (pipeline.ocr): images per recognizer batch; detector input is scaled down so that its
     # longer side is at most this many pixels (an A4 page at 200 dpi is 2339 high: kept as is).
-    ocr_batch_size: int = 32
+    ocr_batch_size: int = 16
     ocr_det_limit_side_len: int = 2400
-    # A runner-up character whose probability reaches this gives an alternative reading; at most
-    # this many alternatives per reading.
-    ocr_alt_min_prob: float = 0.05
+    # A runner-up character whose probability reaches this fraction of the best one's gives an
+    # alternative reading; at most this many alternatives per reading.
+    ocr_alt_min_ratio: float = 0.1
     ocr_max_alternatives: int = 5
+    # Text layers are checked against OCR of a sample of their runs before they are trusted
+    # (a lying ToUnicode map looks like good text). Off: trust every layer, never load OCR for it.
+    verify_text_layer: bool = field(default_factory=lambda: os.environ.get("GOVREPORT_TRUST_TEXT_LAYER") != "1")
+    verdict_samples: int = 16
+    # The title is on page 1, or on page 2 after a cover.
+    title_pages: int = 2
 
 
 DEFAULT = Config()

@@ -36,33 +36,46 @@ def extract(path: str | Path, config: Optional[Config] = None) -> Report:
 
 
 def read_pages(doc: pdfio.Document, config: Config, timings: dict) -> list[PageContent]:
-    """Each page's tables and text lines, by the text layer where it is good, else by OCR."""
+    """Each page's tables and text lines: by the text layer where it is good, else by OCR.
+
+    good layer, vector rulings  → camelot lattice, text from the layer (no OCR)
+    good layer, scanned image   → grid from the image, text from the layer
+    garbled layer, vector rules → camelot lattice for the grid, text by OCR
+    no layer, or garbled on an image → the scan path: grid from the image, text by OCR
+    """
     t = time.perf_counter()
     verdicts = judge_text_layers(doc, config)
     timings["verdict"] = time.perf_counter() - t
     contents: list[PageContent] = []
     for i in range(doc.n_pages):
         w, h = pdfio.page_size(doc.pdf, i)
-        info = PageInfo(page=i + 1, text_layer=verdicts[i], read_by="text")
-        contents.append(PageContent(info, w, h))
+        contents.append(PageContent(PageInfo(page=i + 1, text_layer=verdicts[i], read_by="text"), w, h))
 
-    text_pages = [c for c in contents if c.info.text_layer == "good"]
     t = time.perf_counter()
-    for c in text_pages:
-        if c.info.page <= 2:     # the title sits on the first page, after a cover on the second
-            c.lines = pdfio.page_text_lines(doc.pdf, c.info.page - 1)
-    table_pages = [c.info.page for c in text_pages if pdfio.page_has_paths(doc.pdf, c.info.page - 1)]
-    heights = {c.info.page: c.height for c in contents}
-    grids = read_vector_grids(str(doc.path), table_pages, heights, config)
-    for c in text_pages:
+    layered = [c for c in contents if c.info.text_layer != "none"]
+    vector_pages = [c.info.page for c in layered if pdfio.page_has_paths(doc.pdf, c.info.page - 1)]
+    grids = read_vector_grids(str(doc.path), vector_pages, {c.info.page: c.height for c in contents},
+                              config)
+    for c in layered:
         c.grids = grids.get(c.info.page, [])
+        if c.info.text_layer == "good" and c.info.page <= config.title_pages:
+            c.lines = pdfio.page_text_lines(doc.pdf, c.info.page - 1)
     timings["text_path"] = time.perf_counter() - t
 
-    ocr_pages = [c for c in contents if c.info.text_layer != "good"]
-    if ocr_pages:
-        from .scan import read_pages_by_ocr     # loads the OCR engine: only when needed
+    garbled_vector = [c for c in contents if c.info.text_layer == "garbled" and c.grids]
+    image_layered = [c for c in contents if c.info.text_layer == "good" and not c.grids
+                     and pdfio.page_is_image(doc.pdf, c.info.page - 1)]
+    by_scan = [c for c in contents if c.info.text_layer == "none"
+               or (c.info.text_layer == "garbled" and not c.grids)]
+    if garbled_vector or image_layered or by_scan:
+        from . import scan      # loads OCR and OpenCV stages: only when needed
         t = time.perf_counter()
-        read_pages_by_ocr(doc, ocr_pages, config, timings)
+        if garbled_vector:
+            scan.read_vector_pages_by_ocr(doc, garbled_vector, config, timings)
+        if image_layered:
+            scan.read_image_pages_with_layer(doc, image_layered, config, timings)
+        if by_scan:
+            scan.read_pages_by_ocr(doc, by_scan, config, timings)
         timings["ocr_path"] = time.perf_counter() - t
     return contents
 

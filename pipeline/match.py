@@ -363,8 +363,11 @@ def _x_overlap(a, b) -> float:
 # --- table `review` -----------------------------------------------------------------------------
 
 def match_review(grids: list[Grid], match: Match) -> None:
-    assigned: dict[str, tuple[GridCell, Grid]] = {}
-    positional: list[tuple[GridCell, Grid]] = []
+    """One data row under a two- or three-level header: the group (行政复议, 未经复议直接起诉,
+    复议后起诉) from the header cells above each value, the outcome from its own header cell —
+    or, in a group of five, from the template's order when a header cell is unreadable."""
+    by_group: dict[str, list[tuple[GridCell, Grid, list[str]]]] = {}
+    unplaced: list[tuple[GridCell, Grid]] = []
     for grid in grids:
         data_row = None
         for r in range(grid.n_rows - 1, -1, -1):
@@ -376,18 +379,36 @@ def match_review(grids: list[Grid], match: Match) -> None:
             continue
         for cell in _starting_at(grid, data_row):
             path = _header_path(grid, cell, data_row)
-            col = _review_column(path)
-            positional.append((cell, grid))
-            if col and col not in assigned:
-                assigned[col] = (cell, grid)
+            group = _review_group(path)
+            if group:
+                by_group.setdefault(group, []).append((cell, grid, path))
+            else:
+                unplaced.append((cell, grid))
+    assigned: dict[str, tuple[GridCell, Grid]] = {}
+    outcomes = [o for o, _ in T.REVIEW_OUTCOMES]
+    labels = [label for _, label in T.REVIEW_OUTCOMES]
+    for group, members in by_group.items():
+        members.sort(key=lambda m: m[0].bbox[0])
+        read = [best_match(path[-1], labels) if path else (-1, 0.0) for _, _, path in members]
+        if len(members) == len(outcomes):
+            # Every readable outcome label must agree with the template's order.
+            clash = [k for k, (i, s) in enumerate(read) if s >= 0.75 and i != k]
+            if clash:
+                match.problems.append(f"review: {group} outcome headers out of the template's order")
+            for k, (cell, grid, _) in enumerate(members):
+                assigned[f"{group}.{outcomes[k]}"] = (cell, grid)
+        else:
+            for (cell, grid, _), (i, s) in zip(members, read):
+                key = f"{group}.{outcomes[i]}" if i >= 0 and s >= MIN_LABEL_SCORE else None
+                if key and key not in assigned:
+                    assigned[key] = (cell, grid)
     ids = [c.id for c in T.REVIEW_COLUMNS]
-    if len(assigned) != len(ids):
-        if len(positional) == len(ids):
-            assigned = dict(zip(ids, positional))
-            match.problems.append("review: header not understood; columns taken in template order")
-        elif not positional:
-            match.problems.append("review: no data row found")
-            return
+    if not assigned and not unplaced:
+        match.problems.append("review: no data row found")
+        return
+    if len(assigned) != len(ids) and not by_group and len(unplaced) == len(ids):
+        assigned = dict(zip(ids, unplaced))
+        match.problems.append("review: header not understood; columns taken in template order")
     for col in ids:
         if col in assigned:
             cell, grid = assigned[col]
@@ -415,22 +436,15 @@ def _header_path(grid: Grid, cell: GridCell, data_row: int) -> list[str]:
     return path
 
 
-def _review_column(path: list[str]) -> Optional[str]:
-    if not path:
-        return None
+def _review_group(path: list[str]) -> Optional[str]:
     joined = norm("".join(path))
     if "复议后" in joined:
-        group = "suit_after_review"
-    elif "未经复议" in joined or "直接起诉" in joined:
-        group = "suit_direct"
-    elif "复议" in joined:
-        group = "review"
-    else:
-        return None
-    i, s = best_match(path[-1], [label for _, label in T.REVIEW_OUTCOMES])
-    if i < 0 or s < MIN_LABEL_SCORE:
-        return None
-    return f"{group}.{T.REVIEW_OUTCOMES[i][0]}"
+        return "suit_after_review"
+    if "未经复议" in joined or "直接起诉" in joined:
+        return "suit_direct"
+    if "复议" in joined:
+        return "review"
+    return None
 
 
 # --- whole document ---------------------------------------------------------------------------

@@ -108,6 +108,36 @@ def page_has_paths(pdf: pdfium.PdfDocument, index: int) -> bool:
         page.close()
 
 
+def page_is_image(pdf: pdfium.PdfDocument, index: int) -> bool:
+    """Whether an image covers most of the page (a scan, possibly under an invisible layer)."""
+    page = pdf[index]
+    try:
+        area = page.get_width() * page.get_height()
+        for obj in page.get_objects(max_depth=2):
+            if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+                x0, y0, x1, y1 = obj.get_bounds()
+                if (x1 - x0) * (y1 - y0) > 0.5 * area:
+                    return True
+        return False
+    finally:
+        page.close()
+
+
+def text_in_box(pdf: pdfium.PdfDocument, index: int, bbox) -> str:
+    """The text layer's characters inside bbox (points, top-left origin of the displayed page)."""
+    page = pdf[index]
+    try:
+        height = page.get_height()
+        tp = page.get_textpage()
+        try:
+            x0, y0, x1, y1 = bbox
+            return tp.get_text_bounded(left=x0, bottom=height - y1, right=x1, top=height - y0)
+        finally:
+            tp.close()
+    finally:
+        page.close()
+
+
 def page_text_lines(pdf: pdfium.PdfDocument, index: int) -> list[TextLine]:
     """The text layer as lines with bboxes (points, top-left origin).
 
@@ -156,5 +186,50 @@ def render_page(pdf: pdfium.PdfDocument, index: int, dpi: float):
     try:
         bitmap = page.render(scale=dpi / 72.0)
         return bitmap.to_numpy().copy()
+    finally:
+        page.close()
+
+
+def page_text_runs(pdf: pdfium.PdfDocument, index: int, max_len: int = 24) -> list[TextLine]:
+    """Short runs of the text layer, each one piece of text on one line with no wide gap inside
+    (a table cell's number, a label, a stretch of a prose line), bbox in points top-left.
+
+    Runs are what the text-layer verdict compares with OCR of the same place on the page.
+    """
+    page = pdf[index]
+    try:
+        height = page.get_height()
+        tp = page.get_textpage()
+        try:
+            runs: list[TextLine] = []
+            chars: list[str] = []
+            boxes: list[tuple[float, float, float, float]] = []
+
+            def flush() -> None:
+                if chars and boxes:
+                    x0 = min(b[0] for b in boxes); x1 = max(b[2] for b in boxes)
+                    y0 = min(b[1] for b in boxes); y1 = max(b[3] for b in boxes)
+                    runs.append(TextLine("".join(chars), (x0, height - y1, x1, height - y0)))
+                chars.clear(); boxes.clear()
+
+            for i in range(tp.count_chars()):
+                ch = tp.get_text_range(i, 1)
+                box = tp.get_charbox(i)
+                if not ch.strip() or box[2] <= box[0]:
+                    flush()
+                    continue
+                if boxes:
+                    last = boxes[-1]
+                    size = max(last[3] - last[1], box[3] - box[1], 1.0)
+                    same_line = abs((box[1] + box[3]) - (last[1] + last[3])) < size
+                    if not same_line or box[0] - last[2] > 0.8 * size or box[0] < last[0] \
+                            or len(chars) >= max_len:
+                        flush()
+                chars.append(ch)
+                boxes.append(box)
+            flush()
+            return runs
+        finally:
+            tp.close()
     finally:
         page.close()

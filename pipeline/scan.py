@@ -24,7 +24,6 @@ from .types import Grid, GridCell, PageContent, TextLine
 log = logging.getLogger(__name__)
 
 MIN_DPI, MAX_DPI = 150, 300
-TITLE_PAGES = 2            # the title is on page 1, or on page 2 after a cover
 TITLE_REGION = 0.4         # fraction of the page height searched for the title
 
 
@@ -39,7 +38,7 @@ def read_pages_by_ocr(doc: pdfio.Document, pages: list[PageContent], config: Con
         image = pdfio.render_page(doc.pdf, index, dpi)
         timings["render"] = timings.get("render", 0.0) + time.perf_counter() - t
         content.info.read_by = "ocr"
-        wants_title = content.info.page <= TITLE_PAGES
+        wants_title = content.info.page <= config.title_pages
         t = time.perf_counter()
         has_table = has_ruled_table(image, dpi)
         if not has_table and not wants_title:
@@ -60,6 +59,57 @@ def read_pages_by_ocr(doc: pdfio.Document, pages: list[PageContent], config: Con
             t = time.perf_counter()
             content.lines = read_title_region(engine, prepared)
             timings["title"] = timings.get("title", 0.0) + time.perf_counter() - t
+
+
+def read_vector_pages_by_ocr(doc: pdfio.Document, pages: list[PageContent], config: Config,
+                             timings: dict) -> None:
+    """Pages whose layer lies but whose rulings are vector: camelot's grid, OCR's text.
+
+    The page is drawn right (only its character map lies), so its render needs no preparation.
+    """
+    engine = get_engine(config)
+    for content in pages:
+        t = time.perf_counter()
+        prepared = _unprepared(pdfio.render_page(doc.pdf, content.info.page - 1, config.scan_dpi),
+                               config.scan_dpi)
+        content.info.read_by = "ocr"
+        read_grid_cells(engine, prepared, content.grids)
+        if content.info.page <= config.title_pages:
+            content.lines = read_title_region(engine, prepared)
+        timings["recognize"] = timings.get("recognize", 0.0) + time.perf_counter() - t
+
+
+def read_image_pages_with_layer(doc: pdfio.Document, pages: list[PageContent], config: Config,
+                                timings: dict) -> None:
+    """Scans under a good invisible layer (a searchable PDF): grid from the image, text from the
+    layer — no OCR, and the same values as the layer says."""
+    for content in pages:
+        index = content.info.page - 1
+        t = time.perf_counter()
+        dpi = scan_dpi(doc, index, config)
+        image = pdfio.render_page(doc.pdf, index, dpi)
+        if not has_ruled_table(image, dpi):
+            continue
+        # No upright_score: a page whose layer reads right is upright or turned by quarter turns
+        # that the geometry tells.
+        prepared = prepare_page(image, dpi)
+        content.info.rotation, content.info.skew = prepared.rotation, prepared.skew
+        content.to_page = prepared.to_original_points
+        content.grids = detect_grids(prepared, content.info.page)
+        for grid in content.grids:
+            for cell in grid.cells:
+                cell.text = pdfio.text_in_box(doc.pdf, index, prepared.to_original_points(cell.bbox)).strip()
+                cell.confidence = 1.0
+        timings["image_grid"] = timings.get("image_grid", 0.0) + time.perf_counter() - t
+
+
+def _unprepared(image_bgr: np.ndarray, dpi: float) -> PreparedPage:
+    """A render that needs no correction, in the form the cell reader takes."""
+    import cv2
+    gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
+    h, w = gray.shape
+    return PreparedPage(gray, np.zeros_like(gray), 0, 0.0, float(dpi),
+                        np.array([[1.0, 0, 0], [0, 1.0, 0]]), (w, h), "vector")
 
 
 def scan_dpi(doc: pdfio.Document, index: int, config: Config) -> float:

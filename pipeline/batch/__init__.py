@@ -8,13 +8,15 @@ Local: N worker processes (default: the cores, at most 8), each with GOVREPORT_T
 
 On several machines (shared storage for inputs, the same checkout and .venv on each):
 
-    machine A:   .venv/bin/dask scheduler --port 8786
+    machine A:   cd /path/to/checkout && PYTHONPATH=$PWD .venv/bin/dask scheduler --port 8786
     each worker machine, with C cores and T OCR threads per reader (C/T processes):
-                 GOVREPORT_THREADS=T .venv/bin/dask worker tcp://A:8786 --nworkers C/T --nthreads 1
+                 cd /path/to/checkout && PYTHONPATH=$PWD GOVREPORT_THREADS=T \
+                     .venv/bin/dask worker tcp://A:8786 --nworkers C/T --nthreads 1
     anywhere:    .venv/bin/python -m pipeline batch /shared/reports --db results.sqlite \\
                      --scheduler tcp://A:8786
 
-Only the client writes the database; workers send back their results.
+The scheduler and workers unpickle the project's task objects, hence PYTHONPATH on both. Only the
+client writes the database; workers send back their results.
 """
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ log = logging.getLogger(__name__)
 
 def add_batch_arguments(parser: argparse.ArgumentParser) -> None:
     from pipeline.batch import runner
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="PDF files or folders (searched for *.pdf)")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+                        help="PDF files or folders (searched for *.pdf)")
     parser.add_argument("--db", required=True, help="results database (SQLite), created if absent")
     parser.add_argument("--workers", type=int, default=None,
                         help=f"local worker processes (default {runner.default_workers()})")
@@ -35,7 +38,8 @@ def add_batch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-limit", type=float, default=runner.DEFAULT_TIME_LIMIT_S,
                         help="seconds per file before it is killed (default %(default)s)")
     parser.add_argument("--memory-limit", type=int, default=runner.DEFAULT_MEMORY_LIMIT_MB,
-                        help="MB of resident memory per worker before its file is killed (default %(default)s)")
+                        help="MB of resident memory per worker before its file is killed "
+                             "(default %(default)s)")
     parser.add_argument("--retry-failed", action="store_true",
                         help="read again the files that timed out or crashed with this pipeline version")
 
@@ -50,7 +54,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
                                searchable_dir=args.searchable, retry_failed=args.retry_failed,
                                scheduler=args.scheduler)
     unread = sum(n for status, n in summary.by_status.items() if status != db.STATUS_DONE)
-    return 1 if unread else 0
+    return 1 if unread or summary.unfinished else 0
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,6 +67,11 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_export_command(args: argparse.Namespace) -> int:
     from pipeline.batch import export
-    for path in export.export(args.db, args.format, args.out):
+    try:
+        written = export.export(args.db, args.format, args.out)
+    except (FileNotFoundError, ValueError) as e:
+        log.error("%s", e)
+        return 1
+    for path in written:
         log.info("wrote %s", path)
     return 0

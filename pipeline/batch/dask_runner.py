@@ -17,7 +17,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import replace
-from typing import Callable
+from typing import Callable, Optional
 
 from pipeline.batch import db
 from pipeline.batch.runner import IsolatedReader, Limits, Task
@@ -89,14 +89,22 @@ def workers_info(client) -> dict:
 
 
 def run_on_cluster(tasks: list[Task], scheduler: str | object, limits: Limits,
-                   store: Callable[[db.Outcome], None]) -> None:
-    """Submit every task to the cluster at `scheduler` (an address, or a Client); store each outcome."""
+                   store: Callable[[db.Outcome], None]) -> int:
+    """Submit every task to the cluster at `scheduler` (an address, or a Client); store each outcome.
+
+    Returns how many tasks the cluster itself failed (lost workers, a broken environment): those
+    get no row, so that the next run reads them again.
+    """
     from distributed import Client, as_completed
     if not tasks:
-        return
+        return 0
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
-        client.register_plugin(_worker_plugin())
+        try:
+            client.register_plugin(_worker_plugin())
+        except Exception as e:   # the usual cause: workers started outside the checkout
+            raise RuntimeError(f"dask workers cannot load the pipeline ({e}); start them from the project "
+                               "checkout with PYTHONPATH=<checkout> (see pipeline/batch/__init__.py)") from e
         threads_by_host = threads_per_host(client)
         total_threads = sum(w.get("nthreads", 1) for w in workers_info(client).values())
         window = max(2, IN_FLIGHT_PER_THREAD * total_threads)
@@ -116,20 +124,27 @@ def run_on_cluster(tasks: list[Task], scheduler: str | object, limits: Limits,
         ac = as_completed()
         for _ in range(window):
             submit_next(ac)
+        unfinished = 0
         for future in ac:
             task = by_future.pop(future)
-            store(_outcome_of(future, task))
+            outcome = _outcome_of(future, task)
+            if outcome is None:
+                unfinished += 1
+            else:
+                store(outcome)
             future.release()
             submit_next(ac)
+        return unfinished
     finally:
         if client is not scheduler:
             client.close()
 
 
-def _outcome_of(future, task: Task) -> db.Outcome:
+def _outcome_of(future, task: Task) -> Optional[db.Outcome]:
+    """The task's outcome; None when the cluster, not the file, failed (the file stays unread)."""
     try:
         return future.result()
-    except Exception as e:   # a lost worker (KilledWorker) or a cluster error: one file, not the batch
-        reason = " ".join(f"dask task failed: {type(e).__name__}: {e}".split())[:500]
-        log.warning("%s: %s", task.path, reason)
-        return db.Outcome(task.sha256, task.path, db.STATUS_FAILED, error=reason)
+    except Exception as e:   # a lost worker (KilledWorker) or a broken environment: not the file's fault
+        reason = " ".join(f"{type(e).__name__}: {e}".split())[:300]
+        log.error("%s: dask task failed, left for the next run: %s", task.path, reason)
+        return None

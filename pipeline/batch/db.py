@@ -110,7 +110,8 @@ def pipeline_version() -> str:
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
-    """Open (creating if needed) a results database in WAL mode."""
+    """Open (creating it and its folder if needed) a results database in WAL mode."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=60, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     # NORMAL in WAL mode survives a killed process (not a power cut) and avoids an fsync per commit.

@@ -51,15 +51,19 @@ def documents_table(conn) -> pd.DataFrame:
 
 
 def cells_table(conn) -> pd.DataFrame:
-    df = pd.read_sql_query(
-        "SELECT d.sha256, d.agency, d.year, d.version, c.tbl AS \"table\", c.row, c.col AS \"column\","
-        " c.value, c.text, c.confidence, c.page, c.flags FROM cells c JOIN documents d USING (sha256)"
-        " WHERE d.status = ? ORDER BY d.path, c.seq", conn, params=(db.STATUS_DONE,),
-        dtype={"year": "Int64", "page": "Int64"})
-    # One numeric dtype for the column: sqlite hands back ints and floats mixed.
-    df["value"] = pd.to_numeric(df["value"]).astype("Float64")
+    # Straight from sqlite, not via pandas, so that values keep their type (ints print as ints in
+    # csv and xlsx; parquet gets one numeric type on writing).
+    columns = ["sha256", "agency", "year", "version", "table", "row", "column", "value", "text",
+               "confidence", "page", "flags"]
+    rows = conn.execute(
+        "SELECT d.sha256, d.agency, d.year, d.version, c.tbl, c.row, c.col, c.value, c.text,"
+        " c.confidence, c.page, c.flags FROM cells c JOIN documents d USING (sha256)"
+        " WHERE d.status = ? ORDER BY d.path, d.sha256, c.seq", (db.STATUS_DONE,)).fetchall()
+    df = pd.DataFrame(rows, columns=columns, dtype=object)
+    df = df.astype({"year": "Int64", "page": "Int64", "confidence": "Float64"})
     labels = {k: template.label_of(*k) for k in template.all_cell_keys()}
-    df.insert(7, "label", [labels.get((t, r, c), "") for t, r, c in zip(df["table"], df["row"], df["column"])])
+    keys = zip(df["table"], df["row"], df["column"])
+    df.insert(7, "label", [labels.get(k, "") for k in keys])
     return df
 
 
@@ -151,6 +155,8 @@ def export(db_path: str | Path, fmt: str, out: str | Path) -> list[Path]:
     """Write the tables of the database at db_path in `fmt`; return the files written."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
+    if not Path(db_path).is_file():
+        raise FileNotFoundError(f"no results database at {db_path}")
     conn = db.connect(db_path)
     try:
         tables = export_tables(conn)
@@ -191,6 +197,18 @@ def _write_parquet(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
     files = []
     for name, df in tables.items():
         path = out / f"{name}.parquet"
-        df.to_parquet(path, index=False)
+        _typed_numbers(df).to_parquet(path, index=False)
         files.append(path)
     return files
+
+
+def _typed_numbers(df: pd.DataFrame) -> pd.DataFrame:
+    """Object columns that hold only numbers (ints and floats mixed) as one nullable numeric type."""
+    df = df.copy()
+    for name in df.columns:
+        if df[name].dtype != object:
+            continue
+        present = df[name].dropna()
+        if len(present) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+            df[name] = _number_column([None if pd.isna(v) else v for v in df[name]])
+    return df

@@ -130,7 +130,7 @@ def read_file(task: Task) -> db.Outcome:
         if report.version is None and not report.cells:
             outcome.status, outcome.error = db.STATUS_NOT_REPORT, "no template table found"
         elif task.searchable_out:
-            _write_searchable(task, report)
+            outcome.error = _write_searchable(task, report)
     except InputError as e:
         reason = _one_line(str(e)) or "unreadable input"
         outcome.status = db.STATUS_NOT_REPORT if NOT_REPORT_PATTERN.search(reason) else db.STATUS_ERROR
@@ -139,15 +139,22 @@ def read_file(task: Task) -> db.Outcome:
         outcome.status, outcome.error = db.STATUS_FAILED, "out of memory"
     except Exception as e:   # a reader bug must cost one file, never the batch
         log.exception("reading %s failed", task.path)
-        outcome.status, outcome.error = db.STATUS_FAILED, _one_line(f"{type(e).__name__}: {e}")
+        outcome.status = db.STATUS_FAILED
+        outcome.error = _one_line(f"internal error: {type(e).__name__}: {e}")
     outcome.seconds = time.perf_counter() - start
     return outcome
 
 
-def _write_searchable(task: Task, report) -> None:
-    from pipeline import searchable   # the lead's module behind `extract --searchable`
-    Path(task.searchable_out).parent.mkdir(parents=True, exist_ok=True)
-    searchable.write_searchable(task.path, report, task.searchable_out)
+def _write_searchable(task: Task, report) -> Optional[str]:
+    """Write the searchable PDF; a failure here is noted on the row but keeps the data read."""
+    try:
+        from pipeline.searchable import write_searchable   # behind `extract --searchable` too
+        Path(task.searchable_out).parent.mkdir(parents=True, exist_ok=True)
+        write_searchable(Path(task.path), report, Path(task.searchable_out))
+        return None
+    except Exception as e:
+        log.exception("searchable PDF for %s not written", task.path)
+        return _one_line(f"searchable PDF not written: {type(e).__name__}: {e}")
 
 
 def _one_line(text: str) -> str:
@@ -303,6 +310,7 @@ def threads_per_worker(workers: int) -> int:
 class Summary:
     files: int = 0                 # distinct contents found
     skipped: int = 0               # already done with this pipeline version
+    unfinished: int = 0            # left unread by a cluster failure: the next run reads them
     read: int = 0
     pages: int = 0
     seconds: float = 0.0
@@ -335,7 +343,7 @@ def run_batch(inputs: Iterable[str | Path], db_path: str | Path, workers: Option
         try:
             if scheduler:
                 from pipeline.batch.dask_runner import run_on_cluster
-                run_on_cluster(tasks, scheduler, limits or Limits(), store)
+                summary.unfinished = run_on_cluster(tasks, scheduler, limits or Limits(), store)
             else:
                 run_local(tasks, workers or default_workers(), limits, store)
         finally:
@@ -343,6 +351,9 @@ def run_batch(inputs: Iterable[str | Path], db_path: str | Path, workers: Option
         summary.seconds = time.perf_counter() - start
         log.info("read %d files (%d pages) in %.1f s: %s", summary.read, summary.pages,
                  summary.seconds, summary.by_status or "nothing to do")
+        if summary.unfinished:
+            log.error("%d files left unread by cluster failures: run the same command again",
+                      summary.unfinished)
         return summary
     finally:
         conn.close()

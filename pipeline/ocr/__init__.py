@@ -8,7 +8,6 @@ gives BGR too).
 """
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -17,8 +16,6 @@ import numpy as np
 
 from pipeline.config import DEFAULT, Config
 from pipeline.ocr.crop import crop_to_ink, ink_bbox
-
-log = logging.getLogger(__name__)
 
 __all__ = ["Reading", "DetectedLine", "OcrEngine", "get_engine", "crop_to_ink", "ink_bbox"]
 

@@ -14,10 +14,10 @@ INK_CONTRAST = 60
 # Connected ink smaller than this many pixels is scan noise. A decimal point at 200 dpi, 9 pt,
 # is about 16 pixels, so this keeps it.
 MIN_INK_AREA = 4
-# Ink spanning nearly the whole cell in one direction while thin in the other is a ruling line
-# left in the crop, not text.
-RULE_SPAN = 0.9
-RULE_THICKNESS = 4
+# A row (column) of the cell image that is ink over this fraction of its length is a ruling line
+# or the grey fringe of one left at the cell's edge, not text: a grid detector's cell interiors
+# keep such fringes, and one of them joins with the text's bounding box into a misreading.
+RULE_FILL = 0.8
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -29,8 +29,12 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 
 
 def ink_mask(gray: np.ndarray) -> np.ndarray:
+    """Ink pixels (1) of a grey image, ruling lines removed."""
     background = float(np.median(gray))
-    return (gray.astype(np.int16) < background - INK_CONTRAST).astype(np.uint8)
+    mask = (gray.astype(np.int16) < background - INK_CONTRAST).astype(np.uint8)
+    mask[mask.mean(axis=1) >= RULE_FILL, :] = 0
+    mask[:, mask.mean(axis=0) >= RULE_FILL] = 0
+    return mask
 
 
 def ink_bbox(image: np.ndarray) -> tuple[int, int, int, int] | None:
@@ -38,15 +42,8 @@ def ink_bbox(image: np.ndarray) -> tuple[int, int, int, int] | None:
     if image.size == 0:
         return None
     mask = ink_mask(to_gray(image))
-    height, width = mask.shape
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    boxes = []
-    for x, y, w, h, area in stats[1:count]:
-        if area < MIN_INK_AREA:
-            continue
-        if (w >= RULE_SPAN * width and h <= RULE_THICKNESS) or (h >= RULE_SPAN * height and w <= RULE_THICKNESS):
-            continue
-        boxes.append((x, y, x + w, y + h))
+    boxes = [(x, y, x + w, y + h) for x, y, w, h, area in stats[1:count] if area >= MIN_INK_AREA]
     if not boxes:
         return None
     x0, y0, x1, y1 = zip(*boxes)

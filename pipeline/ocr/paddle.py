@@ -28,6 +28,9 @@ from pipeline.ocr.models import model_dirs, model_names
 log = logging.getLogger(__name__)
 
 BLANK = 0   # CTC blank is class 0; classes 1..6623 are the dictionary, 6624 is the space
+# The recognizer's input: 48 pixels high, at least 320 wide (RecResizeImg in its inference.yml).
+REC_HEIGHT = 48
+REC_MIN_WIDTH = 320
 
 
 @dataclass
@@ -35,15 +38,13 @@ class CharOption:
     """One way to read a position: a character ("" = nothing there) and its probability."""
     text: str
     probability: float
-    # False only for the "nothing" of a gap, as in the best path: it adds no term to the mean.
-    counts: bool = True
 
 
 @dataclass
 class Position:
-    """A character position of the best CTC path, or a gap between two (insert-only)."""
-    options: list[CharOption]   # best first; options[0] is what the best reading has
-    is_gap: bool = False
+    """A character of the best CTC path, or a gap between two where a character nearly was."""
+    options: list[CharOption]   # options[0] is what the best path has, then runners-up, best first
+    is_gap: bool = False        # a gap's options[0] is "" (CTC blank)
 
 
 class _KeepProbabilities:
@@ -129,7 +130,7 @@ class PaddleEngine:
 
     def _run_recognizer(self, images: list[np.ndarray]) -> list[np.ndarray]:
         """Per image, the recognizer's (timesteps x classes) probabilities."""
-        bgr = [_as_bgr(image) for image in images]
+        bgr = [_pad_to_width_step(_as_bgr(image)) for image in images]
         with self._lock:
             self._probabilities.batches.clear()
             results = list(self._recognizer.predict_iter(bgr, batch_size=len(bgr)))
@@ -140,10 +141,8 @@ class PaddleEngine:
         return per_image
 
     def decode(self, probabilities: np.ndarray) -> Reading:
-        positions = ctc_positions(probabilities, self._characters, self._config.ocr_alt_min_prob)
-        text, confidence = _score([p.options[0] for p in positions])
-        alternatives = alternative_readings(positions, text, self._config.ocr_max_alternatives)
-        return Reading(text, confidence, alternatives)
+        return decode_ctc(probabilities, self._characters, self._config.ocr_alt_min_ratio,
+                          self._config.ocr_max_alternatives)
 
     # -- detection -----------------------------------------------------------------------------
 
@@ -173,6 +172,25 @@ def _as_bgr(image: np.ndarray) -> np.ndarray:
     if image.shape[2] == 4:
         return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
     return np.ascontiguousarray(image)
+
+
+def _pad_to_width_step(image: np.ndarray) -> np.ndarray:
+    """A line longer than the recognizer's minimum input, scaled to its input height and padded
+    with white to the next multiple of that minimum width.
+
+    oneDNN builds its kernels for each input shape it meets and keeps only a few: text lines of
+    all lengths each cost a rebuild (a page of prose took 15 s to recognize instead of about 3).
+    With widths in steps, the shapes repeat. Images within the minimum width (table cells) are
+    left alone: the recognizer pads those to its minimum width itself.
+    """
+    height, width = image.shape[:2]
+    scaled_width = int(np.ceil(REC_HEIGHT * width / height))
+    if scaled_width <= REC_MIN_WIDTH:
+        return image
+    scaled = cv2.resize(image, (scaled_width, REC_HEIGHT))
+    padded_width = -(-scaled_width // REC_MIN_WIDTH) * REC_MIN_WIDTH
+    return cv2.copyMakeBorder(scaled, 0, 0, 0, padded_width - scaled_width, cv2.BORDER_CONSTANT,
+                              value=(255, 255, 255))
 
 
 def _crop_quad(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
@@ -207,77 +225,90 @@ def _same_row(a: DetectedLine, b: DetectedLine) -> bool:
 
 # -- CTC decoding with alternatives ----------------------------------------------------------------
 
-def ctc_positions(probabilities: np.ndarray, characters: list[str], min_prob: float) -> list[Position]:
-    """The best (greedy) CTC path as character positions and the gaps between them.
+def decode_ctc(probabilities: np.ndarray, characters: list[str], min_ratio: float,
+               max_alternatives: int) -> Reading:
+    """Best (greedy) reading of a (timesteps x classes) CTC output, and its close runners-up.
 
-    A position's options: the best path's character with its peak probability over the timesteps
-    it spans, then every other class whose peak there reaches min_prob (blank -> ""), best first.
-    A gap (blank timesteps) gets an option only when some character peaks there at min_prob or
-    more: a character the best path dropped.
+    confidence: the mean over the characters of each one's peak probability over the timesteps it
+    spans (PaddleOCR's score takes the first timestep of the span instead, which varies with where
+    the span happens to begin). An alternative's confidence is the best reading's confidence times,
+    for each position it changes, p(runner-up) / p(best) there: the likelihood of that reading
+    relative to the best, so it is never above the best reading's and falls with every change.
+    """
+    positions = ctc_positions(probabilities, characters, min_ratio)
+    characters_read = [p.options[0] for p in positions if not p.is_gap]
+    text = "".join(option.text for option in characters_read)
+    confidence = float(np.mean([o.probability for o in characters_read])) if text else 0.0
+    alternatives = alternative_readings(positions, text, confidence, max_alternatives)
+    return Reading(text, confidence, alternatives)
+
+
+def ctc_positions(probabilities: np.ndarray, characters: list[str], min_ratio: float) -> list[Position]:
+    """The best path as character positions, with the gaps where a character nearly was.
+
+    A character position's options, at the timestep where its character peaks: that character,
+    then up to three other classes (blank = "": the character is not there) whose probability
+    reaches min_ratio x the character's. A blank span becomes a gap position when some character's peak there
+    reaches min_ratio x the blank's probability at the same timestep: a character the best path
+    dropped.
     """
     best = probabilities.argmax(axis=1)
     positions: list[Position] = []
     start = 0
-    timesteps = len(best)
-    while start < timesteps:
+    while start < len(best):
         end = start + 1
-        while end < timesteps and best[end] == best[start]:
+        while end < len(best) and best[end] == best[start]:
             end += 1
-        if best[start] == BLANK:
-            gap = _gap(probabilities[start:end], characters, min_prob)
+        span = probabilities[start:end]
+        if best[start] != BLANK:
+            positions.append(_position(span, int(best[start]), characters, min_ratio))
+        else:
+            gap = _gap(span, characters, min_ratio)
             if gap is not None:
                 positions.append(gap)
-        else:
-            positions.append(_position(probabilities[start:end], int(best[start]), characters, min_prob))
         start = end
     return positions
 
 
-def _position(span: np.ndarray, label: int, characters: list[str], min_prob: float) -> Position:
-    peaks = span.max(axis=0)
-    options = [CharOption(characters[label], float(peaks[label]))]
-    for other in np.argsort(-peaks):
-        if len(options) > 3 or peaks[other] < min_prob:
+def _position(span: np.ndarray, label: int, characters: list[str], min_ratio: float) -> Position:
+    # Compare classes at the timestep where the character is clearest: elsewhere in its span the
+    # blank rises at the edges, which says nothing about whether the character is there.
+    at_peak = span[int(span[:, label].argmax())]
+    options = [CharOption(characters[label], float(at_peak[label]))]
+    for other in np.argsort(-at_peak)[:5]:
+        if len(options) == 4 or at_peak[other] < min_ratio * at_peak[label]:
             break
         if other != label:
-            options.append(CharOption("" if other == BLANK else characters[other], float(peaks[other])))
+            options.append(CharOption("" if other == BLANK else characters[other], float(at_peak[other])))
     return Position(options)
 
 
-def _gap(span: np.ndarray, characters: list[str], min_prob: float) -> Position | None:
-    peaks = span[:, 1:].max(axis=0)
-    label = int(peaks.argmax())
-    if peaks[label] < min_prob:
+def _gap(span: np.ndarray, characters: list[str], min_ratio: float) -> Position | None:
+    non_blank = span[:, 1:]
+    timestep, label = np.unravel_index(int(non_blank.argmax()), non_blank.shape)
+    blank = float(span[timestep, BLANK])
+    probability = float(non_blank[timestep, label])
+    if probability < min_ratio * blank:
         return None
-    return Position([CharOption("", 0.0, counts=False), CharOption(characters[label + 1], float(peaks[label]))],
-                    is_gap=True)
+    return Position([CharOption("", blank), CharOption(characters[label + 1], probability)], is_gap=True)
 
 
-def _score(chosen: list[CharOption]) -> tuple[str, float]:
-    """Text and confidence of a reading: the mean probability of the options it takes.
-
-    An empty option taken at a character position (a deletion) still counts its probability, so
-    a deletion never looks surer than the character it removes; the untaken option of a gap
-    counts nothing.
-    """
-    text = "".join(option.text for option in chosen)
-    counted = [option.probability for option in chosen if option.counts]
-    return text, (float(np.mean(counted)) if counted and text else 0.0)
-
-
-def alternative_readings(positions: list[Position], best_text: str, limit: int,
-                         max_changes: int = 2) -> list[tuple[str, float]]:
-    """Readings that differ from the best path at one or two uncertain positions, best first."""
+def alternative_readings(positions: list[Position], best_text: str, best_confidence: float,
+                         limit: int, max_changes: int = 2) -> list[tuple[str, float]]:
+    """Readings that differ from the best at one or two uncertain positions, most likely first."""
     uncertain = [i for i, p in enumerate(positions) if len(p.options) > 1]
     scored: dict[str, float] = {}
     for n_changes in range(1, max_changes + 1):
         for where in itertools.combinations(uncertain, n_changes):
             for picks in itertools.product(*(range(1, len(positions[i].options)) for i in where)):
-                chosen = [p.options[0] for p in positions]
+                texts = [p.options[0].text for p in positions]
+                ratio = 1.0
                 for i, pick in zip(where, picks):
-                    chosen[i] = positions[i].options[pick]
-                text, confidence = _score(chosen)
-                if text and text != best_text and confidence > scored.get(text, -1.0):
+                    texts[i] = positions[i].options[pick].text
+                    ratio *= positions[i].options[pick].probability / max(positions[i].options[0].probability, 1e-9)
+                text = "".join(texts)
+                confidence = best_confidence * ratio
+                if text and text != best_text and confidence > scored.get(text, 0.0):
                     scored[text] = confidence
     ranked = sorted(scored.items(), key=lambda item: -item[1])
     return [(text, round(confidence, 6)) for text, confidence in ranked[:limit]]

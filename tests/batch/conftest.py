@@ -18,6 +18,14 @@ def _info_logs(caplog):
     caplog.set_level(logging.INFO)
 
 
+@pytest.fixture
+def trusted_text_layers(monkeypatch):
+    """Reader children trust text layers (a real setting, GOVREPORT_TRUST_TEXT_LAYER=1) instead of
+    checking them by OCR: the tests of batch mechanics then take seconds, not minutes, on 2 cores.
+    The tests comparing batch with extract and the dask test keep the default, OCR-checked path."""
+    monkeypatch.setenv("GOVREPORT_TRUST_TEXT_LAYER", "1")
+
+
 @pytest.fixture(scope="session")
 def sample_pdf() -> Path:
     if not REAL_SAMPLE.exists():
@@ -77,6 +85,19 @@ def make_broken_files(src: Path, folder: Path) -> dict[str, Path]:
             pdf.add_blank_page(page_size=(595, 842))
         pdf.save(files["many_pages"])
 
+    files["not_report"] = folder / "not_report.pdf"
+    _write_text_pdf(files["not_report"], ["Minutes of the annual meeting", "No tables in this file."] * 10)
+
     files["empty"] = folder / "empty.pdf"
     files["empty"].write_bytes(b"")
     return files
+
+
+def _write_text_pdf(path: Path, lines: list[str]) -> None:
+    """A readable PDF with a good text layer and no table: a PDF, but not an annual report."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+    c = canvas.Canvas(str(path), pagesize=A4)
+    for i, line in enumerate(lines):
+        c.drawString(72, 770 - 18 * i, line)
+    c.save()

@@ -1,9 +1,6 @@
 """The batch on a dask LocalCluster of 2 worker processes, on real sample PDFs."""
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 import pytest
 
 from pipeline.batch import db, runner
@@ -18,8 +15,9 @@ def test_local_cluster_reads_like_extract(tmp_path, sample_pdf, sample_report):
     copies = [distinct_copy(sample_pdf, tmp_path / "in" / f"r{i}.pdf", i) for i in range(3)]
     (tmp_path / "in" / "junk.pdf").write_bytes(b"%PDF-1.4\nnot really")
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        summary = runner.run_batch([tmp_path / "in"], tmp_path / "r.sqlite", scheduler=cluster.scheduler_address,
-                                   limits=runner.Limits(time_s=120), show_progress=False)
+        summary = runner.run_batch([tmp_path / "in"], tmp_path / "r.sqlite",
+                                   scheduler=cluster.scheduler_address,
+                                   limits=runner.Limits(time_s=600), show_progress=False)
         with Client(cluster) as client:
             worker_pids = set(client.run(lambda: __import__("os").getpid()).values())
     assert summary.read == 4

@@ -34,7 +34,7 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
     return bytes(buf)
 
 
-def test_mutated_pdfs_never_crash_or_hang_the_batch(tmp_path, sample_pdf):
+def test_mutated_pdfs_never_crash_or_hang_the_batch(tmp_path, sample_pdf, trusted_text_layers):
     rng = random.Random(SEED)
     data = sample_pdf.read_bytes()
     folder = tmp_path / "fuzz"

@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from pipeline.batch import db, runner
 
@@ -28,7 +27,7 @@ def _rows(db_path) -> dict[str, tuple]:
         conn.close()
 
 
-def test_broken_files_get_a_reason_and_the_batch_goes_on(tmp_path, sample_pdf):
+def test_broken_files_get_a_reason_and_the_batch_goes_on(tmp_path, sample_pdf, trusted_text_layers):
     broken = make_broken_files(sample_pdf, tmp_path / "in")
     good = distinct_copy(sample_pdf, tmp_path / "in" / "good.pdf", 0)
     start = time.perf_counter()
@@ -41,11 +40,12 @@ def test_broken_files_get_a_reason_and_the_batch_goes_on(tmp_path, sample_pdf):
         status, error, _ = rows[path.name]
         assert status in (db.STATUS_ERROR, db.STATUS_NOT_REPORT), (kind, status, error)
         assert error and "\n" not in error, kind
+    assert rows[broken["not_report"].name][0] == db.STATUS_NOT_REPORT
     assert summary.read == len(broken) + 1
     assert elapsed < 240
 
 
-def test_rerun_skips_done_files(tmp_path, sample_pdf):
+def test_rerun_skips_done_files(tmp_path, sample_pdf, trusted_text_layers):
     inputs = [distinct_copy(sample_pdf, tmp_path / "in" / f"r{i}.pdf", i) for i in range(2)]
     (tmp_path / "in" / "junk.pdf").write_bytes(b"not a pdf")
     first = runner.run_batch([tmp_path / "in"], tmp_path / "r.sqlite", workers=1, show_progress=False)
@@ -61,13 +61,15 @@ def test_rerun_skips_done_files(tmp_path, sample_pdf):
 
 
 def test_results_identical_to_single_file_extract(tmp_path, sample_pdf, sample_report):
-    runner.run_batch([sample_pdf], tmp_path / "r.sqlite", workers=1, show_progress=False)
+    runner.run_batch([sample_pdf], tmp_path / "r.sqlite", workers=1, show_progress=False,
+                     limits=runner.Limits(time_s=600))
     conn = db.connect(tmp_path / "r.sqlite")
     from_batch = db.report_json(conn, sample_report.sha256)
     assert from_batch == sample_report.to_json()
 
 
-def test_timeout_and_memory_limit_kill_the_child_and_a_fresh_one_takes_over(tmp_path, sample_pdf):
+def test_timeout_and_memory_limit_kill_the_child_and_a_fresh_one_takes_over(tmp_path, sample_pdf,
+                                                                           trusted_text_layers):
     task = runner.Task(str(sample_pdf), "f" * 64)
     slow = runner.IsolatedReader(runner.Limits(time_s=0.3))
     outcome = slow.read(task)
@@ -81,8 +83,8 @@ def test_timeout_and_memory_limit_kill_the_child_and_a_fresh_one_takes_over(tmp_
     fat.close()
 
 
-def test_kill_9_mid_batch_loses_nothing_finished(tmp_path, sample_pdf):
-    n = 6
+def test_kill_9_mid_batch_loses_nothing_finished(tmp_path, sample_pdf, trusted_text_layers):
+    n = 8
     for i in range(n):
         distinct_copy(sample_pdf, tmp_path / "in" / f"r{i}.pdf", i)
     db_path = tmp_path / "r.sqlite"

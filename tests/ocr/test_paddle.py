@@ -5,9 +5,10 @@ lines around it in the render give its cell), so the expected text is the docume
 """
 from __future__ import annotations
 
-import socket
+import os
 import statistics
-import time
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 
-from pipeline.config import Config
+from pipeline.config import ROOT, Config
 from pipeline.ocr import DetectedLine, Reading, crop_to_ink
 
 SAMPLE = Path("/work/shared/samples/real/huaian-2024.pdf")
@@ -173,8 +174,7 @@ def test_empty_cell_gives_no_crop_and_empty_image_no_text(engine):
 
 
 def test_recognize_keeps_input_order_across_batches(engine, number_cells):
-    config_batch = engine._config.ocr_batch_size
-    sample = number_cells[:config_batch + 7]          # more than one batch, widths mixed
+    sample = number_cells[:Config().ocr_batch_size + 7]         # more than one batch, widths mixed
     crops = [crop_to_ink(c.image) for c in sample]
     one_by_one = [engine.recognize([crop])[0].text for crop in crops[:5]]
     together = [r.text for r in engine.recognize(crops)]
@@ -195,6 +195,26 @@ def test_detect_lines_finds_title(engine):
     assert 0 <= x0 < x1 <= title.shape[1] and 0 <= y0 < y1 <= title.shape[0]
     # reading order: the agency line comes before the year line below it
     assert texts.index(heading.text) < next(i for i, t in enumerate(texts) if "2024" in t and "年度报告" in t)
+
+
+def test_ctc_alternatives_follow_the_runner_up():
+    """The decoder on a hand-made CTC output: "38" where the 8 nearly reads 3, and a 0 nearly
+    inserted between them."""
+    from pipeline.ocr.paddle import decode_ctc
+
+    characters = ["blank", "3", "8", "0"]
+    rows = [[0.98, 0.01, 0.005, 0.005],   # blank
+            [0.02, 0.97, 0.005, 0.005],   # 3
+            [0.75, 0.02, 0.03, 0.20],     # blank, 0 close behind
+            [0.02, 0.38, 0.59, 0.01],     # 8, 3 close behind
+            [0.98, 0.01, 0.005, 0.005]]   # blank
+    reading = decode_ctc(np.array(rows), characters, min_ratio=0.1, max_alternatives=5)
+    assert reading.text == "38"
+    assert reading.confidence == pytest.approx((0.97 + 0.59) / 2)
+    texts = [text for text, _ in reading.alternatives]
+    assert texts == ["33", "308", "303"]
+    assert reading.alternatives[0][1] == pytest.approx(reading.confidence * 0.38 / 0.59, abs=1e-6)
+    assert reading.alternatives[1][1] == pytest.approx(reading.confidence * 0.20 / 0.75, abs=1e-6)
 
 
 def blurred(image: np.ndarray, sigma: float) -> np.ndarray:
@@ -228,24 +248,38 @@ def test_clean_readings_are_confident(engine, number_cells):
     assert statistics.median(r.confidence for r in readings) > 0.95
 
 
-def test_no_network_access(monkeypatch, number_cells):
-    """Loading the engine and running it must not try the network (sockets raise here)."""
-    import pipeline.ocr as ocr
+NO_NETWORK_SCRIPT = """
+import socket, sys
+attempts = []
+def refuse(*args, **kwargs):
+    attempts.append(repr(args)[:200])
+    raise OSError("network access attempted during OCR")
+socket.socket.connect = refuse
+socket.socket.connect_ex = refuse
+socket.create_connection = refuse
+socket.getaddrinfo = refuse
+sys.path.insert(0, sys.argv[1])
+from ocr.test_paddle import cell_samples, is_number, render
+from pipeline.config import Config
+from pipeline.ocr import crop_to_ink, get_engine
+engine = get_engine(Config(cpu_threads=1))
+numbers = [c for c in cell_samples(3) if is_number(c.text)][:5]
+readings = engine.recognize([crop_to_ink(c.image) for c in numbers])
+assert [r.text for r in readings] == [c.text for c in numbers], readings
+lines = engine.detect_lines(render(1)[:600])
+assert any("淮安市人民政府" in line.text for line in lines), lines
+assert not attempts, attempts
+print("offline ok")
+"""
 
-    attempts = []
 
-    def refuse(*args, **kwargs):
-        attempts.append(args)
-        raise OSError("network access attempted during OCR")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    # A fresh load in this process, with a config of its own so the cached engine is not reused.
-    monkeypatch.setattr(ocr, "_engines", {})
-    engine = ocr.get_engine(Config(cpu_threads=1))
-    readings = engine.recognize([crop_to_ink(c.image) for c in number_cells[:5]])
-    assert [r.text for r in readings] == [c.text for c in number_cells[:5]]
-    assert engine.detect_lines(render(1)[:300])
-    assert attempts == []
+def test_no_network_access(tmp_path):
+    """A fresh process with sockets that refuse: importing paddle, loading the models and running
+    recognition and detection never try the network. No PaddleX variables are set beforehand:
+    the engine sets what it needs itself."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PADDLE_PDX_")}
+    env["HOME"] = str(tmp_path)          # nothing cached in a home folder helps either
+    done = subprocess.run([sys.executable, "-c", NO_NETWORK_SCRIPT, str(Path(__file__).parent.parent)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "offline ok" in done.stdout

@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench` (accuracy per corpus variant), `python -m bench.throughput`."""

