@@ -35,9 +35,13 @@ def _write_json(path: Path, data: dict) -> None:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from .config import DEFAULT
     from .extract import extract
     from .types import InputError
 
+    config = replace(DEFAULT, verify_text_layer=DEFAULT.verify_text_layer and not args.trust_text_layer)
     inputs = find_inputs(args.inputs)
     if not inputs:
         log.error("no PDF found in %s", " ".join(args.inputs))
@@ -48,7 +52,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         json_path = out_dir / rel.with_suffix(".json")
         error_path = out_dir / rel.with_suffix(".error.json")
         try:
-            report = extract(pdf_path)
+            report = extract(pdf_path, config)
         except InputError as e:
             reason = str(e)
         except Exception as e:          # one bad file must not stop the others
@@ -80,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="PDF files or folders (searched recursively)")
     p.add_argument("--out", required=True, metavar="DIR", help="where X.json files go")
     p.add_argument("--searchable", metavar="DIR2", help="also write searchable PDFs here")
+    p.add_argument("--trust-text-layer", action="store_true",
+                   help="skip checking text layers against OCR (faster; a lying layer goes unnoticed)")
     p.set_defaults(func=cmd_extract)
     from . import batch
     p = sub.add_parser("batch", help="read many PDFs into a results database (SQLite)")

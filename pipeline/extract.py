@@ -12,7 +12,7 @@ from .checks import run_checks
 from .config import DEFAULT, Config
 from .grid_vector import read_vector_grids
 from .match import Match, match_document
-from .numbers import parse_value
+from .numbers import read_number
 from .textlayer import judge_text_layers
 from .title import find_title, parse_title
 from .types import Cell, Grid, InputError, PageContent, PageInfo, Report, TextLine
@@ -56,6 +56,7 @@ def read_pages(doc: pdfio.Document, config: Config, timings: dict) -> list[PageC
     vector_pages = [c.info.page for c in layered if pdfio.page_has_paths(doc.pdf, c.info.page - 1)]
     grids = read_vector_grids(str(doc.path), vector_pages, {c.info.page: c.height for c in contents},
                               config)
+    unparsed = [c for c in layered if c.info.page in vector_pages and c.info.page not in grids]
     for c in layered:
         c.grids = grids.get(c.info.page, [])
         if c.info.text_layer == "good" and c.info.page <= config.title_pages:
@@ -66,7 +67,7 @@ def read_pages(doc: pdfio.Document, config: Config, timings: dict) -> list[PageC
     image_layered = [c for c in contents if c.info.text_layer == "good" and not c.grids
                      and pdfio.page_is_image(doc.pdf, c.info.page - 1)]
     by_scan = [c for c in contents if c.info.text_layer == "none"
-               or (c.info.text_layer == "garbled" and not c.grids)]
+               or (c.info.text_layer == "garbled" and not c.grids) or c in unparsed]
     if garbled_vector or image_layered or by_scan:
         from . import scan      # loads OCR and OpenCV stages: only when needed
         t = time.perf_counter()
@@ -108,16 +109,16 @@ def _cell_of(m, config: Config, to_page=None) -> Cell:
                     [m.problem or "missing"])
     src = m.source
     text = re.sub(r"\s+", " ", src.text).strip()
-    parsed = parse_value(text)
+    parsed, confidence = read_number(text, src.confidence, src.alternatives)
     flags = []
     if m.problem:
         flags.append(m.problem)
     if parsed.kind == "unreadable":
         flags.append("unreadable")
-    if src.confidence < config.min_confidence:
+    if confidence < config.min_confidence:
         flags.append("low_confidence")
     bbox = to_page(src.bbox) if to_page else src.bbox
-    return Cell(m.table, m.row, m.column, parsed.value, text, src.confidence, m.page, bbox, flags)
+    return Cell(m.table, m.row, m.column, parsed.value, text, confidence, m.page, bbox, flags)
 
 
 def _review_reasons(match: Match, cells: list[Cell], checks, agency, year) -> list[str]:

@@ -13,7 +13,8 @@ log = logging.getLogger(__name__)
 
 def read_vector_grids(path: str, pages: list[int], page_heights: dict[int, float],
                       config: Config, engine: str = "vector") -> dict[int, list[Grid]]:
-    """Tables on `pages` (1-based) as Grids with the text layer's text in each cell.
+    """Tables on `pages` (1-based) as Grids with the text layer's text in each cell. A page that
+    camelot cannot parse is left out of the result.
 
     engine "vector" reads the rulings from the drawing operators (no render); "combined" adds
     camelot's raster line detection, for rulings drawn in ways the vector reader misses.
@@ -23,10 +24,17 @@ def read_vector_grids(path: str, pages: list[int], page_heights: dict[int, float
     out: dict[int, list[Grid]] = {p: [] for p in pages}
     if not pages:
         return out
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tables = camelot.read_pdf(path, pages=",".join(map(str, pages)), flavor="lattice",
-                                  line_scale=config.line_scale, engine=engine)
+    try:
+        tables = _lattice(camelot, path, pages, config, engine)
+    except Exception as e:      # a damaged page can break camelot's parser: find which, go on
+        log.warning("camelot failed on pages %s (%s); retrying page by page", pages, e)
+        tables = []
+        for page in pages:
+            try:
+                tables += _lattice(camelot, path, [page], config, engine)
+            except Exception as e_page:
+                log.warning("camelot cannot read page %d: %s", page, e_page)
+                out.pop(page, None)     # the caller reads pages missing here another way
     for table in tables:
         page = int(table.page)
         grid = grid_from_camelot(table, page, page_heights[page])
@@ -35,6 +43,13 @@ def read_vector_grids(path: str, pages: list[int], page_heights: dict[int, float
     for page in out:
         out[page].sort(key=lambda g: g.bbox[1])
     return out
+
+
+def _lattice(camelot, path: str, pages: list[int], config: Config, engine: str) -> list:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return list(camelot.read_pdf(path, pages=",".join(map(str, pages)), flavor="lattice",
+                                     line_scale=config.line_scale, engine=engine))
 
 
 def grid_from_camelot(table, page: int, page_height: float) -> Grid:

@@ -9,6 +9,10 @@ from typing import Optional
 BLANK_MARKS = {"", "/", "／", "—", "——", "–", "-", "－", "无", "無", "\\", "、"}
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋（）", "0123456789.,-+()")
+# Letters a recognizer gives for digits: in a cell that is otherwise a number they are digits.
+# A lone 。 in a value cell is a 0 drawn small (a recognizer's classic confusion); the crop
+# reached the recognizer only if its ink was glyph-sized, not a dot.
+_DIGIT_LOOKALIKES = str.maketrans("OoО〇○。lI|", "000000111")
 _UNITS = ("万元", "元", "件", "个", "项", "万")
 _NUMBER = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
 
@@ -44,6 +48,8 @@ def parse_value(text: str) -> ParsedValue:
             t = t[: -len(unit)]
             break
     m = _NUMBER.match(t)
+    if not m and any(ch.isdigit() for ch in t) or t in ("O", "o", "〇", "○", "。"):
+        m = _NUMBER.match(t.translate(_DIGIT_LOOKALIKES))
     if not m:
         return ParsedValue(None, "unreadable")
     sign, whole, frac = m.groups()
@@ -53,3 +59,20 @@ def parse_value(text: str) -> ParsedValue:
     else:
         value = int(f"{sign}{digits}")
     return ParsedValue(value, "number")
+
+
+def read_number(text: str, confidence: float, alternatives: list[tuple[str, float]]) -> tuple[ParsedValue, float]:
+    """The value a cell's readings support most, and how much of the recognizer's belief is on it.
+
+    Readings that mean the same value ("0", "o", "O") pool their confidence: the recognizer
+    hesitating between spellings of one number is not doubt about the number.
+    """
+    support: dict[tuple, float] = {}
+    first: dict[tuple, ParsedValue] = {}
+    for t, c in [(text, confidence)] + list(alternatives):
+        parsed = parse_value(t)
+        key = (parsed.kind, parsed.value, type(parsed.value))
+        support[key] = support.get(key, 0.0) + c
+        first.setdefault(key, parsed)
+    best = max(support, key=support.get)
+    return first[best], min(1.0, support[best])

@@ -4,6 +4,7 @@ Every way a file can fail to be a readable PDF ends here as an InputError with a
 """
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -51,10 +52,7 @@ def open_document(path: Path, config: Config) -> Document:
     try:
         pdf = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as e:
-        reason = str(e).lower()
-        if "password" in reason:
-            raise InputError("encrypted PDF: a password is needed to open it") from None
-        raise InputError(f"corrupt PDF: {e}") from None
+        raise InputError(_why_unreadable(path, e)) from None
     n_pages = len(pdf)
     if n_pages == 0:
         pdf.close()
@@ -64,11 +62,31 @@ def open_document(path: Path, config: Config) -> Document:
         raise InputError(f"PDF has {n_pages} pages, more than an annual report has "
                          f"(limit {config.max_pages})")
     for i in range(n_pages):
-        w, h = page_size(pdf, i)
+        try:
+            w, h = page_size(pdf, i)
+        except pdfium.PdfiumError as e:
+            pdf.close()
+            raise InputError(f"corrupt PDF: page {i + 1} cannot be loaded ({e})") from None
         if not (1 <= w <= config.max_page_side_pt and 1 <= h <= config.max_page_side_pt):
             pdf.close()
             raise InputError(f"page {i + 1} has an absurd size ({w:.0f} x {h:.0f} pt)")
     return Document(path, sha256_of(path), pdf, n_pages)
+
+
+def _why_unreadable(path: Path, error: Exception) -> str:
+    """pdfium says only that it failed; a second reader tells encrypted and empty from corrupt."""
+    if "password" in str(error).lower():
+        return "encrypted PDF: a password is needed to open it"
+    import pikepdf
+    try:
+        with pikepdf.open(path) as pdf:
+            if len(pdf.pages) == 0:
+                return "PDF has no pages"
+    except pikepdf.PasswordError:
+        return "encrypted PDF: a password is needed to open it"
+    except Exception:
+        pass
+    return f"corrupt PDF: {error}"
 
 
 def page_size(pdf: pdfium.PdfDocument, index: int) -> tuple[float, float]:
@@ -191,8 +209,9 @@ def render_page(pdf: pdfium.PdfDocument, index: int, dpi: float):
 
 
 def page_text_runs(pdf: pdfium.PdfDocument, index: int, max_len: int = 24) -> list[TextLine]:
-    """Short runs of the text layer, each one piece of text on one line with no wide gap inside
-    (a table cell's number, a label, a stretch of a prose line), bbox in points top-left.
+    """Short runs of the text layer, each one piece of text in one font on one line with no wide
+    gap inside (a table cell's number, a label, a stretch of a prose line), bbox in points
+    top-left, with the font's name and whether the text is invisible (render mode 3).
 
     Runs are what the text-layer verdict compares with OCR of the same place on the page.
     """
@@ -204,12 +223,14 @@ def page_text_runs(pdf: pdfium.PdfDocument, index: int, max_len: int = 24) -> li
             runs: list[TextLine] = []
             chars: list[str] = []
             boxes: list[tuple[float, float, float, float]] = []
+            style: tuple[str, bool] = ("", False)
 
             def flush() -> None:
                 if chars and boxes:
                     x0 = min(b[0] for b in boxes); x1 = max(b[2] for b in boxes)
                     y0 = min(b[1] for b in boxes); y1 = max(b[3] for b in boxes)
-                    runs.append(TextLine("".join(chars), (x0, height - y1, x1, height - y0)))
+                    runs.append(TextLine("".join(chars), (x0, height - y1, x1, height - y0),
+                                         font=style[0], invisible=style[1]))
                 chars.clear(); boxes.clear()
 
             for i in range(tp.count_chars()):
@@ -218,13 +239,15 @@ def page_text_runs(pdf: pdfium.PdfDocument, index: int, max_len: int = 24) -> li
                 if not ch.strip() or box[2] <= box[0]:
                     flush()
                     continue
+                char_style = (_font_name(tp, i), _is_invisible(tp, i))
                 if boxes:
                     last = boxes[-1]
                     size = max(last[3] - last[1], box[3] - box[1], 1.0)
                     same_line = abs((box[1] + box[3]) - (last[1] + last[3])) < size
                     if not same_line or box[0] - last[2] > 0.8 * size or box[0] < last[0] \
-                            or len(chars) >= max_len:
+                            or len(chars) >= max_len or char_style != style:
                         flush()
+                style = char_style
                 chars.append(ch)
                 boxes.append(box)
             flush()
@@ -233,3 +256,17 @@ def page_text_runs(pdf: pdfium.PdfDocument, index: int, max_len: int = 24) -> li
             tp.close()
     finally:
         page.close()
+
+
+def _font_name(textpage, index: int) -> str:
+    size = pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, None, 0, None)
+    if size <= 0:
+        return ""
+    buf = ctypes.create_string_buffer(size)
+    pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, buf, size, None)
+    return buf.value.decode("utf-8", "replace")
+
+
+def _is_invisible(textpage, index: int) -> bool:
+    obj = pdfium_c.FPDFText_GetTextObject(textpage.raw, index)
+    return bool(obj) and pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE

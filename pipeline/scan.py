@@ -18,7 +18,7 @@ from . import pdf as pdfio
 from .config import Config
 from .grid_image import detect_grids
 from .ocr import Reading, crop_to_ink, get_engine
-from .preprocess import PreparedPage, has_ruled_table, prepare_page
+from .preprocess import PreparedPage, has_ruled_table, prepare_page, rule_masks
 from .types import Grid, GridCell, PageContent, TextLine
 
 log = logging.getLogger(__name__)
@@ -145,9 +145,10 @@ def read_grid_cells(engine, prepared: PreparedPage, grids: list[Grid]) -> None:
     jobs: list[tuple[GridCell, int]] = []          # cell, number of lines
     crops: list[np.ndarray] = []
     ppp = prepared.points_per_pixel
+    text_image = without_rulings(prepared)
     for grid in grids:
         for cell in grid.cells:
-            lines = cell_line_images(prepared.gray, cell.bbox, ppp)
+            lines = cell_line_images(text_image, cell.bbox, ppp)
             if not lines:
                 cell.text, cell.confidence = "", 1.0
                 continue
@@ -165,6 +166,23 @@ def read_grid_cells(engine, prepared: PreparedPage, grids: list[Grid]) -> None:
     _reexamine_numbers(engine, prepared, jobs)
 
 
+def without_rulings(prepared: PreparedPage) -> np.ndarray:
+    """The page's grey image with its ruling lines painted over with paper.
+
+    A rule's blurred edge or a broken piece of it left inside a cell reads as "1", "|" or "[";
+    stepping further inside would cut into text that fills its cell.
+    """
+    import cv2
+    if not prepared.binary.any():
+        return prepared.gray
+    h, v = rule_masks(prepared.binary, prepared.dpi)
+    reach = max(1, int(round(prepared.dpi / 100)))
+    rules = cv2.dilate(cv2.bitwise_or(h, v), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
+    image = prepared.gray.copy()
+    image[rules > 0] = int(np.median(prepared.gray))
+    return image
+
+
 def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:
     """The cell's text lines as separate images, each cropped to its ink (empty: no ink)."""
     x0, y0, x1, y1 = (int(round(v / ppp)) for v in bbox)
@@ -173,10 +191,13 @@ def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:
     inner = gray[max(0, y0 + inset):max(0, y1 - inset), max(0, x0 + inset):max(0, x1 - inset)]
     if inner.size == 0 or min(inner.shape) < 4:
         return []
-    crop = crop_to_ink(inner)
+    # The smallest glyph worth reading: a "1" or "、" of 7 pt text is about 0.03 inch tall.
+    min_glyph = max(3, int(round(0.03 * 72 / ppp)))
+    crop = crop_to_ink(inner, min_glyph_px=min_glyph)
     if crop is None:
         return []
-    return [c for c in (crop_to_ink(band) for band in split_lines(crop)) if c is not None]
+    return [c for c in (crop_to_ink(band, min_glyph_px=min_glyph) for band in split_lines(crop))
+            if c is not None]
 
 
 def split_lines(crop: np.ndarray) -> list[np.ndarray]:

@@ -21,6 +21,7 @@ from .types import TextLine
 log = logging.getLogger(__name__)
 
 VERDICT_DPI = 200
+RUN_CHARS = 10
 
 
 @dataclass
@@ -35,9 +36,24 @@ class Agreement:
         total, agreed = (self.digits, self.digits_agreed) if kind == "digits" else (self.cjk, self.cjk_agreed)
         return agreed / total if total else None
 
+    def add(self, other: "Agreement") -> None:
+        self.digits += other.digits; self.digits_agreed += other.digits_agreed
+        self.cjk += other.cjk; self.cjk_agreed += other.cjk_agreed
+
+
+# Enough checked characters of a font for its verdict to stand for the whole document.
+SETTLED_DIGITS, SETTLED_CJK = 8, 16
+
 
 def judge_text_layers(doc: pdfio.Document, config: Config) -> list[str]:
-    """A verdict per page: "none" (no characters), "good", or "garbled"."""
+    """A verdict per page: "none" (no characters), "good", or "garbled".
+
+    A lying ToUnicode map belongs to a font, and a document draws all its pages in a few fonts: a
+    font's verdict, once enough of its characters were checked, holds on every page, so OCR runs on
+    the first pages each font appears on. Invisible text (an OCR layer over a scan) is judged page
+    by page: its quality changes from page to page, whatever its font.
+    """
+    evidence: dict[str, Agreement] = {}
     verdicts = []
     for i in range(doc.n_pages):
         if pdfio.page_char_count(doc.pdf, i) == 0:
@@ -45,48 +61,87 @@ def judge_text_layers(doc: pdfio.Document, config: Config) -> list[str]:
         elif not config.verify_text_layer:
             verdicts.append("good")
         else:
-            verdicts.append(judge_page(doc, i, config))
+            verdicts.append(judge_page(doc, i, config, evidence))
     return verdicts
 
 
-def judge_page(doc: pdfio.Document, index: int, config: Config) -> str:
-    runs = sample_runs(pdfio.page_text_runs(doc.pdf, index), config.verdict_samples)
+def judge_page(doc: pdfio.Document, index: int, config: Config, evidence: dict[str, Agreement]) -> str:
+    # Short runs: the recognizer's time grows with a line's width, and a dozen characters say enough.
+    runs = [r for r in pdfio.page_text_runs(doc.pdf, index, max_len=RUN_CHARS) if _countable(r.text)]
     if not runs:
-        return "good"       # only spaces or invisible marks: nothing that could mislead
+        return "good"       # only spaces or marks: nothing that could mislead
+    invisible = [r for r in runs if r.invisible]
+    visible = [r for r in runs if not r.invisible]
+    page_evidence = Agreement()
+    to_check = sample_runs(invisible, config.verdict_samples) if invisible else []
+    budget = config.verdict_samples - len(to_check)
+    fonts = {r.font for r in visible}
+    unsettled = [r for r in visible if not _settled(r.font, visible, evidence)]
+    to_check += sample_runs(unsettled, budget) if budget > 0 else []
+    if to_check:
+        for run, result in zip(to_check, _ocr_agreement(doc, index, to_check, config)):
+            if run.invisible:
+                page_evidence.add(result)
+            else:
+                evidence.setdefault(run.font, Agreement()).add(result)
+    verdict = "good"
+    if invisible and verdict_of(page_evidence) == "garbled":
+        verdict = "garbled"
+    for font in fonts:
+        if font in evidence and verdict_of(evidence[font]) == "garbled":
+            verdict = "garbled"
+    log.info("page %d text layer %s (%d runs checked; %s)", index + 1, verdict, len(to_check),
+             ", ".join(f"{f or '?'}: digits {_pct(evidence[f].rate('digits'))} CJK "
+                       f"{_pct(evidence[f].rate('cjk'))}" for f in fonts if f in evidence))
+    return verdict
+
+
+def _settled(font: str, runs: list[TextLine], evidence: dict[str, Agreement]) -> bool:
+    seen = evidence.get(font)
+    if seen is None:
+        return False
+    text = "".join(r.text for r in runs if r.font == font)
+    digits_here = sum(ch.isdigit() for ch in text)
+    cjk_here = sum(_is_cjk(ch) for ch in text)
+    return (seen.digits >= min(SETTLED_DIGITS, digits_here) or verdict_of(seen) == "garbled") \
+        and (seen.cjk >= min(SETTLED_CJK, cjk_here) or verdict_of(seen) == "garbled")
+
+
+def _ocr_agreement(doc: pdfio.Document, index: int, runs: list[TextLine], config: Config) -> list[Agreement]:
+    """Render the page, read each run's place by OCR, compare with the run's text."""
     from .ocr import crop_to_ink, get_engine
 
-    image = pdfio.render_page(doc.pdf, index, VERDICT_DPI)
-    gray = image.mean(axis=2).astype(np.uint8)
+    import cv2
+
+    gray = cv2.cvtColor(pdfio.render_page(doc.pdf, index, VERDICT_DPI), cv2.COLOR_BGR2GRAY)
     scale = VERDICT_DPI / 72.0
-    crops, kept = [], []
+    crops = []
     for run in runs:
         x0, y0, x1, y1 = run.bbox
         pad = 0.15 * (y1 - y0)
         box = gray[max(0, int((y0 - pad) * scale)):int((y1 + pad) * scale) + 1,
                    max(0, int((x0 - pad) * scale)):int((x1 + pad) * scale) + 1]
-        crop = crop_to_ink(box) if box.size else None
-        if crop is None:
-            # The layer claims text where the page shows no ink: an invisible junk layer.
-            crops.append(None); kept.append(run)
-        else:
-            crops.append(crop); kept.append(run)
-    engine = get_engine(config)
-    readings = engine.recognize([c for c in crops if c is not None])
-    it = iter(readings)
-    agreement = Agreement()
-    for run, crop in zip(kept, crops):
-        ocr_text = next(it).text if crop is not None else ""
-        compare(run.text, ocr_text, agreement)
-    verdict = verdict_of(agreement)
-    log.info("page %d text layer %s (digits %s, CJK %s)", index + 1, verdict,
-             _pct(agreement.rate("digits")), _pct(agreement.rate("cjk")))
-    return verdict
+        # No ink where the layer claims text: an invisible layer over nothing, read as "".
+        crops.append(crop_to_ink(box) if box.size else None)
+    readings = iter(get_engine(config).recognize([c for c in crops if c is not None]))
+    results = []
+    for run, crop in zip(runs, crops):
+        agreement = Agreement()
+        compare(run.text, next(readings).text if crop is not None else "", agreement)
+        results.append(agreement)
+    return results
+
+
+def _countable(text: str) -> bool:
+    return any(ch.isdigit() or _is_cjk(ch) for ch in text)
 
 
 def sample_runs(runs: list[TextLine], limit: int) -> list[TextLine]:
     """Runs with digits first (values live there), then CJK runs, spread over the page."""
+    if limit <= 0:
+        return []
     with_digits = [r for r in runs if sum(ch.isdigit() for ch in r.text) >= 1]
-    with_cjk = [r for r in runs if r not in with_digits and sum(_is_cjk(ch) for ch in r.text) >= 3]
+    with_cjk = [r for r in runs if r not in with_digits and sum(_is_cjk(ch) for ch in r.text) >= 2]
     half = limit // 2
     picked = _spread(with_digits, half) + _spread(with_cjk, limit - half)
     if len(picked) < limit:

@@ -13,6 +13,8 @@ class TextLine:
     text: str
     bbox: BBox
     confidence: float = 1.0
+    font: str = ""             # text layer only: the font the run is drawn in
+    invisible: bool = False    # text layer only: drawn in render mode 3 (an OCR layer)
 
 
 @dataclass

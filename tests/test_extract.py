@@ -38,8 +38,9 @@ def test_cells_carry_position_in_points_top_left(real_pdf):
     assert 430 < y0 < 480
 
 
-def test_text_path_never_imports_paddle(real_pdf):
-    code = ("import sys, pipeline; pipeline.extract(sys.argv[1]); "
+def test_trusted_text_layer_never_imports_paddle(real_pdf):
+    code = ("import sys, dataclasses, pipeline; from pipeline.config import DEFAULT; "
+            "pipeline.extract(sys.argv[1], dataclasses.replace(DEFAULT, verify_text_layer=False)); "
             "assert not any(m.startswith('paddle') for m in sys.modules), 'paddle imported'")
     subprocess.run([sys.executable, "-c", code, str(real_pdf)], check=True, cwd=ROOT)
 

@@ -11,6 +11,8 @@ import numpy as np
 
 # A pixel is ink when it is this much darker than the cell's background (median grey level).
 INK_CONTRAST = 60
+# Below this contrast between the paper and the darkest pixels, a cell is paper and noise only.
+MIN_INK_CONTRAST = 45
 # Connected ink smaller than this many pixels is scan noise. A decimal point at 200 dpi, 9 pt,
 # is about 16 pixels, so this keeps it.
 MIN_INK_AREA = 4
@@ -29,34 +31,74 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 
 
 def ink_mask(gray: np.ndarray) -> np.ndarray:
-    """Ink pixels (1) of a grey image, ruling lines removed."""
-    background = float(np.median(gray))
-    mask = (gray.astype(np.int16) < background - INK_CONTRAST).astype(np.uint8)
+    """Ink pixels (1) of a grey image, ruling lines removed.
+
+    Ink is what is clearly darker than the paper: the threshold sits halfway between the paper
+    (the median) and the darkest ink, so faded or blurred print still counts, and a cell holding
+    only paper noise (its darkest pixels close to the paper) holds no ink at all.
+    """
+    g = gray.astype(np.int16)
+    background = float(np.median(g))
+    # The darkest ink, measured where a 3x3 median leaves it: a stroke survives, a lone noisy
+    # pixel does not. A count, not a percentile: one small digit in a wide cell is little ink.
+    smooth = cv2.medianBlur(np.ascontiguousarray(gray), 3).ravel()
+    darkest = float(np.partition(smooth, min(10, smooth.size - 1))[min(10, smooth.size - 1)])
+    contrast = background - darkest
+    if contrast < MIN_INK_CONTRAST:
+        return np.zeros(gray.shape, np.uint8)
+    threshold = background - max(MIN_INK_CONTRAST / 2, min(INK_CONTRAST, contrast / 2))
+    mask = (g < threshold).astype(np.uint8)
     mask[mask.mean(axis=1) >= RULE_FILL, :] = 0
     mask[:, mask.mean(axis=0) >= RULE_FILL] = 0
     return mask
 
 
-def ink_bbox(image: np.ndarray) -> tuple[int, int, int, int] | None:
-    """(x0, y0, x1, y1), exclusive ends, of the text ink in image; None when there is none."""
+def ink_bbox(image: np.ndarray, min_glyph_px: int = 0) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1), exclusive ends, of the text ink in image; None when there is none.
+
+    Text is the components at least min_glyph_px tall or wide (a glyph, not a speck of dust),
+    plus the small marks near them (a decimal point, a minus sign, a dot of punctuation). Specks
+    far from any glyph are scan noise: counted in, they would widen the crop into blank paper,
+    where the recognizer invents characters.
+    """
     if image.size == 0:
         return None
     mask = ink_mask(to_gray(image))
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    boxes = [(x, y, x + w, y + h) for x, y, w, h, area in stats[1:count] if area >= MIN_INK_AREA]
-    if not boxes:
+    comps = [(x, y, x + w, y + h) for x, y, w, h, area in stats[1:count] if area >= MIN_INK_AREA]
+    if not comps:
         return None
+    core = [b for b in comps if max(b[2] - b[0], b[3] - b[1]) >= min_glyph_px]
+    if not core:
+        return None
+    if min_glyph_px:
+        big = max(b[3] - b[1] for b in core)
+        reach = max(2, big // 2)
+        box = _union(core)
+        small = [b for b in comps if b not in core]
+        grown = True
+        while grown and small:
+            grown = False
+            for b in list(small):
+                if b[0] < box[2] + reach and b[2] > box[0] - reach and \
+                        b[1] < box[3] + reach and b[3] > box[1] - reach:
+                    box = _union([box, b]); small.remove(b); grown = True
+        return box
+    return _union(comps)
+
+
+def _union(boxes) -> tuple[int, int, int, int]:
     x0, y0, x1, y1 = zip(*boxes)
     return int(min(x0)), int(min(y0)), int(max(x1)), int(max(y1))
 
 
-def crop_to_ink(image: np.ndarray, margin_ratio: float = 0.25) -> np.ndarray | None:
+def crop_to_ink(image: np.ndarray, margin_ratio: float = 0.25, min_glyph_px: int = 0) -> np.ndarray | None:
     """The ink of a cell image plus a margin of margin_ratio x the ink height; None if no ink.
 
     Where the margin reaches past the image, it is filled with the background grey level, so the
     text always sits in the same amount of white.
     """
-    box = ink_bbox(image)
+    box = ink_bbox(image, min_glyph_px)
     if box is None:
         return None
     x0, y0, x1, y1 = box
