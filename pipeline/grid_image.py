@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Optional
 
+import cv2
 import numpy as np
 from camelot.image_processing import find_contours, find_joints, find_lines
 
@@ -28,7 +29,14 @@ log = logging.getLogger(__name__)
 
 # An atomic cell edge is a ruling when at least this share of its length carries ruling ink.
 # Broken or faded rules keep well above it after gap bridging; an open edge has ~0 ink.
-EDGE_COVERAGE_CLOSED = 0.5
+EDGE_COVERAGE_CLOSED = 0.2
+# Ink closer than this many ruling bands on each side of a worn boundary, together, is one
+# line of text flowing over it (a character gap), not two cells' padded contents.
+TEXT_FLOW_GAP_BANDS = 6
+# Gaps along a rule bridged before the edges are judged, in inches (about 3.5 mm).
+RULE_GAP_IN = 0.14
+# A vertical edge with less ruling ink than this is judged by what lies beside it (below).
+EDGE_COVERAGE_BROKEN = 0.15
 
 
 @dataclass
@@ -80,7 +88,10 @@ def detect_grids(prepared: PreparedPage, page_number: int,
     """Every ruled table on the prepared page, top to bottom, as a Grid in prepared-page points."""
     ppp = points_per_pixel if points_per_pixel is not None else prepared.points_per_pixel
     dpi = prepared.dpi
-    h_rep, v_rep = rule_masks(prepared.binary, dpi)
+    # Worn toner cuts gaps of a few millimetres into rules; no cell is that small, so bridging
+    # them joins pieces of one rule, never two rules.
+    h_rep, v_rep = rule_masks(prepared.binary, dpi, gap_in=RULE_GAP_IN)
+    text_ink = text_ink_mask(prepared.binary, h_rep, v_rep, dpi)
     h_mask, h_lines = find_lines(h_rep, direction="horizontal", line_scale=line_scale)
     v_mask, v_lines = find_lines(v_rep, direction="vertical", line_scale=line_scale)
     thickness = max(rule_thickness(h_mask, True), rule_thickness(v_mask, False))
@@ -92,7 +103,8 @@ def detect_grids(prepared: PreparedPage, page_number: int,
     v_segs = [Segment(x, min(y1, y2), max(y1, y2)) for x, y1, _, y2 in v_lines]
     grids = []
     for (x0, y1, x1, y0) in tables:     # camelot's key: (x, y + h, x + w, y)
-        grid = _grid_in_region((x0, y0, x1, y1), h_segs, v_segs, h_rep, v_rep, tol, page_number, ppp)
+        grid = _grid_in_region((x0, y0, x1, y1), h_segs, v_segs, h_rep, v_rep, text_ink, tol,
+                               page_number, ppp)
         if grid is not None:
             grids.append(grid)
     grids.sort(key=lambda g: (g.bbox[1], g.bbox[0]))
@@ -101,7 +113,7 @@ def detect_grids(prepared: PreparedPage, page_number: int,
     return grids
 
 
-def _grid_in_region(region, h_segs, v_segs, h_rep, v_rep, tol: Tolerances,
+def _grid_in_region(region, h_segs, v_segs, h_rep, v_rep, text_ink, tol: Tolerances,
                     page_number: int, ppp: float) -> Optional[Grid]:
     x0, y0, x1, y1 = region
     m = tol.cluster
@@ -116,11 +128,13 @@ def _grid_in_region(region, h_segs, v_segs, h_rep, v_rep, tol: Tolerances,
     col_edges = [c.pos for c in cols]
     # A table cut by the page edge (continued on the next page) has rules running past the last
     # rule across them: the open side becomes one more row (column) up to where they end.
-    row_edges = _extend_open_sides(row_edges, min(c.start for c in cols), max(c.end for c in cols), tol)
-    col_edges = _extend_open_sides(col_edges, min(c.start for c in rows), max(c.end for c in rows), tol)
+    row_edges = _extend_open_sides(row_edges, _common_start(cols), _common_end(cols), tol)
+    col_edges = _extend_open_sides(col_edges, _common_start(rows), _common_end(rows), tol)
     if len(row_edges) < 2 or len(col_edges) < 2 or (len(row_edges) - 1) * (len(col_edges) - 1) < 2:
         return None
     right_open, bottom_open = edge_openness(row_edges, col_edges, h_rep, v_rep, tol.band)
+    close_broken_column_rules(right_open, row_edges, col_edges, text_ink, tol.band)
+    close_broken_row_rules(bottom_open, row_edges, col_edges, text_ink, tol.band)
     return merge_cells(page_number, [x * ppp for x in col_edges], [y * ppp for y in row_edges],
                        right_open, bottom_open)
 
@@ -154,6 +168,18 @@ def _crossings(rule: RuleCluster, others: list[RuleCluster], tol: float) -> int:
     return sum(1 for o in others if rule.covers(o.pos, tol) and o.covers(rule.pos, tol))
 
 
+def _common_start(rules: list[RuleCluster]) -> float:
+    """Where most of the rules have begun: a table cut by the page runs all its rules past its
+    last crossing rule, a stroke of a heading joined onto one rule only that one."""
+    starts = sorted(r.start for r in rules)
+    return starts[len(starts) // 2]
+
+
+def _common_end(rules: list[RuleCluster]) -> float:
+    ends = sorted((r.end for r in rules), reverse=True)
+    return ends[len(ends) // 2]
+
+
 def _extend_open_sides(edges: list[float], span_start: float, span_end: float,
                        tol: Tolerances) -> list[float]:
     edges = list(edges)
@@ -176,6 +202,97 @@ def edge_coverage(mask: np.ndarray, pos: float, start: float, end: float, band: 
     if strip.size == 0:
         return 0.0
     return float((strip > 0).any(axis=0).mean())
+
+
+def text_ink_mask(binary: np.ndarray, h_rep: np.ndarray, v_rep: np.ndarray, dpi: float) -> np.ndarray:
+    """The page's ink less its rulings (and their blurred edges): text, seals' leftovers, marks."""
+    reach = max(1, int(round(dpi / 100)))
+    rules = cv2.dilate(cv2.bitwise_or(h_rep, v_rep), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
+    return cv2.bitwise_and(binary, cv2.bitwise_not(rules))
+
+
+def close_broken_column_rules(right_open: list[list[bool]], row_edges: list[float],
+                              col_edges: list[float], text_ink: np.ndarray, band: int) -> None:
+    """A column rule worn away over a whole cell height still separates two cells.
+
+    An open vertical edge is closed again when its rule runs in the rows above and below, no
+    text crosses it, and text stands on both sides of it: a merged cell's
+    text spans its inner boundaries or leaves a side empty; two cells of a row each hold their
+    own. Horizontal edges are left alone: text written vertically in a merged cell stands in
+    every row it spans.
+    """
+    n_rows, n_cols = len(row_edges) - 1, len(col_edges) - 1
+    judged = [row[:] for row in right_open]
+    for c in range(n_cols - 1):
+        x = col_edges[c + 1]
+        for r in range(1, n_rows):
+            # Worn through in this cell, whole just above and below (the last row: above): a
+            # merged cell's boundary is open above or below too (headers span rows and columns
+            # together).
+            if not judged[r][c] or judged[r - 1][c] or (r + 1 < n_rows and judged[r + 1][c]):
+                continue
+            y0, y1 = row_edges[r], row_edges[r + 1]
+            left = _ink(text_ink, col_edges[c] + band, y0 + band, x - band, y1 - band)
+            right = _ink(text_ink, x + band, y0 + band, col_edges[c + 2] - band, y1 - band)
+            min_ink = max(4, band * band)
+            if left >= min_ink and right >= min_ink and not _text_crosses(
+                    text_ink, x, col_edges[c], col_edges[c + 2], y0 + band, y1 - band, band):
+                right_open[r][c] = False
+
+
+def close_broken_row_rules(bottom_open: list[list[bool]], row_edges: list[float],
+                           col_edges: list[float], text_ink: np.ndarray, band: int) -> None:
+    """The same for a row rule worn through over one cell's width: closed again when the rule is
+    whole in the cells to its left and right, no text reaches across it, and text stands above
+    and below. (Text written vertically in a merged cell fails the first test: the cells beside
+    it along that line are open too, or are the table's border.)"""
+    n_rows, n_cols = len(row_edges) - 1, len(col_edges) - 1
+    judged = [row[:] for row in bottom_open]
+    for r in range(n_rows - 1):
+        y = row_edges[r + 1]
+        for c in range(1, n_cols):
+            if not judged[r][c] or judged[r][c - 1] or (c + 1 < n_cols and judged[r][c + 1]):
+                continue
+            x0, x1 = col_edges[c], col_edges[c + 1]
+            above = _ink(text_ink, x0 + band, row_edges[r] + band, x1 - band, y - band)
+            below = _ink(text_ink, x0 + band, y + band, x1 - band, row_edges[r + 2] - band)
+            min_ink = max(4, band * band)
+            if above >= min_ink and below >= min_ink and not _text_crosses(
+                    text_ink.T, y, row_edges[r], row_edges[r + 2], x0 + band, x1 - band, band):
+                bottom_open[r][c] = False
+
+
+def _text_crosses(mask: np.ndarray, x: float, x_left: float, x_right: float, y0: float,
+                  y1: float, band: int) -> bool:
+    """Whether a piece of ink reaches across the vertical line at x (a glyph or a label running
+    over it). Leftovers of the worn rule itself are thin and stay within the band."""
+    a, b = max(0, int(round(y0))), max(0, int(round(y1)))
+    c, d = max(0, int(round(x_left)) + band), max(0, int(round(x_right)) - band)
+    roi = mask[a:b, c:d]
+    if roi.size == 0:
+        return False
+    count, _, stats, _ = cv2.connectedComponentsWithStats((roi > 0).astype(np.uint8), connectivity=8)
+    xl = x - c
+    for k in range(1, count):
+        sx, _, sw, _, _ = stats[k]
+        if sx < xl - 2 * band and sx + sw > xl + 2 * band:
+            return True
+    # A line of text runs over the boundary with its usual gap between two characters there;
+    # two cells' contents keep their cells' padding away from it on both sides.
+    cols = np.flatnonzero((roi > 0).any(axis=0))
+    left, right = cols[cols < xl - band], cols[cols > xl + band]
+    if left.size and right.size:
+        gap = (right.min() - xl) + (xl - left.max())
+        return gap < TEXT_FLOW_GAP_BANDS * band
+    return False
+
+
+def _ink(mask: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> int:
+    a, b = max(0, int(round(y0))), max(0, int(round(y1)))
+    c, d = max(0, int(round(x0))), max(0, int(round(x1)))
+    if b <= a or d <= c:
+        return 0
+    return int(np.count_nonzero(mask[a:b, c:d]))
 
 
 def edge_openness(row_edges: list[float], col_edges: list[float], h_rep: np.ndarray,
