@@ -12,12 +12,16 @@ from .checks import run_checks
 from .config import DEFAULT, Config
 from .grid_vector import read_vector_grids
 from .match import Match, match_document
-from .numbers import read_number
+from .numbers import number_candidates, read_number
+from .resolve import choose_by_identities
 from .textlayer import judge_text_layers
-from .title import find_title, parse_title
+from .title import find_title, parse_title, title_is_uncertain
 from .types import Cell, Grid, InputError, PageContent, PageInfo, Report, TextLine
 
 log = logging.getLogger(__name__)
+
+# Words printed in the template's table headers.
+TABLE_WORDS = ("信息内容", "申请人情况", "行政复议", "第二十条", "本年新收")
 
 
 def extract(path: str | Path, config: Optional[Config] = None) -> Report:
@@ -56,6 +60,13 @@ def read_pages(doc: pdfio.Document, config: Config, timings: dict) -> list[PageC
     vector_pages = [c.info.page for c in layered if pdfio.page_has_paths(doc.pdf, c.info.page - 1)]
     grids = read_vector_grids(str(doc.path), vector_pages, {c.info.page: c.height for c in contents},
                               config)
+    # Rulings drawn in ways the vector reader misses (filled bars, patterns) are seen by
+    # camelot's raster detection: tried on pages that name a table but gave no grid.
+    missed = [p for p in vector_pages if p in grids and not grids[p]
+              and any(k in pdfio.page_text(doc.pdf, p - 1) for k in TABLE_WORDS)]
+    if missed:
+        grids.update(read_vector_grids(str(doc.path), missed, {c.info.page: c.height for c in contents},
+                                       config, engine="combined"))
     unparsed = [c for c in layered if c.info.page in vector_pages and c.info.page not in grids]
     for c in layered:
         c.grids = grids.get(c.info.page, [])
@@ -91,10 +102,13 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
                          "none of the template's tables was found")
     to_page = {c.info.page: c.to_page for c in contents if c.to_page}
     cells = [_cell_of(m, config, to_page.get(m.page)) for m in match.cells]
+    choose_by_identities(cells, config.min_confidence)
     checks = run_checks(cells, config.min_confidence)
     lines: list[TextLine] = [l for c in contents[:2] for l in c.lines]
     agency, year = parse_title(find_title(lines), lines)
     reasons = _review_reasons(match, cells, checks, agency, year)
+    if title_is_uncertain(lines, config.min_confidence):
+        reasons.append("title read by OCR with doubt: agency or year may be misread")
     timings["match"] = time.perf_counter() - t
     return Report(
         source_path=str(doc.path), sha256=doc.sha256, n_pages=doc.n_pages,
@@ -118,7 +132,10 @@ def _cell_of(m, config: Config, to_page=None) -> Cell:
     if confidence < config.min_confidence:
         flags.append("low_confidence")
     bbox = to_page(src.bbox) if to_page else src.bbox
-    return Cell(m.table, m.row, m.column, parsed.value, text, confidence, m.page, bbox, flags)
+    candidates = [(v, c) for v, c in number_candidates(text, src.confidence, src.alternatives)
+                  if v != parsed.value] if src.alternatives else []
+    return Cell(m.table, m.row, m.column, parsed.value, text, confidence, m.page, bbox, flags,
+                candidates)
 
 
 def _review_reasons(match: Match, cells: list[Cell], checks, agency, year) -> list[str]:

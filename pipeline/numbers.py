@@ -61,6 +61,19 @@ def parse_value(text: str) -> ParsedValue:
     return ParsedValue(value, "number")
 
 
+def number_candidates(text: str, confidence: float, alternatives: list[tuple[str, float]]
+                      ) -> list[tuple[int | float, float]]:
+    """Every number the readings support, best supported first, with its pooled support."""
+    support: dict[tuple, float] = {}
+    for t, c in [(text, confidence)] + list(alternatives):
+        parsed = parse_value(t)
+        if parsed.kind == "number":
+            key = (parsed.value, type(parsed.value))
+            support[key] = support.get(key, 0.0) + c
+    ranked = sorted(support.items(), key=lambda kv: -kv[1])
+    return [(key[0], min(1.0, s)) for key, s in ranked]
+
+
 def read_number(text: str, confidence: float, alternatives: list[tuple[str, float]]) -> tuple[ParsedValue, float]:
     """The value a cell's readings support most, and how much of the recognizer's belief is on it.
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,17 +102,30 @@ def page_size(pdf: pdfium.PdfDocument, index: int) -> tuple[float, float]:
         page.close()
 
 
-def page_char_count(pdf: pdfium.PdfDocument, index: int) -> int:
-    """Characters in the page's text layer, invisible ones included."""
+@contextmanager
+def text_page(pdf: pdfium.PdfDocument, index: int):
+    """(page, its text page), both closed on leaving: pdfium holds native memory for each."""
     page = pdf[index]
     try:
         tp = page.get_textpage()
         try:
-            return tp.count_chars()
+            yield page, tp
         finally:
             tp.close()
     finally:
         page.close()
+
+
+def page_char_count(pdf: pdfium.PdfDocument, index: int) -> int:
+    """Characters in the page's text layer, invisible ones included."""
+    with text_page(pdf, index) as (_, tp):
+        return tp.count_chars()
+
+
+def page_text(pdf: pdfium.PdfDocument, index: int) -> str:
+    """The page's text layer as one string, whitespace removed."""
+    with text_page(pdf, index) as (_, tp):
+        return "".join(tp.get_text_range().split())
 
 
 def page_has_paths(pdf: pdfium.PdfDocument, index: int) -> bool:
@@ -143,17 +157,10 @@ def page_is_image(pdf: pdfium.PdfDocument, index: int) -> bool:
 
 def text_in_box(pdf: pdfium.PdfDocument, index: int, bbox) -> str:
     """The text layer's characters inside bbox (points, top-left origin of the displayed page)."""
-    page = pdf[index]
-    try:
+    with text_page(pdf, index) as (page, tp):
         height = page.get_height()
-        tp = page.get_textpage()
-        try:
-            x0, y0, x1, y1 = bbox
-            return tp.get_text_bounded(left=x0, bottom=height - y1, right=x1, top=height - y0)
-        finally:
-            tp.close()
-    finally:
-        page.close()
+        x0, y0, x1, y1 = bbox
+        return tp.get_text_bounded(left=x0, bottom=height - y1, right=x1, top=height - y0)
 
 
 def page_text_lines(pdf: pdfium.PdfDocument, index: int) -> list[TextLine]:
@@ -162,40 +169,33 @@ def page_text_lines(pdf: pdfium.PdfDocument, index: int) -> list[TextLine]:
     pdfium gives characters in content order; a line ends at a newline it reports or where the
     next character starts left of the previous one on a lower baseline.
     """
-    page = pdf[index]
-    try:
+    with text_page(pdf, index) as (page, tp):
         height = page.get_height()
-        tp = page.get_textpage()
-        try:
-            lines: list[TextLine] = []
-            chars: list[str] = []
-            boxes: list[tuple[float, float, float, float]] = []
+        lines: list[TextLine] = []
+        chars: list[str] = []
+        boxes: list[tuple[float, float, float, float]] = []
 
-            def flush() -> None:
-                text = "".join(chars).strip()
-                if text and boxes:
-                    x0 = min(b[0] for b in boxes); x1 = max(b[2] for b in boxes)
-                    y0 = min(b[1] for b in boxes); y1 = max(b[3] for b in boxes)
-                    lines.append(TextLine(text, (x0, height - y1, x1, height - y0)))
-                chars.clear(); boxes.clear()
+        def flush() -> None:
+            text = "".join(chars).strip()
+            if text and boxes:
+                x0 = min(b[0] for b in boxes); x1 = max(b[2] for b in boxes)
+                y0 = min(b[1] for b in boxes); y1 = max(b[3] for b in boxes)
+                lines.append(TextLine(text, (x0, height - y1, x1, height - y0)))
+            chars.clear(); boxes.clear()
 
-            for i in range(tp.count_chars()):
-                ch = tp.get_text_range(i, 1)
-                if ch in ("\r", "\n"):
-                    flush()
-                    continue
-                box = tp.get_charbox(i)
-                if boxes and box[1] < boxes[-1][1] - 2 and box[0] < boxes[-1][0]:
-                    flush()
-                chars.append(ch)
-                if box[2] > box[0]:
-                    boxes.append(box)
-            flush()
-            return lines
-        finally:
-            tp.close()
-    finally:
-        page.close()
+        for i in range(tp.count_chars()):
+            ch = tp.get_text_range(i, 1)
+            if ch in ("\r", "\n"):
+                flush()
+                continue
+            box = tp.get_charbox(i)
+            if boxes and box[1] < boxes[-1][1] - 2 and box[0] < boxes[-1][0]:
+                flush()
+            chars.append(ch)
+            if box[2] > box[0]:
+                boxes.append(box)
+        flush()
+        return lines
 
 
 def render_page(pdf: pdfium.PdfDocument, index: int, dpi: float):
@@ -215,47 +215,40 @@ def page_text_runs(pdf: pdfium.PdfDocument, index: int, max_len: int = 24) -> li
 
     Runs are what the text-layer verdict compares with OCR of the same place on the page.
     """
-    page = pdf[index]
-    try:
+    with text_page(pdf, index) as (page, tp):
         height = page.get_height()
-        tp = page.get_textpage()
-        try:
-            runs: list[TextLine] = []
-            chars: list[str] = []
-            boxes: list[tuple[float, float, float, float]] = []
-            style: tuple[str, bool] = ("", False)
+        runs: list[TextLine] = []
+        chars: list[str] = []
+        boxes: list[tuple[float, float, float, float]] = []
+        style: tuple[str, bool] = ("", False)
 
-            def flush() -> None:
-                if chars and boxes:
-                    x0 = min(b[0] for b in boxes); x1 = max(b[2] for b in boxes)
-                    y0 = min(b[1] for b in boxes); y1 = max(b[3] for b in boxes)
-                    runs.append(TextLine("".join(chars), (x0, height - y1, x1, height - y0),
-                                         font=style[0], invisible=style[1]))
-                chars.clear(); boxes.clear()
+        def flush() -> None:
+            if chars and boxes:
+                x0 = min(b[0] for b in boxes); x1 = max(b[2] for b in boxes)
+                y0 = min(b[1] for b in boxes); y1 = max(b[3] for b in boxes)
+                runs.append(TextLine("".join(chars), (x0, height - y1, x1, height - y0),
+                                     font=style[0], invisible=style[1]))
+            chars.clear(); boxes.clear()
 
-            for i in range(tp.count_chars()):
-                ch = tp.get_text_range(i, 1)
-                box = tp.get_charbox(i)
-                if not ch.strip() or box[2] <= box[0]:
+        for i in range(tp.count_chars()):
+            ch = tp.get_text_range(i, 1)
+            box = tp.get_charbox(i)
+            if not ch.strip() or box[2] <= box[0]:
+                flush()
+                continue
+            char_style = (_font_name(tp, i), _is_invisible(tp, i))
+            if boxes:
+                last = boxes[-1]
+                size = max(last[3] - last[1], box[3] - box[1], 1.0)
+                same_line = abs((box[1] + box[3]) - (last[1] + last[3])) < size
+                if not same_line or box[0] - last[2] > 0.8 * size or box[0] < last[0] \
+                        or len(chars) >= max_len or char_style != style:
                     flush()
-                    continue
-                char_style = (_font_name(tp, i), _is_invisible(tp, i))
-                if boxes:
-                    last = boxes[-1]
-                    size = max(last[3] - last[1], box[3] - box[1], 1.0)
-                    same_line = abs((box[1] + box[3]) - (last[1] + last[3])) < size
-                    if not same_line or box[0] - last[2] > 0.8 * size or box[0] < last[0] \
-                            or len(chars) >= max_len or char_style != style:
-                        flush()
-                style = char_style
-                chars.append(ch)
-                boxes.append(box)
-            flush()
-            return runs
-        finally:
-            tp.close()
-    finally:
-        page.close()
+            style = char_style
+            chars.append(ch)
+            boxes.append(box)
+        flush()
+        return runs
 
 
 def _font_name(textpage, index: int) -> str:

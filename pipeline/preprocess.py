@@ -386,6 +386,11 @@ def decide_orientation(gray: np.ndarray, binary: np.ndarray, dpi: float,
 
 def _is_upside_down(gray, binary, layout: TextLayout,
                     upright_score: Optional[UprightScore]) -> tuple[bool, str]:
+    bottom, top = punctuation_flip_vote(binary, layout)
+    log.debug("punctuation marks low %d, high %d", bottom, top)
+    # Many marks, nearly all on one side: decided without reading (reading costs a second a page).
+    if bottom + top >= 8 and max(bottom, top) >= 3 * min(bottom, top):
+        return top > bottom, "punctuation"
     if upright_score is not None:
         crops = _line_crops(gray, layout)
         if crops:
@@ -394,8 +399,6 @@ def _is_upside_down(gray, binary, layout: TextLayout,
             log.debug("upright score %.3f, turned %.3f", s_up, s_down)
             if abs(s_up - s_down) > 0.02:
                 return s_down > s_up, "upright_score"
-    bottom, top = punctuation_flip_vote(binary, layout)
-    log.debug("punctuation marks low %d, high %d", bottom, top)
     # Needs a clear majority of enough marks; otherwise keep the page as it is (most scans are upright).
     if bottom + top >= 4 and max(bottom, top) >= 1.5 * min(bottom, top):
         return top > bottom, "punctuation"

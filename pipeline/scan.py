@@ -19,18 +19,21 @@ from .config import Config
 from .grid_image import detect_grids
 from .ocr import Reading, crop_to_ink, get_engine
 from .preprocess import PreparedPage, has_ruled_table, prepare_page, rule_masks
+from .title import find_title
 from .types import Grid, GridCell, PageContent, TextLine
 
 log = logging.getLogger(__name__)
 
 MIN_DPI, MAX_DPI = 150, 300
 TITLE_REGION = 0.4         # fraction of the page height searched for the title
+TITLE_DPI = 120
 
 
 def read_pages_by_ocr(doc: pdfio.Document, pages: list[PageContent], config: Config,
                       timings: dict) -> None:
     """Fill each PageContent's grids and title lines by OCR; sets read_by, rotation and skew."""
     engine = get_engine(config)
+    title_found = False
     for content in pages:
         index = content.info.page - 1
         t = time.perf_counter()
@@ -38,7 +41,7 @@ def read_pages_by_ocr(doc: pdfio.Document, pages: list[PageContent], config: Con
         image = pdfio.render_page(doc.pdf, index, dpi)
         timings["render"] = timings.get("render", 0.0) + time.perf_counter() - t
         content.info.read_by = "ocr"
-        wants_title = content.info.page <= config.title_pages
+        wants_title = content.info.page <= config.title_pages and not title_found
         t = time.perf_counter()
         has_table = has_ruled_table(image, dpi)
         if not has_table and not wants_title:
@@ -58,6 +61,7 @@ def read_pages_by_ocr(doc: pdfio.Document, pages: list[PageContent], config: Con
         if wants_title:
             t = time.perf_counter()
             content.lines = read_title_region(engine, prepared)
+            title_found = find_title(content.lines) is not None
             timings["title"] = timings.get("title", 0.0) + time.perf_counter() - t
 
 
@@ -68,14 +72,16 @@ def read_vector_pages_by_ocr(doc: pdfio.Document, pages: list[PageContent], conf
     The page is drawn right (only its character map lies), so its render needs no preparation.
     """
     engine = get_engine(config)
+    title_found = False
     for content in pages:
         t = time.perf_counter()
         prepared = _unprepared(pdfio.render_page(doc.pdf, content.info.page - 1, config.scan_dpi),
                                config.scan_dpi)
         content.info.read_by = "ocr"
         read_grid_cells(engine, prepared, content.grids)
-        if content.info.page <= config.title_pages:
+        if content.info.page <= config.title_pages and not title_found:
             content.lines = read_title_region(engine, prepared)
+            title_found = find_title(content.lines) is not None
         timings["recognize"] = timings.get("recognize", 0.0) + time.perf_counter() - t
 
 
@@ -271,13 +277,21 @@ def _enhanced(crop: np.ndarray) -> np.ndarray:
 # --- title --------------------------------------------------------------------------------------
 
 def read_title_region(engine, prepared: PreparedPage) -> list[TextLine]:
-    """Text lines of the top of the page (points of the prepared page), top to bottom."""
+    """Text lines of the top of the page (points of the prepared page), top to bottom.
+
+    Read at about 120 dpi: a title's characters are large, and detection time grows with pixels.
+    """
+    import cv2
     gray = prepared.gray
     top = gray[: int(gray.shape[0] * TITLE_REGION)]
-    ppp = prepared.points_per_pixel
+    scale = min(1.0, TITLE_DPI / prepared.dpi)
+    if scale < 1.0:
+        top = cv2.resize(top, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    ppp = prepared.points_per_pixel / scale
     lines = []
     for line in engine.detect_lines(top):
         x0, y0, x1, y1 = line.box
-        lines.append(TextLine(line.text, (x0 * ppp, y0 * ppp, x1 * ppp, y1 * ppp), line.confidence))
+        lines.append(TextLine(line.text, (x0 * ppp, y0 * ppp, x1 * ppp, y1 * ppp), line.confidence,
+                              alternatives=list(line.alternatives)))
     lines.sort(key=lambda l: (round(l.bbox[1] / 6), l.bbox[0]))
     return lines

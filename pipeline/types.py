@@ -14,6 +14,8 @@ class TextLine:
     bbox: BBox
     confidence: float = 1.0
     font: str = ""             # text layer only: the font the run is drawn in
+    # OCR only: other readings the recognizer found plausible (a title's 淮 that might be 准)
+    alternatives: list[tuple[str, float]] = field(default_factory=list)
     invisible: bool = False    # text layer only: drawn in render mode 3 (an OCR layer)
 
 
@@ -78,6 +80,9 @@ class Cell:
     page: Optional[int]
     bbox: Optional[BBox]
     flags: list[str] = field(default_factory=list)   # why this cell is uncertain, if it is
+    # Other values the recognizer found plausible for this cell, with their support; only the
+    # identities may choose among them (not written to the JSON).
+    candidates: list[tuple[float | int, float]] = field(default_factory=list, repr=False)
 
     def to_json(self) -> dict:
         d = {"table": self.table, "row": self.row, "column": self.column, "value": self.value,

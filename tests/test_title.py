@@ -26,3 +26,15 @@ def test_agency_and_year_from_title(lines, agency, year):
 def test_year_falls_back_to_statistics_period():
     ls = _lines("某某局政府信息公开工作年度报告", "报告所列统计期限自 2022 年 1 月 1 日至 2022 年 12 月 31 日。")
     assert parse_title(find_title(ls), ls) == ("某某局", 2022)
+
+
+def test_ocr_title_with_a_plausible_other_agency_is_uncertain():
+    from pipeline.title import title_is_uncertain
+    sure = [TextLine("准安市人民政府", (0, 0, 100, 15), 0.97),
+            TextLine("2024年政府信息公开工作年度报告", (0, 20, 100, 35), 0.98, alternatives=[("2024年政府信息公开工作年度报告。", 0.2)])]
+    assert not title_is_uncertain(sure, 0.9)        # an alternative that names the same agency
+    doubt = [TextLine("准安市人民政府", (0, 0, 100, 15), 0.97, alternatives=[("淮安市人民政府", 0.3)]),
+             sure[1]]
+    assert title_is_uncertain(doubt, 0.9)
+    low = [TextLine("淮安市人民政府2024年政府信息公开工作年度报告", (0, 0, 100, 15), 0.6)]
+    assert title_is_uncertain(low, 0.9)

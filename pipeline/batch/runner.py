@@ -14,7 +14,6 @@ pointed at stderr so that a stray print cannot corrupt the channel.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import queue
@@ -31,6 +30,7 @@ from typing import Callable, Iterable, Optional
 
 from pipeline.batch import db
 from pipeline.batch.progress import Progress
+from pipeline.pdf import sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -82,12 +82,6 @@ def discover(inputs: Iterable[str | Path]) -> list[Input]:
     return list(found.values())
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def plan(conn, inputs: list[Input], version: str, searchable_dir: Optional[str],

@@ -38,6 +38,7 @@ class DetectedLine:
     text: str
     confidence: float
     box: tuple[float, float, float, float]   # x0, y0, x1, y1 in pixels of the image given
+    alternatives: list[tuple[str, float]] = field(default_factory=list)   # as in Reading
 
 
 class OcrEngine(Protocol):

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import DEFAULT, ROOT, Config
+from pipeline.pdf import sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +63,6 @@ class ModelsMissing(RuntimeError):
     """OCR model files are absent or do not match models/SHA256SUMS; the message says the fix."""
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_checksums(models_dir: Path) -> dict[str, str]:

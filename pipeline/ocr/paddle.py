@@ -160,7 +160,8 @@ class PaddleEngine:
                 x0, y0 = quad.min(axis=0)
                 x1, y1 = quad.max(axis=0)
                 lines.append(DetectedLine(reading.text, reading.confidence,
-                                          (float(x0), float(y0), float(x1), float(y1))))
+                                          (float(x0), float(y0), float(x1), float(y1)),
+                                          list(reading.alternatives)))
         return reading_order(lines)
 
 

@@ -1,0 +1,66 @@
+"""Scanned reports end to end: rendered and degraded copies of real and synthetic reports, read by
+the real OCR engine. Slow (OCR on 2 cores): marked slow, which CI still runs."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+import pipeline
+from pipeline.evaluate import compare_with_truth
+from samples.degrade import write_variant
+
+from conftest import COMMITTED, REAL_PDF, REAL_TRUTH
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory):
+    src = tmp_path_factory.mktemp("src")
+    shutil.copy(REAL_PDF, src / "real.pdf")
+    shutil.copy(REAL_TRUTH, src / "real.truth.json")
+    synth = sorted(COMMITTED.glob("*2019.pdf"))[0]      # the other template version
+    shutil.copy(synth, src / "synth.pdf")
+    shutil.copy(synth.with_suffix(".truth.json"), src / "synth.truth.json")
+    return src
+
+
+def _read(sources, tmp_path, name, variant):
+    out = write_variant(sources / f"{name}.pdf", tmp_path / variant, variant, seed=3)
+    truth = json.loads(out.with_suffix(".truth.json").read_text(encoding="utf-8"))
+    data = pipeline.extract(out).to_json()
+    return data, compare_with_truth(data, truth), truth
+
+
+@pytest.mark.parametrize("name,variant", [("real", "scan200"), ("synth", "scan150"),
+                                          ("real", "scan200-seal")])
+def test_scan_reads_every_cell(sources, tmp_path, name, variant):
+    data, result, truth = _read(sources, tmp_path, name, variant)
+    assert result["right"] / result["total"] >= 0.99, (result["wrong"], result["missing"][:5])
+    assert not result["silent_error"]
+    assert {p["read_by"] for p in data["pages"]} == {"ocr"}
+    assert {p["text_layer"] for p in data["pages"]} == {"none"}
+    assert (data["version"], data["agency"], data["year"]) == (truth["version"], truth["agency"], truth["year"])
+    # Each cell's bbox is on its page, in points of the page as displayed.
+    assert all(c["bbox"] and 0 <= c["bbox"][0] < c["bbox"][2] <= 842 for c in data["cells"])
+
+
+@pytest.mark.parametrize("variant,rotation", [("scan200-rot90", 90), ("scan200-rot180", 180)])
+def test_turned_pages_read_like_straight_ones(sources, tmp_path, variant, rotation):
+    data, result, _ = _read(sources, tmp_path, "real", variant)
+    assert result["right"] / result["total"] >= 0.99
+    assert not result["silent_error"]
+    turned = {p["page"] for p in data["pages"] if p["rotation"] == rotation}
+    assert {4, 5} <= turned      # the table pages are the ones the scanner turned
+
+
+def test_skewed_scan_reports_its_skew(sources, tmp_path):
+    data, result, _ = _read(sources, tmp_path, "real", "scan200-skew")
+    assert result["right"] / result["total"] >= 0.99 and not result["silent_error"]
+    sidecar = json.loads((tmp_path / "scan200-skew" / "real.degrade.json").read_text(encoding="utf-8"))
+    applied = {p["page"] + 1: p["skew_deg_ccw"] for p in sidecar["pages"]}
+    for page in data["pages"]:
+        if page["page"] in (3, 4, 5):
+            assert abs(page["skew"] - applied[page["page"]]) < 0.2, (page, applied)
