@@ -48,7 +48,7 @@ def read_pages_by_ocr(doc: pdfio.Document, pages: list[PageContent], config: Con
             timings["prepare"] = timings.get("prepare", 0.0) + time.perf_counter() - t
             continue
         prepared = prepare_page(image, dpi, upright_score=lambda crops: _mean_confidence(engine, crops))
-        content.info.rotation, content.info.skew = prepared.rotation, prepared.skew
+        content.info.rotation, content.info.skew = page_rotation(prepared), prepared.skew
         content.to_page = prepared.to_original_points
         timings["prepare"] = timings.get("prepare", 0.0) + time.perf_counter() - t
         if has_table:
@@ -99,7 +99,7 @@ def read_image_pages_with_layer(doc: pdfio.Document, pages: list[PageContent], c
         # No upright_score: a page whose layer reads right is upright or turned by quarter turns
         # that the geometry tells.
         prepared = prepare_page(image, dpi)
-        content.info.rotation, content.info.skew = prepared.rotation, prepared.skew
+        content.info.rotation, content.info.skew = page_rotation(prepared), prepared.skew
         content.to_page = prepared.to_original_points
         content.grids = detect_grids(prepared, content.info.page)
         for grid in content.grids:
@@ -116,6 +116,12 @@ def _unprepared(image_bgr: np.ndarray, dpi: float) -> PreparedPage:
     h, w = gray.shape
     return PreparedPage(gray, np.zeros_like(gray), 0, 0.0, float(dpi),
                         np.array([[1.0, 0, 0], [0, 1.0, 0]]), (w, h), "vector")
+
+
+def page_rotation(prepared: PreparedPage) -> int:
+    """How the content lies on the page, in degrees clockwise (a scan fed sideways, top to the
+    right, is 90): the turn the reader undid, counted the way the scanner made it."""
+    return (360 - prepared.rotation) % 360
 
 
 def scan_dpi(doc: pdfio.Document, index: int, config: Config) -> float:
@@ -158,6 +164,11 @@ def read_grid_cells(engine, prepared: PreparedPage, grids: list[Grid]) -> None:
             if not lines:
                 cell.text, cell.confidence = "", 1.0
                 continue
+            if len(lines) == 1 and is_dash(lines[0], ppp):
+                # A lone bar is the blank mark "—": its shape says so better than the recognizer,
+                # which reads a wide thin stroke as "1" or "一" without confidence.
+                cell.text, cell.confidence = "—", 0.99
+                continue
             jobs.append((cell, len(lines)))
             crops += lines
     readings = engine.recognize(crops) if crops else []
@@ -197,6 +208,7 @@ def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:
     inner = gray[max(0, y0 + inset):max(0, y1 - inset), max(0, x0 + inset):max(0, x1 - inset)]
     if inner.size == 0 or min(inner.shape) < 4:
         return []
+    inner = _without_border_slivers(inner, max(2, int(round(0.012 * 72 / ppp))))
     # The smallest glyph worth reading: a "1" or "、" of 7 pt text is about 0.03 inch tall.
     min_glyph = max(3, int(round(0.03 * 72 / ppp)))
     crop = crop_to_ink(inner, min_glyph_px=min_glyph)
@@ -204,6 +216,40 @@ def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:
         return []
     return [c for c in (crop_to_ink(band, min_glyph_px=min_glyph) for band in split_lines(crop))
             if c is not None]
+
+
+def is_dash(crop: np.ndarray, ppp: float) -> bool:
+    """Whether a cell's ink is one horizontal bar: "—", "–" or "-" (not a digit, not a dot)."""
+    import cv2
+    background = int(np.median(crop))
+    ink = (crop < background - 40).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    parts = sorted((st for st in stats[1:count]), key=lambda st: -st[4])
+    if not parts or any(st[4] > 0.1 * parts[0][4] for st in parts[1:]):
+        return False            # more than one real stroke (specks aside)
+    _, _, w, h, area = parts[0]
+    thin = h <= max(3, 0.035 * 72 / ppp)          # a bar is at most ~2.5 pt thick
+    return thin and w >= 3 * h and area >= 0.5 * w * h
+
+
+def _without_border_slivers(inner: np.ndarray, max_width: int) -> np.ndarray:
+    """Paint over thin strokes that touch the cell's border: what is left of a ruling (its
+    blurred edge, a piece the rule mask missed) reads as "1" or "|" in an empty cell. Text is
+    kept inside its cell by the cell's padding and does not touch the border."""
+    import cv2
+    background = int(np.median(inner))
+    ink = (inner < background - 40).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    h, w = inner.shape[:2]
+    out = None
+    for k in range(1, count):
+        x, y, cw, ch, _ = stats[k]
+        touches = x == 0 or y == 0 or x + cw == w or y + ch == h
+        if touches and min(cw, ch) <= max_width and max(cw, ch) >= 3 * min(cw, ch):
+            if out is None:
+                out = inner.copy()
+            out[labels == k] = background
+    return inner if out is None else out
 
 
 def split_lines(crop: np.ndarray) -> list[np.ndarray]:
@@ -285,13 +331,19 @@ def read_title_region(engine, prepared: PreparedPage) -> list[TextLine]:
     gray = prepared.gray
     top = gray[: int(gray.shape[0] * TITLE_REGION)]
     scale = min(1.0, TITLE_DPI / prepared.dpi)
-    if scale < 1.0:
-        top = cv2.resize(top, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    ppp = prepared.points_per_pixel / scale
+    small = cv2.resize(top, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else top
+    boxes = []
+    for line in engine.detect_lines(small):
+        x0, y0, x1, y1 = (v / scale for v in line.box)
+        pad = 0.15 * (y1 - y0)
+        boxes.append((max(0.0, x0 - pad), max(0.0, y0 - pad), x1 + pad, y1 + pad))
+    # Found small, read at full resolution: 淮 and 准 differ by one dot.
+    crops = [top[int(y0):int(np.ceil(y1)), int(x0):int(np.ceil(x1))] for x0, y0, x1, y1 in boxes]
+    ppp = prepared.points_per_pixel
     lines = []
-    for line in engine.detect_lines(top):
-        x0, y0, x1, y1 = line.box
-        lines.append(TextLine(line.text, (x0 * ppp, y0 * ppp, x1 * ppp, y1 * ppp), line.confidence,
-                              alternatives=list(line.alternatives)))
+    for (x0, y0, x1, y1), reading in zip(boxes, engine.recognize(crops) if crops else []):
+        if reading.text.strip():
+            lines.append(TextLine(reading.text, (x0 * ppp, y0 * ppp, x1 * ppp, y1 * ppp),
+                                  reading.confidence, alternatives=list(reading.alternatives)))
     lines.sort(key=lambda l: (round(l.bbox[1] / 6), l.bbox[0]))
     return lines

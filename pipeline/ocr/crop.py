@@ -12,7 +12,7 @@ import numpy as np
 # A pixel is ink when it is this much darker than the cell's background (median grey level).
 INK_CONTRAST = 60
 # Below this contrast between the paper and the darkest pixels, a cell is paper and noise only.
-MIN_INK_CONTRAST = 45
+MIN_INK_CONTRAST = 35
 # Connected ink smaller than this many pixels is scan noise. A decimal point at 200 dpi, 9 pt,
 # is about 16 pixels, so this keeps it.
 MIN_INK_AREA = 4
