@@ -188,17 +188,21 @@ def has_ruled_table(image: np.ndarray, dpi: float) -> bool:
     binary = cv2.dilate(binary, np.ones((3, 3), np.uint8))   # thicken so a skewed rule stays connected
     h, v = rule_masks(binary, sdpi, min_len_in=0.3, gap_in=0.05)
     joints = cv2.dilate(h, np.ones((3, 3), np.uint8)) & cv2.dilate(v, np.ones((3, 3), np.uint8))
-    # Table rules span the table: keep crossings on horizontal rules at least 1.5 inch long, so
-    # that the strokes of a bold title (十, 中 ...) never look like a table.
-    n, labels, stats, _ = cv2.connectedComponentsWithStats((h > 0).astype(np.uint8), connectivity=8)
-    long_rule = np.zeros(n, bool)
-    long_rule[1:] = stats[1:, cv2.CC_STAT_WIDTH] >= 1.5 * sdpi
-    if long_rule.sum() < 2:
-        return False
-    on_long = (joints > 0) & long_rule[labels]
-    n_joints, _ = cv2.connectedComponents(on_long.astype(np.uint8))
-    # A ruled table has at least 2x3 rule crossings.
-    return n_joints - 1 >= 6
+    # Table rules span the table: keep crossings on rules at least 1.5 inch long, so that the
+    # strokes of a bold title (十, 中 ...) never look like a table. A table's long rules are its
+    # row rules, horizontal on an upright page and vertical on a page turned on its side.
+    for rules, extent in ((h, cv2.CC_STAT_WIDTH), (v, cv2.CC_STAT_HEIGHT)):
+        n, labels, stats, _ = cv2.connectedComponentsWithStats((rules > 0).astype(np.uint8), connectivity=8)
+        long_rule = np.zeros(n, bool)
+        long_rule[1:] = stats[1:, extent] >= 1.5 * sdpi
+        if long_rule.sum() < 2:
+            continue
+        on_long = (joints > 0) & long_rule[labels]
+        n_joints, _ = cv2.connectedComponents(on_long.astype(np.uint8))
+        # A ruled table has at least 2x3 rule crossings.
+        if n_joints - 1 >= 6:
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- skew
@@ -364,6 +368,8 @@ def _line_crops(gray: np.ndarray, layout: TextLayout, limit: int = 8) -> list[np
     crops = []
     for x, y, w, h in lines:
         m = int(0.25 * h)
+        # A dozen characters tell upright from turned; the recognizer's time grows with width.
+        w = min(w, 12 * h)
         crops.append(gray[max(0, y - m):y + h + m, max(0, x - m):x + w + m].copy())
     return crops
 
@@ -386,11 +392,6 @@ def decide_orientation(gray: np.ndarray, binary: np.ndarray, dpi: float,
 
 def _is_upside_down(gray, binary, layout: TextLayout,
                     upright_score: Optional[UprightScore]) -> tuple[bool, str]:
-    bottom, top = punctuation_flip_vote(binary, layout)
-    log.debug("punctuation marks low %d, high %d", bottom, top)
-    # Many marks, nearly all on one side: decided without reading (reading costs a second a page).
-    if bottom + top >= 8 and max(bottom, top) >= 3 * min(bottom, top):
-        return top > bottom, "punctuation"
     if upright_score is not None:
         crops = _line_crops(gray, layout)
         if crops:
@@ -399,6 +400,8 @@ def _is_upside_down(gray, binary, layout: TextLayout,
             log.debug("upright score %.3f, turned %.3f", s_up, s_down)
             if abs(s_up - s_down) > 0.02:
                 return s_down > s_up, "upright_score"
+    bottom, top = punctuation_flip_vote(binary, layout)
+    log.debug("punctuation marks low %d, high %d", bottom, top)
     # Needs a clear majority of enough marks; otherwise keep the page as it is (most scans are upright).
     if bottom + top >= 4 and max(bottom, top) >= 1.5 * min(bottom, top):
         return top > bottom, "punctuation"

@@ -166,19 +166,20 @@ def test_ruled_table_found_on_skewed_and_turned_pages(real_pdf):
     assert not has_ruled_table(rotate_content(render_page(real_pdf, 1, 150), 3.0)[0], 150)
 
 
-def test_clear_punctuation_cue_spares_the_reader(page4):
-    """A page with many punctuation marks, nearly all low in their lines, is upright without
-    asking the reader (each question costs OCR of a dozen lines): a reader that would say
-    "turned" is never consulted."""
+def test_upright_score_decides_the_flip(page4):
+    """With a reader's score, the 180° question follows the score, not the punctuation cue.
+    The score here is a stand-in that prefers whatever it is told (it proves the plumbing:
+    the crops are passed upright first, turned second) — a real OCR engine is tested by the
+    lead's end-to-end scan tests."""
     calls = []
 
     def prefers_turned(crops):
         calls.append(len(crops))
-        return 0.5 if len(calls) == 1 else 0.9
+        return 0.5 if len(calls) == 1 else 0.9          # the turned crops read "better"
 
     prepared = prepare_page(page4, 200, upright_score=prefers_turned)
-    assert prepared.rotation == 0 and prepared.orientation_source == "punctuation"
-    assert calls == []
+    assert prepared.rotation == 180 and prepared.orientation_source == "upright_score"
+    assert calls and calls[0] >= 4
 
 
 @pytest.mark.slow
