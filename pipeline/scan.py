@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import Optional
 
+import cv2
 import numpy as np
 import pypdfium2.raw as pdfium_c
 
@@ -111,7 +111,6 @@ def read_image_pages_with_layer(doc: pdfio.Document, pages: list[PageContent], c
 
 def _unprepared(image_bgr: np.ndarray, dpi: float) -> PreparedPage:
     """A render that needs no correction, in the form the cell reader takes."""
-    import cv2
     gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
     h, w = gray.shape
     return PreparedPage(gray, np.zeros_like(gray), 0, 0.0, float(dpi),
@@ -180,7 +179,7 @@ def read_grid_cells(engine, prepared: PreparedPage, grids: list[Grid]) -> None:
         cell.confidence = min(r.confidence for r in parts)
         if n == 1:
             cell.alternatives = list(parts[0].alternatives)
-    _reexamine_numbers(engine, prepared, jobs)
+    _reexamine_numbers(engine, text_image, ppp, jobs)
 
 
 def without_rulings(prepared: PreparedPage) -> np.ndarray:
@@ -189,7 +188,6 @@ def without_rulings(prepared: PreparedPage) -> np.ndarray:
     A rule's blurred edge or a broken piece of it left inside a cell reads as "1", "|" or "[";
     stepping further inside would cut into text that fills its cell.
     """
-    import cv2
     if not prepared.binary.any():
         return prepared.gray
     h, v = rule_masks(prepared.binary, prepared.dpi)
@@ -220,7 +218,6 @@ def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:
 
 def is_dash(crop: np.ndarray, ppp: float) -> bool:
     """Whether a cell's ink is one horizontal bar: "—", "–" or "-" (not a digit, not a dot)."""
-    import cv2
     background = int(np.median(crop))
     ink = (crop < background - 40).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
@@ -236,7 +233,6 @@ def _without_border_slivers(inner: np.ndarray, max_width: int) -> np.ndarray:
     """Paint over thin strokes that touch the cell's border: what is left of a ruling (its
     blurred edge, a piece the rule mask missed) reads as "1" or "|" in an empty cell. Text is
     kept inside its cell by the cell's padding and does not touch the border."""
-    import cv2
     background = int(np.median(inner))
     ink = (inner < background - 40).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
@@ -282,18 +278,18 @@ def split_lines(crop: np.ndarray) -> list[np.ndarray]:
 _NUMERIC_LIKE = re.compile(r"^[\s\d.,，。·\-－—/%元万]*$")
 
 
-def _reexamine_numbers(engine, prepared: PreparedPage, jobs) -> None:
+def _reexamine_numbers(engine, text_image: np.ndarray, ppp: float, jobs) -> None:
     """A reading that is mostly digits with stray characters is read again, not passed through.
 
     Second looks: the recognizer's own alternatives, then the crop binarised and enlarged. A clean
-    number from a second look replaces the reading only with a confidence flag left to the checks.
+    number from a second look replaces the reading at no more than the first reading's
+    confidence, so a doubtful cell stays flagged.
     """
     suspects = [cell for cell, n in jobs
                 if n == 1 and sum(ch.isdigit() for ch in cell.text) >= max(1, len(cell.text) // 2)
                 and not _NUMERIC_LIKE.match(cell.text)]
     if not suspects:
         return
-    ppp = prepared.points_per_pixel
     crops, owners = [], []
     for cell in suspects:
         for alt, conf in cell.alternatives:
@@ -302,7 +298,7 @@ def _reexamine_numbers(engine, prepared: PreparedPage, jobs) -> None:
                 cell.text, cell.confidence = alt, min(conf, cell.confidence)
                 break
         else:
-            lines = cell_line_images(prepared.gray, cell.bbox, ppp)
+            lines = cell_line_images(text_image, cell.bbox, ppp)
             if lines:
                 crops.append(_enhanced(lines[0]))
                 owners.append(cell)
@@ -314,7 +310,6 @@ def _reexamine_numbers(engine, prepared: PreparedPage, jobs) -> None:
 
 
 def _enhanced(crop: np.ndarray) -> np.ndarray:
-    import cv2
     big = cv2.resize(crop, None, fx=2.0, fy=2.0, interpolation=cv2.INTER_CUBIC)
     _, binary = cv2.threshold(big, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     return binary
@@ -327,7 +322,6 @@ def read_title_region(engine, prepared: PreparedPage) -> list[TextLine]:
 
     Read at about 120 dpi: a title's characters are large, and detection time grows with pixels.
     """
-    import cv2
     gray = prepared.gray
     top = gray[: int(gray.shape[0] * TITLE_REGION)]
     scale = min(1.0, TITLE_DPI / prepared.dpi)
