@@ -108,7 +108,7 @@ def detect_grids(prepared: PreparedPage, page_number: int,
         if grid is not None:
             grids.append(grid)
     grids.sort(key=lambda g: (g.bbox[1], g.bbox[0]))
-    log.info("page %d: %d grid(s) %s", page_number, len(grids),
+    log.debug("page %d: %d grid(s) %s", page_number, len(grids),
              [(g.n_rows, g.n_cols) for g in grids])
     return grids
 

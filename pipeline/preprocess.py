@@ -459,7 +459,7 @@ def prepare_page(image_bgr: np.ndarray, dpi: float,
         binary = cv2.rotate(binary, _ROTATE_CODES[rotation])
     to_prepared = m_turn @ m_skew
     to_original = np.linalg.inv(to_prepared)[:2]
-    log.info("page prepared: rotation %d (%s), skew %.2f°", rotation, source, skew)
+    log.debug("page prepared: rotation %d (%s), skew %.2f°", rotation, source, skew)
     return PreparedPage(gray, binary, rotation, float(skew), float(dpi), to_original, (w0, h0), source)
 
 

@@ -174,7 +174,7 @@ def ocr_page_lines(doc: pdfio.Document, index: int, config: Config) -> list[Plac
         if ink is not None:
             box = (x0 + ink[0], y0 + ink[1], x0 + ink[2], y0 + ink[3])
         placed.append(place_line(text, box, ppp, to_user))
-    log.info("page %d: %d OCR lines at %.0f dpi (rotation %d, skew %.2f)", index + 1, len(placed),
+    log.debug("page %d: %d OCR lines at %.0f dpi (rotation %d, skew %.2f)", index + 1, len(placed),
              dpi, prepared.rotation, prepared.skew)
     return placed
 
@@ -448,7 +448,7 @@ def learn_font_fixes(doc: pdfio.Document, indexes: list[int], config: Config) ->
                     votes[(font, code)][target] += 1
                     key = (font, code, target)
                     best_confidence[key] = max(best_confidence[key], reading.confidence)
-            log.info("page %d: %d runs read to learn font maps", index + 1, len(crops))
+            log.debug("page %d: %d runs read to learn font maps", index + 1, len(crops))
     finally:
         probe_pdf.close()
     return decide_fixes(votes, best_confidence, probes)

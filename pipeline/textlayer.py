@@ -90,7 +90,7 @@ def judge_page(doc: pdfio.Document, index: int, config: Config, evidence: dict[s
     for font in fonts:
         if font in evidence and verdict_of(evidence[font]) == "garbled":
             verdict = "garbled"
-    log.info("page %d text layer %s (%d runs checked; %s)", index + 1, verdict, len(to_check),
+    log.debug("page %d text layer %s (%d runs checked; %s)", index + 1, verdict, len(to_check),
              ", ".join(f"{f or '?'}: digits {_pct(evidence[f].rate('digits'))} CJK "
                        f"{_pct(evidence[f].rate('cjk'))}" for f in fonts if f in evidence))
     return verdict
