@@ -141,8 +141,12 @@ def _application_bands(grid: Grid, n_values: int = 7) -> list[_Band]:
 
 
 def _is_header_band(band: _Band) -> bool:
+    """Header rows print labels where data rows print values. A stray mark in one value cell (a
+    seal's character, a misread digit) does not make a data row a header: most cells must be
+    labels."""
     texts = [norm(c.text) for c in band.values]
-    if any(has_cjk(t) and parse_value(t).kind == "unreadable" and t != "无" for t in texts):
+    labels = sum(has_cjk(t) and parse_value(t).kind == "unreadable" and t != "无" for t in texts)
+    if texts and labels * 2 >= len(texts):
         return True
     label = norm("".join(c.text for c in band.labels))
     return any(k in label for k in ("勾稽", "本列数据", "申请人情况"))
