@@ -200,7 +200,6 @@ def _align(bands: list[_Band], rows: tuple[T.Row, ...]) -> tuple[float, list[Opt
 
 def match_applications(grids: list[Grid], match: Match) -> None:
     bands: list[_Band] = []
-    value_cols: Optional[list[tuple[int, int]]] = None
     for grid in grids:
         for band in _application_bands(grid):
             if _is_header_band(band):
