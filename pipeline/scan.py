@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 MIN_DPI, MAX_DPI = 150, 300
 TITLE_REGION = 0.4         # fraction of the page height searched for the title
 TITLE_DPI = 120
+# Darker than this (grey levels below the paper) in a cell found empty: something faint is there.
+FAINT_INK_CONTRAST = 20
 
 
 def read_pages_by_ocr(doc: pdfio.Document, pages: list[PageContent], config: Config,
@@ -161,7 +163,7 @@ def read_grid_cells(engine, prepared: PreparedPage, grids: list[Grid]) -> None:
         for cell in grid.cells:
             lines = cell_line_images(text_image, cell.bbox, ppp)
             if not lines:
-                cell.text, cell.confidence = "", 1.0
+                cell.text, cell.confidence = "", blank_confidence(text_image, cell.bbox, ppp)
                 continue
             if len(lines) == 1 and is_dash(lines[0], ppp):
                 # A lone bar is the blank mark "—": its shape says so better than the recognizer,
@@ -190,7 +192,8 @@ def without_rulings(prepared: PreparedPage) -> np.ndarray:
     """
     if not prepared.binary.any():
         return prepared.gray
-    h, v = rule_masks(prepared.binary, prepared.dpi)
+    # Rules run on through several cells; a dash ("—", a blank mark) is a short bar of its own.
+    h, v = rule_masks(prepared.binary, prepared.dpi, min_len_in=0.3)
     reach = max(1, int(round(prepared.dpi / 100)))
     rules = cv2.dilate(cv2.bitwise_or(h, v), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
     image = prepared.gray.copy()
@@ -198,12 +201,30 @@ def without_rulings(prepared: PreparedPage) -> np.ndarray:
     return image
 
 
+def cell_interior(gray: np.ndarray, bbox, ppp: float) -> np.ndarray:
+    """The cell's image inside its rulings (the bbox runs along the middle of its border lines)."""
+    x0, y0, x1, y1 = (int(round(v / ppp)) for v in bbox)
+    inset = max(2, int(round(0.012 * 72 / ppp)))
+    return gray[max(0, y0 + inset):max(0, y1 - inset), max(0, x0 + inset):max(0, x1 - inset)]
+
+
+def blank_confidence(gray: np.ndarray, bbox, ppp: float) -> float:
+    """How sure a cell without readable ink is blank: sure on clean paper; not where something
+    darker than the paper's noise is there, too faint to read (a washed-out digit)."""
+    inner = cell_interior(gray, bbox, ppp)
+    h, w = inner.shape[:2]
+    # Away from the borders, where a ruling's blurred fringe stays darker than the paper.
+    inner = inner[int(0.2 * h):int(0.8 * h) + 1, int(0.1 * w):int(0.9 * w) + 1]
+    if inner.size == 0 or min(inner.shape) < 4:
+        return 1.0
+    smooth = cv2.medianBlur(np.ascontiguousarray(inner), 3)
+    contrast = float(np.median(smooth)) - float(np.partition(smooth.ravel(), 10)[10])
+    return 1.0 if contrast < FAINT_INK_CONTRAST else 0.5
+
+
 def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:
     """The cell's text lines as separate images, each cropped to its ink (empty: no ink)."""
-    x0, y0, x1, y1 = (int(round(v / ppp)) for v in bbox)
-    # Step inside the rulings: the cell's bbox runs along the middle of its border lines.
-    inset = max(2, int(round(0.012 * 72 / ppp)))
-    inner = gray[max(0, y0 + inset):max(0, y1 - inset), max(0, x0 + inset):max(0, x1 - inset)]
+    inner = cell_interior(gray, bbox, ppp)
     if inner.size == 0 or min(inner.shape) < 4:
         return []
     inner = _without_border_slivers(inner, max(2, int(round(0.012 * 72 / ppp))))
