@@ -6,7 +6,6 @@ from __future__ import annotations
 import camelot
 import cv2
 import numpy as np
-import pypdfium2 as pdfium
 import pytest
 
 from pipeline.grid import merge_cells
@@ -14,40 +13,14 @@ from pipeline.grid_image import detect_grids
 from pipeline.preprocess import prepare_page
 from pipeline.types import Grid
 
+from page_images import blur_and_noise, render_page, rotate_content, seal_ink, stamp
+
 PAGE_HEIGHT_PT = 842.0
 TOL_PT = 2.0
 
 
-def render_page(pdf_path, page: int, dpi: float) -> np.ndarray:
-    doc = pdfium.PdfDocument(str(pdf_path))
-    try:
-        rgb = doc[page - 1].render(scale=dpi / 72).to_numpy()[:, :, :3]
-    finally:
-        doc.close()
-    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-
-
-def rotate_content(img, angle_ccw):
-    h, w = img.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle_ccw, 1.0)
-    return cv2.warpAffine(img, m, (w, h), borderValue=(255, 255, 255)), m
-
-
-def blur_and_noise(img, dpi, sigma=12, seed=0):
-    out = cv2.GaussianBlur(img, (0, 0), 0.6 * dpi / 200)
-    rng = np.random.default_rng(seed)
-    return np.clip(out.astype(np.float32) + rng.normal(0, sigma, out.shape), 0, 255).astype(np.uint8)
-
-
 def red_seal(img, dpi, centre_pt):
-    cx, cy = (int(v * dpi / 72) for v in centre_pt)
-    r = int(21 / 25.4 * dpi)
-    ink = np.zeros(img.shape[:2], np.uint8)
-    cv2.circle(ink, (cx, cy), r, 255, max(2, int(0.04 * dpi)))
-    cv2.circle(ink, (cx, cy), int(r * 0.3), 255, -1)
-    alpha = (ink > 0)[..., None] * 0.85
-    red_bgr = np.array([38, 32, 205], np.float32) / 255.0
-    return (img * (1 - alpha) + img * red_bgr * alpha).astype(np.uint8)
+    return stamp(img, seal_ink(img.shape, dpi, centre_pt, word=False))
 
 
 def vector_grids(pdf_path, page: int) -> list[Grid]:

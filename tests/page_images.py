@@ -1,0 +1,50 @@
+"""Page images for the image-stage tests: renders of the real report and degraded copies made
+here (skew, blur + noise, a red seal), so those tests need nothing but the shared report."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+
+
+def render_page(pdf_path, page: int, dpi: float) -> np.ndarray:
+    """1-based page rendered as displayed, BGR."""
+    doc = pdfium.PdfDocument(str(pdf_path))
+    try:
+        rgb = doc[page - 1].render(scale=dpi / 72).to_numpy()[:, :, :3]
+    finally:
+        doc.close()
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+
+
+def rotate_content(img: np.ndarray, angle_ccw: float) -> tuple[np.ndarray, np.ndarray]:
+    """Content turned counter-clockwise (as displayed) on the same canvas, white fill; 2x3 matrix."""
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle_ccw, 1.0)
+    return cv2.warpAffine(img, m, (w, h), borderValue=(255, 255, 255)), m
+
+
+def blur_and_noise(img: np.ndarray, dpi: float, sigma: float = 12, seed: int = 0) -> np.ndarray:
+    out = cv2.GaussianBlur(img, (0, 0), 0.6 * dpi / 200)
+    rng = np.random.default_rng(seed)
+    return np.clip(out.astype(np.float32) + rng.normal(0, sigma, out.shape), 0, 255).astype(np.uint8)
+
+
+def seal_ink(shape, dpi: float, centre_pt: tuple[float, float], word: bool = True) -> np.ndarray:
+    """Mask of a 42 mm official-seal-like stamp: ring, filled star-sized centre, a word."""
+    cx, cy = (int(v * dpi / 72) for v in centre_pt)
+    r = int(21 / 25.4 * dpi)
+    ink = np.zeros(shape[:2], np.uint8)
+    cv2.circle(ink, (cx, cy), r, 255, max(2, int(0.04 * dpi)))
+    cv2.circle(ink, (cx, cy), int(r * 0.3), 255, -1)
+    if word:
+        cv2.putText(ink, "SEAL", (cx - r // 2, cy + r // 2), cv2.FONT_HERSHEY_SIMPLEX, dpi / 100, 255,
+                    max(1, int(dpi / 60)))
+    return ink
+
+
+def stamp(img: np.ndarray, ink: np.ndarray) -> np.ndarray:
+    """Red ink multiplied onto the page, as a stamp on paper: black under it stays black."""
+    alpha = (ink > 0)[..., None] * 0.85
+    red_bgr = np.array([38, 32, 205], np.float32) / 255.0
+    return (img * (1 - alpha) + img * red_bgr * alpha).astype(np.uint8)
