@@ -37,6 +37,17 @@ TEXT_FLOW_GAP_BANDS = 6
 RULE_GAP_IN = 0.14
 # A vertical edge with less ruling ink than this is judged by what lies beside it (below).
 EDGE_COVERAGE_BROKEN = 0.15
+# How far short of a crossing rule a worn rule end may stop and still meet it (inches, ~6 mm):
+# worn toner takes table corners first, where a gap and a fade can run together.
+WORN_END_IN = 0.25
+# ... and such a rule is inked over at least this share of the span between the rules it meets.
+WORN_RULE_INKED = 0.6
+# A worn edge whose rule is not whole beside it is reopened only where leftovers of the rule
+# (any ink within its band) still run along at least this share of it.
+WORN_EDGE_LEFTOVERS = 0.5
+# A cell that came out non-rectangular is cut along its most inked open edge, if that edge has
+# ink along at least this share of it.
+CUT_EDGE_MIN_INK = 0.25
 
 
 @dataclass
@@ -74,12 +85,14 @@ class Tolerances:
     cluster: float       # rule detections closer than this are one rule
     band: int            # half-width of the strip searched for ruling ink around an edge
     min_cell: float      # an extra row/column narrower than this is not one (cut-off tables)
+    worn_end: float      # a rule stopping this short of a crossing rule still meets it
 
 
 def tolerances(dpi: float, thickness: float) -> Tolerances:
     return Tolerances(cluster=max(2.0 * thickness, 0.03 * dpi),
                       band=int(np.ceil(max(thickness, 0.015 * dpi))),
-                      min_cell=0.1 * dpi)
+                      min_cell=0.1 * dpi,
+                      worn_end=WORN_END_IN * dpi)
 
 
 def detect_grids(prepared: PreparedPage, page_number: int,
@@ -103,8 +116,8 @@ def detect_grids(prepared: PreparedPage, page_number: int,
     v_segs = [Segment(x, min(y1, y2), max(y1, y2)) for x, y1, _, y2 in v_lines]
     grids = []
     for (x0, y1, x1, y0) in tables:     # camelot's key: (x, y + h, x + w, y)
-        grid = _grid_in_region((x0, y0, x1, y1), h_segs, v_segs, h_rep, v_rep, text_ink, tol,
-                               page_number, ppp)
+        grid = _grid_in_region((x0, y0, x1, y1), h_segs, v_segs, prepared.binary, h_rep, v_rep,
+                               text_ink, tol, page_number, ppp)
         if grid is not None:
             grids.append(grid)
     grids.sort(key=lambda g: (g.bbox[1], g.bbox[0]))
@@ -113,7 +126,7 @@ def detect_grids(prepared: PreparedPage, page_number: int,
     return grids
 
 
-def _grid_in_region(region, h_segs, v_segs, h_rep, v_rep, text_ink, tol: Tolerances,
+def _grid_in_region(region, h_segs, v_segs, binary, h_rep, v_rep, text_ink, tol: Tolerances,
                     page_number: int, ppp: float) -> Optional[Grid]:
     x0, y0, x1, y1 = region
     m = tol.cluster
@@ -121,7 +134,7 @@ def _grid_in_region(region, h_segs, v_segs, h_rep, v_rep, text_ink, tol: Toleran
     vs = [s for s in v_segs if x0 - m <= s.pos <= x1 + m and s.end >= y0 - m and s.start <= y1 + m]
     rows = cluster_segments(hs, tol.cluster)
     cols = cluster_segments(vs, tol.cluster)
-    rows, cols = keep_crossing_rules(rows, cols, tol.cluster)
+    rows, cols = keep_crossing_rules(rows, cols, tol)
     if len(rows) < 1 or len(cols) < 2:
         return None
     row_edges = [c.pos for c in rows]
@@ -133,8 +146,11 @@ def _grid_in_region(region, h_segs, v_segs, h_rep, v_rep, text_ink, tol: Toleran
     if len(row_edges) < 2 or len(col_edges) < 2 or (len(row_edges) - 1) * (len(col_edges) - 1) < 2:
         return None
     right_open, bottom_open = edge_openness(row_edges, col_edges, h_rep, v_rep, tol.band)
-    close_broken_column_rules(right_open, row_edges, col_edges, text_ink, tol.band)
-    close_broken_row_rules(bottom_open, row_edges, col_edges, text_ink, tol.band)
+    close_broken_column_rules(right_open, bottom_open, row_edges, col_edges, binary, text_ink,
+                              tol.band)
+    close_broken_row_rules(bottom_open, right_open, row_edges, col_edges, binary, text_ink,
+                           tol.band)
+    make_cells_rectangular(right_open, bottom_open, row_edges, col_edges, binary, text_ink, tol.band)
     return merge_cells(page_number, [x * ppp for x in col_edges], [y * ppp for y in row_edges],
                        right_open, bottom_open)
 
@@ -152,7 +168,7 @@ def cluster_segments(segments: list[Segment], tol: float) -> list[RuleCluster]:
 
 
 def keep_crossing_rules(rows: list[RuleCluster], cols: list[RuleCluster],
-                        tol: float) -> tuple[list[RuleCluster], list[RuleCluster]]:
+                        tol: Tolerances) -> tuple[list[RuleCluster], list[RuleCluster]]:
     """Drop rule candidates that cross or touch fewer than two perpendicular rules: a table rule
     always runs between two others, a stray stroke or underline does not."""
     for _ in range(3):
@@ -164,8 +180,22 @@ def keep_crossing_rules(rows: list[RuleCluster], cols: list[RuleCluster],
     return rows, cols
 
 
-def _crossings(rule: RuleCluster, others: list[RuleCluster], tol: float) -> int:
-    return sum(1 for o in others if rule.covers(o.pos, tol) and o.covers(rule.pos, tol))
+def _crossings(rule: RuleCluster, others: list[RuleCluster], tol: Tolerances) -> int:
+    """How many of `others` this rule meets. Both run through the crossing point; or, at a worn
+    table corner, one does and the other stops short of it by no more than a worn end — counted
+    only for a rule that meets one other cleanly and is inked over most of its span (a character
+    stroke inside a cell is short against the cell it stands in)."""
+    c, w = tol.cluster, tol.worn_end
+    strict = [o for o in others if rule.covers(o.pos, c) and o.covers(rule.pos, c)]
+    worn = [o for o in others if o not in strict
+            and ((rule.covers(o.pos, c) and o.covers(rule.pos, w))
+                 or (rule.covers(o.pos, w) and o.covers(rule.pos, c)))]
+    if not strict or not worn:
+        return len(strict)
+    met = [o.pos for o in strict + worn]
+    lo, hi = min(met), max(met)
+    inked = sum(max(0.0, min(s.end, hi) - max(s.start, lo)) for s in rule.segments)
+    return len(met) if inked >= WORN_RULE_INKED * (hi - lo) else len(strict)
 
 
 def _common_start(rules: list[RuleCluster]) -> float:
@@ -211,27 +241,45 @@ def text_ink_mask(binary: np.ndarray, h_rep: np.ndarray, v_rep: np.ndarray, dpi:
     return cv2.bitwise_and(binary, cv2.bitwise_not(rules))
 
 
-def close_broken_column_rules(right_open: list[list[bool]], row_edges: list[float],
-                              col_edges: list[float], text_ink: np.ndarray, band: int) -> None:
+def close_broken_column_rules(right_open: list[list[bool]], bottom_open: list[list[bool]],
+                              row_edges: list[float], col_edges: list[float], binary: np.ndarray,
+                              text_ink: np.ndarray, band: int) -> None:
     """A column rule worn away over a whole cell height still separates two cells.
 
-    An open vertical edge is closed again when its rule runs in the rows above and below, no
-    text crosses it, and text stands on both sides of it: a merged cell's
-    text spans its inner boundaries or leaves a side empty; two cells of a row each hold their
-    own. Horizontal edges are left alone: text written vertically in a merged cell stands in
-    every row it spans.
+    An open vertical edge is closed again when no text crosses it and text stands on both sides
+    of it: a merged cell's text spans its inner boundaries or leaves a side empty; two cells of
+    a row each hold their own. Only where the rule is whole just above and below, or a row rule
+    under both cells ends the row there (a band spanning the table above, a faded rule down a
+    whole block) and leftovers of the rule still show along the edge: the inside of a header
+    spanning rows and columns together is left as it is.
     """
     n_rows, n_cols = len(row_edges) - 1, len(col_edges) - 1
     judged = [row[:] for row in right_open]
+
+    def bounded(r: int, c: int, above: bool) -> Optional[str]:
+        """How the vertical edge (r, c) is closed off above (below): "rule" when its rule runs on
+        in the next row (or the table's border follows), "separated" when a row rule under
+        (over) both cells divides it from that row, None when it is not."""
+        rr = r - 1 if above else r + 1
+        if not 0 <= rr < n_rows:
+            return None if above else "rule"
+        edge = r - 1 if above else r
+        if not judged[rr][c]:
+            return "rule"
+        return "separated" if not bottom_open[edge][c] and not bottom_open[edge][c + 1] else None
+
     for c in range(n_cols - 1):
         x = col_edges[c + 1]
         for r in range(1, n_rows):
-            # Worn through in this cell, whole just above and below (the last row: above): a
-            # merged cell's boundary is open above or below too (headers span rows and columns
-            # together).
-            if not judged[r][c] or judged[r - 1][c] or (r + 1 < n_rows and judged[r + 1][c]):
+            if not judged[r][c]:
+                continue
+            up, down = bounded(r, c, True), bounded(r, c, False)
+            if up is None or down is None:
                 continue
             y0, y1 = row_edges[r], row_edges[r + 1]
+            if "separated" in (up, down) and edge_coverage(
+                    binary, x, y0, y1, band, horizontal=False) < WORN_EDGE_LEFTOVERS:
+                continue
             left = _ink(text_ink, col_edges[c] + band, y0 + band, x - band, y1 - band)
             right = _ink(text_ink, x + band, y0 + band, col_edges[c + 2] - band, y1 - band)
             min_ink = max(4, band * band)
@@ -240,26 +288,105 @@ def close_broken_column_rules(right_open: list[list[bool]], row_edges: list[floa
                 right_open[r][c] = False
 
 
-def close_broken_row_rules(bottom_open: list[list[bool]], row_edges: list[float],
-                           col_edges: list[float], text_ink: np.ndarray, band: int) -> None:
-    """The same for a row rule worn through over one cell's width: closed again when the rule is
-    whole in the cells to its left and right, no text reaches across it, and text stands above
-    and below. (Text written vertically in a merged cell fails the first test: the cells beside
-    it along that line are open too, or are the table's border.)"""
+def close_broken_row_rules(bottom_open: list[list[bool]], right_open: list[list[bool]],
+                           row_edges: list[float], col_edges: list[float], binary: np.ndarray,
+                           text_ink: np.ndarray, band: int) -> None:
+    """The same for a row rule worn through over a cell's width: closed again when no text
+    reaches across it and text stands above and below, where the rule is whole in the cells to
+    its left and right, or a column rule beside both cells separates them and the rule's
+    leftovers still show. (Text written
+    vertically in a merged cell stands on both sides of its inner boundaries, but runs over
+    them with no more than a line's gap; the table's first column is never reopened.)"""
     n_rows, n_cols = len(row_edges) - 1, len(col_edges) - 1
     judged = [row[:] for row in bottom_open]
+
+    def bounded(r: int, c: int, left: bool) -> Optional[str]:
+        cc = c - 1 if left else c + 1
+        if not 0 <= cc < n_cols:
+            return None if left else "rule"
+        edge = c - 1 if left else c
+        if not judged[r][cc]:
+            return "rule"
+        return "separated" if not right_open[r][edge] and not right_open[r + 1][edge] else None
+
     for r in range(n_rows - 1):
         y = row_edges[r + 1]
         for c in range(1, n_cols):
-            if not judged[r][c] or judged[r][c - 1] or (c + 1 < n_cols and judged[r][c + 1]):
+            if not judged[r][c]:
+                continue
+            before, after = bounded(r, c, True), bounded(r, c, False)
+            if before is None or after is None:
                 continue
             x0, x1 = col_edges[c], col_edges[c + 1]
+            if "separated" in (before, after) and edge_coverage(
+                    binary, y, x0, x1, band, horizontal=True) < WORN_EDGE_LEFTOVERS:
+                continue
             above = _ink(text_ink, x0 + band, row_edges[r] + band, x1 - band, y - band)
             below = _ink(text_ink, x0 + band, y + band, x1 - band, row_edges[r + 2] - band)
             min_ink = max(4, band * band)
             if above >= min_ink and below >= min_ink and not _text_crosses(
                     text_ink.T, y, row_edges[r], row_edges[r + 2], x0 + band, x1 - band, band):
                 bottom_open[r][c] = False
+
+
+def make_cells_rectangular(right_open: list[list[bool]], bottom_open: list[list[bool]],
+                           row_edges: list[float], col_edges: list[float], binary: np.ndarray,
+                           text_ink: np.ndarray, band: int) -> None:
+    """Table cells are rectangles. Atomic cells joined through open edges into any other shape
+    mean some edge in between is a rule worn beyond recognition: close, one at a time, the open
+    edge inside such a shape with the most ink along it (leftovers of the rule) that no text
+    runs across, until every shape is a rectangle or no such edge is left."""
+    n_rows, n_cols = len(row_edges) - 1, len(col_edges) - 1
+    for _ in range(n_rows * n_cols):
+        best, best_ink = None, CUT_EDGE_MIN_INK
+        for members in _joined_cells(right_open, bottom_open):
+            rs = [r for r, _ in members]
+            cs = [c for _, c in members]
+            if len(members) == (max(rs) - min(rs) + 1) * (max(cs) - min(cs) + 1):
+                continue
+            inside = set(members)
+            for r, c in members:
+                if (r, c + 1) in inside and right_open[r][c]:
+                    x, y0, y1 = col_edges[c + 1], row_edges[r], row_edges[r + 1]
+                    ink = edge_coverage(binary, x, y0, y1, band, horizontal=False)
+                    if ink > best_ink and not _text_crosses(
+                            text_ink, x, col_edges[c], col_edges[c + 2], y0 + band, y1 - band, band):
+                        best, best_ink = (right_open, r, c), ink
+                if (r + 1, c) in inside and bottom_open[r][c]:
+                    y, x0, x1 = row_edges[r + 1], col_edges[c], col_edges[c + 1]
+                    ink = edge_coverage(binary, y, x0, x1, band, horizontal=True)
+                    if ink > best_ink and not _text_crosses(
+                            text_ink.T, y, row_edges[r], row_edges[r + 2], x0 + band, x1 - band, band):
+                        best, best_ink = (bottom_open, r, c), ink
+        if best is None:
+            return
+        edges, r, c = best
+        edges[r][c] = False
+
+
+def _joined_cells(right_open: list[list[bool]], bottom_open: list[list[bool]]) -> list[list[tuple[int, int]]]:
+    """Atomic cells connected through open edges, as lists of (row, col)."""
+    n_rows, n_cols = len(right_open), len(right_open[0])
+    seen = [[False] * n_cols for _ in range(n_rows)]
+    groups = []
+    for r0 in range(n_rows):
+        for c0 in range(n_cols):
+            if seen[r0][c0]:
+                continue
+            seen[r0][c0] = True
+            stack, members = [(r0, c0)], []
+            while stack:
+                r, c = stack.pop()
+                members.append((r, c))
+                for rr, cc, open_ in ((r, c + 1, c + 1 < n_cols and right_open[r][c]),
+                                      (r, c - 1, c > 0 and right_open[r][c - 1]),
+                                      (r + 1, c, r + 1 < n_rows and bottom_open[r][c]),
+                                      (r - 1, c, r > 0 and bottom_open[r - 1][c])):
+                    if open_ and not seen[rr][cc]:
+                        seen[rr][cc] = True
+                        stack.append((rr, cc))
+            groups.append(members)
+    return groups
 
 
 def _text_crosses(mask: np.ndarray, x: float, x_left: float, x_right: float, y0: float,

@@ -168,3 +168,63 @@ def test_stacked_tables_come_out_separately(real_pdf):
 def test_prose_page_has_no_grid(real_pdf):
     prepared = prepare_page(render_page(real_pdf, 2, 150), 150)
     assert detect_grids(prepared, 2) == []
+
+
+def wear(img: np.ndarray, box_pt, dpi: float, strength: float) -> np.ndarray:
+    """Worn toner over a stretch of rule: ink inside box_pt (x0, y0, x1, y1 in points) kept at
+    `strength` of its darkness, with a 1 mm gap every 3 mm along the stretch (strength 0: gone)."""
+    out = img.copy()
+    x0, y0, x1, y1 = (int(round(v * dpi / 72)) for v in box_pt)
+    patch = out[y0:y1, x0:x1].astype(np.float32)
+    patch = 255 - (255 - patch) * strength
+    mm = dpi / 25.4
+    along_x = (x1 - x0) >= (y1 - y0)
+    for start in np.arange(0, max(x1 - x0, y1 - y0), 3 * mm):
+        a, b = int(start + 2 * mm), int(start + 3 * mm)
+        if along_x:
+            patch[:, a:b] = 255
+        else:
+            patch[a:b, :] = 255
+    out[y0:y1, x0:x1] = np.clip(patch, 0, 255).astype(np.uint8)
+    return out
+
+
+def test_worn_table_corners(real_pdf):
+    """Worn toner takes a table's corners first: the top rule stops 5 mm short of the left
+    border, the right border 5 mm short of the top rule. The top row must still be found."""
+    expected = vector_grids(real_pdf, 5)
+    img = render_page(real_pdf, 5, 200)
+    x0, y0, x1, _ = expected[-1].bbox
+    worn = wear(img, (x0 - 2, y0 - 2, x0 + 14, y0 + 2), 200, 0.0)
+    worn = wear(worn, (x1 - 2, y0 - 2, x1 + 2, y0 + 14), 200, 0.0)
+    prepared = prepare_page(worn, 200)
+    assert_same_grids(expected, detect_grids(prepared, 5), prepared)
+
+
+def test_faded_rules_around_a_block_label(real_pdf):
+    """Page 4, table 2: the row rule under 二、上年结转… faded to a dashed grey line beside the
+    tall 三、本年度办理结果 cell, and the column rule right of that cell faded in the next row.
+    The open edges would join 二's row with the tall cell into an L; cells are rectangles, so the
+    grid must be cut along the faded rules, as printed."""
+    expected = vector_grids(real_pdf, 4)
+    table = expected[-1]
+    img = render_page(real_pdf, 4, 200)
+    y = table.row_edges[5]                       # under row 4 (二、…)
+    x = table.col_edges[1]                       # right of the tall label cell
+    worn = wear(img, (table.col_edges[0] + 2, y - 2, x - 2, y + 2), 200, 0.3)
+    worn = wear(worn, (x - 2, y + 2, x + 2, table.row_edges[6] - 2), 200, 0.3)
+    prepared = prepare_page(worn, 200)
+    assert_same_grids(expected, detect_grids(prepared, 4), prepared)
+
+
+def test_faded_column_rule_under_a_spanning_band(real_pdf):
+    """Page 4, table 1: the column rule worn away over the row under a band that spans the
+    table (第二十条第（…）项). The two cells of that row are still two; the band is not cut."""
+    expected = vector_grids(real_pdf, 4)
+    table = expected[0]
+    band_row = next(c.row for c in table.cells if c.colspan == table.n_cols)
+    x = table.col_edges[1]
+    y0, y1 = table.row_edges[band_row + 1], table.row_edges[band_row + 2]
+    worn = wear(render_page(real_pdf, 4, 200), (x - 2, y0 + 2, x + 2, y1 - 2), 200, 0.3)
+    prepared = prepare_page(worn, 200)
+    assert_same_grids(expected, detect_grids(prepared, 4), prepared)
