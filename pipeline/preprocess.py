@@ -31,6 +31,11 @@ UprightScore = Callable[[list[np.ndarray]], float]
 
 # Skews beyond this are not scanner skew but a different page orientation.
 MAX_SKEW_DEG = 5.0
+# Red minus the larger of green and blue: seal ink above this; beside seal ink, above the second.
+SEAL_REDNESS = 40
+SEAL_REDNESS_NEAR = 15
+# Margin (inches) around seal ink whose pixels are read in the red channel too.
+SEAL_FRINGE_IN = 0.015
 
 
 @dataclass
@@ -64,27 +69,38 @@ class PreparedPage:
 
 # ---------------------------------------------------------------- colour and lighting
 
-def remove_red_seal(image_bgr: np.ndarray) -> np.ndarray:
+def remove_red_seal(image_bgr: np.ndarray, dpi: float) -> np.ndarray:
     """Grayscale page in which red (seal) ink is gone but black ink under it stays dark.
 
-    Where a pixel is clearly red, its red channel is taken as its gray value: red ink is bright in
-    the red channel, while black ink printed under the seal stays dark in every channel.
+    Where a pixel is red, its red channel is taken as its gray value: red ink is bright in the
+    red channel, while black ink printed under the seal stays dark in every channel.
     """
     gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
     b, g, r = (image_bgr[:, :, i].astype(np.int16) for i in range(3))
     redness = r - np.maximum(g, b)
-    # A chroma difference, not a brightness: independent of exposure. Anti-aliased seal fringes
-    # are caught by the small dilation; in non-red pixels the red channel is ~ the gray anyway.
-    red = (redness > 40).astype(np.uint8)
-    if not red.any():
+    # A chroma difference, not a brightness: independent of exposure.
+    strong = (redness > SEAL_REDNESS).astype(np.uint8)
+    if not strong.any():
         return gray
+    # Thin or starved strokes of the seal lose most of their colour to blur and to JPEG's
+    # half-resolution chroma, and would stay behind as grey lines: beside clearly red ink, a
+    # trace of red is enough (hysteresis), and the strokes' fringes are taken in by a dilation.
+    # Black ink inside that margin is safe: it is dark in the red channel too.
+    near = cv2.dilate(strong, np.ones((7, 7), np.uint8)) > 0
+    red = (strong > 0) | ((redness > SEAL_REDNESS_NEAR) & near)
+    side = 2 * max(1, int(round(SEAL_FRINGE_IN * dpi))) + 1
+    red = cv2.dilate(red.astype(np.uint8), np.ones((side, side), np.uint8)) > 0
     # Red ink is not quite white in the red channel: scale so that the seal's own level (the
-    # median red value of its pixels) becomes paper white, and darker ink under it stays dark.
-    seal_level = float(np.median(image_bgr[:, :, 2][red > 0]))
-    red = cv2.dilate(red, np.ones((3, 3), np.uint8)) > 0
+    # median red value of its pixels) becomes the paper's level around it, and darker ink under
+    # it stays dark. Lifting to pure white instead would leave white blots on grey paper.
+    seal_level = float(np.median(image_bgr[:, :, 2][strong > 0]))
+    ys, xs = np.nonzero(red)
+    box = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
+    around = gray[box][~red[box]]
+    paper = float(np.percentile(around, 75)) if around.size else 255.0
     out = gray.copy()
-    lifted = np.clip(image_bgr[:, :, 2][red].astype(np.float32) * (255.0 / max(seal_level, 1.0)), 0, 255)
-    out[red] = np.maximum(gray[red], lifted.astype(np.uint8))
+    lifted = image_bgr[:, :, 2][red].astype(np.float32) * (paper / max(seal_level, 1.0))
+    out[red] = np.maximum(gray[red], np.clip(np.minimum(lifted, paper), 0, 255).astype(np.uint8))
     return out
 
 
@@ -437,7 +453,7 @@ def prepare_page(image_bgr: np.ndarray, dpi: float,
     if image_bgr.ndim == 2:
         image_bgr = cv2.cvtColor(image_bgr, cv2.COLOR_GRAY2BGR)
     h0, w0 = image_bgr.shape[:2]
-    gray = remove_red_seal(image_bgr)
+    gray = remove_red_seal(image_bgr, dpi)
     sigma = noise_sigma(gray)
     gray = flatten_lighting(gray, dpi)
     binary = binarize(gray, dpi, sigma)

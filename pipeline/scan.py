@@ -18,6 +18,7 @@ from . import pdf as pdfio
 from .config import Config
 from .grid_image import detect_grids
 from .ocr import Reading, crop_to_ink, get_engine
+from .ocr.crop import ink_mask
 from .preprocess import PreparedPage, has_ruled_table, prepare_page, rule_masks
 from .title import find_title
 from .types import Grid, GridCell, PageContent, TextLine
@@ -29,6 +30,16 @@ TITLE_REGION = 0.4         # fraction of the page height searched for the title
 TITLE_DPI = 120
 # Darker than this (grey levels below the paper) in a cell found empty: something faint is there.
 FAINT_INK_CONTRAST = 20
+# A stroke touching a cell's border, at most this thick (inches) and this many times as long as
+# it is thick, is a leftover of a ruling or a seal's ring, not text.
+SLIVER_IN = 0.02
+SLIVER_ELONGATION = 4
+# A "/" leans this far from the horizontal (degrees); "1" stands at ~90.
+SLASH_DEG = (50.0, 80.0)
+# Lines of text in a cell are apart by at least this share of a line's height, and at least this
+# share of the tallest line's height tall.
+MIN_LINE_GAP = 0.12
+MIN_LINE_HEIGHT = 0.5
 
 
 def read_pages_by_ocr(doc: pdfio.Document, pages: list[PageContent], config: Config,
@@ -170,6 +181,10 @@ def read_grid_cells(engine, prepared: PreparedPage, grids: list[Grid]) -> None:
                 # which reads a wide thin stroke as "1" or "一" without confidence.
                 cell.text, cell.confidence = "—", 0.99
                 continue
+            if len(lines) == 1 and is_slash(lines[0], ppp):
+                # Likewise the blank mark "/", which blur turns into "1" or "7" for the recognizer.
+                cell.text, cell.confidence = "/", 0.99
+                continue
             jobs.append((cell, len(lines)))
             crops += lines
     readings = engine.recognize(crops) if crops else []
@@ -227,7 +242,7 @@ def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:
     inner = cell_interior(gray, bbox, ppp)
     if inner.size == 0 or min(inner.shape) < 4:
         return []
-    inner = _without_border_slivers(inner, max(2, int(round(0.012 * 72 / ppp))))
+    inner = _without_border_slivers(inner, max(2, int(round(SLIVER_IN * 72 / ppp))))
     # The smallest glyph worth reading: a "1" or "、" of 7 pt text is about 0.03 inch tall.
     min_glyph = max(3, int(round(0.03 * 72 / ppp)))
     crop = crop_to_ink(inner, min_glyph_px=min_glyph)
@@ -250,19 +265,47 @@ def is_dash(crop: np.ndarray, ppp: float) -> bool:
     return thin and w >= 3 * h and area >= 0.5 * w * h
 
 
+def is_slash(crop: np.ndarray, ppp: float) -> bool:
+    """Whether a cell's ink is one straight thin stroke leaning right, "/" (not "1", which
+    stands upright, nor "7", whose top bar leaves the stroke's line)."""
+    ink = ink_mask(crop)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    parts = sorted(range(1, count), key=lambda k: -stats[k][4])
+    if not parts or any(stats[k][4] > 0.1 * stats[parts[0]][4] for k in parts[1:]):
+        return False
+    ys, xs = np.nonzero(labels == parts[0])
+    if ys.size < 10:
+        return False
+    pts = np.column_stack([xs, ys]).astype(np.float64)
+    centre = pts.mean(axis=0)
+    _, _, axes = np.linalg.svd(pts - centre, full_matrices=False)
+    direction, normal = axes[0], axes[1]
+    # Angle from the horizontal, positive when the stroke rises to the right (image y is down).
+    angle = np.degrees(np.arctan2(-direction[1], direction[0]))
+    angle = angle + 180 if angle < 0 else angle
+    along = (pts - centre) @ direction
+    across = np.abs((pts - centre) @ normal)
+    length = float(along.max() - along.min())
+    thin = float(np.percentile(across, 95)) <= max(2.0, 0.02 * 72 / ppp)
+    return SLASH_DEG[0] <= angle <= SLASH_DEG[1] and thin and length >= 0.06 * 72 / ppp
+
+
 def _without_border_slivers(inner: np.ndarray, max_width: int) -> np.ndarray:
-    """Paint over thin strokes that touch the cell's border: what is left of a ruling (its
-    blurred edge, a piece the rule mask missed) reads as "1" or "|" in an empty cell. Text is
-    kept inside its cell by the cell's padding and does not touch the border."""
+    """Paint over thin straight strokes that touch the cell's border: what is left of a ruling
+    (its blurred edge, a piece the rule mask missed) or of a seal's ring (grey where its red was
+    lost) reads as "1", "|" or "N" beside a cell's value. Text is kept inside its cell by the
+    cell's padding and does not touch the border."""
     background = int(np.median(inner))
     ink = (inner < background - 40).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     h, w = inner.shape[:2]
     out = None
     for k in range(1, count):
-        x, y, cw, ch, _ = stats[k]
+        x, y, cw, ch, area = stats[k]
         touches = x == 0 or y == 0 or x + cw == w or y + ch == h
-        if touches and min(cw, ch) <= max_width and max(cw, ch) >= 3 * min(cw, ch):
+        length = float(np.hypot(cw, ch))          # along a straight stroke, at any angle
+        thickness = area / length
+        if touches and thickness <= max_width and length >= SLIVER_ELONGATION * max(thickness, 1.0):
             if out is None:
                 out = inner.copy()
             out[labels == k] = background
@@ -270,24 +313,38 @@ def _without_border_slivers(inner: np.ndarray, max_width: int) -> np.ndarray:
 
 
 def split_lines(crop: np.ndarray) -> list[np.ndarray]:
-    """Split a cell's ink into text lines at empty horizontal gaps (labels wrap inside cells)."""
-    ink = (crop < np.median(crop) - 60).any(axis=1)
+    """Split a cell's ink into text lines at empty horizontal gaps (labels wrap inside cells).
+
+    Ink is judged against the crop's own contrast (faint print included), and a gap narrower
+    than a line's leading is a glyph's thin stroke washed out by blur ("2", "5"), not a break.
+    """
+    ink = ink_mask(crop).any(axis=1)
     rows = np.flatnonzero(ink)
     if rows.size == 0:
         return [crop]
     bands, start, prev = [], rows[0], rows[0]
     for r in rows[1:]:
         if r > prev + 1:
-            bands.append((start, prev + 1))
+            bands.append([start, prev + 1])
             start = r
         prev = r
-    bands.append((start, prev + 1))
-    heights = [b - a for a, b in bands]
-    # Thin bands (a dash, a dot's row) belong with a neighbour, not a line of their own.
-    typical = max(heights)
+    bands.append([start, prev + 1])
+    typical = max(b - a for a, b in bands)
+    min_gap = max(2, int(round(MIN_LINE_GAP * typical)))
+    joined = [bands[0]]
+    for a, b in bands[1:]:
+        if a - joined[-1][1] < min_gap:
+            joined[-1][1] = b
+        else:
+            joined.append([a, b])
+    bands = joined
+    # Short bands (a dash, a dot's row, the foot of a "2" cut off by a washed-out stroke) belong
+    # with a neighbour: a line of text is about as tall as the others.
+    typical = max(b - a for a, b in bands)
     merged: list[list[int]] = []
     for a, b in bands:
-        if merged and (b - a < 0.3 * typical or merged[-1][1] - merged[-1][0] < 0.3 * typical):
+        short = MIN_LINE_HEIGHT * typical
+        if merged and (b - a < short or merged[-1][1] - merged[-1][0] < short):
             merged[-1][1] = b
         else:
             merged.append([a, b])

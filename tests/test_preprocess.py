@@ -71,7 +71,7 @@ def test_seal_is_removed_and_digits_under_it_stay_dark(page4):
     ink = seal_ink(page4.shape, 200, (300, 560))     # over the numbers of the applications table
     sealed = stamp(page4, ink)
     gray_clean = cv2.cvtColor(page4, cv2.COLOR_BGR2GRAY)
-    out = remove_red_seal(sealed)
+    out = remove_red_seal(sealed, 200)
     under = (ink > 0) & (gray_clean < 100)           # black print covered by the seal
     paper = (ink > 0) & (gray_clean > 230)           # paper covered only by red ink
     assert under.sum() > 200 and paper.sum() > 2000

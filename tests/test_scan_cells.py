@@ -1,0 +1,61 @@
+"""Cell images on the scan path (pipeline/scan.py), without OCR: the shapes that decide a cell
+before or instead of the recognizer — blank marks, line splits, leftovers of rules and seals."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from pipeline.scan import _without_border_slivers, is_dash, is_slash, split_lines
+
+FONTS = [f for f in ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+                     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+                     "/usr/share/fonts/truetype/arphic/uming.ttc",
+                     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                     "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf") if Path(f).exists()]
+
+
+def glyphs(text: str, font: str, dpi: float, pt: float = 10.5, blur: float = 1.0) -> np.ndarray:
+    """`text` rendered black on white at `dpi`, lines split on "\\n", softened like a scan."""
+    size = int(round(pt / 72 * dpi))
+    lines = text.split("\n")
+    img = Image.new("L", (size * (max(map(len, lines)) + 2), int(size * 1.5 * len(lines) + size)), 255)
+    draw = ImageDraw.Draw(img)
+    for k, line in enumerate(lines):
+        draw.text((size // 2, size // 3 + int(k * 1.5 * size)), line, font=ImageFont.truetype(font, size), fill=0)
+    return cv2.GaussianBlur(np.asarray(img), (0, 0), blur)
+
+
+@pytest.mark.parametrize("dpi", [150, 200, 300])
+@pytest.mark.parametrize("font", FONTS)
+def test_slash_is_told_from_digits(font, dpi):
+    ppp = 72 / dpi
+    assert is_slash(glyphs("/", font, dpi), ppp)
+    for ch in "0123456789—-|l\\":
+        assert not is_slash(glyphs(ch, font, dpi), ppp), ch
+    assert not is_dash(glyphs("/", font, dpi), ppp)
+
+
+@pytest.mark.parametrize("font", FONTS)
+def test_a_washed_out_digit_stays_one_line(font):
+    """Blur and a light print thin the stroke joining the parts of "2" or "5" to a hairline gap;
+    that is not a line break. Two lines of a wrapped label are."""
+    faint = 255 - (255 - glyphs("2", font, 200, blur=1.3).astype(np.float32)) * 0.45
+    faint[faint > 200] = 255          # the thinnest grey of the joining stroke fades away
+    assert len(split_lines(faint.astype(np.uint8))) == 1
+    assert len(split_lines(glyphs("不予公开\n处理", font, 200))) == 2
+
+
+def test_leftovers_touching_the_border_are_painted_over():
+    """A grey stroke of a seal's ring or a ruling's fringe running in from the cell's border is
+    not text; the digit in the middle of the cell is kept."""
+    cell = np.full((60, 120), 250, np.uint8)
+    cv2.putText(cell, "0", (50, 42), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 3)
+    cv2.line(cell, (0, 50), (40, 20), 150, 2)         # a seal's ring, diagonal
+    cv2.line(cell, (0, 2), (119, 2), 120, 1)          # a ruling's fringe along the top
+    out = _without_border_slivers(cell, max(2, int(round(0.02 * 200))))
+    assert out[:, :45].min() > 200 and out[:6].min() > 200
+    assert out[20:45, 50:80].min() < 50
