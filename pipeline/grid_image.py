@@ -48,6 +48,8 @@ WORN_EDGE_LEFTOVERS = 0.5
 # A cell that came out non-rectangular is cut along its most inked open edge, if that edge has
 # ink along at least this share of it.
 CUT_EDGE_MIN_INK = 0.25
+# A grid with at least this share of its area inside a larger grid is a part of that table.
+NESTED_SHARE = 0.8
 
 
 @dataclass
@@ -120,10 +122,27 @@ def detect_grids(prepared: PreparedPage, page_number: int,
                                text_ink, tol, page_number, ppp)
         if grid is not None:
             grids.append(grid)
+    grids = _without_nested(grids)
     grids.sort(key=lambda g: (g.bbox[1], g.bbox[0]))
     log.debug("page %d: %d grid(s) %s", page_number, len(grids),
              [(g.n_rows, g.n_cols) for g in grids])
     return grids
+
+
+def _without_nested(grids: list[Grid]) -> list[Grid]:
+    """Worn rules can split one table's outline into several contours, and each yields a grid of
+    the part of the table it spans. A grid lying mostly inside a larger one is such a part."""
+    def area(b) -> float:
+        return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
+
+    def inside(a: Grid, b: Grid) -> float:
+        x0, y0 = max(a.bbox[0], b.bbox[0]), max(a.bbox[1], b.bbox[1])
+        x1, y1 = min(a.bbox[2], b.bbox[2]), min(a.bbox[3], b.bbox[3])
+        return area((x0, y0, x1, y1)) / max(area(a.bbox), 1e-6)
+
+    return [g for g in grids
+            if not any(o is not g and area(o.bbox) > area(g.bbox) and inside(g, o) >= NESTED_SHARE
+                       for o in grids)]
 
 
 def _grid_in_region(region, h_segs, v_segs, binary, h_rep, v_rep, text_ink, tol: Tolerances,

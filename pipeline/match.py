@@ -19,6 +19,8 @@ from .types import Grid, GridCell
 log = logging.getLogger(__name__)
 
 MIN_LABEL_SCORE = 0.5      # below this a printed label is not taken for a template label
+# The review table's data row: the last row where at least this share of the cells read as values.
+REVIEW_DATA_SHARE = 0.6
 
 
 @dataclass
@@ -112,6 +114,7 @@ class _Band:
     r1: int
     labels: list[GridCell]
     values: list[GridCell]
+    value_col: int = 0            # the grid column of the first value
 
 
 def _application_bands(grid: Grid, n_values: int = 7) -> list[_Band]:
@@ -136,7 +139,7 @@ def _application_bands(grid: Grid, n_values: int = 7) -> list[_Band]:
         labels = [c for c in cells if c.col < vc0]
         values = [c for c in cells if c.col >= vc0 and c.row >= a.row
                   and c.row + c.rowspan <= a.row + a.rowspan]
-        bands.append(_Band(grid, a.row, a.row + a.rowspan, labels, values))
+        bands.append(_Band(grid, a.row, a.row + a.rowspan, labels, values, vc0))
     return bands
 
 
@@ -227,14 +230,20 @@ def match_applications(grids: list[Grid], match: Match) -> None:
             continue
         band = bands[a]
         values = band.values
-        problem = ""
-        if len(values) != len(cols):
-            problem = f"row has {len(values)} value cells, the template {len(cols)}"
-            match.problems.append(f"applications: row {row.id}: {problem}")
+        if len(values) == len(cols):
+            for col, src in zip(cols, values):
+                match.cells.append(MatchedCell(T.TABLE_APPLICATIONS, row.id, col, src, band.grid.page))
+            continue
+        problem = f"row has {len(values)} value cells, the template {len(cols)}"
+        match.problems.append(f"applications: row {row.id}: {problem}")
+        # Cells merged by a worn rule: where the grid still has one column per template
+        # column, the single cells keep their place; the merged ones are lost, and flagged.
+        by_col = {c.col: c for c in values if c.colspan == 1 and c.rowspan == band.r1 - band.r0}
+        aligned = band.grid.n_cols - band.value_col == len(cols)
         for k, col in enumerate(cols):
-            src = values[k] if len(values) == len(cols) else None
-            match.cells.append(MatchedCell(T.TABLE_APPLICATIONS, row.id, col, src,
-                                           band.grid.page, problem))
+            src = by_col.get(band.value_col + k) if aligned else None
+            match.cells.append(MatchedCell(T.TABLE_APPLICATIONS, row.id, col, src, band.grid.page,
+                                           "" if src else problem))
     match.tables_found.add(T.TABLE_APPLICATIONS)
 
 
@@ -375,18 +384,35 @@ def match_review(grids: list[Grid], match: Match) -> None:
         data_row = None
         for r in range(grid.n_rows - 1, -1, -1):
             cells = _starting_at(grid, r)
-            if len(cells) >= 3 and all(_is_value_text(c.text) for c in cells):
+            # The last row of values; a cell or two of it may be unreadable (a seal over it).
+            values = sum(_is_value_text(c.text) for c in cells)
+            if len(cells) >= 3 and values >= REVIEW_DATA_SHARE * len(cells):
                 data_row = r
                 break
         if data_row is None:
             continue
+        shared: dict[tuple[str, ...], list[tuple[GridCell, Grid, list[str]]]] = {}
         for cell in _starting_at(grid, data_row):
             path = _header_path(grid, cell, data_row)
-            group = _review_group(path)
-            if group:
-                by_group.setdefault(group, []).append((cell, grid, path))
+            groups = _review_groups(path)
+            if len(groups) == 1:
+                by_group.setdefault(groups[0], []).append((cell, grid, path))
+            elif groups:
+                shared.setdefault(tuple(groups), []).append((cell, grid, path))
             else:
                 unplaced.append((cell, grid))
+        # A rule worn away between two group headers joins them into one cell naming both:
+        # its columns are the groups' columns in the printed order, five each.
+        for groups, members in shared.items():
+            if len(members) != len(groups) * len(T.REVIEW_OUTCOMES):
+                unplaced += [(cell, grid) for cell, grid, _ in members]
+                continue
+            members.sort(key=lambda m: m[0].bbox[0])
+            for k, group in enumerate(groups):
+                n = len(T.REVIEW_OUTCOMES)
+                by_group.setdefault(group, []).extend(members[k * n:(k + 1) * n])
+            match.problems.append(f"review: one header cell names {', '.join(groups)}; "
+                                  "its columns taken in the printed order")
     assigned: dict[str, tuple[GridCell, Grid]] = {}
     outcomes = [o for o, _ in T.REVIEW_OUTCOMES]
     labels = [label for _, label in T.REVIEW_OUTCOMES]
@@ -401,7 +427,16 @@ def match_review(grids: list[Grid], match: Match) -> None:
             for k, (cell, grid, _) in enumerate(members):
                 assigned[f"{group}.{outcomes[k]}"] = (cell, grid)
         else:
+            if len(members) > len(outcomes):
+                # More columns under a group than it has: the header is not understood.
+                match.problems.append(f"review: {len(members)} columns under {group}")
+                continue
             for (cell, grid, _), (i, s) in zip(members, read):
+                # A value missing from the group (its cell merged away): the others are placed
+                # by their column under the group's header cell, else by their own label.
+                offset = _offset_under_group(grid, cell, group)
+                if offset is not None:
+                    i, s = offset, 1.0
                 key = f"{group}.{outcomes[i]}" if i >= 0 and s >= MIN_LABEL_SCORE else None
                 if key and key not in assigned:
                     assigned[key] = (cell, grid)
@@ -439,15 +474,30 @@ def _header_path(grid: Grid, cell: GridCell, data_row: int) -> list[str]:
     return path
 
 
-def _review_group(path: list[str]) -> Optional[str]:
-    joined = norm("".join(path))
-    if "复议后" in joined:
-        return "suit_after_review"
-    if "未经复议" in joined or "直接起诉" in joined:
-        return "suit_direct"
-    if "复议" in joined:
-        return "review"
+def _offset_under_group(grid: Grid, cell: GridCell, group: str) -> Optional[int]:
+    """The column of `cell` counted from the left of the header cell that names its group and
+    spans one column per outcome; None where there is no such header cell."""
+    for r in range(cell.row):
+        h = cell_at(grid, r, cell.col)
+        if (h is not None and h.colspan == len(T.REVIEW_OUTCOMES)
+                and _review_groups([h.text]) == [group]):
+            return cell.col - h.col
     return None
+
+
+def _review_groups(path: list[str]) -> list[str]:
+    """The groups (行政复议, 未经复议直接起诉, 复议后起诉) the header cells above a value name, in
+    printed order: one, or several where a worn rule joined their header cells."""
+    joined = norm("".join(path))
+    found: dict[str, int] = {}
+    for marker, group in (("复议后", "suit_after_review"), ("未经复议", "suit_direct"),
+                          ("直接起诉", "suit_direct"), ("行政复议", "review")):
+        at = joined.find(marker)
+        if at >= 0:
+            found[group] = min(at, found.get(group, at))
+    if not found and "复议" in joined:
+        found["review"] = 0
+    return sorted(found, key=found.get)
 
 
 # --- whole document ---------------------------------------------------------------------------

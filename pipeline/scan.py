@@ -354,6 +354,9 @@ def split_lines(crop: np.ndarray) -> list[np.ndarray]:
 
 
 _NUMERIC_LIKE = re.compile(r"^[\s\d.,，。·\-－—/%元万]*$")
+_DOT_AT_END = re.compile(r"^(?=[.·。]|.*[.·。]$)[.·。]?(\d+)[.·。]?$")
+# A reading corrected by dropping a stray mark keeps at most this confidence: flagged for review.
+STRAY_MARK_CONFIDENCE = 0.5
 
 
 def _reexamine_numbers(engine, text_image: np.ndarray, ppp: float, jobs) -> None:
@@ -363,6 +366,12 @@ def _reexamine_numbers(engine, text_image: np.ndarray, ppp: float, jobs) -> None
     number from a second look replaces the reading at no more than the first reading's
     confidence, so a doubtful cell stays flagged.
     """
+    for cell, n in jobs:
+        m = _DOT_AT_END.match(cell.text) if n == 1 else None
+        if m:
+            # No number is printed with a point before or after it: the point is a speck of
+            # noise beside the digits (or a digit after it was lost). The digits, with doubt.
+            cell.text, cell.confidence = m.group(1), min(cell.confidence, STRAY_MARK_CONFIDENCE)
     suspects = [cell for cell, n in jobs
                 if n == 1 and sum(ch.isdigit() for ch in cell.text) >= max(1, len(cell.text) // 2)
                 and not _NUMERIC_LIKE.match(cell.text)]

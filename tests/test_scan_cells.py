@@ -59,3 +59,15 @@ def test_leftovers_touching_the_border_are_painted_over():
     out = _without_border_slivers(cell, max(2, int(round(0.02 * 200))))
     assert out[:, :45].min() > 200 and out[:6].min() > 200
     assert out[20:45, 50:80].min() < 50
+
+
+def test_a_point_beside_a_number_is_a_speck_read_with_doubt():
+    """No value is printed "4." or ".0": the point is noise beside the digits. The digits are
+    kept, flagged by a low confidence."""
+    from pipeline.scan import STRAY_MARK_CONFIDENCE, _reexamine_numbers
+    from pipeline.types import GridCell
+    cells = [GridCell(0, k, 1, 1, (0, 0, 10, 10), text, 0.98)
+             for k, text in enumerate(["4.", ".0", "1.5", "12"])]
+    _reexamine_numbers(None, np.zeros((10, 10), np.uint8), 0.36, [(c, 1) for c in cells])
+    assert [(c.text, c.confidence) for c in cells] == [
+        ("4", STRAY_MARK_CONFIDENCE), ("0", STRAY_MARK_CONFIDENCE), ("1.5", 0.98), ("12", 0.98)]
