@@ -310,42 +310,15 @@ def close_broken_column_rules(right_open: list[list[bool]], bottom_open: list[li
 def close_broken_row_rules(bottom_open: list[list[bool]], right_open: list[list[bool]],
                            row_edges: list[float], col_edges: list[float], binary: np.ndarray,
                            text_ink: np.ndarray, band: int) -> None:
-    """The same for a row rule worn through over a cell's width: closed again when no text
-    reaches across it and text stands above and below, where the rule is whole in the cells to
-    its left and right, or a column rule beside both cells separates them and the rule's
-    leftovers still show. (Text written
-    vertically in a merged cell stands on both sides of its inner boundaries, but runs over
-    them with no more than a line's gap; the table's first column is never reopened.)"""
-    n_rows, n_cols = len(row_edges) - 1, len(col_edges) - 1
-    judged = [row[:] for row in bottom_open]
-
-    def bounded(r: int, c: int, left: bool) -> Optional[str]:
-        cc = c - 1 if left else c + 1
-        if not 0 <= cc < n_cols:
-            return None if left else "rule"
-        edge = c - 1 if left else c
-        if not judged[r][cc]:
-            return "rule"
-        return "separated" if not right_open[r][edge] and not right_open[r + 1][edge] else None
-
-    for r in range(n_rows - 1):
-        y = row_edges[r + 1]
-        for c in range(1, n_cols):
-            if not judged[r][c]:
-                continue
-            before, after = bounded(r, c, True), bounded(r, c, False)
-            if before is None or after is None:
-                continue
-            x0, x1 = col_edges[c], col_edges[c + 1]
-            if "separated" in (before, after) and edge_coverage(
-                    binary, y, x0, x1, band, horizontal=True) < WORN_EDGE_LEFTOVERS:
-                continue
-            above = _ink(text_ink, x0 + band, row_edges[r] + band, x1 - band, y - band)
-            below = _ink(text_ink, x0 + band, y + band, x1 - band, row_edges[r + 2] - band)
-            min_ink = max(4, band * band)
-            if above >= min_ink and below >= min_ink and not _text_crosses(
-                    text_ink.T, y, row_edges[r], row_edges[r + 2], x0 + band, x1 - band, band):
-                bottom_open[r][c] = False
+    """The same for a row rule worn through over a cell's width (the table transposed): text
+    written vertically in a merged cell stands on both sides of its inner boundaries but runs
+    over them with no more than a line's gap, and the table's first column is never reopened."""
+    bottom_t = [list(col) for col in zip(*bottom_open)]
+    right_t = [list(col) for col in zip(*right_open)]
+    close_broken_column_rules(bottom_t, right_t, col_edges, row_edges, binary.T, text_ink.T, band)
+    for r, row in enumerate(bottom_open):
+        for c in range(len(row)):
+            row[c] = bottom_t[c][r]
 
 
 def make_cells_rectangular(right_open: list[list[bool]], bottom_open: list[list[bool]],
