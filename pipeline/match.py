@@ -486,18 +486,20 @@ def _offset_under_group(grid: Grid, cell: GridCell, group: str) -> Optional[int]
 
 
 def _review_groups(path: list[str]) -> list[str]:
-    """The groups (行政复议, 未经复议直接起诉, 复议后起诉) the header cells above a value name, in
-    printed order: one, or several where a worn rule joined their header cells."""
-    joined = norm("".join(path))
-    found: dict[str, int] = {}
-    for marker, group in (("复议后", "suit_after_review"), ("未经复议", "suit_direct"),
-                          ("直接起诉", "suit_direct"), ("行政复议", "review")):
-        at = joined.find(marker)
-        if at >= 0:
-            found[group] = min(at, found.get(group, at))
-    if not found and "复议" in joined:
-        found["review"] = 0
-    return sorted(found, key=found.get)
+    """The groups (行政复议, 未经复议直接起诉, 复议后起诉) that the header cells above a value name,
+    in printed order: the lowest header cell naming any decides. One group, or several where a
+    worn rule joined their header cells."""
+    for text in reversed(path):
+        joined = norm(text)
+        found: dict[str, int] = {}
+        for marker, group in (("复议后", "suit_after_review"), ("未经复议", "suit_direct"),
+                              ("直接起诉", "suit_direct"), ("行政复议", "review")):
+            at = joined.find(marker)
+            if at >= 0:
+                found[group] = min(at, found.get(group, at))
+        if found:
+            return sorted(found, key=found.get)
+    return ["review"] if "复议" in norm("".join(path)) else []
 
 
 # --- whole document ---------------------------------------------------------------------------

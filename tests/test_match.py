@@ -36,18 +36,26 @@ def test_review_columns_of_the_real_report(real_grids, real_truth):
     assert {k: float(v) for k, v in got.items()} == {k: float(v) for k, v in truth.items()}
 
 
-def test_group_headers_joined_by_a_worn_rule(real_grids, real_truth):
+def join(cells: list, left: GridCell, right: GridCell) -> list:
+    """`cells` with two side-by-side cells made one, as a worn rule between them leaves them."""
+    joined = GridCell(left.row, left.col, left.rowspan, left.colspan + right.colspan,
+                      (left.bbox[0], left.bbox[1], right.bbox[2], right.bbox[3]),
+                      left.text + right.text)
+    return [c for c in cells if c not in (left, right)] + [joined]
+
+
+@pytest.mark.parametrize("top_too", [False, True])
+def test_group_headers_joined_by_a_worn_rule(real_grids, real_truth, top_too):
     """The rule between 未经复议直接起诉 and 复议后起诉 worn away: one header cell names both
     groups. Its ten columns are the two groups' five each, in the printed order — never the
-    second group's name given to the first group's columns — and the report is flagged."""
+    second group's name given to the first group's columns — and the report is flagged. With the
+    rule between 行政复议 and 行政诉讼 above worn too, the lowest header naming a group decides."""
     grids = [dataclasses.replace(g, cells=list(g.cells)) for g in real_grids]
     review = next(g for g in grids if any("复议后起诉" in c.text for c in g.cells))
-    direct = next(c for c in review.cells if "未经复议" in c.text)
-    after = next(c for c in review.cells if "复议后起诉" in c.text)
-    joined = GridCell(direct.row, direct.col, direct.rowspan, direct.colspan + after.colspan,
-                      (direct.bbox[0], direct.bbox[1], after.bbox[2], after.bbox[3]),
-                      direct.text + after.text)
-    review.cells = [c for c in review.cells if c not in (direct, after)] + [joined]
+    cell = lambda word: next(c for c in review.cells if word in c.text)   # noqa: E731
+    review.cells = join(review.cells, cell("未经复议"), cell("复议后起诉"))
+    if top_too:
+        review.cells = join(review.cells, cell("行政复议"), cell("行政诉讼"))
     match = match_document(grids)
     truth = {c["column"]: c["value"] for c in real_truth["cells"] if c["table"] == "review"}
     got = review_values(match)
@@ -64,9 +72,7 @@ def test_value_cells_joined_by_a_worn_rule(real_grids, real_truth):
     row = [c for c in table.cells if c.row == label.row and c.col > label.col and c.colspan == 1]
     row.sort(key=lambda c: c.col)
     a, b = row[1], row[2]                     # enterprise and research
-    joined = GridCell(a.row, a.col, a.rowspan, 2, (a.bbox[0], a.bbox[1], b.bbox[2], b.bbox[3]),
-                      a.text + b.text)
-    table.cells = [c for c in table.cells if c not in (a, b)] + [joined]
+    table.cells = join(table.cells, a, b)
     match = match_document(grids)
     got = {m.column: m for m in match.cells if m.table == "applications" and m.row == "3.1"}
     truth = {c["column"]: c["value"] for c in real_truth["cells"]
