@@ -40,6 +40,8 @@ SLASH_DEG = (50.0, 80.0)
 # share of the tallest line's height tall.
 MIN_LINE_GAP = 0.12
 MIN_LINE_HEIGHT = 0.5
+# Ink in one line apart by more than this many line heights is two things, read apart.
+WIDE_GAP = 2.5
 
 
 def read_pages_by_ocr(doc: pdfio.Document, pages: list[PageContent], config: Config,
@@ -166,7 +168,8 @@ def _mean_confidence(engine, crops: list[np.ndarray]) -> float:
 
 def read_grid_cells(engine, prepared: PreparedPage, grids: list[Grid]) -> None:
     """Recognise every cell of every grid, one batch for the page."""
-    jobs: list[tuple[GridCell, int]] = []          # cell, number of lines
+    jobs: list[tuple[GridCell, int]] = []          # cell, number of crops
+    layouts: list[list[int]] = []                  # per job: crops in each of its lines
     crops: list[np.ndarray] = []
     ppp = prepared.points_per_pixel
     text_image = without_rulings(prepared)
@@ -185,18 +188,47 @@ def read_grid_cells(engine, prepared: PreparedPage, grids: list[Grid]) -> None:
                 # Likewise the blank mark "/", which blur turns into "1" or "7" for the recognizer.
                 cell.text, cell.confidence = "/", 0.99
                 continue
-            jobs.append((cell, len(lines)))
-            crops += lines
+            pieces = [split_wide_gaps(line) for line in lines]
+            jobs.append((cell, sum(len(p) for p in pieces)))
+            layouts.append([len(p) for p in pieces])
+            crops += [piece for p in pieces for piece in p]
     readings = engine.recognize(crops) if crops else []
     k = 0
-    for cell, n in jobs:
+    for (cell, n), layout in zip(jobs, layouts):
         parts = readings[k:k + n]
         k += n
-        cell.text = "\n".join(r.text for r in parts)
+        lines, at = [], 0
+        for count in layout:
+            lines.append(" ".join(r.text for r in parts[at:at + count]))
+            at += count
+        cell.text = "\n".join(lines)
         cell.confidence = min(r.confidence for r in parts)
         if n == 1:
             cell.alternatives = list(parts[0].alternatives)
     _reexamine_numbers(engine, text_image, ppp, jobs)
+
+
+def split_wide_gaps(line: np.ndarray) -> list[np.ndarray]:
+    """A line of a cell cut where its ink leaves a gap wider than WIDE_GAP line heights: two
+    values side by side in a cell whose dividing rule was lost. Read as one crop, the recognizer
+    may drop one of them ("7    11" read "7"); read apart, they come out as "7 11", which no
+    number parses."""
+    ink = ink_mask(line).any(axis=0)
+    cols = np.flatnonzero(ink)
+    if cols.size == 0:
+        return [line]
+    height = line.shape[0]
+    cuts, start, prev = [], cols[0], cols[0]
+    for c in cols[1:]:
+        if c - prev > WIDE_GAP * height:
+            cuts.append((start, prev + 1))
+            start = c
+        prev = c
+    cuts.append((start, prev + 1))
+    if len(cuts) == 1:
+        return [line]
+    pieces = [crop_to_ink(line[:, max(0, a - height // 4):b + height // 4]) for a, b in cuts]
+    return [p for p in pieces if p is not None] or [line]
 
 
 def without_rulings(prepared: PreparedPage) -> np.ndarray:
@@ -350,7 +382,11 @@ def split_lines(crop: np.ndarray) -> list[np.ndarray]:
             merged.append([a, b])
     if len(merged) == 1:
         return [crop]
-    return [crop[a:b, :] for a, b in merged]
+    # Each line in paper above and below, as a single line's crop has: cut flush, a line's
+    # upright strokes ("1", "十") would run its full height and pass for ruling leftovers.
+    background = int(np.median(crop))
+    return [cv2.copyMakeBorder(crop[a:b, :], max(2, (b - a) // 4), max(2, (b - a) // 4), 0, 0,
+                               cv2.BORDER_CONSTANT, value=background) for a, b in merged]
 
 
 _NUMERIC_LIKE = re.compile(r"^[\s\d.,，。·\-－—/%元万]*$")

@@ -71,3 +71,26 @@ def test_a_point_beside_a_number_is_a_speck_read_with_doubt():
     _reexamine_numbers(None, np.zeros((10, 10), np.uint8), 0.36, [(c, 1) for c in cells])
     assert [(c.text, c.confidence) for c in cells] == [
         ("4", STRAY_MARK_CONFIDENCE), ("0", STRAY_MARK_CONFIDENCE), ("1.5", 0.98), ("12", 0.98)]
+
+
+@pytest.mark.parametrize("font", FONTS)
+def test_each_line_of_a_cell_keeps_its_upright_strokes(font):
+    """A line cut out of a two-line cell is not flush with its strokes: the "1"s of "11" must not
+    pass for leftovers of a rule and vanish."""
+    from pipeline.ocr.crop import crop_to_ink
+    first, second = split_lines(glyphs("不予公开\n11", font, 200))
+    line = crop_to_ink(second, min_glyph_px=6)
+    one = crop_to_ink(glyphs("1", font, 200), min_glyph_px=6)
+    assert line is not None and line.shape[1] > 1.6 * one.shape[1]
+
+
+@pytest.mark.parametrize("font", FONTS)
+def test_two_values_side_by_side_are_read_apart(font):
+    """Two numbers in one cell (the rule between their cells lost) are cut apart at the wide gap;
+    a number's own digits, or a label's characters, are not."""
+    from pipeline.ocr.crop import crop_to_ink
+    from pipeline.scan import split_wide_gaps
+    line = lambda text: crop_to_ink(glyphs(text, font, 200), min_glyph_px=6)   # noqa: E731
+    assert len(split_wide_gaps(line("7" + " " * 12 + "11"))) == 2
+    assert len(split_wide_gaps(line("1011"))) == 1
+    assert len(split_wide_gaps(line("本机关不掌握相关政府信息"))) == 1
