@@ -40,6 +40,8 @@ SLASH_DEG = (50.0, 80.0)
 # share of the tallest line's height tall.
 MIN_LINE_GAP = 0.12
 MIN_LINE_HEIGHT = 0.5
+# Ink smaller than this many pixels is a speck (a decimal point at 150 dpi is larger).
+SPECK_AREA = 6
 # Ink in one line apart by more than this many line heights is two things, read apart.
 WIDE_GAP = 2.5
 
@@ -350,8 +352,13 @@ def split_lines(crop: np.ndarray) -> list[np.ndarray]:
     Ink is judged against the crop's own contrast (faint print included), and a gap narrower
     than a line's leading is a glyph's thin stroke washed out by blur ("2", "5"), not a break.
     """
-    ink = ink_mask(crop).any(axis=1)
-    rows = np.flatnonzero(ink)
+    mask = ink_mask(crop)
+    # Specks of noise in the gap between two lines would bridge it.
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    specks = np.flatnonzero(stats[1:count, cv2.CC_STAT_AREA] < SPECK_AREA) + 1
+    if specks.size:
+        mask[np.isin(labels, specks)] = 0
+    rows = np.flatnonzero(mask.any(axis=1))
     if rows.size == 0:
         return [crop]
     bands, start, prev = [], rows[0], rows[0]

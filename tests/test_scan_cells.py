@@ -94,3 +94,15 @@ def test_two_values_side_by_side_are_read_apart(font):
     assert len(split_wide_gaps(line("7" + " " * 12 + "11"))) == 2
     assert len(split_wide_gaps(line("1011"))) == 1
     assert len(split_wide_gaps(line("本机关不掌握相关政府信息"))) == 1
+
+
+@pytest.mark.parametrize("font", FONTS)
+def test_specks_between_lines_do_not_join_them(font):
+    """Salt-and-pepper noise in the gaps of a wrapped three-line label: still three lines."""
+    label = glyphs("1、申请人无正当理由逾期\n不补正、行政机关不再处\n理其政府信息公开申请", font, 200)
+    noisy = label.copy()
+    rng = np.random.default_rng(5)
+    ys, xs = rng.integers(0, noisy.shape[0], 400), rng.integers(0, noisy.shape[1], 400)
+    noisy[ys, xs] = 0
+    assert len(split_lines(label)) == 3
+    assert len(split_lines(noisy)) == 3
