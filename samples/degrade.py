@@ -38,6 +38,8 @@ import pikepdf
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageFont
 
+from pipeline.cmap import ToUnicodeMap, build_tounicode, parse_tounicode
+
 log = logging.getLogger(__name__)
 
 CJK_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
@@ -542,87 +544,6 @@ def make_scan(src: Path, out: Path, recipe: ScanRecipe, seed: int = 0,
 # Scrambled /ToUnicode
 # ---------------------------------------------------------------------------------------------
 
-HEX_TOKEN = re.compile(rb"<([0-9A-Fa-f\s]*)>|\[|\]")
-
-
-def hex_tokens(block: bytes) -> list:
-    """<hex> tokens as bytes, '[' and ']' as markers."""
-    tokens = []
-    for match in HEX_TOKEN.finditer(block):
-        if match.group(1) is not None:
-            tokens.append(bytes.fromhex(re.sub(rb"\s", b"", match.group(1)).decode()))
-        else:
-            tokens.append(match.group(0).decode())
-    return tokens
-
-
-def decode_utf16(raw: bytes) -> str:
-    return raw.decode("utf-16-be", errors="replace")
-
-
-def parse_tounicode(cmap: bytes) -> tuple[int, list[tuple[bytes, bytes]], dict[int, str]]:
-    """(code length in bytes, codespace ranges, code -> unicode string) of a ToUnicode CMap."""
-    codespace = []
-    for block in re.findall(rb"begincodespacerange(.*?)endcodespacerange", cmap, re.S):
-        tokens = hex_tokens(block)
-        codespace += list(zip(tokens[0::2], tokens[1::2]))
-    mapping: dict[int, str] = {}
-    for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
-        tokens = hex_tokens(block)
-        for code, target in zip(tokens[0::2], tokens[1::2]):
-            mapping[int.from_bytes(code, "big")] = decode_utf16(target)
-    for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
-        parse_bfrange(hex_tokens(block), mapping)
-    code_length = len(codespace[0][0]) if codespace else 2
-    return code_length, codespace, mapping
-
-
-def parse_bfrange(tokens: list, mapping: dict[int, str]) -> None:
-    position = 0
-    while position + 2 < len(tokens):
-        low = int.from_bytes(tokens[position], "big")
-        high = int.from_bytes(tokens[position + 1], "big")
-        position += 2
-        if tokens[position] == "[":
-            position += 1
-            code = low
-            while tokens[position] != "]":
-                mapping[code] = decode_utf16(tokens[position])
-                code += 1
-                position += 1
-            position += 1
-        else:
-            base = tokens[position]
-            position += 1
-            # The last UTF-16 unit is incremented across the range.
-            prefix, last = base[:-2], int.from_bytes(base[-2:], "big")
-            for offset in range(high - low + 1):
-                mapping[low + offset] = decode_utf16(prefix + (last + offset).to_bytes(2, "big"))
-
-
-def build_tounicode(code_length: int, codespace: list[tuple[bytes, bytes]], mapping: dict[int, str]) -> bytes:
-    """A ToUnicode CMap with one bfchar entry per code (blocks of at most 100, as the spec says)."""
-    if not codespace:
-        codespace = [(b"\x00" * code_length, b"\xff" * code_length)]
-    lines = [
-        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
-        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
-        "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",
-        f"{len(codespace)} begincodespacerange",
-        *(f"<{low.hex().upper()}> <{high.hex().upper()}>" for low, high in codespace),
-        "endcodespacerange",
-    ]
-    entries = sorted(mapping.items())
-    for start in range(0, len(entries), 100):
-        chunk = entries[start:start + 100]
-        lines.append(f"{len(chunk)} beginbfchar")
-        for code, text in chunk:
-            lines.append(f"<{code.to_bytes(code_length, 'big').hex().upper()}> <{text.encode('utf-16-be').hex().upper()}>")
-        lines.append("endbfchar")
-    lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
-    return ("\n".join(lines) + "\n").encode("ascii")
-
-
 def is_cjk(char: str) -> bool:
     return "\u4e00" <= char <= "\u9fff"
 
@@ -684,13 +605,13 @@ def document_fonts(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
     return fonts
 
 
-def font_unicode_map(font: pikepdf.Dictionary) -> tuple[int, list, dict[int, str]] | None:
+def font_unicode_map(font: pikepdf.Dictionary) -> ToUnicodeMap | None:
     """The font's current code -> unicode map, or None where it cannot be known cheaply."""
     if "/ToUnicode" in font and isinstance(font.ToUnicode, pikepdf.Stream):
         return parse_tounicode(font.ToUnicode.read_bytes())
     if font.Subtype == pikepdf.Name.Type0:
         return None
-    return 1, [(b"\x00", b"\xff")], simple_font_unicode(font)
+    return ToUnicodeMap(1, [(b"\x00", b"\xff")], simple_font_unicode(font))
 
 
 def scramble_tounicode(src: Path, out: Path, recipe: ToUnicodeRecipe, seed: int = 0,
@@ -705,17 +626,18 @@ def scramble_tounicode(src: Path, out: Path, recipe: ToUnicodeRecipe, seed: int 
                 log.warning("%s: Type0 font %s has no ToUnicode; left as is", src.name, font.get("/BaseFont"))
                 continue
             maps[font.objgen] = (font, current)
-        doc_cjk = {char for _, (_, _, m) in maps.values() for text in m.values() for char in text if is_cjk(char)}
+        doc_cjk = {char for _, cmap in maps.values() for text in cmap.mapping.values() for char in text
+                   if is_cjk(char)}
         substitution: dict[str, str] = {}
         if recipe.digits:
             substitution.update(digit_derangement(rng))
         if recipe.cjk:
             substitution.update(cjk_substitution(doc_cjk, recipe.cjk_fraction, rng))
         codes_changed = 0
-        for font, (code_length, codespace, mapping) in maps.values():
-            lying = {code: "".join(substitution.get(c, c) for c in text) for code, text in mapping.items()}
-            codes_changed += sum(1 for code in mapping if lying[code] != mapping[code])
-            font.ToUnicode = pikepdf.Stream(pdf, build_tounicode(code_length, codespace, lying))
+        for font, cmap in maps.values():
+            lying = {code: "".join(substitution.get(c, c) for c in text) for code, text in cmap.mapping.items()}
+            codes_changed += sum(1 for code in cmap.mapping if lying[code] != cmap.mapping[code])
+            font.ToUnicode = pikepdf.Stream(pdf, build_tounicode(ToUnicodeMap(cmap.code_length, cmap.codespace, lying)))
         pdf.save(out)
     return {"fonts_rewritten": len(maps), "codes_changed": codes_changed,
             "digit_map": {k: v for k, v in substitution.items() if k.isascii() and k.isdigit()},
