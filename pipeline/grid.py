@@ -19,28 +19,8 @@ def merge_cells(page: int, col_edges: list[float], row_edges: list[float],
     (r, c+1); bottom_open[r][c] likewise for (r, c) and (r+1, c).
     """
     n_rows, n_cols = len(row_edges) - 1, len(col_edges) - 1
-    parent = list(range(n_rows * n_cols))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for r in range(n_rows):
-        for c in range(n_cols):
-            if c + 1 < n_cols and right_open[r][c]:
-                parent[find(r * n_cols + c)] = find(r * n_cols + c + 1)
-            if r + 1 < n_rows and bottom_open[r][c]:
-                parent[find(r * n_cols + c)] = find((r + 1) * n_cols + c)
-
-    groups: dict[int, list[tuple[int, int]]] = {}
-    for r in range(n_rows):
-        for c in range(n_cols):
-            groups.setdefault(find(r * n_cols + c), []).append((r, c))
-
     cells = []
-    for members in groups.values():
+    for members in joined_cells(right_open, bottom_open):
         r0 = min(r for r, _ in members); r1 = max(r for r, _ in members)
         c0 = min(c for _, c in members); c1 = max(c for _, c in members)
         bbox: BBox = (col_edges[c0], row_edges[r0], col_edges[c1 + 1], row_edges[r1 + 1])
@@ -48,6 +28,32 @@ def merge_cells(page: int, col_edges: list[float], row_edges: list[float],
     cells.sort(key=lambda k: (k.row, k.col))
     bbox = (col_edges[0], row_edges[0], col_edges[-1], row_edges[-1])
     return Grid(page, bbox, n_rows, n_cols, cells, list(row_edges), list(col_edges))
+
+
+def joined_cells(right_open: list[list[bool]], bottom_open: list[list[bool]]
+                 ) -> list[list[tuple[int, int]]]:
+    """The atomic cells (row, col) connected through open edges, one list per merged cell."""
+    n_rows, n_cols = len(right_open), len(right_open[0]) if right_open else 0
+    seen = [[False] * n_cols for _ in range(n_rows)]
+    groups = []
+    for r0 in range(n_rows):
+        for c0 in range(n_cols):
+            if seen[r0][c0]:
+                continue
+            seen[r0][c0] = True
+            stack, members = [(r0, c0)], []
+            while stack:
+                r, c = stack.pop()
+                members.append((r, c))
+                for rr, cc, open_ in ((r, c + 1, c + 1 < n_cols and right_open[r][c]),
+                                      (r, c - 1, c > 0 and right_open[r][c - 1]),
+                                      (r + 1, c, r + 1 < n_rows and bottom_open[r][c]),
+                                      (r - 1, c, r > 0 and bottom_open[r - 1][c])):
+                    if open_ and not seen[rr][cc]:
+                        seen[rr][cc] = True
+                        stack.append((rr, cc))
+            groups.append(members)
+    return groups
 
 
 def cell_at(grid: Grid, row: int, col: int) -> GridCell | None:

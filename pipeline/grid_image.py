@@ -21,7 +21,7 @@ import numpy as np
 from camelot.image_processing import find_contours, find_joints, find_lines
 
 from .config import DEFAULT
-from .grid import merge_cells
+from .grid import joined_cells, merge_cells
 from .preprocess import PreparedPage, rule_masks, rule_thickness
 from .types import Grid
 
@@ -35,8 +35,6 @@ EDGE_COVERAGE_CLOSED = 0.2
 TEXT_FLOW_GAP_BANDS = 6
 # Gaps along a rule bridged before the edges are judged, in inches (about 3.5 mm).
 RULE_GAP_IN = 0.14
-# A vertical edge with less ruling ink than this is judged by what lies beside it (below).
-EDGE_COVERAGE_BROKEN = 0.15
 # How far short of a crossing rule a worn rule end may stop and still meet it (inches, ~6 mm):
 # worn toner takes table corners first, where a gap and a fade can run together.
 WORN_END_IN = 0.25
@@ -331,7 +329,7 @@ def make_cells_rectangular(right_open: list[list[bool]], bottom_open: list[list[
     n_rows, n_cols = len(row_edges) - 1, len(col_edges) - 1
     for _ in range(n_rows * n_cols):
         best, best_ink = None, CUT_EDGE_MIN_INK
-        for members in _joined_cells(right_open, bottom_open):
+        for members in joined_cells(right_open, bottom_open):
             rs = [r for r, _ in members]
             cs = [c for _, c in members]
             if len(members) == (max(rs) - min(rs) + 1) * (max(cs) - min(cs) + 1):
@@ -354,31 +352,6 @@ def make_cells_rectangular(right_open: list[list[bool]], bottom_open: list[list[
             return
         edges, r, c = best
         edges[r][c] = False
-
-
-def _joined_cells(right_open: list[list[bool]], bottom_open: list[list[bool]]) -> list[list[tuple[int, int]]]:
-    """Atomic cells connected through open edges, as lists of (row, col)."""
-    n_rows, n_cols = len(right_open), len(right_open[0])
-    seen = [[False] * n_cols for _ in range(n_rows)]
-    groups = []
-    for r0 in range(n_rows):
-        for c0 in range(n_cols):
-            if seen[r0][c0]:
-                continue
-            seen[r0][c0] = True
-            stack, members = [(r0, c0)], []
-            while stack:
-                r, c = stack.pop()
-                members.append((r, c))
-                for rr, cc, open_ in ((r, c + 1, c + 1 < n_cols and right_open[r][c]),
-                                      (r, c - 1, c > 0 and right_open[r][c - 1]),
-                                      (r + 1, c, r + 1 < n_rows and bottom_open[r][c]),
-                                      (r - 1, c, r > 0 and bottom_open[r - 1][c])):
-                    if open_ and not seen[rr][cc]:
-                        seen[rr][cc] = True
-                        stack.append((rr, cc))
-            groups.append(members)
-    return groups
 
 
 def _text_crosses(mask: np.ndarray, x: float, x_left: float, x_right: float, y0: float,
