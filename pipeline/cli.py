@@ -39,7 +39,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
     from .config import DEFAULT
     from .extract import extract
-    from .types import InputError
+    from .types import SCHEMA, InputError
 
     config = replace(DEFAULT, verify_text_layer=DEFAULT.verify_text_layer and not args.trust_text_layer)
     inputs = find_inputs(args.inputs)
@@ -69,7 +69,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             continue
         failed += 1
         print(f"{pdf_path}: {reason}", file=sys.stderr)
-        _write_json(error_path, {"schema": "govreport/1", "source": {"path": str(pdf_path)},
+        _write_json(error_path, {"schema": SCHEMA, "source": {"path": str(pdf_path)},
                                  "error": reason})
         json_path.unlink(missing_ok=True)
     return 1 if failed else 0

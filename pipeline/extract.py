@@ -135,7 +135,7 @@ def _cell_of(m, config: Config, to_page=None) -> Cell:
     candidates = [(v, c) for v, c in number_candidates(text, src.confidence, src.alternatives)
                   if v != parsed.value] if src.alternatives else []
     return Cell(m.table, m.row, m.column, parsed.value, text, confidence, m.page, bbox, flags,
-                candidates)
+                candidates, note=getattr(parsed, "note", None))
 
 
 def _review_reasons(match: Match, cells: list[Cell], checks, agency, year) -> list[str]:

@@ -6,6 +6,10 @@ from typing import Callable, Optional
 
 BBox = tuple[float, float, float, float]   # x0, y0, x1, y1 in PDF points, origin top-left
 
+SCHEMA = "govreport/2"
+STATUS_CONFIRMED = "confirmed"
+STATUS_DOUBTFUL = "doubtful"
+
 
 @dataclass
 class TextLine:
@@ -83,13 +87,31 @@ class Cell:
     # Other values the recognizer found plausible for this cell, with their support; only the
     # identities may choose among them (not written to the JSON).
     candidates: list[tuple[float | int, float]] = field(default_factory=list, repr=False)
+    # govreport/2: "confirmed" only by evidence (see pipeline.evidence), else "doubtful".
+    status: str = STATUS_DOUBTFUL
+    evidence: list[str] = field(default_factory=list)
+    # What the cell prints beside its value ("其中修订16件"), else None.
+    note: Optional[str] = None
+    # Other readings of this cell kept for a reviewer: (value, text, by whom), e.g. the second
+    # recognizer's reading where it disagrees with the first.
+    alternatives: list[tuple[Optional[float | int], str, str]] = field(default_factory=list)
+    # Where the cell was read from: "text_layer" (a born-digital layer judged good), "ocr_layer"
+    # (an invisible layer someone's OCR wrote over an image), "ocr" (our recognizer).
+    source: str = "ocr"
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.table, self.row, self.column)
 
     def to_json(self) -> dict:
         d = {"table": self.table, "row": self.row, "column": self.column, "value": self.value,
              "text": self.text, "confidence": round(float(self.confidence), 4), "page": self.page,
-             "bbox": [round(v, 2) for v in self.bbox] if self.bbox else None}
+             "bbox": [round(v, 2) for v in self.bbox] if self.bbox else None,
+             "status": self.status, "evidence": list(self.evidence), "note": self.note}
         if self.flags:
             d["flags"] = list(self.flags)
+        if self.alternatives:
+            d["alternatives"] = [{"value": v, "text": t, "by": by} for v, t, by in self.alternatives]
         return d
 
 
@@ -124,10 +146,14 @@ class Report:
     needs_review: bool
     review_reasons: list[str] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
+    # govreport/2: every doubtful cell and every cell of a row or table not found, as
+    # [table, row, column]; identity and prose failures whose every term is confirmed.
+    review_cells: list[list[str]] = field(default_factory=list)
+    document_issues: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
-            "schema": "govreport/1",
+            "schema": SCHEMA,
             "source": {"path": self.source_path, "sha256": self.sha256, "pages": self.n_pages},
             "version": self.version,
             "agency": self.agency,
@@ -136,6 +162,8 @@ class Report:
                        "rotation": p.rotation, "skew": round(float(p.skew), 2)} for p in self.pages],
             "cells": [c.to_json() for c in self.cells],
             "checks": [c.to_json() for c in self.checks],
+            "review_cells": [list(k) for k in self.review_cells],
+            "document_issues": list(self.document_issues),
             "needs_review": self.needs_review,
             "review_reasons": self.review_reasons,
         }

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
 
-from pipeline.types import Report
+from pipeline.types import SCHEMA as JSON_SCHEMA, Report
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,8 @@ CREATE TABLE IF NOT EXISTS documents (
     n_pages          INTEGER,
     needs_review     INTEGER,
     review_reasons   TEXT,               -- JSON list
+    review_cells     TEXT,               -- JSON list of [table, row, column] (govreport/2)
+    document_issues  TEXT,               -- JSON list of failed checks the document prints so
     pages            TEXT,               -- JSON list, as in the extract contract
     pipeline_version TEXT NOT NULL,
     seconds          REAL,               -- wall-clock time of the whole read, in the worker
@@ -61,6 +63,10 @@ CREATE TABLE IF NOT EXISTS cells (
     bbox       TEXT,                     -- JSON [x0, y0, x1, y1] or NULL
     flags      TEXT,                     -- JSON list or NULL
     seq        INTEGER NOT NULL,         -- order in the report
+    status     TEXT,                     -- confirmed | doubtful (govreport/2)
+    evidence   TEXT,                     -- JSON list, e.g. ["identity:applications row 1"]
+    note       TEXT,                     -- what the cell prints beside its value, or NULL
+    alternatives TEXT,                   -- JSON list of {value, text, by} or NULL
     PRIMARY KEY (sha256, tbl, row, col)
 );
 CREATE TABLE IF NOT EXISTS checks (
@@ -74,6 +80,7 @@ CREATE TABLE IF NOT EXISTS checks (
     PRIMARY KEY (sha256, seq)
 );
 CREATE INDEX IF NOT EXISTS documents_agency_year ON documents(agency, year);
+CREATE INDEX IF NOT EXISTS documents_needs_review ON documents(needs_review, agency, year);
 CREATE INDEX IF NOT EXISTS sources_sha256 ON sources(sha256);
 """
 
@@ -118,7 +125,24 @@ def connect(path: str | Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.executescript(SCHEMA)
+    _add_missing_columns(conn)
     return conn
+
+
+# Columns added after a database may have been created: (table, column, declaration).
+_LATER_COLUMNS = [
+    ("documents", "review_cells", "TEXT"), ("documents", "document_issues", "TEXT"),
+    ("cells", "status", "TEXT"), ("cells", "evidence", "TEXT"), ("cells", "note", "TEXT"),
+    ("cells", "alternatives", "TEXT"),
+]
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """A database written by an older version gains the new columns (rows keep NULL there)."""
+    for table, column, decl in _LATER_COLUMNS:
+        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
 
 def done_hashes(conn: sqlite3.Connection, version: str, retry_failed: bool = False) -> set[str]:
@@ -146,16 +170,20 @@ def write_outcome(conn: sqlite3.Connection, outcome: Outcome, version: str) -> N
         conn.execute(
             "INSERT INTO documents(sha256, path, status, error, version, agency, year, n_pages,"
             " needs_review, review_reasons, pages, pipeline_version, seconds, timings, worker,"
-            " finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " finished_at, review_cells, document_issues) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (outcome.sha256, outcome.path, outcome.status, outcome.error,
              report.version if report else None, report.agency if report else None,
              report.year if report else None, report.n_pages if report else None,
              int(report.needs_review) if report else None,
              json.dumps(report.review_reasons, ensure_ascii=False) if report else None,
              json.dumps(report.to_json()["pages"]) if report else None,
-             version, round(outcome.seconds, 3), json.dumps(timings), outcome.worker, time.time()))
+             version, round(outcome.seconds, 3), json.dumps(timings), outcome.worker, time.time(),
+             json.dumps(report.review_cells, ensure_ascii=False) if report else None,
+             json.dumps(report.document_issues, ensure_ascii=False) if report else None))
         if report:
-            conn.executemany("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            conn.executemany("INSERT INTO cells(sha256, tbl, row, col, value, text, confidence, page,"
+                             " bbox, flags, seq, status, evidence, note, alternatives)"
+                             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                              _cell_rows(outcome.sha256, report))
             conn.executemany("INSERT INTO checks VALUES (?,?,?,?,?,?,?)",
                              _check_rows(outcome.sha256, report))
@@ -167,7 +195,9 @@ def _cell_rows(sha256: str, report: Report) -> list[tuple]:
         d = c.to_json()
         rows.append((sha256, c.table, c.row, c.column, d["value"], d["text"], d["confidence"], d["page"],
                      json.dumps(d["bbox"]) if d["bbox"] else None,
-                     json.dumps(d["flags"], ensure_ascii=False) if d.get("flags") else None, seq))
+                     json.dumps(d["flags"], ensure_ascii=False) if d.get("flags") else None, seq,
+                     d["status"], json.dumps(d["evidence"], ensure_ascii=False), d["note"],
+                     json.dumps(d["alternatives"], ensure_ascii=False) if d.get("alternatives") else None))
     return rows
 
 
@@ -192,19 +222,23 @@ class _transaction:
 
 def report_json(conn: sqlite3.Connection, sha256: str) -> Optional[dict]:
     """The extract contract JSON of a done document, rebuilt from the database rows."""
-    doc = conn.execute("SELECT path, n_pages, version, agency, year, pages, needs_review, review_reasons"
+    doc = conn.execute("SELECT path, n_pages, version, agency, year, pages, needs_review, review_reasons,"
+                       " review_cells, document_issues"
                        " FROM documents WHERE sha256 = ? AND status = ?", (sha256, STATUS_DONE)).fetchone()
     if doc is None:
         return None
-    path, n_pages, version, agency, year, pages, needs_review, reasons = doc
+    path, n_pages, version, agency, year, pages, needs_review, reasons, review_cells, issues = doc
     cells = []
-    for tbl, row, col, value, text, conf, page, bbox, flags in conn.execute(
-            "SELECT tbl, row, col, value, text, confidence, page, bbox, flags FROM cells"
-            " WHERE sha256 = ? ORDER BY seq", (sha256,)):
+    for tbl, row, col, value, text, conf, page, bbox, flags, status, evidence, note, alts in conn.execute(
+            "SELECT tbl, row, col, value, text, confidence, page, bbox, flags, status, evidence, note,"
+            " alternatives FROM cells WHERE sha256 = ? ORDER BY seq", (sha256,)):
         cell = {"table": tbl, "row": row, "column": col, "value": value, "text": text,
-                "confidence": conf, "page": page, "bbox": json.loads(bbox) if bbox else None}
+                "confidence": conf, "page": page, "bbox": json.loads(bbox) if bbox else None,
+                "status": status, "evidence": json.loads(evidence) if evidence else [], "note": note}
         if flags:
             cell["flags"] = json.loads(flags)
+        if alts:
+            cell["alternatives"] = json.loads(alts)
         cells.append(cell)
     checks = []
     for rule, col, ok, detail, cause in conn.execute(
@@ -213,9 +247,12 @@ def report_json(conn: sqlite3.Connection, sha256: str) -> Optional[dict]:
         if not ok:
             check["cause"] = cause
         checks.append(check)
-    return {"schema": "govreport/1", "source": {"path": path, "sha256": sha256, "pages": n_pages},
+    return {"schema": JSON_SCHEMA, "source": {"path": path, "sha256": sha256, "pages": n_pages},
             "version": version, "agency": agency, "year": year, "pages": json.loads(pages),
-            "cells": cells, "checks": checks, "needs_review": bool(needs_review),
+            "cells": cells, "checks": checks,
+            "review_cells": json.loads(review_cells) if review_cells else [],
+            "document_issues": json.loads(issues) if issues else [],
+            "needs_review": bool(needs_review),
             "review_reasons": json.loads(reasons) if reasons else []}
 
 
