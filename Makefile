@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-uming qpdf
 export PADDLE_PDX_CACHE_HOME := $(CURDIR)/.cache/paddlex
 export PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK := True
+# Shared material beside the checkout (pipeline/config.py SHARED_DIR reads the same variable).
+GOVREPORT_SHARED ?= ../shared
 
 .PHONY: run test test-fast bench samples models deps system-deps clean
 
@@ -37,15 +39,15 @@ models: deps
 DEGRADE_COUNT ?= 8
 samples: deps system-deps
 	$(PY) -m samples.generate --out samples/corpus
-	cp ../shared/samples/real/huaian-2024.pdf samples/corpus/clean/real-huaian-2024.pdf
-	cp ../shared/samples/real/huaian-2024.truth.json samples/corpus/clean/real-huaian-2024.truth.json
+	cp $(GOVREPORT_SHARED)/samples/real/huaian-2024.pdf samples/corpus/clean/real-huaian-2024.pdf
+	cp $(GOVREPORT_SHARED)/samples/real/huaian-2024.truth.json samples/corpus/clean/real-huaian-2024.truth.json
 	rm -rf samples/corpus/.degrade-src && mkdir -p samples/corpus/.degrade-src
 	for f in $$(ls samples/corpus/clean/*.pdf | head -n $(DEGRADE_COUNT)) samples/corpus/clean/real-huaian-2024.pdf; do \
 	  cp $$f $${f%.pdf}.truth.json samples/corpus/.degrade-src/; done
 	$(PY) -m samples.degrade --src samples/corpus/.degrade-src --out samples/corpus
 
 run: deps system-deps models
-	$(PY) -m pipeline extract samples/committed ../shared/samples/real --out out
+	$(PY) -m pipeline extract samples/committed $(GOVREPORT_SHARED)/samples/real --out out
 
 test: deps system-deps models
 	$(PY) -m pytest -q tests

@@ -19,9 +19,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from pipeline.config import REAL_SAMPLE_PDF
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INPUTS = [ROOT / "samples" / "corpus" / "clean", ROOT / "samples" / "committed",
-                  ROOT.parent / "shared" / "samples" / "real"]
+                  REAL_SAMPLE_PDF.parent]
 log = logging.getLogger("bench.throughput")
 
 

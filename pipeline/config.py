@@ -7,6 +7,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = Path(os.environ.get("GOVREPORT_MODELS", ROOT / "models"))
+# Material shared between checkouts (the real sample report and its truth, the spec), beside the
+# checkout as ../shared; GOVREPORT_SHARED points elsewhere. Tests, bench and samples take it from here.
+SHARED_DIR = Path(os.environ.get("GOVREPORT_SHARED", ROOT.parent / "shared"))
+REAL_SAMPLE_PDF = SHARED_DIR / "samples" / "real" / "huaian-2024.pdf"
+REAL_SAMPLE_TRUTH = SHARED_DIR / "samples" / "real" / "huaian-2024.truth.json"
 
 
 def _env_int(name: str, default: int) -> int:

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("GOVREPORT_SHARED", ROOT.parent / "shared"))
-REAL_PDF = SHARED / "samples" / "real" / "huaian-2024.pdf"
-REAL_TRUTH = SHARED / "samples" / "real" / "huaian-2024.truth.json"
+from pipeline.config import REAL_SAMPLE_PDF, REAL_SAMPLE_TRUTH, ROOT, SHARED_DIR
+
+SHARED = SHARED_DIR                     # ../shared beside the checkout, or GOVREPORT_SHARED
+REAL_PDF = REAL_SAMPLE_PDF
+REAL_TRUTH = REAL_SAMPLE_TRUTH
 COMMITTED = ROOT / "samples" / "committed"
 
 os.environ.setdefault("PADDLE_PDX_CACHE_HOME", str(ROOT / ".cache" / "paddlex"))
@@ -18,11 +19,17 @@ os.environ.setdefault("PADDLE_PDX_CACHE_HOME", str(ROOT / ".cache" / "paddlex"))
 
 @pytest.fixture(scope="session")
 def real_pdf() -> Path:
-    if not REAL_PDF.exists():
-        pytest.fail(f"shared sample missing: {REAL_PDF}")
-    return REAL_PDF
+    return require_shared(REAL_PDF)
+
+
+def require_shared(path: Path) -> Path:
+    """A file of the shared material, or a test failure naming it: a missing sample is an error,
+    never a skip (a machine laid out differently must not pass by testing nothing)."""
+    if not path.is_file():
+        pytest.fail(f"shared sample missing: {path} (../shared beside the checkout, or set GOVREPORT_SHARED)")
+    return path
 
 
 @pytest.fixture(scope="session")
 def real_truth() -> dict:
-    return json.loads(REAL_TRUTH.read_text(encoding="utf-8"))
+    return json.loads(require_shared(REAL_TRUTH).read_text(encoding="utf-8"))

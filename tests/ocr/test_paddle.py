@@ -17,17 +17,22 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 
-from pipeline.config import ROOT, Config
+from pipeline.config import REAL_SAMPLE_PDF, ROOT, Config
 from pipeline.ocr import DetectedLine, Reading, crop_to_ink
 
-SAMPLE = Path("/work/shared/samples/real/huaian-2024.pdf")
+SAMPLE = REAL_SAMPLE_PDF              # ../shared beside the checkout (pipeline.config)
 DPI = 200
 SCALE = DPI / 72
 TABLE_PAGES = (3, 4, 5)          # 1-based; the pages with the statistics tables
 DARK = 128                       # grey level below which a pixel belongs to a rule or to ink
 RULE_FILL = 0.9                  # fraction of dark pixels that makes a row/column segment a rule
 
-pytestmark = pytest.mark.skipif(not SAMPLE.is_file(), reason=f"{SAMPLE} not available")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _sample_present(real_pdf):
+    """Every test here reads the real sample: a missing one fails them (conftest), never skips."""
+    assert real_pdf == SAMPLE
 
 
 @dataclass
