@@ -21,6 +21,12 @@ _NUMBER = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
 class ParsedValue:
     value: Optional[int | float]
     kind: str          # "number" | "blank" | "unreadable"
+    note: Optional[str] = None   # what the cell prints beside its value: 22（其中修订16件） → 其中修订16件
+
+
+# A value followed by a note in brackets, as table 二 prints "22（其中修订16件）", "3（件）". The
+# note holds no bracket of its own, and nothing follows its closing bracket.
+_WITH_NOTE = re.compile(r"^(?P<lead>[^（()）]*?)\s*[（(](?P<note>[^（()）]*)[）)]\s*$", re.S)
 
 
 def normalize_numeric_text(text: str) -> str:
@@ -40,6 +46,21 @@ def normalize_numeric_text(text: str) -> str:
 
 
 def parse_value(text: str) -> ParsedValue:
+    """The value a cell prints. A leading number with a bracketed note after it is that number,
+    the note kept aside; only when the leading part alone is a clean number and the note has
+    words (Chinese characters): a note of digits or letters may be a misread value, and "1（2）",
+    "1（O）" stay unreadable."""
+    m = _WITH_NOTE.match(text or "")
+    if m:
+        note = re.sub(r"\s+", "", m.group("note"))
+        lead = _parse_plain(m.group("lead"))
+        if lead.kind == "number" and any("\u4e00" <= ch <= "\u9fff" for ch in note):
+            return ParsedValue(lead.value, "number", note)
+        return ParsedValue(None, "unreadable")
+    return _parse_plain(text)
+
+
+def _parse_plain(text: str) -> ParsedValue:
     t = normalize_numeric_text(text or "")
     if t in BLANK_MARKS:
         return ParsedValue(None, "blank")

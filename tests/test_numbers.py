@@ -39,3 +39,35 @@ def test_readings_of_one_value_pool_their_confidence():
     assert parsed.value == 0 and confidence == pytest.approx(0.97)
     parsed, confidence = read_number("3", 0.5, [("8", 0.45)])
     assert parsed.value == 3 and confidence == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("text,value,note", [
+    ("22（其中修订16件）", 22, "其中修订16件"), ("55（含自然失效29件）", 55, "含自然失效29件"),
+    ("3（件）", 3, "件"), ("22(其中修订16件)", 22, "其中修订16件"),
+    # a note wrapped in its cell: the reader joins the lines with a space
+    ("22 （其中修订 16件）", 22, "其中修订16件"), ("22件（其中修订16件）", 22, "其中修订16件"),
+    ("1,234（含废止3件）", 1234, "含废止3件"), ("０（无）", 0, "无"),
+])
+def test_a_value_with_a_note_is_its_leading_number(text, value, note):
+    parsed = parse_value(text)
+    assert (parsed.kind, parsed.value, parsed.note) == ("number", value, note)
+    assert type(parsed.value) is type(value)
+
+
+@pytest.mark.parametrize("text", ["1（2）3", "1（2）", "1（O）", "3 4（件）", "第3（件）", "(18)",
+                                  "（件）", "—（无）", "22（其中（修订）16件）", "22（其中修订16件",
+                                  "22（其中修订16件）件"])
+def test_a_note_never_makes_a_damaged_value_readable(text):
+    parsed = parse_value(text)
+    assert parsed.kind == "unreadable" and parsed.value is None
+
+
+def test_plain_values_have_no_note():
+    assert parse_value("22").note is None and parse_value("/").note is None
+
+
+def test_the_note_follows_the_reading_chosen():
+    from pipeline.numbers import read_number
+    parsed, confidence = read_number("22（其中修订16件）", 0.9, [("22", 0.05)])
+    assert parsed.value == 22 and parsed.note == "其中修订16件"
+    assert confidence == pytest.approx(0.95)
