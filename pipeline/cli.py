@@ -34,6 +34,20 @@ def _write_json(path: Path, data: dict) -> None:
     tmp.replace(path)       # never leave a half-written result behind
 
 
+def _searchable(pdf_path: Path, report, out_path: Path) -> bool:
+    """Write the searchable PDF of one report; a failure is this file's, said on stderr in one line
+    (its JSON stays: the data was read), and the run goes on."""
+    from .searchable import write_searchable
+    try:
+        write_searchable(pdf_path, report, out_path)
+        return True
+    except Exception as e:
+        log.debug("searchable PDF for %s failed", pdf_path, exc_info=True)
+        reason = " ".join(f"{type(e).__name__}: {e}".split())
+        print(f"{pdf_path}: searchable PDF not written to {out_path}: {reason}", file=sys.stderr)
+        return False
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
@@ -49,6 +63,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
     out_dir = Path(args.out)
     failed = 0
     for n, (pdf_path, rel) in enumerate(inputs, 1):
+        # Every output of one file (its JSON, its error JSON, its searchable PDF) is written inside
+        # this file's own error handling: a file that fails at any step costs that file, never the run.
         json_path = out_dir / rel.with_suffix(".json")
         error_path = out_dir / rel.with_suffix(".error.json")
         try:
@@ -59,19 +75,31 @@ def cmd_extract(args: argparse.Namespace) -> int:
             log.exception("unexpected failure on %s", pdf_path)
             reason = f"internal error: {type(e).__name__}: {e}"
         else:
-            _write_json(json_path, report.to_json())
-            error_path.unlink(missing_ok=True)
-            if args.searchable:
-                from .searchable import write_searchable
-                write_searchable(pdf_path, report, Path(args.searchable) / rel.with_suffix(".pdf"))
-            flag = "needs review" if report.needs_review else "ok"
-            log.info("[%d/%d] %s: %s (%d cells)", n, len(inputs), pdf_path, flag, len(report.cells))
-            continue
+            try:
+                _write_json(json_path, report.to_json())
+                error_path.unlink(missing_ok=True)
+            except Exception as e:
+                log.debug("writing %s failed", json_path, exc_info=True)
+                reason = f"result not written to {json_path}: {type(e).__name__}: {e}"
+            else:
+                flag = "needs review" if report.needs_review else "ok"
+                searchable_path = Path(args.searchable) / rel.with_suffix(".pdf") if args.searchable else None
+                if searchable_path and not _searchable(pdf_path, report, searchable_path):
+                    failed += 1
+                    flag += ", searchable PDF not written"
+                log.info("[%d/%d] %s: %s (%d cells)", n, len(inputs), pdf_path, flag, len(report.cells))
+                continue
         failed += 1
+        reason = " ".join(reason.split())
         print(f"{pdf_path}: {reason}", file=sys.stderr)
-        _write_json(error_path, {"schema": SCHEMA, "source": {"path": str(pdf_path)},
-                                 "error": reason})
-        json_path.unlink(missing_ok=True)
+        try:
+            _write_json(error_path, {"schema": SCHEMA, "source": {"path": str(pdf_path)},
+                                     "error": reason})
+            if json_path.is_file():
+                json_path.unlink()      # an older result of this file must not pass for this run's
+        except Exception as e:
+            print(f"{pdf_path}: error file not written to {error_path}: {type(e).__name__}: {e}",
+                  file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -328,7 +328,17 @@ def run_batch(inputs: Iterable[str | Path], db_path: str | Path, workers: Option
         start = time.perf_counter()
 
         def store(outcome: db.Outcome) -> None:
-            db.write_outcome(conn, outcome, version)
+            try:
+                db.write_outcome(conn, outcome, version)
+            except Exception as e:          # one file's result that cannot be stored costs that file
+                log.exception("storing the result of %s failed", outcome.path)
+                outcome = db.Outcome(outcome.sha256, outcome.path, db.STATUS_FAILED,
+                                     error=_one_line(f"internal error: result not stored: "
+                                                     f"{type(e).__name__}: {e}"),
+                                     seconds=outcome.seconds, worker=outcome.worker)
+                db.write_outcome(conn, outcome, version)
+            if outcome.status == db.STATUS_DONE and outcome.error:
+                log.warning("%s: %s", outcome.path, outcome.error)     # e.g. searchable PDF not written
             summary.read += 1
             summary.pages += outcome.n_pages
             summary.by_status[outcome.status] = summary.by_status.get(outcome.status, 0) + 1
