@@ -17,28 +17,85 @@ def _clean(text: str) -> str:
 
 
 def find_title(lines: list[TextLine]) -> Optional[str]:
-    """The title, joined from the line that ends it and up to two lines above it: titles break
-    after the agency's name ("淮安市人民政府" / "2024 年政府信息公开工作年度报告") or mid-phrase."""
+    """The title, joined from the lines it is printed on: titles break after the agency's name
+    ("淮安市人民政府" / "2024 年政府信息公开工作年度报告"), mid-phrase, even inside a word
+    ("…政府信息公开工作年" / "度报告"), and some print the year on a line of its own above or
+    below ("2023年度" / "某某局政府信息公开工作年度报告")."""
     used = title_lines(lines)
     return "".join(_clean(l.text) for l in used) if used else None
+
+
+_MARK = "年度报告"
+_BARE_YEAR = re.compile(r"[（(]?(?:19|20)\d{2}\s*年度?[）)]?")
+_PROSE = ("。", "，", "〈", "《", "；")
+_MAX_ABOVE = 3          # lines above the one that ends the title: an agency's name may wrap too
+
+
+def _end_of_title(flat: list[str]) -> Optional[int]:
+    """The index of the line that ends the title: the first line printing 年度报告, or the
+    second of two lines that print it across their break. Prose lines (with 。，《) only cite
+    the phrase (《…政府信息公开工作年度报告格式》)."""
+    for i, text in enumerate(flat[:40]):
+        if any(p in text.rstrip("。.") for p in _PROSE):      # a stray full stop of a reader
+            continue
+        if _MARK in text:
+            return i
+        nxt = next((k for k in range(i + 1, min(len(flat), i + 3)) if flat[k]), None)
+        if text and nxt is not None and not any(p in flat[nxt] for p in _PROSE):
+            joined = text + flat[nxt]
+            at = joined.find(_MARK)
+            if 0 <= at < len(text) < at + len(_MARK):
+                return nxt
+    return None
+
+
+def _agency_wrapped(upper: TextLine, lower: TextLine, text: str) -> bool:
+    """Whether `upper` is the start of an agency's name that wraps onto `lower`, the top line of
+    a title already complete: words only (no digits, brackets or prose), printed right above it
+    in the same size and on the same axis."""
+    if re.search(r"[\d（()）]", text) or not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return False
+    (ux0, uy0, ux1, uy1), (lx0, ly0, lx1, ly1) = upper.bbox, lower.bbox
+    uh, lh = uy1 - uy0, ly1 - ly0
+    if uh <= 0 or lh <= 0 or not 0.75 <= uh / lh <= 1.33:
+        return False
+    if not -0.3 * lh <= ly0 - uy1 <= 1.3 * lh:
+        return False
+    centred = abs((ux0 + ux1) - (lx0 + lx1)) / 2 <= 0.2 * max(ux1 - ux0, lx1 - lx0)
+    return centred or abs(ux0 - lx0) <= lh
 
 
 def title_lines(lines: list[TextLine]) -> list[TextLine]:
     """The lines the title is made of, top first (none when no title is found)."""
     flat = [_clean(l.text) for l in lines]
-    for i, text in enumerate(flat[:40]):
-        if "年度报告" not in text:
-            continue
-        first, title = i, text
-        for k in range(i - 1, max(0, i - 2) - 1, -1):
-            prev = flat[k]
-            complete = _TITLE_END in title and not title.startswith(
-                ("政府信息", "年度", "关于")) and not _YEAR.match(title)
-            if complete or not prev or "。" in prev or re.fullmatch(r"[-—\d第页/]+", prev):
-                break
-            first, title = k, prev + title
-        return lines[first:i + 1]
-    return []
+    end = _end_of_title(flat)
+    if end is None:
+        return []
+    used = [end]
+    title = flat[end]
+    above = 0
+    for k in range(end - 1, -1, -1):
+        prev = flat[k]
+        if not prev:
+            continue            # an empty line (a stray box of the reader) is no break
+        complete = _TITLE_END in title and not title.startswith(
+            ("政府信息", "年度", "关于")) and not _YEAR.match(title)
+        if complete and _agency_wrapped(lines[k], lines[used[0]], prev):
+            complete = False       # "北京市朝阳区" / "人民政府2023年…": the name itself wraps
+        if above >= _MAX_ABOVE or complete or any(p in prev for p in _PROSE) \
+                or re.fullmatch(r"[-—\d第页/]+", prev):
+            if complete and not _YEAR.search(title) and _BARE_YEAR.fullmatch(prev):
+                used.insert(0, k)          # the year printed on a line of its own, above
+            break
+        used.insert(0, k)
+        title = prev + title
+        above += 1
+    if not _YEAR.search(title):
+        # The year on a line of its own below the title: "（2023年度）".
+        nxt = next((k for k in range(end + 1, min(len(flat), end + 3)) if flat[k]), None)
+        if nxt is not None and _BARE_YEAR.fullmatch(flat[nxt]):
+            used.append(nxt)
+    return [lines[k] for k in used]
 
 
 def title_is_uncertain(lines: list[TextLine], min_confidence: float) -> bool:
@@ -74,9 +131,14 @@ def parse_title(title: Optional[str], lines: list[TextLine]) -> tuple[Optional[s
         if m:
             year = int(m.group(1))
             head = head[: m.start()] + head[m.end():]
+        elif end >= 0:
+            tail = _YEAR.search(t[end:])        # "…年度报告（2023年度）"
+            if tail:
+                year = int(tail.group(1))
+        head = re.sub(r"[（(][）)]", "", head)      # the brackets of "（2023年度）" once the year is out
         for s in _STRIP:
             head = head.removeprefix(s)
-        head = head.removesuffix("的")
+        head = head.removesuffix("的").removesuffix("关于")
         agency = head or None
     if year is None:
         body = _clean("".join(l.text for l in lines[:60]))

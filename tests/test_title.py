@@ -38,3 +38,39 @@ def test_ocr_title_with_a_plausible_other_agency_is_uncertain():
     assert title_is_uncertain(doubt, 0.9)
     low = [TextLine("淮安市人民政府2024年政府信息公开工作年度报告", (0, 0, 100, 15), 0.6)]
     assert title_is_uncertain(low, 0.9)
+
+
+_PREFACE = ("本报告根据《中华人民共和国政府信息公开条例》和《关于印发〈中华人民共和国政府信息公开工作"
+            "年度报告格式〉的通知》要求编制。")
+
+
+@pytest.mark.parametrize("lines", [
+    # wrapped inside a word, and the preface that cites 《…工作年度报告格式》 below it
+    ("北京市朝阳区人民政府2023年政府信息公开工作年", "度报告", _PREFACE),
+    ("北京市朝阳区人民政府2023年政府信息公开工作年度报", "告", _PREFACE),
+    ("北京市朝阳区人民政府2023年政府信息公开工作年度", "报告", _PREFACE),
+    ("北京市朝阳区人民政府", "2023年政府信息公开工作年", "度报告", _PREFACE),
+    # agency and year on lines of their own, the year above or below
+    ("- 1 -", "北京市朝阳区人民政府", "2023年政府信息公开工作年度报告", _PREFACE),
+    ("2023年", "北京市朝阳区人民政府", "政府信息公开工作年度报告", _PREFACE),
+    ("2023年度", "北京市朝阳区人民政府政府信息公开工作年度报告", _PREFACE),
+    ("北京市朝阳区人民政府政府信息公开工作年度报告", "（2023年度）", _PREFACE),
+    ("（2023年度）", "北京市朝阳区人民政府政府信息公开工作年度报告", _PREFACE),
+    # the agency's name itself wrapped; 关于…的报告
+    ("- 1 -", "北京市朝阳区", "人民政府", "2023年政府信息公开工作年度报告", _PREFACE),
+    ("北京市朝阳区人民政府关于2023年", "政府信息公开工作年度报告的报告", _PREFACE),
+])
+def test_wrapped_and_two_line_titles(lines):
+    ls = _lines(*lines)
+    assert parse_title(find_title(ls), ls) == ("北京市朝阳区人民政府", 2023)
+
+
+def test_a_prose_line_citing_the_template_is_not_a_title():
+    ls = _lines("某某内容", _PREFACE)
+    assert find_title(ls) is None
+
+
+def test_a_line_below_in_another_size_does_not_join_a_complete_title():
+    ls = [TextLine("某某局办公室", (0, 0, 300, 10)),          # small print, far above
+          TextLine("北京市朝阳区人民政府2023年政府信息公开工作年度报告", (0, 60, 400, 80))]
+    assert parse_title(find_title(ls), ls) == ("北京市朝阳区人民政府", 2023)
