@@ -155,12 +155,29 @@ def _is_header_band(band: _Band) -> bool:
     return any(k in label for k in ("勾稽", "本列数据", "申请人情况"))
 
 
+def _label_texts(band: _Band) -> tuple[list[str], str]:
+    """A printed row's own label texts, left to right, and its whole label path.
+
+    A row's label is the text of its label cells, however they are merged: an empty label cell
+    (（七）总计 printed in the second label column with an empty, unmerged cell beside it)
+    contributes nothing, and a label split over two cells is their texts joined. Own cells lie
+    within the row; cells spanning beyond it are its parent blocks, part of the path only.
+    """
+    own = [c.text for c in band.labels
+           if c.row >= band.r0 and c.row + c.rowspan <= band.r1 and _flat(c.text)]
+    path = "".join(c.text for c in band.labels if _flat(c.text))
+    if not own and band.labels and _flat(band.labels[-1].text):
+        own = [band.labels[-1].text]       # a label cell taller than its row of values
+    return own, path
+
+
 def _score_row(band: _Band, row: T.Row) -> float:
-    if not band.labels:
+    own, path = _label_texts(band)
+    if not own:
         return 0.0
-    own = band.labels[-1].text
-    path = "".join(c.text for c in band.labels)
-    s_own = similarity(own, row.label)
+    # The row's own label is the end of its own cells: where a block's label is printed (not
+    # merged) in the first row of the block only, that row's cells hold both.
+    s_own = max(similarity("".join(own[k:]), row.label) for k in range(len(own)))
     s_path = similarity(path, "".join((*row.parents, row.label)))
     return max(s_own, 0.6 * s_own + 0.4 * s_path)
 

@@ -82,3 +82,66 @@ def test_value_cells_joined_by_a_worn_rule(real_grids, real_truth):
     for column in ("natural_person", "public_interest", "legal_service", "other_org", "total"):
         assert float(got[column].source.text) == truth[column] and not got[column].problem
     assert any("row 3.1" in p for p in match.problems)
+
+
+def _applications_values(match) -> dict:
+    return {(m.row, m.column): float(m.source.text) if m.source and m.source.text.strip() else None
+            for m in match.cells if m.table == "applications"}
+
+
+def _split_cell(cells: list, cell: GridCell, widths: list[int], texts: list[str],
+                grid=None) -> list:
+    """`cells` with `cell` cut into side-by-side cells of the given column widths and texts (an
+    empty text: an empty, unmerged label cell), as some reports print their label columns."""
+    out = [c for c in cells if c is not cell]
+    x0, y0, x1, y1 = cell.bbox
+    col, x = cell.col, x0
+    step = (x1 - x0) / cell.colspan
+    for w, text in zip(widths, texts):
+        out.append(GridCell(cell.row, col, cell.rowspan, w, (x, y0, x + w * step, y1), text))
+        col, x = col + w, x + w * step
+    return out
+
+
+def _unmerge_rows(cells: list, cell: GridCell) -> list:
+    """A vertically merged label cell printed as one cell per row, its text in the first only."""
+    out = [c for c in cells if c is not cell]
+    x0, y0, x1, y1 = cell.bbox
+    h = (y1 - y0) / cell.rowspan
+    for k in range(cell.rowspan):
+        out.append(GridCell(cell.row + k, cell.col, 1, cell.colspan,
+                            (x0, y0 + k * h, x1, y0 + (k + 1) * h), cell.text if k == 0 else ""))
+    return out
+
+
+@pytest.mark.parametrize("layout", ["empty_right", "empty_left", "split_label", "block_first_row"])
+def test_label_cells_beside_empty_label_cells(real_grids, real_truth, layout):
+    """A row's label is the text of its label cells however they are merged: （七）总计 and
+    四、结转下年度继续办理 printed beside empty, unmerged label cells (to their right or left), a
+    label split over two cells, a block's label printed in its first row only — every row is
+    found and every cell keeps its value."""
+    grids = [dataclasses.replace(g, cells=list(g.cells)) for g in real_grids]
+    second = next(g for g in grids if any("（七）总计" in c.text for c in g.cells))
+    first = next(g for g in grids if any("本年新收" in c.text for c in g.cells))
+    cell = lambda g, word: next(c for c in g.cells if word in c.text)   # noqa: E731
+    if layout == "empty_right":
+        second.cells = _split_cell(second.cells, cell(second, "（七）总计"), [1, 1], ["（七）总计", ""])
+        second.cells = _split_cell(second.cells, cell(second, "结转下年度"), [1, 1, 1],
+                                   ["四、结转下年度继续办理", "", ""])
+    elif layout == "empty_left":
+        second.cells = _split_cell(second.cells, cell(second, "（七）总计"), [1, 1], ["", "（七）总计"])
+        first.cells = _split_cell(first.cells, cell(first, "本年新收"), [1, 2],
+                                  ["", "一、本年新收政府信息公开申请数量"])
+    elif layout == "split_label":
+        second.cells = _split_cell(second.cells, cell(second, "（七）总计"), [1, 1], ["（七）", "总计"])
+        first.cells = _split_cell(first.cells, cell(first, "本年新收"), [1, 2],
+                                  ["一、本年新收", "政府信息公开申请数量"])
+    else:
+        second.cells = _unmerge_rows(second.cells, cell(second, "（五）不"))
+        first.cells = _unmerge_rows(first.cells, cell(first, "（三）不"))
+    match = match_document(grids)
+    truth = {(c["row"], c["column"]): c["value"] for c in real_truth["cells"]
+             if c["table"] == "applications"}
+    got = _applications_values(match)
+    assert not [p for p in match.problems if "applications" in p]
+    assert got == {k: None if v is None else float(v) for k, v in truth.items()}
