@@ -122,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="export a results database as csv, xlsx or parquet")
     batch.add_export_arguments(p)
     p.set_defaults(func=batch.run_export_command)
+    from .review import cli as review_cli
+    p = sub.add_parser("review", help="settle doubtful cells in the browser (a local web app over the database)")
+    review_cli.add_review_arguments(p)
+    p.set_defaults(func=review_cli.run_review_command)
     return parser
 
 
