@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-uming qpdf
+APT_PACKAGES := fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-uming qpdf chromium chromium-driver
 export PADDLE_PDX_CACHE_HOME := $(CURDIR)/.cache/paddlex
 export PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK := True
 # Shared material beside the checkout (pipeline/config.py SHARED_DIR reads the same variable).
@@ -13,7 +13,7 @@ GOVREPORT_SHARED ?= ../shared
 
 ## Debian packages (CJK TrueType fonts for the sample renderer, qpdf for checks), when missing.
 system-deps: .cache/system-deps.stamp
-.cache/system-deps.stamp:
+.cache/system-deps.stamp: Makefile
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "apt-get install $$missing"; \

@@ -2,7 +2,7 @@
 
     python -m pipeline batch INPUT... --db results.sqlite [--workers N] [--scheduler ADDRESS]
                                       [--searchable DIR] [--time-limit S] [--memory-limit MB]
-    python -m pipeline export --db results.sqlite --format csv|xlsx|parquet --out PATH
+    python -m pipeline export --db results.sqlite --format csv|xlsx|parquet|json --out PATH
 
 Local: N worker processes (default: the cores, at most 8), each with GOVREPORT_THREADS = cores // N.
 
@@ -62,7 +62,8 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", required=True, help="results database written by `batch`")
     parser.add_argument("--format", required=True, choices=export.FORMATS)
     parser.add_argument("--out", required=True,
-                        help="folder for csv and parquet (one file per table), file for xlsx")
+                        help="folder for csv and parquet (one file per table), file for xlsx, folder for json"
+                             " (the contract JSON of each report, corrections from `review` applied)")
 
 
 def run_export_command(args: argparse.Namespace) -> int:

@@ -1,11 +1,18 @@
-"""Exports of a results database: csv (a folder of files), xlsx (one workbook), parquet (a folder).
+"""Exports of a results database: csv (a folder of files), xlsx (one workbook), parquet (a folder),
+json (a folder: the contract JSON of each report, corrections applied).
+
+Values are the corrected ones where a person settled a cell in the review station
+(pipeline.review); the machine's reading stays beside it in the long table.
 
 Tables:
 - wide: one row per read report (agency, year, version, needs_review, …) and one column per
   template cell, named `table:row:column` by its ids (`applications:3.3.6:natural_person`);
 - labels: each wide cell column with its table, row, column ids and its Chinese label;
-- cells: the long table, one row per cell of each report;
-- checks: each report's identity checks, then the cross-year checks;
+- cells: the long table, one row per cell of each report, with `machine_value`, `value_source`
+  (`machine`, or `corrected` where a person set the value) and `settled` (the person's decision:
+  accept, correct, blank, as_printed; empty where none);
+- checks: each report's identity checks (recomputed over the corrected values where a report has
+  corrections), then the cross-year checks;
 - cross_year: `applications` row 2 of year Y against row 4 of year Y−1, same agency, per column;
 - documents: every input, including the ones that could not be read, with the reason.
 
@@ -13,6 +20,7 @@ CSV files are UTF-8 with a BOM so that Excel shows the Chinese right.
 """
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -20,10 +28,13 @@ import pandas as pd
 
 from pipeline import template
 from pipeline.batch import db
+from pipeline.review import model as review_model
+from pipeline.review import store as review_store
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("csv", "xlsx", "parquet")
+FORMATS = ("csv", "xlsx", "parquet", "json")
+SET_BY_PERSON = ("correct", "blank")     # decisions whose value is the person's, not the machine's
 DOC_COLUMNS = ["sha256", "path", "agency", "year", "version", "needs_review", "n_pages"]
 CROSS_YEAR_RULE = "cross-year: applications 2 (year Y) = 4 (year Y-1)"
 XLSX_MAX_ROWS = 1_048_575   # Excel's sheet limit, less the header
@@ -50,15 +61,34 @@ def documents_table(conn) -> pd.DataFrame:
         dtype={"year": "Int64", "n_pages": "Int64", "needs_review": "boolean"})
 
 
-def cells_table(conn) -> pd.DataFrame:
+def _corrections(conn) -> dict:
+    """Every person's decision, by document and cell (the review tables are made if absent)."""
+    review_store.ensure_schema(conn)
+    return review_store.all_corrections(conn)
+
+
+def cells_table(conn, corrections: dict | None = None) -> pd.DataFrame:
     # Straight from sqlite, not via pandas, so that values keep their type (ints print as ints in
     # csv and xlsx; parquet gets one numeric type on writing).
+    corrections = _corrections(conn) if corrections is None else corrections
     columns = ["sha256", "agency", "year", "version", "table", "row", "column", "value", "text",
-               "confidence", "page", "flags"]
-    rows = conn.execute(
-        "SELECT d.sha256, d.agency, d.year, d.version, c.tbl, c.row, c.col, c.value, c.text,"
-        " c.confidence, c.page, c.flags FROM cells c JOIN documents d USING (sha256)"
-        " WHERE d.status = ? ORDER BY d.path, d.sha256, c.seq", (db.STATUS_DONE,)).fetchall()
+               "confidence", "page", "flags", "machine_value", "value_source", "settled"]
+    rows = []
+    last, printed = None, set()
+    for sha, agency, year, version, tbl, row, col, value, text, conf, page, flags in conn.execute(
+            "SELECT d.sha256, d.agency, d.year, d.version, c.tbl, c.row, c.col, c.value, c.text,"
+            " c.confidence, c.page, c.flags FROM cells c JOIN documents d USING (sha256)"
+            " WHERE d.status = ? ORDER BY d.path, d.sha256, c.seq", (db.STATUS_DONE,)):
+        if last is not None and last[0] != sha:
+            rows += _unprinted_corrections(last, printed, corrections)
+            printed = set()
+        last = (sha, agency, year, version)
+        printed.add((tbl, row, col))
+        corr = corrections.get(sha, {}).get((tbl, row, col))
+        rows.append([sha, agency, year, version, tbl, row, col, _settled_value(value, corr), text, conf, page,
+                     flags, value, *_source(corr)])
+    if last is not None:
+        rows += _unprinted_corrections(last, printed, corrections)
     df = pd.DataFrame(rows, columns=columns, dtype=object)
     df = df.astype({"year": "Int64", "page": "Int64", "confidence": "Float64"})
     labels = {k: template.label_of(*k) for k in template.all_cell_keys()}
@@ -67,7 +97,33 @@ def cells_table(conn) -> pd.DataFrame:
     return df
 
 
-def wide_table(conn) -> pd.DataFrame:
+def _settled_value(value, corr):
+    """The value of one cell: the person's where they set it, else the machine's."""
+    if corr is not None and corr.kind in SET_BY_PERSON:
+        return corr.new_value
+    return value
+
+
+def _source(corr) -> list:
+    if corr is None:
+        return ["machine", ""]
+    return ["corrected" if corr.kind in SET_BY_PERSON else "machine", corr.kind]
+
+
+def _unprinted_corrections(doc: tuple, printed: set, corrections: dict) -> list[list]:
+    """Cells a person typed in where the document's row was not found (no machine reading)."""
+    sha, agency, year, version = doc
+    out = []
+    for key, corr in corrections.get(sha, {}).items():
+        if corr.kind != "correct" or key in printed:
+            continue
+        out.append([sha, agency, year, version, *key, corr.new_value, None, None, None, None, None,
+                    "corrected", corr.kind])
+    return out
+
+
+def wide_table(conn, corrections: dict | None = None) -> pd.DataFrame:
+    corrections = _corrections(conn) if corrections is None else corrections
     docs = pd.read_sql_query(
         "SELECT sha256, path, agency, year, version, needs_review, n_pages FROM documents"
         " WHERE status = ? ORDER BY agency, year, path", conn, params=(db.STATUS_DONE,),
@@ -82,6 +138,16 @@ def wide_table(conn) -> pd.DataFrame:
         name = cell_column(tbl, row, col)
         if name in values:
             values[name][index[sha]] = value
+    corrected = [0] * len(docs)
+    for sha, mine in corrections.items():
+        if sha not in index:
+            continue
+        for key, corr in mine.items():
+            name = cell_column(*key)
+            if corr.kind in SET_BY_PERSON and name in values:
+                values[name][index[sha]] = corr.new_value
+                corrected[index[sha]] += 1
+    docs.insert(len(DOC_COLUMNS), "corrected_cells", pd.Series(corrected, dtype="Int64"))
     wide = pd.concat([docs, pd.DataFrame({n: _number_column(v) for n, v in values.items()})], axis=1)
     return wide
 
@@ -94,12 +160,25 @@ def _number_column(values: list) -> pd.Series:
     return pd.Series([float(v) if v is not None else None for v in values], dtype="Float64")
 
 
-def checks_table(conn, cross: pd.DataFrame) -> pd.DataFrame:
+def checks_table(conn, cross: pd.DataFrame, corrections: dict | None = None) -> pd.DataFrame:
+    corrections = _corrections(conn) if corrections is None else corrections
     checks = pd.read_sql_query(
         "SELECT d.sha256, d.agency, d.year, k.rule, k.col AS \"column\", k.ok, k.detail, k.cause"
         " FROM checks k JOIN documents d USING (sha256) WHERE d.status = ? ORDER BY d.path, k.seq",
         conn, params=(db.STATUS_DONE,), dtype={"year": "Int64"})
     checks["ok"] = checks["ok"].astype(bool)
+    corrected = [sha for sha in corrections if sha in set(checks["sha256"])]
+    if corrected:
+        # a corrected report's identities, recomputed over its corrected values, in place of its own
+        parts = [checks[~checks["sha256"].isin(corrected)]]
+        for sha in corrected:
+            view = review_model.ReportView.load(conn, sha)
+            rows = [{"sha256": sha, "agency": view.report["agency"], "year": view.report["year"],
+                     "rule": c["rule"], "column": c["column"], "ok": bool(c["ok"]), "detail": c["detail"],
+                     "cause": c.get("cause")} for c in view.checks()]
+            parts.append(pd.DataFrame(rows, columns=checks.columns))
+        checks = pd.concat(parts, ignore_index=True).astype({"year": "Int64"})
+        checks["ok"] = checks["ok"].astype(bool)
     if len(cross):
         extra = pd.DataFrame({"sha256": cross["sha256"], "agency": cross["agency"], "year": cross["year"],
                               "rule": CROSS_YEAR_RULE, "column": cross["column"], "ok": cross["ok"],
@@ -108,15 +187,17 @@ def checks_table(conn, cross: pd.DataFrame) -> pd.DataFrame:
     return checks
 
 
-def cross_year_table(conn) -> pd.DataFrame:
+def cross_year_table(conn, corrections: dict | None = None) -> pd.DataFrame:
     """Row 2 of each agency's year Y against row 4 of its year Y−1, for every applications column."""
+    corrections = _corrections(conn) if corrections is None else corrections
     rows = conn.execute(
         "SELECT d.sha256, d.agency, d.year, c.row, c.col, c.value FROM documents d"
         " JOIN cells c USING (sha256) WHERE d.status = ? AND d.agency IS NOT NULL AND d.year IS NOT NULL"
         " AND c.tbl = ? AND c.row IN ('2', '4')", (db.STATUS_DONE, template.TABLE_APPLICATIONS)).fetchall()
     values: dict[tuple, dict] = {}
     for sha, agency, year, row, col, value in rows:
-        values.setdefault((agency, year, sha), {})[(row, col)] = value
+        corr = corrections.get(sha, {}).get((template.TABLE_APPLICATIONS, row, col))
+        values.setdefault((agency, year, sha), {})[(row, col)] = _settled_value(value, corr)
     out = []
     for (agency, year, sha), cur in sorted(values.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
         for (p_agency, p_year, p_sha), prev in values.items():
@@ -146,9 +227,36 @@ def _show(value) -> str:
 
 
 def export_tables(conn) -> dict[str, pd.DataFrame]:
-    cross = cross_year_table(conn)
-    return {"wide": wide_table(conn), "labels": labels_table(), "cells": cells_table(conn),
-            "checks": checks_table(conn, cross), "cross_year": cross, "documents": documents_table(conn)}
+    corrections = _corrections(conn)
+    cross = cross_year_table(conn, corrections)
+    return {"wide": wide_table(conn, corrections), "labels": labels_table(),
+            "cells": cells_table(conn, corrections), "checks": checks_table(conn, cross, corrections),
+            "cross_year": cross, "documents": documents_table(conn)}
+
+
+def export_json(conn, out: Path) -> list[Path]:
+    """The contract JSON of every read report, corrections applied, one file per report in `out`,
+    named after its source file (the hash's start added where two sources share a name)."""
+    out.mkdir(parents=True, exist_ok=True)
+    docs = conn.execute("SELECT sha256, path FROM documents WHERE status = ? ORDER BY path, sha256",
+                        (db.STATUS_DONE,)).fetchall()
+    stems: dict[str, int] = {}
+    for _, path in docs:
+        stem = Path(path).stem or "report"
+        stems[stem] = stems.get(stem, 0) + 1
+    files = []
+    for sha, path in docs:
+        view = review_model.ReportView.load(conn, sha)
+        if view is None:
+            continue
+        stem = Path(path).stem or "report"
+        name = f"{stem}.json" if stems[stem] == 1 else f"{stem}.{sha[:12]}.json"
+        target = out / name
+        tmp = target.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(view.corrected_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(target)
+        files.append(target)
+    return files
 
 
 def export(db_path: str | Path, fmt: str, out: str | Path) -> list[Path]:
@@ -159,6 +267,11 @@ def export(db_path: str | Path, fmt: str, out: str | Path) -> list[Path]:
         raise FileNotFoundError(f"no results database at {db_path}")
     conn = db.connect(db_path)
     try:
+        if fmt == "json":
+            review_store.ensure_schema(conn)
+            files = export_json(conn, Path(out))
+            log.info("exported %d reports as JSON to %s", len(files), out)
+            return files
         tables = export_tables(conn)
     finally:
         conn.close()
