@@ -9,6 +9,7 @@ depend on how many others are generated, and the same seed gives the same files 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import time
@@ -20,8 +21,8 @@ import numpy as np
 from pipeline.template import SECTION_FIVE_2019, SECTIONS, SECTION_TITLES, TABLE_ACTIVE, TABLE_APPLICATIONS, TABLE_REVIEW
 
 from .render import (
-    FONT_FILES, FOOTER_STYLES, LABEL_VARIANTS, PARENT_STYLES, Layout, RenderResult, ReportDoc,
-    layout_features, render_report,
+    FONT_FILES, FOOTER_STYLES, LABEL_VARIANTS, PARENT_STYLES, TITLE_FORMS, Layout, RenderResult,
+    ReportDoc, layout_features, render_report, title_text,
 )
 from .values import BLANK_MARKERS, INCONSISTENCIES, ValueOptions, draw_report_values
 
@@ -187,11 +188,35 @@ def plan_report(seed: int, index: int) -> ReportPlan:
     return ReportPlan(index, name, agency, year, version, split_six, layout, options)
 
 
+LAYOUTS_DIR = "layouts"
+LAYOUTS_SCAN_DIR = "layouts-scan200"
+DEFAULT_LAYOUTS_COUNT = 12
+
+
+def plan_layouts_report(seed: int, index: int) -> ReportPlan:
+    """Report `index` of the `layouts` variant: the plan of the clean report `index`, printed with
+    the forms that lost cells in real reports — （六）/（七） beside an empty, unmerged label cell
+    (right or left), labels over two cells, block labels in their first row only, values with a
+    note in table 二, and wrapped or two-line titles."""
+    plan = plan_report(seed, index)
+    layout = dataclasses.replace(
+        plan.layout,
+        label_empty_cell=("right", "left")[index % 2],
+        label_split=(index // 2) % 2 == 1,
+        block_first_row=index % 3 != 0,
+        title_form=TITLE_FORMS[index % len(TITLE_FORMS)],
+        title_two_lines=False, title_spaced_year=False,
+    )
+    options = dataclasses.replace(plan.value_options, notes=True)
+    name = f"layouts-{seed}-{index:03d}-{plan.version}"
+    return dataclasses.replace(plan, name=name, layout=layout, value_options=options)
+
+
 def build_doc(seed: int, plan: ReportPlan) -> ReportDoc:
     rng = np.random.default_rng([seed, plan.index, 1])   # content stream, separate from the plan's
     values = draw_report_values(rng, plan.version, plan.split_six, plan.value_options)
     preface, sections = draw_prose(rng, plan.agency, plan.year, plan.version)
-    title = f"{plan.agency}{plan.year}年政府信息公开工作年度报告"
+    title = title_text(plan.agency, plan.year, plan.layout.title_form)
     return ReportDoc(plan.name, plan.agency, plan.year, title, preface, sections, values, plan.layout)
 
 
@@ -202,6 +227,8 @@ def truth_of(doc: ReportDoc, result: RenderResult) -> dict:
         entry = {"table": table, "row": row, "column": column, "value": cell.value}
         if cell.printed != str(cell.value):
             entry["printed"] = cell.printed
+        if cell.note is not None:
+            entry["note"] = cell.note
         page, bbox = result.cell_boxes[(table, row, column)]
         entry["page"], entry["bbox"] = page, list(bbox)
         cells.append(entry)
@@ -217,9 +244,10 @@ def truth_of(doc: ReportDoc, result: RenderResult) -> dict:
     }
 
 
-def generate_one(seed: int, index: int, out_dir: Path) -> dict:
-    """Render report `index` of `seed` into out_dir; returns its truth."""
-    plan = plan_report(seed, index)
+def generate_one(seed: int, index: int, out_dir: Path, layouts: bool = False) -> dict:
+    """Render report `index` of `seed` into out_dir (of the `layouts` variant if asked);
+    returns its truth."""
+    plan = plan_layouts_report(seed, index) if layouts else plan_report(seed, index)
     doc = build_doc(seed, plan)
     pdf = out_dir / f"{doc.name}.pdf"
     result = render_report(doc, pdf)
@@ -252,12 +280,12 @@ def committed_indices(seed: int, count: int = COMMITTED_COUNT, pool: int = 60) -
     return sorted(chosen)
 
 
-def generate(out_dir: Path, seed: int, indices: list[int]) -> list[dict]:
+def generate(out_dir: Path, seed: int, indices: list[int], layouts: bool = False) -> list[dict]:
     out_dir.mkdir(parents=True, exist_ok=True)
     truths = []
     for n, i in enumerate(indices, 1):
         start = time.perf_counter()
-        truth = generate_one(seed, i, out_dir)
+        truth = generate_one(seed, i, out_dir, layouts)
         size = (out_dir / truth["file"]).stat().st_size
         log.info("%d/%d %s: %s %s, %d pages, %.0f KB, %.2f s", n, len(indices), truth["report"],
                  truth["agency"], truth["year"], truth["pages"], size / 1024, time.perf_counter() - start)
@@ -279,6 +307,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="corpus folder; PDFs go to OUT/clean/")
     parser.add_argument("--count", type=int, default=DEFAULT_COUNT)
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--layouts", type=int, default=DEFAULT_LAYOUTS_COUNT, metavar="N",
+                        help=f"also N reports of the label, note and title forms in OUT/{LAYOUTS_DIR}/ "
+                             f"and their 200 dpi scans in OUT/{LAYOUTS_SCAN_DIR}/ (0: none)")
     parser.add_argument("--committed", action="store_true",
                         help=f"write the small covering subset to {COMMITTED_DIR}")
     args = parser.parse_args(argv)
@@ -289,7 +320,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is None:
         parser.error("--out is required unless --committed")
     generate(args.out / "clean", args.seed, list(range(args.count)))
+    if args.layouts:
+        generate_layouts(args.out, args.seed, args.layouts)
     return 0
+
+
+def generate_layouts(out: Path, seed: int, count: int) -> None:
+    """OUT/layouts/ (text reports) and OUT/layouts-scan200/ (their scans): variants the bench
+    reports on their own."""
+    from .degrade import write_variant
+
+    folder = out / LAYOUTS_DIR
+    generate(folder, seed, list(range(count)), layouts=True)
+    for pdf in sorted(folder.glob("*.pdf")):
+        write_variant(pdf, out / LAYOUTS_SCAN_DIR, "scan200", seed)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ FONT_FILES = {
 }
 FOOTER_STYLES = ("dash", "di_ye", "di_ye_gong", "plain", "none")
 PARENT_STYLES = ("stacked", "rotated", "wrapped")
+TITLE_FORMS = ("wrap_word", "year_above", "year_below", "agency_wrap")
 LABEL_VARIANTS = ("typo", "enum_dunhao", "enum_space", "halfwidth_parens", "forced_breaks",
                   "ascii_quotes", "spaced_total")
 SHADES = {"gray": (0.85, 0.85, 0.85), "blue": (0.80, 0.86, 0.94)}
@@ -83,6 +84,11 @@ class Layout:
     table_width_frac: float = 1.0
     label_col_frac: float = 0.35            # table 三's label columns share of its width
     label_variants: tuple[str, ...] = ()
+    # Forms of the label columns and titles some real reports print (all off by default):
+    label_empty_cell: str = ""              # "" | right | left: （六）/（七）, 一/二/四 beside an empty, unmerged label cell
+    label_split: bool = False               # a row label printed over two label cells
+    block_first_row: bool = False           # （三）…（六） not merged: the block label in its first row only
+    title_form: str = ""                    # "" | wrap_word | year_above | year_below | agency_wrap
 
 
 @dataclass
@@ -556,17 +562,52 @@ def build_applications_table(values: ReportValues, layout: Layout, width: float)
     parent_runs = _parent_runs([r.parents for r in rows])
     for depth, start, length, label in parent_runs:
         vertical = layout.parent_style if depth == 0 and layout.parent_style != "wrapped" else ""
+        if depth == 1 and layout.block_first_row:
+            # Not merged: one cell per row, the block's label in the first only.
+            cells += [TCell(header_rows + start + k, depth, vary_label(label, v) if k == 0 else "")
+                      for k in range(length)]
+            continue
         cells.append(TCell(header_rows + start, depth, vary_label(label, v), rowspan=length,
                            vertical=vertical))
     for i, r in enumerate(rows):
-        first_col = len(r.parents)
-        cells.append(TCell(header_rows + i, first_col, vary_label(r.label, v), colspan=3 - first_col,
-                           align="left"))
+        cells += _row_label_cells(header_rows + i, r, layout)
         for j, col in enumerate(APPLICATION_COLUMNS):
             key = (TABLE_APPLICATIONS, r.id, col.id)
             cells.append(TCell(header_rows + i, 3 + j, values.printed(*key), key=key))
     return Table(TABLE_APPLICATIONS, col_widths, header_rows + len(rows), cells, header_rows,
                  layout.table_font, size)
+
+
+def _row_label_cells(row: int, r, layout: Layout) -> list[TCell]:
+    """A data row's own label cells: one cell spanning the label columns its parents leave, or
+    the forms some reports print — the label beside an empty, unmerged cell, or over two cells."""
+    v = layout.label_variants
+    first_col = len(r.parents)
+    label = vary_label(r.label, v)
+    split = _split_label(label) if layout.label_split and first_col in (0, 1) else None
+    if split and (first_col == 1 and r.id == "3.2" or first_col == 0):
+        # （二）部分公开 | （区分处理的，…）; 一、本年新收 | 政府信息公开申请数量
+        return [TCell(row, first_col, split[0], colspan=2 - first_col, align="left"),
+                TCell(row, 2, split[1], align="left")]
+    side = layout.label_empty_cell
+    if side and (r.id in ("3.6", "3.7") or (first_col == 0 and side == "right")):
+        if side == "right":
+            return [TCell(row, first_col, label, colspan=2 - first_col, align="left"), TCell(row, 2, "")]
+        return [TCell(row, 1, ""), TCell(row, 2, label, align="left")]
+    return [TCell(row, first_col, label, colspan=3 - first_col, align="left")]
+
+
+def _split_label(label: str) -> Optional[tuple[str, str]]:
+    """Where a report cuts a label over two cells: before its bracketed part, else after its
+    numbering and a few words."""
+    flat = label.replace("\n", "")
+    for mark in ("（区分", "(区分"):
+        if mark in flat:
+            at = flat.index(mark)
+            return flat[:at], flat[at:]
+    if flat.startswith(("一、", "二、", "四、")) and len(flat) > 8:
+        return flat[:6], flat[6:]
+    return None
 
 
 def _parent_runs(parents: list[tuple[str, ...]]) -> list[tuple[int, int, int, str]]:
@@ -684,15 +725,44 @@ def _section_headings(doc: ReportDoc) -> list[str]:
     return headings
 
 
+def title_lines(agency: str, year: int, layout: Layout, fits: Callable[[str], bool]) -> list[str]:
+    """The title as printed, line by line; `fits` says whether a line fits the page's width."""
+    suffix = f"{year}年政府信息公开工作年度报告"
+    form = layout.title_form
+    if form == "wrap_word":         # broken inside 年度: "…政府信息公开工作年" / "度报告"
+        first = agency + suffix[:-3]
+        return [first, "度报告"] if fits(first) else [agency, suffix[:-3], "度报告"]
+    if form == "year_above":
+        return [f"{year}年度", agency, "政府信息公开工作年度报告"]
+    if form == "year_below":
+        first = agency + "政府信息公开工作年度报告"
+        return ([first] if fits(first) else [agency, "政府信息公开工作年度报告"]) + [f"（{year}年度）"]
+    if form == "agency_wrap":       # the agency's name itself over two lines
+        cut = max(agency.rfind(ch, 0, len(agency) - 1) for ch in "市区县") + 1
+        cut = cut if 0 < cut < len(agency) else len(agency) // 2
+        return [agency[:cut], agency[cut:], suffix]
+    if layout.title_spaced_year:
+        suffix = f" {year} 年 政府信息公开工作年度报告"
+    lines = [agency, suffix.strip()] if layout.title_two_lines else [agency + suffix]
+    if not fits(lines[0]):
+        lines = [agency, suffix]
+    return lines
+
+
+def title_text(agency: str, year: int, form: str) -> str:
+    """The title's text as one string, whatever lines it is printed on."""
+    if form == "year_above":
+        return f"{year}年度{agency}政府信息公开工作年度报告"
+    if form == "year_below":
+        return f"{agency}政府信息公开工作年度报告（{year}年度）"
+    return f"{agency}{year}年政府信息公开工作年度报告"
+
+
 def _draw_title(w: PageWriter, doc: ReportDoc) -> None:
     layout = doc.layout
     size = 20.0 if len(doc.title) < 26 else 18.0
-    suffix = f"{doc.year}年政府信息公开工作年度报告"
-    if layout.title_spaced_year:
-        suffix = f" {doc.year} 年 政府信息公开工作年度报告"
-    lines = [doc.agency, suffix.strip()] if layout.title_two_lines else [doc.agency + suffix]
-    if text_width(lines[0], layout.heading_font, size) > w.content_width:
-        lines = [doc.agency, suffix]
+    lines = title_lines(doc.agency, doc.year, layout,
+                        lambda line: text_width(line, layout.heading_font, size) <= w.content_width)
     w.y += size
     for line in lines:
         w.text_line(line, layout.heading_font, size, w.page_w / 2, size * 1.8, align="center", bold=True)
@@ -711,4 +781,12 @@ def layout_features(layout: Layout, values: ReportValues) -> list[str]:
     if layout.shade:
         out.append(f"shade:{layout.shade}")
     out += [f"label:{v}" for v in layout.label_variants]
+    if layout.label_empty_cell:
+        out.append(f"label_empty_cell:{layout.label_empty_cell}")
+    if layout.label_split:
+        out.append("label_split")
+    if layout.block_first_row:
+        out.append("block_first_row")
+    if layout.title_form:
+        out.append(f"title:{layout.title_form}")
     return out

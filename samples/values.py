@@ -56,6 +56,7 @@ class ValueOptions:
     amount_style: str = "plain"            # plain "96171.6" | yuan "3802895.90元" | wanyuan "7730.28万元"
     thousands_separator: bool = False      # large active-table counts printed "3,985,758"
     inconsistency: Optional[str] = None    # one of INCONSISTENCIES
+    notes: bool = False                    # some counts of table 二 print a note: 22（其中修订16件）
 
 
 @dataclass
@@ -65,6 +66,7 @@ class PrintedCell:
     column: str
     value: Number
     printed: str
+    note: Optional[str] = None             # the bracketed note printed after the value, if any
 
 
 @dataclass
@@ -307,7 +309,38 @@ def draw_report_values(rng: np.random.Generator, version: str, split_six: bool,
     failures = failed_identities({k: c.value for k, c in cells.items()}, version, split_six)
     if bool(failures) != values.inconsistent:
         raise AssertionError(f"identities {failures} vs inconsistencies {values.inconsistencies}")
+    if options.notes:
+        # Drawn last, and only when asked: reports without notes draw exactly what they did.
+        if add_notes(rng, cells):
+            values.features.append("value_notes")
     return values
+
+
+# Notes real reports print after a count of table 二: a share of it, or the unit.
+_NOTES = {"issued": ("其中修订{k}件", "其中新制定{k}件", "件"),
+          "repealed": ("含自然失效{k}件", "件"),
+          "in_force": ("含自然失效{k}件", "含废止{k}件", "件")}
+_OTHER_NOTES = ("件", "其中{k}件已公开")
+
+
+def add_notes(rng: np.random.Generator, cells: dict[CellKey, PrintedCell]) -> int:
+    """Give two to four printed counts of table 二 a bracketed note: 22（其中修订16件）, 55（含自然失效
+    29件）, 3（件）. The value stays the count; the note is what the cell prints beside it."""
+    eligible = [k for k, c in cells.items() if k[0] == TABLE_ACTIVE and isinstance(c.value, int)
+                and not isinstance(c.value, bool) and c.value > 0 and c.column not in ("amount", "change")]
+    if not eligible:
+        return 0
+    n = min(len(eligible), int(rng.integers(2, 5)))
+    picks = sorted(int(i) for i in rng.choice(len(eligible), size=n, replace=False))
+    for i in picks:
+        cell = cells[eligible[i]]
+        forms = _NOTES.get(cell.column, _OTHER_NOTES)
+        form = forms[int(rng.integers(len(forms)))]
+        note = form.format(k=int(rng.integers(1, cell.value + 1)))
+        open_, close = ("(", ")") if rng.random() < 0.2 else ("（", "）")
+        cell.note = note
+        cell.printed = f"{cell.printed}{open_}{note}{close}"
+    return n
 
 
 def _value_features(cells: dict[CellKey, PrintedCell], options: ValueOptions) -> list[str]:

@@ -138,3 +138,67 @@ def test_committed_subset_is_current_and_small(tmp_path):
     seed, index = (int(x) for x in re.match(r"synth-(\d+)-(\d+)-", truth["report"]).groups())
     # Content, not bytes: a fonts package of another build may subset to other bytes.
     assert generate_one(seed, index, tmp_path) == truth
+
+
+# --- the `layouts` variant: label, note and title forms of real reports ---------------------
+
+LAYOUT_INDICES = (3, 4)     # 2021 unsplit, empty cell left, split labels, agency wrapped;
+                            # 2019 （六） beside an empty cell to its right, block labels in
+                            # their first row, a title broken inside 年度
+
+
+@pytest.fixture(scope="module")
+def layouts_corpus(tmp_path_factory) -> list[tuple[Path, dict]]:
+    out = tmp_path_factory.mktemp("layouts")
+    items = []
+    for i in LAYOUT_INDICES:
+        truth = generate_one(SEED, i, out, layouts=True)
+        items.append((out / truth["file"], truth))
+    return items
+
+
+def test_layouts_reports_print_the_forms_and_notes(layouts_corpus):
+    features = set()
+    for path, truth in layouts_corpus:
+        features |= set(truth["layout"])
+        noted = [c for c in truth["cells"] if "note" in c]
+        assert noted and all(c["table"] == "active" and isinstance(c["value"], int) for c in noted)
+        for c in noted:
+            printed = c["printed"].replace("(", "（").replace(")", "）")
+            assert printed == f"{c['value'] if ',' not in printed else format(c['value'], ',')}（{c['note']}）"
+        assert not [c for c in truth["cells"] if "note" in c and c["table"] != "active"]
+    assert {"label_empty_cell:left", "label_empty_cell:right", "label_split", "block_first_row",
+            "title:agency_wrap", "title:wrap_word", "value_notes", "unsplit_six"} <= features
+
+
+def test_layouts_text_layer_has_the_title_and_every_printed_value(layouts_corpus):
+    test_text_layer_has_title_and_every_printed_value_in_its_cell(layouts_corpus)
+
+
+def test_layouts_title_lines_break_as_planned():
+    from samples.render import Layout, title_lines
+    fits = lambda line: True   # noqa: E731
+    agency = "北京市朝阳区人民政府"
+    assert title_lines(agency, 2023, Layout(title_form="wrap_word"), fits) == [
+        "北京市朝阳区人民政府2023年政府信息公开工作年", "度报告"]
+    assert title_lines(agency, 2023, Layout(title_form="year_above"), fits) == [
+        "2023年度", agency, "政府信息公开工作年度报告"]
+    assert title_lines(agency, 2023, Layout(title_form="year_below"), fits) == [
+        agency + "政府信息公开工作年度报告", "（2023年度）"]
+    assert title_lines(agency, 2023, Layout(title_form="agency_wrap"), fits) == [
+        "北京市朝阳区", "人民政府", "2023年政府信息公开工作年度报告"]
+
+
+def test_layouts_leave_the_clean_reports_as_they_were(tmp_path):
+    """The layouts forms are drawn only for the layouts variant: a clean report's plan has none
+    of them, and its content is what it was (the committed subset is checked above)."""
+    plan = plan_report(SEED, 4)
+    assert plan.layout.title_form == "" and not plan.layout.label_empty_cell
+    assert not plan.value_options.notes
+    doc = build_doc(SEED, plan)
+    assert all(c.note is None for c in doc.values.cells.values())
+    (tmp_path / "layouts").mkdir()
+    a = generate_one(SEED, 4, tmp_path)
+    b = generate_one(SEED, 4, tmp_path / "layouts", layouts=True)
+    assert a["report"] != b["report"] and a["agency"] == b["agency"]
+    assert not [c for c in a["cells"] if "note" in c]

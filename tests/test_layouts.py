@@ -1,0 +1,73 @@
+"""End to end on the label, note and title forms of real reports (issue 10, items 4–6): reports
+of the `layouts` variant rendered by the sample generator, read through pipeline.extract, compared
+with their truth — every cell, every note, agency and year. The text layer, and a 200 dpi scan."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import pipeline
+from pipeline.evaluate import compare_with_truth
+from samples.generate import generate_one
+
+SEED = 2024
+# 3: 2021 with （六） as one row, empty label cells to the left, labels over two cells, the agency's
+#    name wrapped over two title lines;
+# 4: 2019, （六）其他处理 and （七）总计 beside an empty cell to their right (the real report's
+#    layout), block labels in their first row only, a title broken inside 年度.
+INDICES = (3, 4)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> dict[int, tuple[Path, dict]]:
+    out = tmp_path_factory.mktemp("layouts")
+    items = {}
+    for i in INDICES:
+        truth = generate_one(SEED, i, out, layouts=True)
+        items[i] = (out / truth["file"], truth)
+    return items
+
+
+def _notes(data: dict) -> dict:
+    return {(c["table"], c["row"], c["column"]): c["note"] for c in data["cells"] if c.get("note")}
+
+
+def _truth_notes(truth: dict) -> dict:
+    return {(c["table"], c["row"], c["column"]): c["note"] for c in truth["cells"] if "note" in c}
+
+
+@pytest.mark.parametrize("index", INDICES)
+def test_layouts_text_layer(rendered, index):
+    path, truth = rendered[index]
+    assert {"value_notes", "label_empty_cell:left" if index % 2 else "label_empty_cell:right"} \
+        <= set(truth["layout"])
+    data = pipeline.extract(path).to_json()
+    result = compare_with_truth(data, truth)
+    assert result["right"] == result["total"], (result["wrong"], result["missing"][:5])
+    assert not result["extra"]
+    assert _notes(data) == _truth_notes(truth) and _truth_notes(truth)
+    assert (data["agency"], data["year"]) == (truth["agency"], truth["year"])
+    assert not [r for r in data["review_reasons"] if "not in the template" in r or "not found" in r]
+    assert data["needs_review"] == truth["inconsistent"]
+
+
+@pytest.mark.slow
+def test_layouts_scan(rendered, tmp_path):
+    """The same report scanned at 200 dpi: the rows beside empty label cells are found, and no
+    value is wrong without a flag."""
+    from samples.degrade import write_variant
+
+    path, truth = rendered[4]
+    scan = write_variant(path, tmp_path, "scan200", SEED)
+    data = pipeline.extract(scan).to_json()
+    result = compare_with_truth(data, truth)
+    assert not [r for r in data["review_reasons"] if "not in the template" in r or "not found" in r]
+    assert not result["missing"] and not result["silent_error"]
+    assert result["right"] >= 0.99 * result["total"], result["wrong"]
+    assert (data["agency"], data["year"]) == (truth["agency"], truth["year"])
+    got = _notes(data)
+    right = sum(got.get(k) == v for k, v in _truth_notes(truth).items())
+    assert right >= len(_truth_notes(truth)) - 1, (got, _truth_notes(truth))
+    json.dumps(data, ensure_ascii=False)
