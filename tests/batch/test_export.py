@@ -86,3 +86,50 @@ def test_parquet_export_keeps_types(two_years_db, tmp_path):
     assert cross["ok"].sum() == len(template.APPLICATION_COLUMNS) - 1
     cells = pd.read_parquet(tmp_path / "pq" / "cells.parquet")
     assert set(cells["agency"]) == {report.agency}
+
+
+def test_exports_use_corrections_and_say_so(two_years_db, tmp_path):
+    """A person's correction (review station) replaces the value in every export; the machine's
+    reading stays beside it; the identities are recomputed over the corrected values."""
+    from pipeline.review import store
+    db_path, report = two_years_db
+    cell = next(c for c in report.cells if c.table == "applications" and c.row == "1" and c.column == "total")
+    conn = store.connect(db_path)
+    store.save(conn, "a" * 64, cell.key, "correct", (cell.value or 0) + 1000, note="read 1 as 1001")
+    conn.close()
+    export.export(db_path, "csv", tmp_path / "csv")
+    wide = pd.read_csv(tmp_path / "csv" / "wide.csv", encoding="utf-8-sig")
+    mine = wide[wide["sha256"] == "a" * 64].iloc[0]
+    assert mine[export.cell_column(*cell.key)] == (cell.value or 0) + 1000 and mine["corrected_cells"] == 1
+    other = wide[wide["sha256"] == "b" * 64].iloc[0]
+    assert other["corrected_cells"] == 0
+    long = pd.read_csv(tmp_path / "csv" / "long.csv", encoding="utf-8-sig")
+    row = long[(long["sha256"] == "a" * 64) & (long["table"] == "applications") & (long["row"].astype(str) == "1")
+               & (long["column"] == "total")].iloc[0]
+    assert (row["value"], row["machine_value"], row["value_source"], row["settled"]) == (
+        (cell.value or 0) + 1000, cell.value, "corrected", "correct")
+    assert set(long["value_source"]) == {"machine", "corrected"}
+    checks = pd.read_csv(tmp_path / "csv" / "checks.csv", encoding="utf-8-sig")
+    mine_checks = checks[(checks["sha256"] == "a" * 64) & (checks["rule"] == "applications: 1+2 = 3.7+4")
+                         & (checks["column"] == "total")]
+    assert len(mine_checks) == 1 and not mine_checks.iloc[0]["ok"]       # 1 is now 1000 more than 3.7+4−2
+
+
+def test_json_export_reemits_the_contract_with_corrections(two_years_db, tmp_path):
+    from pipeline.review import store
+    db_path, report = two_years_db
+    cell = next(c for c in report.cells if c.table == "applications" and c.row == "1" and c.column == "total")
+    conn = store.connect(db_path)
+    store.save(conn, "a" * 64, cell.key, "correct", (cell.value or 0) + 1)
+    conn.close()
+    files = export.export(db_path, "json", tmp_path / "json")
+    assert sorted(f.name for f in files) == ["y-1.json", "y.json"]      # the unreadable file has none
+    import json
+    doc = json.loads((tmp_path / "json" / "y.json").read_text(encoding="utf-8"))
+    assert doc["schema"] == report.to_json()["schema"] and doc["source"]["sha256"] == "a" * 64
+    out = next(c for c in doc["cells"] if (c["table"], c["row"], c["column"]) == cell.key)
+    assert out["value"] == (cell.value or 0) + 1 and out["status"] == "confirmed"
+    assert out["evidence"][-1] == "correction" and out["correction"]["machine_value"] == cell.value
+    assert len(doc["cells"]) == len(report.cells)
+    untouched = json.loads((tmp_path / "json" / "y-1.json").read_text(encoding="utf-8"))
+    assert not any("correction" in c["evidence"] for c in untouched["cells"])
