@@ -9,6 +9,9 @@ from typing import Optional
 
 from . import pdf as pdfio
 from .checks import run_checks
+from .evidence import (SECOND_READER, SOURCE_TEXT_LAYER, agrees, assign_status, classify_checks,
+                       flag_positions, identity_evidence, review_cells, second_value)
+from .narrative import narrative_checks, narrative_evidence, read_statements
 from .config import DEFAULT, Config
 from .grid_vector import read_vector_grids
 from .match import Match, match_document
@@ -16,7 +19,7 @@ from .numbers import number_candidates, read_number
 from .resolve import choose_by_identities
 from .textlayer import judge_text_layers
 from .title import find_title, parse_title, title_is_uncertain
-from .types import Cell, Grid, InputError, PageContent, PageInfo, Report, TextLine
+from .types import STATUS_CONFIRMED, Cell, Grid, InputError, PageContent, PageInfo, Report, TextLine
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +73,12 @@ def read_pages(doc: pdfio.Document, config: Config, timings: dict) -> list[PageC
     unparsed = [c for c in layered if c.info.page in vector_pages and c.info.page not in grids]
     for c in layered:
         c.grids = grids.get(c.info.page, [])
-        if c.info.text_layer == "good" and c.info.page <= config.title_pages:
-            c.lines = pdfio.page_text_lines(doc.pdf, c.info.page - 1)
+        if c.info.text_layer == "good":
+            lines = pdfio.page_text_lines(doc.pdf, c.info.page - 1)
+            if not pdfio.page_is_image(doc.pdf, c.info.page - 1):    # born digital
+                c.prose = lines
+            if c.info.page <= config.title_pages:
+                c.lines = lines
     timings["text_path"] = time.perf_counter() - t
 
     garbled_vector = [c for c in contents if c.info.text_layer == "garbled" and c.grids]
@@ -100,27 +107,89 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
     if not match.tables_found:
         raise InputError("not a government-information-disclosure annual report: "
                          "none of the template's tables was found")
-    to_page = {c.info.page: c.to_page for c in contents if c.to_page}
-    cells = [_cell_of(m, config, to_page.get(m.page)) for m in match.cells]
+    by_page = {c.info.page: c for c in contents}
+    cells = [_cell_of(m, config, by_page.get(m.page)) for m in match.cells]
+    flag_positions(cells, match.problems)
     choose_by_identities(cells, config.min_confidence)
-    checks = run_checks(cells, config.min_confidence)
+    agreed = read_twice(cells, config, timings)
+    statements = read_statements([(c.info.page, l) for c in contents for l in c.prose])
+    assign_status(cells, config.min_confidence, narrative_evidence(cells, statements), agreed)
+    checks = run_checks(cells, config.min_confidence) + narrative_checks(cells, statements)
+    document_issues = classify_checks(checks, cells)
     lines: list[TextLine] = [l for c in contents[:2] for l in c.lines]
     agency, year = parse_title(find_title(lines), lines)
+    review = review_cells(cells, match.version, match.split_six, match.tables_found)
     reasons = _review_reasons(match, cells, checks, agency, year)
-    if title_is_uncertain(lines, config.min_confidence):
+    if title_is_uncertain(lines, config.min_confidence) and not _title_read_twice(lines, agency, year, config):
         reasons.append("title read by OCR with doubt: agency or year may be misread")
     timings["match"] = time.perf_counter() - t
     return Report(
         source_path=str(doc.path), sha256=doc.sha256, n_pages=doc.n_pages,
         version=match.version, agency=agency, year=year,
         pages=[c.info for c in contents], cells=cells, checks=checks,
-        needs_review=bool(reasons), review_reasons=reasons, timings=timings)
+        needs_review=bool(reasons), review_reasons=reasons, timings=timings,
+        review_cells=review, document_issues=document_issues)
 
 
-def _cell_of(m, config: Config, to_page=None) -> Cell:
+def _title_read_twice(lines: list[TextLine], agency, year, config: Config) -> bool:
+    """Whether the second recognizer, reading the title's lines on its own, finds the same agency
+    and year: the doubt of the first reading is then settled by agreement."""
+    if agency is None or year is None or not lines or any(l.image is None for l in lines):
+        return False
+    from .ocr.second import get_second_recognizer
+    readings = get_second_recognizer(config).recognize([l.image for l in lines])
+    again = [TextLine(r.text, l.bbox, r.confidence) for l, r in zip(lines, readings)]
+    return parse_title(find_title(again), again) == (agency, year)
+
+
+def read_twice(cells: list[Cell], config: Config, timings: dict) -> set:
+    """Second readings, by the second recognizer, of every cell read from pixels that the
+    identities do not confirm; returns the keys of the cells it agrees with.
+
+    A disagreeing reading is kept among the cell's alternatives and offered to the resolver as
+    a candidate; a cell the resolver then changes takes the identity evidence of its identities'
+    other terms away (ACCEPTANCE RULE 3), so those are read again in the next round.
+    """
+    t = time.perf_counter()
+    seconds: dict[tuple, tuple[str, object, str]] = {}
+    by_key = {c.key: c for c in cells}
+
+    def agreed() -> set:
+        return {k for k, (kind, value, _) in seconds.items() if agrees(by_key[k], kind, value)}
+
+    agreed_now: set = set()
+    for _ in range(3):
+        confirmed = identity_evidence(cells, config.min_confidence, lambda c: c.key in agreed_now)
+        need = [c for c in cells if c.source != SOURCE_TEXT_LAYER and c.second_look is not None
+                and c.key not in seconds and c.key not in confirmed]
+        if not need:
+            break
+        from .ocr.second import get_second_recognizer
+        images = [c.second_look() for c in need]
+        recognizer = get_second_recognizer(config)
+        todo = [i for i, img in enumerate(images) if img is not None]
+        readings = recognizer.recognize([images[i] for i in todo]) if todo else []
+        texts = {i: r for i, r in zip(todo, readings)}
+        for i, cell in enumerate(need):
+            reading = texts.get(i)
+            text = re.sub(r"\s+", " ", reading.text).strip() if reading else ""
+            kind, value = second_value(text)
+            seconds[cell.key] = (kind, value, text)
+            if not agrees(cell, kind, value):
+                cell.alternatives.append((value, text, SECOND_READER))
+                if kind == "number" and all(v != value for v, _ in cell.candidates):
+                    cell.candidates.append((value, reading.confidence if reading else 0.0))
+        choose_by_identities(cells, config.min_confidence)
+        agreed_now = agreed()
+    timings["second_reading"] = timings.get("second_reading", 0.0) + time.perf_counter() - t
+    return agreed()
+
+
+def _cell_of(m, config: Config, content: Optional[PageContent] = None) -> Cell:
     if m.source is None:
         return Cell(m.table, m.row, m.column, None, "", 0.0, m.page, None,
                     [m.problem or "missing"])
+    to_page = content.to_page if content else None
     src = m.source
     text = re.sub(r"\s+", " ", src.text).strip()
     parsed, confidence = read_number(text, src.confidence, src.alternatives)
@@ -134,19 +203,27 @@ def _cell_of(m, config: Config, to_page=None) -> Cell:
     bbox = to_page(src.bbox) if to_page else src.bbox
     candidates = [(v, c) for v, c in number_candidates(text, src.confidence, src.alternatives)
                   if v != parsed.value] if src.alternatives else []
-    return Cell(m.table, m.row, m.column, parsed.value, text, confidence, m.page, bbox, flags,
+    cell = Cell(m.table, m.row, m.column, parsed.value, text, confidence, m.page, bbox, flags,
                 candidates, note=getattr(parsed, "note", None))
+    if content is not None:
+        cell.source = content.cell_source
+        if content.second_look is not None:
+            look, grid_bbox = content.second_look, src.bbox
+            cell.second_look = lambda: look(grid_bbox)
+    return cell
 
 
 def _review_reasons(match: Match, cells: list[Cell], checks, agency, year) -> list[str]:
-    reasons = list(match.problems)
+    """Why the report needs a person, one line each: what needs_review stands on."""
+    reasons = [p for p in match.problems if p.endswith("table not found")]
     if match.version is None:
         reasons.append("template version not recognised")
     for c in cells:
-        if c.flags:
-            reasons.append(f"{c.table} {c.row} {c.column}: {', '.join(c.flags)}")
+        if c.status != STATUS_CONFIRMED:
+            why = ", ".join(c.flags) or "no evidence confirms the reading"
+            reasons.append(f"{c.table} {c.row} {c.column}: doubtful ({why})")
     for ch in checks:
-        if not ch.ok:
+        if not ch.ok and ch.cause == "reading":
             reasons.append(f"identity fails ({ch.cause}): {ch.rule} [{ch.column}] {ch.detail}")
     if agency is None:
         reasons.append("agency not found in the title")

@@ -44,6 +44,10 @@ MIN_LINE_HEIGHT = 0.5
 SPECK_AREA = 6
 # Ink in one line apart by more than this many line heights is two things, read apart.
 WIDE_GAP = 2.5
+# The second recognizer's crop: this far (inches) inside a cell's border lines, and a margin of
+# this share of the text height around the ink (the first reader's is a quarter).
+SECOND_LOOK_INSET_IN = 0.025
+SECOND_LOOK_MARGIN = 0.6
 
 
 def read_pages_by_ocr(doc: pdfio.Document, pages: list[PageContent], config: Config,
@@ -58,6 +62,7 @@ def read_pages_by_ocr(doc: pdfio.Document, pages: list[PageContent], config: Con
         image = pdfio.render_page(doc.pdf, index, dpi)
         timings["render"] = timings.get("render", 0.0) + time.perf_counter() - t
         content.info.read_by = "ocr"
+        content.cell_source = "ocr"
         wants_title = content.info.page <= config.title_pages and not title_found
         t = time.perf_counter()
         has_table = has_ruled_table(image, dpi)
@@ -70,6 +75,7 @@ def read_pages_by_ocr(doc: pdfio.Document, pages: list[PageContent], config: Con
         timings["prepare"] = timings.get("prepare", 0.0) + time.perf_counter() - t
         if has_table:
             t = time.perf_counter()
+            content.second_look = second_look_reader(prepared)
             content.grids = detect_grids(prepared, content.info.page)
             timings["grid"] = timings.get("grid", 0.0) + time.perf_counter() - t
             t = time.perf_counter()
@@ -95,6 +101,8 @@ def read_vector_pages_by_ocr(doc: pdfio.Document, pages: list[PageContent], conf
         prepared = _unprepared(pdfio.render_page(doc.pdf, content.info.page - 1, config.scan_dpi),
                                config.scan_dpi)
         content.info.read_by = "ocr"
+        content.cell_source = "ocr"
+        content.second_look = second_look_reader(prepared)
         read_grid_cells(engine, prepared, content.grids)
         if content.info.page <= config.title_pages and not title_found:
             content.lines = read_title_region(engine, prepared)
@@ -119,6 +127,8 @@ def read_image_pages_with_layer(doc: pdfio.Document, pages: list[PageContent], c
         content.info.rotation, content.info.skew = page_rotation(prepared), prepared.skew
         content.to_page = prepared.to_original_points
         content.grids = detect_grids(prepared, content.info.page)
+        content.cell_source = "ocr_layer"
+        content.second_look = second_look_reader(prepared)
         for grid in content.grids:
             for cell in grid.cells:
                 cell.text = pdfio.text_in_box(doc.pdf, index, prepared.to_original_points(cell.bbox)).strip()
@@ -284,6 +294,26 @@ def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:
         return []
     return [c for c in (crop_to_ink(band, min_glyph_px=min_glyph) for band in split_lines(crop))
             if c is not None]
+
+
+def second_look_reader(prepared: PreparedPage):
+    """A cell's image for the second recognizer, prepared apart from the first reader's: from the
+    page as prepared (rulings not painted over), further inside the cell's borders, cropped to
+    its ink loosely and not split into lines. Where the first reader's preparation lost or
+    invented a stroke, this one need not."""
+    ppp = prepared.points_per_pixel
+    gray = prepared.gray
+    inset = max(2, int(round(SECOND_LOOK_INSET_IN * 72 / ppp)))
+    min_glyph = max(3, int(round(0.03 * 72 / ppp)))
+
+    def image(bbox) -> np.ndarray | None:
+        x0, y0, x1, y1 = (int(round(v / ppp)) for v in bbox)
+        inner = gray[max(0, y0 + inset):max(0, y1 - inset), max(0, x0 + inset):max(0, x1 - inset)]
+        if inner.size == 0 or min(inner.shape) < 4:
+            return None
+        inner = _without_border_slivers(inner, max(2, int(round(SLIVER_IN * 72 / ppp))))
+        return crop_to_ink(inner, margin_ratio=SECOND_LOOK_MARGIN, min_glyph_px=min_glyph)
+    return image
 
 
 def is_dash(crop: np.ndarray, ppp: float) -> bool:
@@ -465,9 +495,10 @@ def read_title_region(engine, prepared: PreparedPage) -> list[TextLine]:
     crops = [top[int(y0):int(np.ceil(y1)), int(x0):int(np.ceil(x1))] for x0, y0, x1, y1 in boxes]
     ppp = prepared.points_per_pixel
     lines = []
-    for (x0, y0, x1, y1), reading in zip(boxes, engine.recognize(crops) if crops else []):
+    for (x0, y0, x1, y1), crop, reading in zip(boxes, crops, engine.recognize(crops) if crops else []):
         if reading.text.strip():
             lines.append(TextLine(reading.text, (x0 * ppp, y0 * ppp, x1 * ppp, y1 * ppp),
-                                  reading.confidence, alternatives=list(reading.alternatives)))
+                                  reading.confidence, alternatives=list(reading.alternatives),
+                                  image=crop))
     lines.sort(key=lambda l: (round(l.bbox[1] / 6), l.bbox[0]))
     return lines

@@ -21,6 +21,8 @@ class TextLine:
     # OCR only: other readings the recognizer found plausible (a title's 淮 that might be 准)
     alternatives: list[tuple[str, float]] = field(default_factory=list)
     invisible: bool = False    # text layer only: drawn in render mode 3 (an OCR layer)
+    # OCR only: the line's image, for a second recognizer's reading (not written anywhere).
+    image: object = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -70,6 +72,14 @@ class PageContent:
     # Maps a bbox of the frame the grids were read in (an OCR'd page is turned upright and
     # deskewed first) to points of the page as displayed; None: the same frame.
     to_page: Optional[Callable[[BBox], BBox]] = None
+    # Where its cells' text came from: "text_layer" (a born-digital layer), "ocr_layer" (an
+    # invisible layer over an image) or "ocr" (our recognizer); see pipeline.evidence.
+    cell_source: str = "text_layer"
+    # A grid cell's bbox (in the frame the grids were read in) -> its image prepared for the
+    # second recognizer, None when no ink is there; set where the page was read from pixels.
+    second_look: Optional[Callable[[BBox], object]] = None
+    # Prose lines that can be read as printed (a good text layer): the narrative witness.
+    prose: list[TextLine] = field(default_factory=list)
 
 
 @dataclass
@@ -98,6 +108,9 @@ class Cell:
     # Where the cell was read from: "text_layer" (a born-digital layer judged good), "ocr_layer"
     # (an invisible layer someone's OCR wrote over an image), "ocr" (our recognizer).
     source: str = "ocr"
+    # The cell's image prepared for the second recognizer (None: nothing printed), where the page
+    # was read from pixels; not written to the JSON.
+    second_look: Optional[Callable[[], object]] = field(default=None, repr=False, compare=False)
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -1,0 +1,186 @@
+"""Evidence per cell (govreport/2): a value is confirmed only by evidence, never by the recognizer's
+own confidence; everything else is doubtful and goes to `review_cells`.
+
+Evidence, strongest first:
+- `text_layer`: read from a born-digital text layer judged good (visible glyphs drawn from it). An
+  invisible layer over an image is someone's OCR: a reading to verify like ours.
+- `identity:<rule>`: see ACCEPTANCE RULE below.
+- `agreement`: the second recognizer (pipeline.ocr.second: another model, another runtime, another
+  preparation of the crop) read the same value.
+- `narrative`: the report's own prose states the same number (pipeline.narrative).
+
+ACCEPTANCE RULE (identities). A cell is confirmed by the identities when all of these hold:
+  1. its reading is definite: a number read, or a blank whose blankness is sure (an identity
+     counts a blank as 0, so it cannot tell "—" from a lost "0"); no position doubt; not
+     unreadable;
+  2. it takes part in at least one identity, and every identity it takes part in holds as read;
+  3. no term of those identities was chosen by the resolver (an identity made to hold by a choice
+     proves nothing about its other terms);
+  4. it takes part in at least two identities, or the second recognizer agrees with it.
+Why this is enough: a misread value changes the sum of every identity it is in, so each of them
+must hold another misreading that cancels it exactly. In table 三 a value cell lies in a row
+identity and a column identity that share no other cell; a wrong value passing both needs at
+least three other misread cells whose errors cancel around a rectangle of the table — each of
+them misread by exactly the right amount. Table 四's cells lie in one identity only (their group's
+total); one compensating misreading would do there, so rule 4 asks for the second recognizer too.
+tests/test_evidence.py injects every single misreading and thousands of random two-cell ones
+into correct reports: every single one is caught; two-cell ones pass only in the patterns the
+rule accepts (none in table 三), and the test shows which.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Callable, Optional
+
+from . import template as T
+from .numbers import parse_value
+from .resolve import CHOSEN_FLAG
+from .types import STATUS_CONFIRMED, STATUS_DOUBTFUL, Cell, Check
+
+log = logging.getLogger(__name__)
+
+SOURCE_TEXT_LAYER = "text_layer"
+SOURCE_OCR_LAYER = "ocr_layer"
+SOURCE_OCR = "ocr"
+SECOND_READER = "second_reader"
+POSITION_FLAG = "position"
+# Flags that make a reading indefinite: the value read is not known to be the value printed.
+_INDEFINITE = ("unreadable", "missing", POSITION_FLAG)
+# The second recognizer writes a blank mark "—" as CJK "一" at times; in a value cell it is a mark.
+_SECOND_BLANKS = {"一", "_", "…"}
+
+
+def identities_of(cells: list[Cell]) -> list[T.Identity]:
+    """The template's identities whose every term the document prints."""
+    keys = {c.key for c in cells}
+    app_rows = list(dict.fromkeys(c.row for c in cells if c.table == T.TABLE_APPLICATIONS))
+    return [i for i in T.identities(app_rows)
+            if all((i.table, r, col) in keys for r, col in i.lhs + i.rhs)]
+
+
+def holds(ident: T.Identity, by_key: dict) -> bool:
+    total = lambda side: sum(by_key[(ident.table, r, c)].value or 0 for r, c in side)
+    return abs(total(ident.lhs) - total(ident.rhs)) < 1e-6
+
+
+def is_definite(cell: Cell, min_confidence: float) -> bool:
+    if any(f == flag or f.startswith(flag + ":") for f in cell.flags for flag in _INDEFINITE):
+        return False
+    # A blank is sure only when the reader was sure nothing (or a blank mark) is printed there.
+    return cell.value is not None or cell.confidence >= min_confidence
+
+
+def identity_evidence(cells: list[Cell], min_confidence: float,
+                      agreed: Callable[[Cell], bool] = lambda c: False) -> dict[tuple, list[str]]:
+    """For each cell that the ACCEPTANCE RULE confirms, its `identity:` evidence."""
+    by_key = {c.key: c for c in cells}
+    idents = identities_of(cells)
+    through: dict[tuple, list[T.Identity]] = {}
+    for ident in idents:
+        for r, col in ident.lhs + ident.rhs:
+            through.setdefault((ident.table, r, col), []).append(ident)
+    chosen = {c.key for c in cells if CHOSEN_FLAG in c.flags}
+    out: dict[tuple, list[str]] = {}
+    for cell in cells:
+        mine = through.get(cell.key, [])
+        if not mine or not is_definite(cell, min_confidence):
+            continue
+        if not all(holds(i, by_key) for i in mine):
+            continue
+        if any((i.table, r, col) in chosen for i in mine for r, col in i.lhs + i.rhs):
+            continue
+        if len(mine) < 2 and not agreed(cell):
+            continue
+        out[cell.key] = [f"identity:{_name(i)}" for i in mine]
+    return out
+
+
+def _name(ident: T.Identity) -> str:
+    rule = ident.rule.split(": ", 1)[-1]
+    return f"{ident.table} {rule}" + (f" [{ident.column}]" if ident.column and "row " not in rule else "")
+
+
+def second_value(text: str) -> tuple[str, Optional[float | int]]:
+    """What the second recognizer's text means as a cell value: (kind, value)."""
+    t = text.strip()
+    if t in _SECOND_BLANKS or (t and set(t) <= {"一", "-", "—", "_"}):
+        return ("blank", None)
+    parsed = parse_value(t)
+    return (parsed.kind, parsed.value)
+
+
+def agrees(cell: Cell, kind: str, value) -> bool:
+    if kind == "unreadable":
+        return False
+    if kind == "blank" or value is None:
+        return cell.value is None and kind == "blank"
+    return cell.value is not None and abs(float(cell.value) - float(value)) < 1e-9 \
+        and isinstance(cell.value, float) == isinstance(value, float)
+
+
+def assign_status(cells: list[Cell], min_confidence: float, narrative: dict[tuple, list[str]],
+                  agreed_keys: set) -> None:
+    """Fill every cell's evidence and status from what is known now."""
+    ident = identity_evidence(cells, min_confidence, lambda c: c.key in agreed_keys)
+    for cell in cells:
+        evidence: list[str] = []
+        if cell.source == SOURCE_TEXT_LAYER and is_definite(cell, min_confidence):
+            evidence.append("text_layer")
+        evidence += ident.get(cell.key, [])
+        if is_definite(cell, min_confidence):
+            if cell.key in agreed_keys:
+                evidence.append("agreement")
+            evidence += narrative.get(cell.key, [])
+        cell.evidence = evidence
+        cell.status = STATUS_CONFIRMED if evidence else STATUS_DOUBTFUL
+
+
+def flag_positions(cells: list[Cell], problems: list[str]) -> None:
+    """Matching problems that put a cell's position in doubt: the cells they name (a row, or a
+    whole table when no row is named) can be confirmed by nothing but a person."""
+    for problem in problems:
+        table, _, what = problem.partition(": ")
+        if table not in T.TABLES or "printed row not in the template" in what:
+            continue    # a row the document adds takes no template cell's place
+        m = re.match(r"row (\S+)", what)
+        col = re.search(r"column (\S+?):", what)
+        for cell in cells:
+            if cell.table != table or (m and cell.row != m.group(1)) or (col and cell.column != col.group(1)):
+                continue
+            flag = f"{POSITION_FLAG}: {what}"
+            if flag not in cell.flags:
+                cell.flags.append(flag)
+
+
+def classify_checks(checks: list[Check], cells: list[Cell]) -> list[dict]:
+    """A failed check is the document's own (`document`) when every term is confirmed, else
+    ours (`reading`); returns the document issues."""
+    by_key = {c.key: c for c in cells}
+    issues = []
+    idents = {(i.rule, i.column): i for i in identities_of(cells)}
+    for check in checks:
+        if check.ok:
+            continue
+        ident = idents.get((check.rule, check.column))
+        if ident is None:       # a narrative check: its cause is set where it is made
+            if check.cause == "document":
+                issues.append({"rule": check.rule, "column": check.column, "detail": check.detail})
+            continue
+        terms = [by_key.get((ident.table, r, c)) for r, c in ident.lhs + ident.rhs] if ident else []
+        confirmed = bool(terms) and all(t is not None and t.status == STATUS_CONFIRMED for t in terms)
+        check.cause = "document" if confirmed else "reading"
+        if confirmed:
+            issues.append({"rule": check.rule, "column": check.column, "detail": check.detail})
+    return issues
+
+
+def review_cells(cells: list[Cell], version: Optional[str], split_six: bool,
+                 tables_found: set) -> list[list[str]]:
+    """Every doubtful cell, and every cell of a table that was not found, in template order."""
+    out = [list(c.key) for c in cells if c.status != STATUS_CONFIRMED]
+    have = {c.key for c in cells}
+    for key in T.cell_keys(version or T.VERSIONS[0], split_six):
+        if key[0] not in tables_found and key not in have:
+            out.append(list(key))
+    return out
