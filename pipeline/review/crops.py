@@ -21,8 +21,8 @@ from typing import Optional
 log = logging.getLogger(__name__)
 
 SCALE = 3.0                 # pixels per PDF point: 216 dpi, digits of small print stay readable
-CONTEXT_X = 0.6             # context around the cell: this much of its width on each side ...
-CONTEXT_Y = 1.0             # ... and of its height above and below,
+CONTEXT_X = 1.0             # context around the cell: this much of its width on each side ...
+CONTEXT_Y = 1.4             # ... and of its height above and below,
 MIN_CONTEXT_PT = (36, 16)   # at least this many points (x, y)
 MAX_CROP_PT = (420, 160)    # a cell spanning a whole table is shown at most this large
 OUTLINE = (220, 30, 30)

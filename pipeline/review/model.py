@@ -31,6 +31,7 @@ def parse_key(text: str) -> Optional[Key]:
 
 
 _ALL_KEYS = set(T.all_cell_keys())
+_NAMED_ROW = __import__("re").compile(r"\b(active|applications|review) ([0-9][0-9./a-z_]*|all)\b")
 
 
 def fmt(v) -> str:
@@ -175,7 +176,7 @@ class ReportView:
             out.append(check)
         for c in self.report["checks"]:
             if (c["rule"], c["column"]) not in rules:
-                out.append({**c, "cells": []})
+                out.append({**c, "cells": self.cells_of(c["rule"], c["column"])})
         return out
 
     def document_issues(self, checks: Optional[list[dict]] = None) -> list[dict]:
@@ -188,8 +189,26 @@ class ReportView:
         out += [i for i in self.report.get("document_issues", []) if (i["rule"], i["column"]) not in rules]
         return out
 
+    def cells_of(self, rule: str, column: str) -> list[Key]:
+        """The cells a check or document issue is about: an identity's terms; for another rule
+        (prose against table: "narrative: … = applications 1 总计"), the table and row it names."""
+        for ident in self.identities:
+            if ident["rule"] == rule and ident["column"] == column:
+                return ident["lhs"] + ident["rhs"]
+        match = _NAMED_ROW.search(rule or "")
+        if match:
+            key = (match.group(1), match.group(2), column)
+            if key in _ALL_KEYS:
+                return [key]
+        return []
+
     def issue_cells(self, checks: list[dict]) -> set[Key]:
-        return {tuple(k) for c in checks if not c["ok"] and c.get("cause") == "document" for k in c["cells"]}
+        """Cells of failures the document prints: identities whose every term is confirmed, and the
+        stored document issues (prose against table) where they name a cell."""
+        keys = {tuple(k) for c in checks if not c["ok"] and c.get("cause") == "document" for k in c["cells"]}
+        for issue in self.report.get("document_issues", []):
+            keys.update(self.cells_of(issue["rule"], issue["column"]))
+        return keys
 
     def open_review_keys(self) -> list[Key]:
         return [k for k in self.review_keys if k not in self.corrections]

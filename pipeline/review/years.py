@@ -73,10 +73,11 @@ def pair_checks(prev: model.ReportView, cur: model.ReportView) -> list[dict]:
         a, b = ("applications", "2", col), ("applications", "4", col)
         if a not in cur.cells and b not in prev.cells:
             continue
-        carried_in, carried_out = cv.get(a), pv.get(b)
+        carried_in = cv.get(a) if a in cv else MISSING
+        carried_out = pv.get(b) if b in pv else MISSING
         out.append(_check(f"applications: row 2 of {year} = row 4 of {year - 1}", col,
-                          carried_in, carried_out, [(cur.sha256, a)], [(prev.sha256, b)],
-                          f"{model.fmt(carried_in)} = {model.fmt(carried_out)}", year))
+                          carried_in, carried_out, [(cur, a)], [(prev, b)],
+                          f"{_show(carried_in)} = {_show(carried_out)}", year))
     for row in ("20.1/rules", "20.1/normative"):
         k_now, k_prev = ("active", row, "in_force"), ("active", row, "in_force")
         k_iss, k_rep = ("active", row, "issued"), ("active", row, "repealed")
@@ -88,14 +89,16 @@ def pair_checks(prev: model.ReportView, cur: model.ReportView) -> list[dict]:
         detail = (f"{model.fmt(lhs)} = {model.fmt(rhs_terms[0])}+{model.fmt(rhs_terms[1])}"
                   f"−{model.fmt(rhs_terms[2])}")
         out.append(_check(f"active {row}: 现行有效件数 {year} = 现行有效件数 {year - 1} + 本年制发 − 本年废止",
-                          "in_force", lhs, rhs, [(cur.sha256, k_now)],
-                          [(prev.sha256, k_prev), (cur.sha256, k_iss), (cur.sha256, k_rep)], detail, year,
-                          blank_is_zero=True))
+                          "in_force", lhs, rhs, [(cur, k_now)],
+                          [(prev, k_prev), (cur, k_iss), (cur, k_rep)], detail, year))
     return out
 
 
-def _check(rule, column, lhs, rhs, lhs_cells, rhs_cells, detail, year, blank_is_zero=False) -> dict:
-    if not blank_is_zero and (lhs is None or rhs is None):
+MISSING = object()      # a term the report does not print (a blank it prints counts 0, as in the identities)
+
+
+def _check(rule, column, lhs, rhs, lhs_cells, rhs_cells, detail, year) -> dict:
+    if lhs is MISSING or rhs is MISSING:
         ok, cause = False, "incomplete"
     else:
         ok = abs(float(lhs or 0) - float(rhs or 0)) < model.TOL
@@ -103,7 +106,12 @@ def _check(rule, column, lhs, rhs, lhs_cells, rhs_cells, detail, year, blank_is_
         if not ok:
             detail += f" ({model.fmt(lhs or 0)} ≠ {model.fmt(rhs or 0)})"
     return {"rule": rule, "column": column, "ok": ok, "cause": cause, "detail": detail, "year": year,
-            "cells": [{"sha256": s, "key": model.key_str(k)} for s, k in lhs_cells + rhs_cells]}
+            "cells": [{"sha256": v.sha256, "key": model.key_str(k), "label": f"{v.report['year']} {k[1]} {k[2]}"}
+                      for v, k in lhs_cells + rhs_cells]}
+
+
+def _show(v) -> str:
+    return "not printed" if v is MISSING else model.fmt(v)
 
 
 def chart_svg(views: list[model.ReportView], width: int = 560, height: int = 220) -> str:

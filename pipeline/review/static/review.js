@@ -88,7 +88,7 @@
       info.textContent = "";
       const add = (dt, dd) => { const a = document.createElement("dt"); a.textContent = dt; const b = document.createElement("dd"); b.textContent = dd; info.append(a, b); };
       add("read", fmt(c.value) + (c.text !== null && c.text !== undefined ? "  (printed “" + c.text + "”)" : ""));
-      add("status", c.state + (c.status ? " · " + c.status : ""));
+      add("status", c.state + (c.status && c.status !== c.state ? " (pipeline: " + c.status + ")" : ""));
       if (c.evidence && c.evidence.length) add("evidence", c.evidence.join(", "));
       if (c.alternatives && c.alternatives.length) add("alternatives", c.alternatives.map(a => fmt(a.value) + " (" + a.by + ")").join(", "));
       if (c.correction) add("settled", c.correction.kind + " → " + fmt(c.correction.value) + (c.correction.note ? " · " + c.correction.note : ""));
