@@ -6,7 +6,8 @@ Per page, by the report's text-layer verdict:
 * none (a scan): OCR lines drawn as invisible text (render mode 3) over the glyphs they read,
   each line stretched (Tz) to the width of its ink, in an embedded subset of a CJK TrueType font.
 * garbled, with invisible text (a bad OCR layer over a scan): that text is cut out of the page's
-  content stream, then the page is treated as a scan.
+  content stream and of the Form XObjects it draws (OCR tools put their layer in one), then the
+  page is treated as a scan.
 * garbled, with visible text (a lying ToUnicode map): the drawing is kept; what each wrong
   character really is comes from OCR of the runs that show it, voted per font, and only
   unanimous-enough, unambiguous votes rewrite the font's /ToUnicode.
@@ -298,17 +299,25 @@ _SHOW_OPS = {"Tj", "TJ", "'", '"'}
 
 
 def strip_invisible_text(pdf, page) -> int:
-    """Remove the text-showing operators drawn in render mode 3 from the page's content stream.
+    """Remove the text-showing operators drawn in render mode 3 from the page's content stream
+    and from the Form XObjects it draws, nested ones included: OCR tools (OCRmyPDF, scanners'
+    software) put their invisible layer in a form of its own.
 
-    The render mode is graphics state: it survives BT/ET and is saved and restored by q/Q, so it
-    is followed through both. ' and " also move to the next line (and " sets the spacings); that
-    part is kept. Returns the number of operators removed.
+    The render mode is graphics state: it survives BT/ET, is saved and restored by q/Q, and a
+    form starts with the state of the Do that draws it, so it is followed through all three. '
+    and " also move to the next line (and " sets the spacings); that part is kept. Returns the
+    number of operators removed.
     """
+    return _strip_invisible(pdf, page, page.obj.get("/Resources"), 0, set(), is_page=True)
+
+
+def _strip_invisible(pdf, target, resources, mode: int, seen: set, is_page: bool = False) -> int:
     import pikepdf
 
-    mode, stack = 0, []
+    stack = []
     kept, removed = [], 0
-    for operands, operator in pikepdf.parse_content_stream(page):
+    changed = False
+    for operands, operator in pikepdf.parse_content_stream(target):
         op = str(operator)
         if op == "q":
             stack.append(mode)
@@ -316,8 +325,15 @@ def strip_invisible_text(pdf, page) -> int:
             mode = stack.pop() if stack else 0
         elif op == "Tr" and operands:
             mode = int(operands[0])
+        elif op == "Do" and operands:
+            form = _form_named(resources, operands[0])
+            if form is not None and form.objgen not in seen:
+                seen.add(form.objgen)
+                # A form without resources of its own uses its drawer's (older PDFs).
+                removed += _strip_invisible(pdf, form, form.get("/Resources", resources), mode, seen)
         elif op in _SHOW_OPS and mode == 3:
             removed += 1
+            changed = True
             if op == "'":
                 kept.append(([], pikepdf.Operator("T*")))
             elif op == '"':
@@ -326,9 +342,27 @@ def strip_invisible_text(pdf, page) -> int:
                 kept.append(([], pikepdf.Operator("T*")))
             continue
         kept.append((operands, operator))
-    if removed:
-        page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(kept))
+    if changed:
+        data = pikepdf.unparse_content_stream(kept)
+        if is_page:
+            target.Contents = pdf.make_stream(data)
+        else:
+            target.write(data)          # the form's stream, its filters dropped
     return removed
+
+
+def _form_named(resources, name):
+    """The Form XObject `name` of `resources`, or None (an image, or nothing by that name)."""
+    import pikepdf
+
+    try:
+        xobjects = resources.get("/XObject") if resources is not None else None
+        form = xobjects.get(name) if xobjects is not None else None
+    except (AttributeError, TypeError, ValueError):
+        return None
+    if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == pikepdf.Name.Form:
+        return form
+    return None
 
 
 # --- ToUnicode repair ----------------------------------------------------------------------------

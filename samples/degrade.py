@@ -103,6 +103,8 @@ class JunkLayerRecipe:
     scan: ScanRecipe = ScanRecipe()
     keep_fraction: float = 0.3         # share of non-digit characters left correct
     drop_fraction: float = 0.05        # share of characters the "OCR" lost
+    in_form: int = 0                   # the text inside a Form XObject, nested this deep (as
+                                       # OCRmyPDF and scanner software write their layer); 0: in the page
 
 
 VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe] = {
@@ -125,6 +127,8 @@ VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe] = {
     "tounicode-cjk": ToUnicodeRecipe(digits=False, cjk=True),
     "tounicode-both": ToUnicodeRecipe(digits=True, cjk=True),
     "junk-layer200": JunkLayerRecipe(scan=ScanRecipe(dpi=200, paper_grey=0.95, light_falloff=0.05)),
+    "junk-layer200-form": JunkLayerRecipe(scan=ScanRecipe(dpi=200, paper_grey=0.95, light_falloff=0.05),
+                                          in_form=2),
 }
 
 
@@ -778,6 +782,20 @@ def junk_layer_pdf(src: Path, pages: list[tuple[bytes, PageDegradation]], recipe
     return buffer.getvalue()
 
 
+def wrap_in_form(pdf: pikepdf.Pdf, page: pikepdf.Page, depth: int) -> None:
+    """Move the page's drawing into a Form XObject drawn by the page, `depth` forms deep."""
+    for level in range(depth):
+        contents = page.obj.Contents
+        streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+        form = pdf.make_indirect(pikepdf.Stream(pdf, b"\n".join(c.read_bytes() for c in streams)))
+        form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+        form.BBox = page.obj.MediaBox
+        form.Resources = page.obj.Resources
+        name = f"/OCRLayer{level}"
+        page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary({name: form}))
+        page.obj.Contents = pdf.make_stream(f"q {name} Do Q".encode("ascii"))
+
+
 def make_junk_layer(src: Path, out: Path, recipe: JunkLayerRecipe, seed: int = 0,
                     seal_text: str = DEFAULT_SEAL_TEXT, label: str = "junk") -> list[PageDegradation]:
     """A scan of src with a wrong invisible text layer over it."""
@@ -787,6 +805,8 @@ def make_junk_layer(src: Path, out: Path, recipe: JunkLayerRecipe, seed: int = 0
     text_pdf_bytes = junk_layer_pdf(src, pages, recipe, rng_for(seed, label, "text"))
     with image_only_pdf(pages) as images, pikepdf.open(io.BytesIO(text_pdf_bytes)) as text_pdf:
         for text_page, image_page in zip(text_pdf.pages, images.pages, strict=True):
+            if recipe.in_form:
+                wrap_in_form(text_pdf, text_page, recipe.in_form)
             # The image goes underneath, as a form XObject; the text stays in the page content.
             text_page.add_underlay(image_page)
         text_pdf.save(out)
