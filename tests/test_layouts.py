@@ -30,6 +30,11 @@ def rendered(tmp_path_factory) -> dict[int, tuple[Path, dict]]:
     return items
 
 
+@pytest.fixture(scope="module")
+def extracted(rendered) -> dict:
+    return {i: pipeline.extract(path) for i, (path, _) in rendered.items()}
+
+
 def _notes(data: dict) -> dict:
     return {(c["table"], c["row"], c["column"]): c["note"] for c in data["cells"] if c.get("note")}
 
@@ -39,11 +44,11 @@ def _truth_notes(truth: dict) -> dict:
 
 
 @pytest.mark.parametrize("index", INDICES)
-def test_layouts_text_layer(rendered, index):
+def test_layouts_text_layer(rendered, extracted, index):
     path, truth = rendered[index]
     assert {"value_notes", "label_empty_cell:left" if index % 2 else "label_empty_cell:right"} \
         <= set(truth["layout"])
-    data = pipeline.extract(path).to_json()
+    data = extracted[index].to_json()
     result = compare_with_truth(data, truth)
     assert result["right"] == result["total"], (result["wrong"], result["missing"][:5])
     assert not result["extra"]
@@ -51,6 +56,18 @@ def test_layouts_text_layer(rendered, index):
     assert (data["agency"], data["year"]) == (truth["agency"], truth["year"])
     assert not [r for r in data["review_reasons"] if "not in the template" in r or "not found" in r]
     assert data["needs_review"] == truth["inconsistent"]
+
+
+def test_notes_reach_the_results_database(rendered, extracted, tmp_path):
+    """The note is stored with its cell by batch runs, and read back from the database."""
+    from pipeline.batch import db
+
+    path, truth = rendered[4]
+    report = extracted[4]
+    conn = db.connect(tmp_path / "results.sqlite")
+    db.write_outcome(conn, db.Outcome(report.sha256, str(path), "done", report=report), "test")
+    stored = db.report_json(conn, report.sha256)
+    assert _notes(stored) == _truth_notes(truth)
 
 
 @pytest.mark.slow
