@@ -105,8 +105,10 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
     grids: list[Grid] = [g for c in contents for g in c.grids]
     match = match_document(grids)
     if not match.tables_found:
-        raise InputError("not a government-information-disclosure annual report: "
-                         "none of the template's tables was found")
+        raise InputError(  # a damaged download says so: "not a report" is only true of what was read
+            f"damaged PDF: {damaged} objects or streams could not be read; no table found in what could"
+            if (damaged := pdfio.count_unreadable(doc.path)) else
+            "not a government-information-disclosure annual report: none of the template's tables was found")
     by_page = {c.info.page: c for c in contents}
     cells = [_cell_of(m, config, by_page.get(m.page)) for m in match.cells]
     flag_positions(cells, match.problems)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import logging
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,12 @@ def _why_unreadable(path: Path, error: Exception) -> str:
     """pdfium says only that it failed; a second reader tells encrypted and empty from corrupt."""
     if "password" in str(error).lower():
         return "encrypted PDF: a password is needed to open it"
+    with open(path, "rb") as f:
+        f.seek(max(0, path.stat().st_size - 2048))
+        tail = f.read()
+    if b"%%EOF" not in tail:
+        return ("truncated PDF: the file ends before its end marker (%%EOF), "
+                "a download or copy cut short; get the file again")
     import pikepdf
     try:
         with pikepdf.open(path) as pdf:
@@ -263,3 +270,64 @@ def _font_name(textpage, index: int) -> str:
 def _is_invisible(textpage, index: int) -> bool:
     obj = pdfium_c.FPDFText_GetTextObject(textpage.raw, index)
     return bool(obj) and pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
+
+
+# Stream filters pikepdf leaves to image codecs: read_bytes() refuses them, which says nothing of
+# whether their data is sound. JPEG data is checked by decoding it; the others are taken as read.
+_IMAGE_CODECS = {"/DCTDecode", "/JPXDecode", "/JBIG2Decode", "/CCITTFaxDecode"}
+_OBJECT_IN_WARNING = re.compile(r"object (\d+)[ ,](\d+)")
+
+
+def count_unreadable(path: Path) -> int:
+    """How many objects or streams of the PDF could not be read: objects a second reader (qpdf,
+    through pikepdf) found damaged or missing while reading the file, and streams whose data does
+    not decode. 0 for a sound file. A file qpdf cannot open at all counts as 1 (its structure).
+
+    Used to tell a damaged report from a document that is not a report: when no table is found,
+    the user holding a damaged download must be told it is damaged."""
+    import pikepdf
+
+    bad: set[tuple[int, int]] = set()
+    try:
+        pdf = pikepdf.open(path, suppress_warnings=True)
+    except pikepdf.PasswordError:
+        return 0
+    except Exception:
+        return 1
+    try:
+        for obj in pdf.objects:
+            if not isinstance(obj, pikepdf.Stream):
+                continue
+            try:
+                obj.read_bytes()
+            except Exception:
+                if not _image_data_reads(obj):
+                    bad.add(obj.objgen)
+        for warning in pdf.get_warnings():
+            for number, generation in _OBJECT_IN_WARNING.findall(str(warning)):
+                bad.add((int(number), int(generation)))
+    except Exception:          # the object table itself gives way while being walked
+        bad.add((-1, 0))
+    finally:
+        pdf.close()
+    return len(bad)
+
+
+def _image_data_reads(stream) -> bool:
+    """Whether a stream with an image codec filter holds data that codec reads."""
+    import io
+
+    import pikepdf
+    filters = stream.get("/Filter")
+    names = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)]
+    if not names or not set(names) <= _IMAGE_CODECS:
+        return False
+    if names != ["/DCTDecode"]:
+        return True
+    from PIL import Image
+    try:
+        with Image.open(io.BytesIO(stream.read_raw_bytes())) as image:
+            image.load()
+        return True
+    except Exception:
+        return False

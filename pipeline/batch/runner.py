@@ -127,7 +127,9 @@ def read_file(task: Task) -> db.Outcome:
             outcome.error = _write_searchable(task, report)
     except InputError as e:
         reason = _one_line(str(e)) or "unreadable input"
-        outcome.status = db.STATUS_NOT_REPORT if NOT_REPORT_PATTERN.search(reason) else db.STATUS_ERROR
+        # A damaged file is an error to report, even when what could be read held no table.
+        not_report = NOT_REPORT_PATTERN.search(reason) and not reason.startswith("damaged PDF")
+        outcome.status = db.STATUS_NOT_REPORT if not_report else db.STATUS_ERROR
         outcome.error = reason
     except MemoryError:
         outcome.status, outcome.error = db.STATUS_FAILED, "out of memory"
