@@ -114,17 +114,16 @@ def create_app(db_path, read_only: bool = False, token: Optional[str] = None,
         page = _int_param(q.get("page"), "page", 1, 10**6) or 1
         where, params = _queue_filter(status, agency, year)
         total, n_review, n_settled = c.execute(
-            "SELECT COUNT(*), COALESCE(SUM(s.n_review), 0), COALESCE(SUM(MIN(s.n_settled, s.n_review)), 0)"
-            f" FROM review_summary s JOIN documents d USING (sha256) WHERE {where}", params).fetchone()
+            "SELECT COUNT(*), COALESCE(SUM(n_review), 0), COALESCE(SUM(MIN(n_settled, n_review)), 0)"
+            f" FROM review_queue WHERE {where}", params).fetchone()
         rows = c.execute(
-            "SELECT d.sha256, d.path, d.agency, d.year, d.n_pages, d.version, s.n_review, s.n_settled,"
-            " s.n_failed, s.n_issues, s.n_disagree FROM review_summary s JOIN documents d USING (sha256)"
-            f" WHERE {where} ORDER BY d.agency, d.year, d.path LIMIT ? OFFSET ?",
+            "SELECT sha256, path, agency, year, n_pages, version, n_review, n_settled, n_failed, n_issues,"
+            f" n_disagree FROM review_queue WHERE {where} ORDER BY agency, year, path LIMIT ? OFFSET ?",
             (*params, PAGE_SIZE, (page - 1) * PAGE_SIZE)).fetchall()
         reports = [dict(zip(("sha256", "path", "agency", "year", "n_pages", "version", "n_review", "n_settled",
                              "n_failed", "n_issues", "n_disagree"), r)) for r in rows]
-        years_list = [r[0] for r in c.execute("SELECT DISTINCT year FROM documents WHERE status = ? AND year"
-                                              " IS NOT NULL ORDER BY year", (db.STATUS_DONE,))]
+        years_list = [r[0] for r in c.execute("SELECT DISTINCT year FROM review_queue WHERE year IS NOT NULL"
+                                              " ORDER BY year")]
         pages = max(1, math.ceil(total / PAGE_SIZE))
         base = {"status": status, "agency": agency, "year": year or ""}
         first_todo = next((r["sha256"] for r in reports if r["n_settled"] < r["n_review"]), None)
@@ -178,13 +177,16 @@ def create_app(db_path, read_only: bool = False, token: Optional[str] = None,
 
     def crop(request: Request):
         sha = request.path_params["sha"]
-        view = load_view(sha)
+        if not SHA_RE.match(sha):
+            raise HTTPException(404, "no such document")
         key = model.parse_key(request.query_params.get("cell", ""))
-        if key is None or key not in view.cells:
+        row = None if key is None else conn().execute(
+            "SELECT c.page, c.bbox FROM cells c JOIN documents d USING (sha256) WHERE c.sha256 = ? AND c.tbl = ?"
+            " AND c.row = ? AND c.col = ? AND d.status = ?", (sha, *key, db.STATUS_DONE)).fetchone()
+        if row is None:
             raise HTTPException(404, "no such cell in this document")
-        cell = view.cells[key]
         try:
-            path = crops.file_for(sha, cell.get("page"), cell.get("bbox"))
+            path = crops.file_for(sha, row[0], json.loads(row[1]) if row[1] else None)
         except crops_mod.NotAvailable as e:
             raise HTTPException(404, str(e))
         return FileResponse(path, media_type="image/png",
@@ -341,38 +343,35 @@ class Guard:
 
 
 def _queue_filter(status: str, agency: str, year: Optional[int]) -> tuple[str, list]:
-    where = ["d.status = ?"]
-    params: list = [db.STATUS_DONE]
+    where = ["1"]
+    params: list = []
     if status == "todo":
-        where.append("(s.n_settled < s.n_review OR s.n_disagree > 0)")
+        where.append("(n_settled < n_review OR n_disagree > 0)")
     elif status == "settled":
-        where.append("s.n_review > 0 AND s.n_settled >= s.n_review AND s.n_disagree = 0")
+        where.append("n_review > 0 AND n_settled >= n_review AND n_disagree = 0")
     elif status == "issues":
-        where.append("s.n_issues > 0")
+        where.append("n_issues > 0")
     if agency:
-        where.append("d.agency LIKE ? ESCAPE '\\'")
+        where.append("agency LIKE ? ESCAPE '\\'")
         params.append("%" + agency.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
     if year:
-        where.append("d.year = ?")
+        where.append("year = ?")
         params.append(year)
     return " AND ".join(where), params
 
 
 def _next_todo(conn: sqlite3.Connection, sha: str) -> Optional[str]:
     """The next report of the queue (agency, year, path order) with cells to settle, after this one."""
-    cur = conn.execute("SELECT agency, year, path FROM documents WHERE sha256 = ?", (sha,)).fetchone()
+    cur = conn.execute("SELECT agency, year, path FROM review_queue WHERE sha256 = ?", (sha,)).fetchone()
     if cur is None:
         return None
-    agency, year, path = (cur[0] or "", cur[1] or 0, cur[2])
     row = conn.execute(
-        "SELECT d.sha256 FROM review_summary s JOIN documents d USING (sha256) WHERE d.status = ?"
-        " AND s.n_settled < s.n_review AND d.sha256 != ?"
-        " AND (COALESCE(d.agency, ''), COALESCE(d.year, 0), d.path) > (?, ?, ?)"
-        " ORDER BY d.agency, d.year, d.path LIMIT 1", (db.STATUS_DONE, sha, agency, year, path)).fetchone()
+        "SELECT sha256 FROM review_queue WHERE n_settled < n_review AND sha256 != ?"
+        " AND (COALESCE(agency, ''), COALESCE(year, 0), path) > (COALESCE(?, ''), COALESCE(?, 0), ?)"
+        " ORDER BY agency, year, path LIMIT 1", (sha, *cur)).fetchone()
     if row is None:
-        row = conn.execute("SELECT d.sha256 FROM review_summary s JOIN documents d USING (sha256)"
-                           " WHERE d.status = ? AND s.n_settled < s.n_review AND d.sha256 != ?"
-                           " ORDER BY d.agency, d.year, d.path LIMIT 1", (db.STATUS_DONE, sha)).fetchone()
+        row = conn.execute("SELECT sha256 FROM review_queue WHERE n_settled < n_review AND sha256 != ?"
+                           " ORDER BY agency, year, path LIMIT 1", (sha,)).fetchone()
     return row[0] if row else None
 
 

@@ -16,8 +16,9 @@ Kinds of decision:
 Every save checks the version the person saw (optimistic locking): when two people save the same
 cell, the second is told who won and nothing is lost (every save is also in `correction_log`).
 
-`review_summary` caches, per document, its review cells and counts, so that the queue stays fast
-with tens of thousands of reports; a row is recomputed when its document was read again.
+`review_queue` caches, per document, what the queue shows (its review cells in `review_keys`), so
+that the queue reads one compact table however many reports there are; a row is recomputed when its
+document was read again, which a signature of the documents table tells in constant time.
 """
 from __future__ import annotations
 
@@ -61,17 +62,31 @@ CREATE TABLE IF NOT EXISTS correction_log (
     at            REAL NOT NULL,
     version       INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS review_summary (
+CREATE TABLE IF NOT EXISTS review_queue (
     sha256        TEXT PRIMARY KEY,
-    finished_at   REAL,                   -- documents.finished_at it was computed from
-    review_keys   TEXT NOT NULL,          -- JSON list of [table, row, column], template order
+    doc_rowid     INTEGER NOT NULL,       -- documents.rowid and finished_at it was computed from
+    finished_at   REAL,
+    agency        TEXT,                   -- copied from documents: the queue reads this table only
+    year          INTEGER,
+    path          TEXT NOT NULL,
+    n_pages       INTEGER,
+    version       TEXT,
     n_review      INTEGER NOT NULL,
     n_settled     INTEGER NOT NULL,
     n_failed      INTEGER NOT NULL,       -- failed checks (as read)
     n_issues      INTEGER NOT NULL,       -- document issues (as read)
     n_disagree    INTEGER NOT NULL        -- corrections whose machine value the new reading changed
 );
-CREATE INDEX IF NOT EXISTS review_summary_todo ON review_summary(n_review, n_settled);
+CREATE INDEX IF NOT EXISTS review_queue_order ON review_queue(agency, year, path);
+CREATE INDEX IF NOT EXISTS review_queue_year ON review_queue(year);
+CREATE TABLE IF NOT EXISTS review_keys (
+    sha256        TEXT PRIMARY KEY,
+    keys          TEXT NOT NULL           -- JSON list of [table, row, column], print order
+);
+CREATE TABLE IF NOT EXISTS review_meta (
+    name          TEXT PRIMARY KEY,
+    value
+);
 """
 
 Key = tuple[str, str, str]
@@ -218,56 +233,88 @@ def order_keys(keys: Iterable, cell_order: list[Key]) -> list[Key]:
 
 
 def _recount(conn: sqlite3.Connection, sha256: str) -> None:
-    row = conn.execute("SELECT review_keys FROM review_summary WHERE sha256 = ?", (sha256,)).fetchone()
+    row = conn.execute("SELECT keys FROM review_keys WHERE sha256 = ?", (sha256,)).fetchone()
     if row is None:
         return
     keys = {tuple(k) for k in json.loads(row[0])}
-    settled = sum(1 for k in corrections_for(conn, sha256) if k in keys)
-    conn.execute("UPDATE review_summary SET n_settled = ? WHERE sha256 = ?", (settled, sha256))
+    mine = corrections_for(conn, sha256)
+    values = {(t, r, c): v for t, r, c, v in conn.execute("SELECT tbl, row, col, value FROM cells WHERE sha256 = ?",
+                                                          (sha256,))}
+    settled = sum(1 for k in mine if k in keys)
+    disagree = sum(1 for k, c in mine.items() if disagrees(c, values.get(k), k in values))
+    conn.execute("UPDATE review_queue SET n_settled = ?, n_disagree = ? WHERE sha256 = ?", (settled, disagree, sha256))
 
 
-def refresh_summaries(conn: sqlite3.Connection) -> int:
-    """(Re)compute the summary of every done document read since its summary was made; return how many."""
-    stale = [r[0] for r in conn.execute(
-        "SELECT d.sha256 FROM documents d LEFT JOIN review_summary s USING (sha256)"
-        " WHERE d.status = ? AND (s.sha256 IS NULL OR s.finished_at IS NOT d.finished_at)", (db.STATUS_DONE,))]
-    if not stale:
-        return 0
+def _signature(conn: sqlite3.Connection) -> str:
+    """Changes whenever a document is written or deleted: a rewrite gets a new rowid, or the same
+    (the last one) with a new finished_at; a deletion changes the count (read from an index)."""
+    top = conn.execute("SELECT rowid, finished_at FROM documents ORDER BY rowid DESC LIMIT 1").fetchone()
+    count = conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]    # SQLite counts on an index
+    return json.dumps([list(top) if top else None, count])
+
+
+def refresh_summaries(conn: sqlite3.Connection, force: bool = False) -> int:
+    """(Re)compute the queue row of every done document read since its row was made; return how many."""
+    signature = _signature(conn)
+    if not force:
+        seen = conn.execute("SELECT value FROM review_meta WHERE name = 'documents'").fetchone()
+        if seen and seen[0] == signature:
+            return 0
+    have = {r[0]: tuple(r[1:]) for r in conn.execute("SELECT sha256, doc_rowid, finished_at FROM review_queue")}
+    docs = conn.execute("SELECT sha256, rowid, finished_at FROM documents WHERE status = ?", (db.STATUS_DONE,)).fetchall()
+    current = {sha for sha, _, _ in docs}
+    gone = [sha for sha in have if sha not in current]
+    # a rewritten document has a new rowid, or the same one (it was the last) with a new finished_at
+    stale = [sha for sha, rowid, finished_at in docs if have.get(sha) != (rowid, finished_at)]
     for start in range(0, len(stale), 500):
-        chunk = stale[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        docs = {r[0]: r[1:] for r in conn.execute(
-            f"SELECT sha256, finished_at, review_cells, document_issues FROM documents WHERE sha256 IN ({marks})",
-            chunk)}
-        cells: dict[str, list] = {}
-        for sha, tbl, row, col, status, flags, value in conn.execute(
-                f"SELECT sha256, tbl, row, col, status, flags, value FROM cells WHERE sha256 IN ({marks})"
-                " ORDER BY sha256, seq", chunk):
-            cells.setdefault(sha, []).append(((tbl, row, col), _is_doubtful(status, flags), value))
-        failed = dict(conn.execute(f"SELECT sha256, COUNT(*) FROM checks WHERE ok = 0 AND sha256 IN ({marks})"
-                                   " GROUP BY sha256", chunk).fetchall())
-        corr: dict[str, list[Correction]] = {}
-        for r in conn.execute(f"SELECT {_COLUMNS} FROM corrections WHERE kind != ? AND sha256 IN ({marks})",
-                              (CLEARED, *chunk)):
-            c = _row(r)
-            corr.setdefault(c.sha256, []).append(c)
-        rows = []
-        for sha in chunk:
-            finished_at, listed, issues = docs[sha]
-            doc_cells = cells.get(sha, [])
-            keys = order_keys([k for k, doubtful, _ in doc_cells if doubtful]
-                              + [tuple(k) for k in (json.loads(listed) if listed else [])],
-                              [k for k, _, _ in doc_cells])
-            keyset = set(keys)
-            values = {k: v for k, _, v in doc_cells}
-            mine = corr.get(sha, [])
-            settled = sum(1 for c in mine if c.key in keyset)
-            disagree = sum(1 for c in mine if disagrees(c, values.get(c.key), c.key in values))
-            rows.append((sha, finished_at, json.dumps(keys, ensure_ascii=False), len(keys), settled,
-                         failed.get(sha, 0), len(json.loads(issues)) if issues else 0, disagree))
-        with db._transaction(conn):
-            conn.executemany("INSERT OR REPLACE INTO review_summary VALUES (?,?,?,?,?,?,?,?)", rows)
+        _summarise(conn, stale[start:start + 500])
+    with db._transaction(conn):
+        for sha in gone:
+            conn.execute("DELETE FROM review_queue WHERE sha256 = ?", (sha,))
+        conn.execute("INSERT OR REPLACE INTO review_meta VALUES ('documents', ?)", (signature,))
     return len(stale)
+
+
+def _summarise(conn: sqlite3.Connection, chunk: list[str]) -> None:
+    marks = ",".join("?" * len(chunk))
+    docs = {r[0]: r[1:] for r in conn.execute(
+        f"SELECT sha256, rowid, finished_at, agency, year, path, n_pages, version, review_cells, document_issues"
+        f" FROM documents WHERE sha256 IN ({marks})", chunk)}
+    # only the doubtful cells (and, for documents with corrections, the values) are read
+    doubtful: dict[str, list] = {}
+    for sha, tbl, row, col, status, flags in conn.execute(
+            f"SELECT sha256, tbl, row, col, status, flags FROM cells WHERE sha256 IN ({marks})"
+            " AND (status IS NULL OR status != 'confirmed') ORDER BY sha256, seq", chunk):
+        if _is_doubtful(status, flags):
+            doubtful.setdefault(sha, []).append((tbl, row, col))
+    failed = dict(conn.execute(f"SELECT sha256, COUNT(*) FROM checks WHERE ok = 0 AND sha256 IN ({marks})"
+                               " GROUP BY sha256", chunk).fetchall())
+    corr: dict[str, list[Correction]] = {}
+    for r in conn.execute(f"SELECT {_COLUMNS} FROM corrections WHERE kind != ? AND sha256 IN ({marks})",
+                          (CLEARED, *chunk)):
+        c = _row(r)
+        corr.setdefault(c.sha256, []).append(c)
+    rows, key_rows = [], []
+    for sha in chunk:
+        rowid, finished_at, agency, year, path, n_pages, version, listed, issues = docs[sha]
+        listed_keys = [tuple(k) for k in (json.loads(listed) if listed else [])]
+        mine = corr.get(sha, [])
+        # print order for the doubtful cells; a listed cell the document does not print goes after them,
+        # in template order (where the row would be)
+        keys = order_keys(doubtful.get(sha, []) + listed_keys, doubtful.get(sha, []))
+        keyset = set(keys)
+        disagree = 0
+        if mine:
+            values = dict(((t, r, c), v) for t, r, c, v in conn.execute(
+                "SELECT tbl, row, col, value FROM cells WHERE sha256 = ?", (sha,)))
+            disagree = sum(1 for c in mine if disagrees(c, values.get(c.key), c.key in values))
+        settled = sum(1 for c in mine if c.key in keyset)
+        rows.append((sha, rowid, finished_at, agency, year, path, n_pages, version, len(keys), settled,
+                     failed.get(sha, 0), len(json.loads(issues)) if issues else 0, disagree))
+        key_rows.append((sha, json.dumps(keys, ensure_ascii=False)))
+    with db._transaction(conn):
+        conn.executemany("INSERT OR REPLACE INTO review_queue VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        conn.executemany("INSERT OR REPLACE INTO review_keys VALUES (?,?)", key_rows)
 
 
 def disagrees(c: Correction, current_value, present: bool = True) -> bool:

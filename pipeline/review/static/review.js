@@ -12,7 +12,11 @@
     if (typeof v === "number" && !Number.isInteger(v)) return String(Math.round(v * 1e6) / 1e6);
     return String(v);
   }
-  function cropUrl(sha, key) { return "/crop/" + sha + "?cell=" + encodeURIComponent(key); }
+  // the page and bbox in the address: a crop stays in the browser's cache until the cell moves
+  function cropUrl(sha, key) {
+    const c = data && data.cells[key];
+    return "/crop/" + sha + "?cell=" + encodeURIComponent(key) + (c && c.bbox ? "&b=" + c.page + "_" + c.bbox.join("_") : "");
+  }
   function typing(e) { const t = e.target; return t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA"); }
 
   // ---- identities over the page's cells -----------------------------------------------------
