@@ -81,14 +81,15 @@ def identity_evidence(cells: list[Cell], min_confidence: float,
         for r, col in ident.lhs + ident.rhs:
             through.setdefault((ident.table, r, col), []).append(ident)
     chosen = {c.key for c in cells if CHOSEN_FLAG in c.flags}
+    # Identities that hold as read, none of whose terms was chosen to make them hold.
+    proving = {i for i in idents if holds(i, by_key)
+               and not any((i.table, r, col) in chosen for r, col in i.lhs + i.rhs)}
     out: dict[tuple, list[str]] = {}
     for cell in cells:
         mine = through.get(cell.key, [])
         if not mine or not is_definite(cell, min_confidence):
             continue
-        if not all(holds(i, by_key) for i in mine):
-            continue
-        if any((i.table, r, col) in chosen for i in mine for r, col in i.lhs + i.rhs):
+        if not all(i in proving for i in mine):
             continue
         if len(mine) < 2 and not agreed(cell):
             continue

@@ -153,11 +153,13 @@ def read_twice(cells: list[Cell], config: Config, timings: dict) -> set:
     other terms away (ACCEPTANCE RULE 3), so those are read again in the next round.
     """
     t = time.perf_counter()
-    seconds: dict[tuple, tuple[str, object, str]] = {}
+    seconds: dict[tuple, tuple[str, object, float]] = {}
     by_key = {c.key: c for c in cells}
 
     def agreed() -> set:
-        return {k for k, (kind, value, _) in seconds.items() if agrees(by_key[k], kind, value)}
+        # A hesitant second reading confirms nothing: agreement is two clear readings alike.
+        return {k for k, (kind, value, conf) in seconds.items()
+                if conf >= config.min_confidence and agrees(by_key[k], kind, value)}
 
     agreed_now: set = set()
     for _ in range(3):
@@ -176,11 +178,12 @@ def read_twice(cells: list[Cell], config: Config, timings: dict) -> set:
             reading = texts.get(i)
             text = re.sub(r"\s+", " ", reading.text).strip() if reading else ""
             kind, value = second_value(text)
-            seconds[cell.key] = (kind, value, text)
+            confidence = reading.confidence if reading else 1.0    # no ink: surely nothing
+            seconds[cell.key] = (kind, value, confidence)
             if not agrees(cell, kind, value):
                 cell.alternatives.append((value, text, SECOND_READER))
                 if kind == "number" and all(v != value for v, _ in cell.candidates):
-                    cell.candidates.append((value, reading.confidence if reading else 0.0))
+                    cell.candidates.append((value, confidence))
         choose_by_identities(cells, config.min_confidence)
         agreed_now = agreed()
     timings["second_reading"] = timings.get("second_reading", 0.0) + time.perf_counter() - t
