@@ -29,6 +29,7 @@ from typing import Optional
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -175,7 +176,9 @@ def create_app(db_path, read_only: bool = False, token: Optional[str] = None,
         return Response(body, media_type="application/json; charset=utf-8",
                         headers={"Content-Disposition": f"inline; filename=\"{_ascii(name)}.json\""})
 
-    def crop(request: Request):
+    async def crop(request: Request):
+        # On the event loop: one indexed lookup and a small file read; rendering (first time only)
+        # goes to a worker thread. A report page asks for dozens of these at once.
         sha = request.path_params["sha"]
         if not SHA_RE.match(sha):
             raise HTTPException(404, "no such document")
@@ -185,12 +188,14 @@ def create_app(db_path, read_only: bool = False, token: Optional[str] = None,
             " AND c.row = ? AND c.col = ? AND d.status = ?", (sha, *key, db.STATUS_DONE)).fetchone()
         if row is None:
             raise HTTPException(404, "no such cell in this document")
+        page, bbox = row[0], json.loads(row[1]) if row[1] else None
+        cached = crops.cached(sha, page, bbox)
         try:
-            path = crops.file_for(sha, row[0], json.loads(row[1]) if row[1] else None)
+            path = cached if cached is not None else await run_in_threadpool(crops.file_for, sha, page, bbox)
+            body = path.read_bytes()
         except crops_mod.NotAvailable as e:
             raise HTTPException(404, str(e))
-        return FileResponse(path, media_type="image/png",
-                            headers={"Cache-Control": "private, max-age=86400"})
+        return Response(body, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
 
     def agencies(request: Request):
         rows = conn().execute("SELECT agency, COUNT(*), MIN(year), MAX(year) FROM documents WHERE status = ?"
@@ -239,6 +244,9 @@ def create_app(db_path, read_only: bool = False, token: Optional[str] = None,
         note = data.get("note")
         if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
             raise HTTPException(400, f"note: text of at most {MAX_NOTE} characters")
+        return await run_in_threadpool(_save, sha, key, kind, value, note, version)
+
+    def _save(sha, key, kind, value, note, version):
         c = conn()
         view = model.ReportView.load(c, sha)
         if view is None:

@@ -72,13 +72,26 @@ class Crops:
             raise NotAvailable("the source PDF of this document is not where it was read, or has changed")
         return found
 
-    def file_for(self, sha256: str, page: int, bbox) -> Path:
-        """The PNG of a cell's crop, rendered now if not cached."""
+    def _path(self, sha256: str, page: int, bbox) -> Path:
         if not page or not bbox or len(bbox) != 4:
             raise NotAvailable("the cell has no position on a page")
         x0, y0, x1, y1 = (float(v) for v in bbox)
-        name = f"p{int(page)}_{x0:.1f}_{y0:.1f}_{x1:.1f}_{y1:.1f}.png"
-        out = self.dir / sha256 / name
+        return self.dir / sha256 / f"p{int(page)}_{x0:.1f}_{y0:.1f}_{x1:.1f}_{y1:.1f}.png"
+
+    def cached(self, sha256: str, page: int, bbox) -> Optional[Path]:
+        """The crop's file if it is made already (its source is checked once per process)."""
+        try:
+            out = self._path(sha256, page, bbox)
+        except NotAvailable:
+            return None
+        if sha256 in self._verified and self._verified[sha256] is None:
+            return None          # the source is gone or changed: say so rather than show an old crop
+        return out if out.is_file() else None
+
+    def file_for(self, sha256: str, page: int, bbox) -> Path:
+        """The PNG of a cell's crop, rendered now if not cached."""
+        out = self._path(sha256, page, bbox)
+        x0, y0, x1, y1 = (float(v) for v in bbox)
         if out.is_file():
             return out
         png = self.render(sha256, int(page), (x0, y0, x1, y1))
