@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import sqlite3
 from typing import Optional
 
@@ -31,7 +32,7 @@ def parse_key(text: str) -> Optional[Key]:
 
 
 _ALL_KEYS = set(T.all_cell_keys())
-_NAMED_ROW = __import__("re").compile(r"\b(active|applications|review) ([0-9][0-9./a-z_]*|all)\b")
+_NAMED_ROW = re.compile(r"\b(active|applications|review) ([0-9][0-9./a-z_]*|all)\b")
 
 
 def fmt(v) -> str:
