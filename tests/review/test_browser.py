@@ -137,3 +137,22 @@ def test_typing_a_number_corrects_and_b_blanks(browser, review_db, server):
     browser.get(f"{server.url}/report/{sha}")
     td = browser.find_element(By.ID, f"cell-{model.key_str(SECOND_KEY)}")
     assert "s-corrected" in td.get_attribute("class") and td.text == "—"
+
+
+def test_second_writer_is_told_in_the_page(browser, review_db, server):
+    """Someone else settles the cell while it is on screen: saving it here is refused and said so."""
+    import urllib.request
+    sha = review_db.tampered_sha
+    browser.get(f"{server.url}/report/{sha}/settle")
+    wait(browser).until(EC.text_to_be_present_in_element((By.ID, "position"), "cell 1 of 2"))
+    csrf = browser.find_element(By.CSS_SELECTOR, 'meta[name="csrf-token"]').get_attribute("content")
+    other = urllib.request.Request(
+        server.url + "/api/save", method="POST",
+        data=json.dumps({"sha256": sha, "cell": CELL, "kind": "correct", "value": 5, "version": 0}).encode(),
+        headers={"Content-Type": "application/json", "X-CSRF-Token": csrf})
+    assert json.loads(urllib.request.urlopen(other).read())["version"] == 1
+    keys(browser, Keys.ENTER)
+    wait(browser).until(EC.text_to_be_present_in_element((By.ID, "s-message"), "someone else saved this cell"))
+    assert "correct 5" in browser.find_element(By.ID, "s-message").text
+    browser.get(f"{server.url}/report/{sha}")
+    assert browser.find_element(By.ID, f"cell-{CELL}").text == "5"      # theirs kept, nothing overwritten
