@@ -276,6 +276,7 @@ def _is_invisible(textpage, index: int) -> bool:
 # whether their data is sound. JPEG data is checked by decoding it; the others are taken as read.
 _IMAGE_CODECS = {"/DCTDecode", "/JPXDecode", "/JBIG2Decode", "/CCITTFaxDecode"}
 _OBJECT_IN_WARNING = re.compile(r"object (\d+)[ ,](\d+)")
+_XREF_DAMAGED = re.compile(r"file is damaged|xref not found|can't find startxref|reconstruct", re.I)
 
 
 def count_unreadable(path: Path) -> int:
@@ -303,9 +304,11 @@ def count_unreadable(path: Path) -> int:
             except Exception:
                 if not _image_data_reads(obj):
                     bad.add(obj.objgen)
-        for warning in pdf.get_warnings():
-            for number, generation in _OBJECT_IN_WARNING.findall(str(warning)):
+        for warning in map(str, pdf.get_warnings()):
+            for number, generation in _OBJECT_IN_WARNING.findall(warning):
                 bad.add((int(number), int(generation)))
+            if _XREF_DAMAGED.search(warning):
+                bad.add((-1, 0))       # the cross-reference table: objects were found by a rescan
     except Exception:          # the object table itself gives way while being walked
         bad.add((-1, 0))
     finally:

@@ -120,6 +120,7 @@ def read_file(task: Task) -> db.Outcome:
     outcome = db.Outcome(task.sha256, task.path, db.STATUS_DONE, worker=_worker_name())
     try:
         report = pipeline.extract(task.path)
+        _data_only(report)
         outcome.report = report
         if report.version is None and not report.cells:
             outcome.status, outcome.error = db.STATUS_NOT_REPORT, "no template table found"
@@ -139,6 +140,15 @@ def read_file(task: Task) -> db.Outcome:
         outcome.error = _one_line(f"internal error: {type(e).__name__}: {e}")
     outcome.seconds = time.perf_counter() - start
     return outcome
+
+
+def _data_only(report) -> None:
+    """Drop what a report's cells hold for use inside the reading process only (callables such as
+    a second look at the page image): the outcome goes to the parent, or to a dask client, pickled."""
+    for cell in report.cells:
+        for name, value in list(vars(cell).items()):
+            if callable(value):
+                setattr(cell, name, None)
 
 
 def _write_searchable(task: Task, report) -> Optional[str]:
@@ -177,7 +187,14 @@ def child_main() -> None:
             task = requests.recv()
         except EOFError:
             return
-        answers.send(read_file(task))
+        outcome = read_file(task)
+        try:
+            answers.send(outcome)
+        except Exception as e:     # an outcome that cannot be pickled: a reason, not a dead child
+            log.exception("the outcome of %s cannot be sent", task.path)
+            answers.send(db.Outcome(task.sha256, task.path, db.STATUS_FAILED, seconds=outcome.seconds,
+                                    worker=outcome.worker, error=_one_line(
+                                        f"internal error: result cannot be sent: {type(e).__name__}: {e}")))
 
 
 def _limit_address_space(mb: int) -> None:
@@ -215,16 +232,26 @@ class IsolatedReader:
             self.requests.send(task)
             failure = self._wait_for_answer(start)
         except (OSError, EOFError) as e:
-            failure = f"worker process lost: {e}"
+            failure = self._lost(e)
         if failure is None:
             try:
                 return self.answers.recv()
             except (OSError, EOFError) as e:
-                failure = f"worker process lost: {e}"
+                failure = self._lost(e)
         self.close()
         log.warning("%s: %s", task.path, failure)
         return db.Outcome(task.sha256, task.path, db.STATUS_FAILED, error=failure,
                           seconds=time.perf_counter() - start, worker=_worker_name())
+
+    def _lost(self, error: Exception) -> str:
+        """Why the channel to the child broke: how the child ended, when it did."""
+        try:
+            code = self.proc.wait(timeout=5) if self.proc is not None else None
+        except subprocess.TimeoutExpired:
+            code = None
+        if code is not None:
+            return f"worker process died ({_describe_exit(code)}) while reading"
+        return _one_line(f"worker process lost: {type(error).__name__}: {error}")
 
     def _wait_for_answer(self, start: float) -> Optional[str]:
         """None when an answer is ready; else why the child must be killed."""
