@@ -25,7 +25,9 @@ def find_title(lines: list[TextLine]) -> Optional[str]:
     return "".join(_clean(l.text) for l in used) if used else None
 
 
-_MARK = "年度报告"
+# What ends a title: the template's wording, and "2023年度政府信息公开工作报告" some agencies use.
+_MARKS = ("年度报告", "公开工作报告")
+_ENDS = (_TITLE_END, "政府信息公开工作报告")
 _BARE_YEAR = re.compile(r"[（(]?(?:19|20)\d{2}\s*年度?[）)]?")
 _PROSE = ("。", "，", "〈", "《", "；")
 _MAX_ABOVE = 3          # lines above the one that ends the title: an agency's name may wrap too
@@ -38,14 +40,15 @@ def _end_of_title(flat: list[str]) -> Optional[int]:
     for i, text in enumerate(flat[:40]):
         if any(p in text.rstrip("。.") for p in _PROSE):      # a stray full stop of a reader
             continue
-        if _MARK in text:
+        if any(mark in text for mark in _MARKS):
             return i
         nxt = next((k for k in range(i + 1, min(len(flat), i + 3)) if flat[k]), None)
         if text and nxt is not None and not any(p in flat[nxt] for p in _PROSE):
             joined = text + flat[nxt]
-            at = joined.find(_MARK)
-            if 0 <= at < len(text) < at + len(_MARK):
-                return nxt
+            for mark in _MARKS:
+                at = joined.find(mark)
+                if 0 <= at < len(text) < at + len(mark):
+                    return nxt
     return None
 
 
@@ -78,7 +81,7 @@ def title_lines(lines: list[TextLine]) -> list[TextLine]:
         prev = flat[k]
         if not prev:
             continue            # an empty line (a stray box of the reader) is no break
-        complete = _TITLE_END in title and not title.startswith(
+        complete = any(e in title for e in _ENDS) and not title.startswith(
             ("政府信息", "年度", "关于")) and not _YEAR.match(title)
         if complete and _agency_wrapped(lines[k], lines[used[0]], prev):
             complete = False       # "北京市朝阳区" / "人民政府2023年…": the name itself wraps
@@ -121,9 +124,11 @@ def parse_title(title: Optional[str], lines: list[TextLine]) -> tuple[Optional[s
     agency, year = None, None
     if title:
         t = _clean(title)
-        end = t.rfind(_TITLE_END)
-        if end < 0:
-            end = t.rfind("年度报告")
+        end = -1
+        for mark in (*_ENDS, "年度报告", "公开工作报告"):
+            end = t.rfind(mark)
+            if end >= 0:
+                break
         head = t[:end] if end >= 0 else t
         m = None
         for m in _YEAR.finditer(head):
