@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import os
 import threading
@@ -46,6 +47,7 @@ class Crops:
         self._lock = threading.Lock()          # pdfium is not thread-safe
         self._verified: dict[str, Optional[Path]] = {}
         self._pages: OrderedDict = OrderedDict()
+        self._rotations: dict[str, dict] = {}
 
     # the source file of a document
     def source(self, sha256: str) -> Path:
@@ -72,11 +74,21 @@ class Crops:
             raise NotAvailable("the source PDF of this document is not where it was read, or has changed")
         return found
 
+    def rotation(self, sha256: str, page: int) -> int:
+        """How the content lies on the page (degrees clockwise, as the pipeline found it): the crop is
+        turned back upright so that a sideways scan reads like the others."""
+        if sha256 not in self._rotations:
+            row = self._conn_factory().execute("SELECT pages FROM documents WHERE sha256 = ?", (sha256,)).fetchone()
+            pages = json.loads(row[0]) if row and row[0] else []
+            self._rotations[sha256] = {p.get("page"): int(p.get("rotation") or 0) % 360 for p in pages}
+        return self._rotations[sha256].get(page, 0)
+
     def _path(self, sha256: str, page: int, bbox) -> Path:
         if not page or not bbox or len(bbox) != 4:
             raise NotAvailable("the cell has no position on a page")
         x0, y0, x1, y1 = (float(v) for v in bbox)
-        return self.dir / sha256 / f"p{int(page)}_{x0:.1f}_{y0:.1f}_{x1:.1f}_{y1:.1f}.png"
+        turn = self.rotation(sha256, int(page))
+        return self.dir / sha256 / f"p{int(page)}_{x0:.1f}_{y0:.1f}_{x1:.1f}_{y1:.1f}_r{turn}.png"
 
     def cached(self, sha256: str, page: int, bbox) -> Optional[Path]:
         """The crop's file if it is made already (its source is checked once per process)."""
@@ -94,14 +106,14 @@ class Crops:
         x0, y0, x1, y1 = (float(v) for v in bbox)
         if out.is_file():
             return out
-        png = self.render(sha256, int(page), (x0, y0, x1, y1))
+        png = self.render(sha256, int(page), (x0, y0, x1, y1), self.rotation(sha256, int(page)))
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_bytes(png)
         tmp.replace(out)
         return out
 
-    def render(self, sha256: str, page: int, bbox) -> bytes:
+    def render(self, sha256: str, page: int, bbox, rotation: int = 0) -> bytes:
         from PIL import ImageDraw
         image = self._page_image(sha256, page)
         w_pt, h_pt = image.width / SCALE, image.height / SCALE
@@ -122,6 +134,8 @@ class Crops:
         draw = ImageDraw.Draw(crop)
         draw.rectangle([(x0 - left) * SCALE - 2, (y0 - top) * SCALE - 2,
                         (x1 - left) * SCALE + 2, (y1 - top) * SCALE + 2], outline=OUTLINE, width=3)
+        if rotation in (90, 180, 270):
+            crop = crop.rotate(rotation, expand=True)      # counter-clockwise: undoes a clockwise turn
         buf = io.BytesIO()
         crop.save(buf, format="PNG", optimize=False, compress_level=6)
         return buf.getvalue()

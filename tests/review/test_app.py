@@ -302,3 +302,23 @@ def test_a_rerun_of_batch_keeps_corrections_and_shows_disagreement(review_db):
     assert re.search(r'class="v s-corrected changed" data-key="applications\|1\|natural_person"', page)
     queue = c2.get("/", params={"status": "all"}).text
     assert "1 changed" in queue
+
+
+def test_crop_of_a_sideways_page_is_turned_upright(review_db):
+    """A page whose content lies turned (pages[].rotation, clockwise) gives crops turned back."""
+    from PIL import Image
+    import io
+    c = client_for(review_db)
+    upright = Image.open(io.BytesIO(c.get(f"/crop/{review_db.tampered_sha}", params={"cell": CELL}).content))
+    conn = db.connect(review_db.db_path)
+    pages = json.loads(conn.execute("SELECT pages FROM documents WHERE sha256 = ?", (review_db.tampered_sha,)).fetchone()[0])
+    page = next(x for x in db.report_json(conn, review_db.tampered_sha)["cells"]
+                if (x["table"], x["row"], x["column"]) == TAMPERED_KEY)["page"]
+    for p in pages:
+        if p["page"] == page:
+            p["rotation"] = 90
+    conn.execute("UPDATE documents SET pages = ? WHERE sha256 = ?", (json.dumps(pages), review_db.tampered_sha))
+    conn.close()
+    turned = Image.open(io.BytesIO(client_for(review_db).get(f"/crop/{review_db.tampered_sha}",
+                                                             params={"cell": CELL}).content))
+    assert turned.size == (upright.height, upright.width)
