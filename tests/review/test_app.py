@@ -42,6 +42,8 @@ def test_queue_lists_reports_with_progress_and_filters(review_db):
     assert only.status_code == 200 and review_db.tampered_sha in only.text
     none = c.get("/", params={"agency": "没有这个机关", "status": "all"})
     assert "No report matches" in none.text
+    hostile = c.get("/", params={"agency": "<script>alert(1)</script>"})
+    assert "<script>alert" not in hostile.text and "&lt;script&gt;" in hostile.text
     assert c.get("/", params={"status": "bogus"}).status_code == 400
     assert c.get("/", params={"year": "abc"}).status_code == 400
     assert c.get("/", params={"page": "0"}).status_code == 400
