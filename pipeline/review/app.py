@@ -5,7 +5,8 @@
 Pages: `/` the queue · `/report/{sha}` a report's three tables · `/report/{sha}/settle` the keyboard
 settling view · `/agency?name=…` one agency over the years · `/agencies`. Data: `/report/{sha}/data`
 (the settling script's JSON) · `/report/{sha}/json` (the contract JSON, corrections applied) ·
-`/crop/{sha}?cell=table|row|column` (PNG) · `POST /api/save` (a decision about one cell).
+`/crop/{sha}?cell=table|row|column` (PNG) · `/page/{sha}?n=N` (a whole page, for a row not found) ·
+`POST /api/save` (a decision about one cell).
 
 Safety: binds 127.0.0.1 unless told otherwise, and then only with a token that every request must
 carry (header X-Review-Token, or the cookie set when a page is opened with ?token=…); every POST
@@ -196,6 +197,17 @@ def create_app(db_path, read_only: bool = False, token: Optional[str] = None,
             raise HTTPException(404, str(e))
         return Response(body, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
 
+    def page_image(request: Request):
+        view = load_view(request.path_params["sha"])
+        n = _int_param(request.query_params.get("n"), "n", 1, 10_000)
+        if n is None or n > (view.report["source"]["pages"] or 0):
+            raise HTTPException(404, "no such page in this document")
+        try:
+            path = crops.page_file(view.sha256, n)
+        except crops_mod.NotAvailable as e:
+            raise HTTPException(404, str(e))
+        return Response(path.read_bytes(), media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
+
     def agencies(request: Request):
         rows = conn().execute("SELECT agency, COUNT(*), MIN(year), MAX(year) FROM documents WHERE status = ?"
                               " AND agency IS NOT NULL GROUP BY agency ORDER BY agency", (db.STATUS_DONE,))
@@ -273,6 +285,7 @@ def create_app(db_path, read_only: bool = False, token: Optional[str] = None,
         Route("/report/{sha}/data", report_data),
         Route("/report/{sha}/json", report_json),
         Route("/crop/{sha}", crop),
+        Route("/page/{sha}", page_image),
         Route("/agencies", agencies),
         Route("/agency", agency),
         Route("/api/save", save, methods=["POST"]),

@@ -28,6 +28,7 @@ MIN_CONTEXT_PT = (36, 16)   # at least this many points (x, y)
 MAX_CROP_PT = (420, 160)    # a cell spanning a whole table is shown at most this large
 OUTLINE = (220, 30, 30)
 PAGE_CACHE = 6              # rendered pages kept in memory
+PAGE_SCALE = 1.5            # whole pages (a row not found): 108 dpi
 
 
 def cache_dir_for(db_path) -> Path:
@@ -110,6 +111,24 @@ class Crops:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_bytes(png)
+        tmp.replace(out)
+        return out
+
+    def page_file(self, sha256: str, page: int) -> Path:
+        """A whole page as a PNG, for a cell whose row was not found (no bbox to crop)."""
+        out = self.dir / sha256 / f"page{int(page)}_r{self.rotation(sha256, int(page))}.png"
+        if out.is_file():
+            return out
+        image = self._page_image(sha256, int(page))
+        image = image.resize((int(image.width * PAGE_SCALE / SCALE), int(image.height * PAGE_SCALE / SCALE)))
+        turn = self.rotation(sha256, int(page))
+        if turn in (90, 180, 270):
+            image = image.rotate(turn, expand=True)
+        buf = io.BytesIO()
+        image.convert("RGB").save(buf, format="PNG", compress_level=6)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_bytes(buf.getvalue())
         tmp.replace(out)
         return out
 

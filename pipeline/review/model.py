@@ -360,12 +360,23 @@ def cell_json(view: ReportView, key: Key, issue_keys: set[Key]) -> dict:
                   "flags": cell.get("flags") or [], "alternatives": cell.get("alternatives") or []})
     else:
         d.update({"value": None, "text": None, "page": None, "bbox": None, "status": None, "evidence": [],
-                  "alternatives": [], "flags": [], "note": None})
+                  "alternatives": [], "flags": [], "note": None, "near_page": near_page(view, key)})
     d["correction"] = corr.to_json() if corr else None
     d["version"] = view.versions.get(key, 0)
     if key in view.cells and corr is not None and store.disagrees(corr, cell["value"]):
         d["disagree"] = True
     return d
+
+
+def near_page(view: ReportView, key: Key) -> Optional[int]:
+    """Where to look for a cell whose row was not found: the page of the cell of its table printed
+    just before it in template order (else the table's first page)."""
+    order = store.order_keys([k for k in view.cells if k[0] == key[0]] + [key], [])
+    at = order.index(key)
+    before = [k for k in order[:at] if view.cells[k].get("page")]
+    after = [k for k in order[at + 1:] if view.cells[k].get("page")]
+    pick = before[-1] if before else (after[0] if after else None)
+    return view.cells[pick]["page"] if pick else None
 
 
 def page_json(view: ReportView) -> dict:

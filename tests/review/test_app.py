@@ -324,3 +324,28 @@ def test_crop_of_a_sideways_page_is_turned_upright(review_db):
     turned = Image.open(io.BytesIO(client_for(review_db).get(f"/crop/{review_db.tampered_sha}",
                                                              params={"cell": CELL}).content))
     assert turned.size == (upright.height, upright.width)
+
+
+def test_a_row_not_found_shows_the_page_of_its_table(review_db):
+    """A review cell whose row the pipeline did not find has no crop: the page of its table instead."""
+    missing = ("applications", "3.6", "total")       # the unsplit （六） row, which this report does not print
+    conn = db.connect(review_db.db_path)
+    conn.execute("UPDATE documents SET review_cells = ?, finished_at = finished_at + 1 WHERE sha256 = ?",
+                 (json.dumps([list(TAMPERED_KEY), list(SECOND_KEY), list(missing)]), review_db.tampered_sha))
+    conn.close()
+    c = client_for(review_db)
+    data = c.get(f"/report/{review_db.tampered_sha}/data").json()
+    key = model.key_str(missing)
+    assert data["review"][-1] == key
+    cell = data["cells"][key]
+    assert cell["printed"] is False and cell["near_page"] == data["cells"]["applications|3.5.5|total"]["page"]
+    page = c.get(f"/page/{review_db.tampered_sha}", params={"n": cell["near_page"]})
+    assert page.status_code == 200 and page.content.startswith(b"\x89PNG")
+    assert c.get(f"/page/{review_db.tampered_sha}", params={"n": 99}).status_code == 404
+    assert c.get(f"/page/{review_db.tampered_sha}", params={"n": "x"}).status_code == 400
+    assert c.get(f"/page/{review_db.tampered_sha}").status_code == 404
+    # a person types the value the page prints: the cell joins the report
+    r = post_save(c, review_db, "correct", 0, cell=key)
+    assert r.status_code == 200 and r.json()["open"] == 2
+    corrected = c.get(f"/report/{review_db.tampered_sha}/json").json()
+    assert any((x["table"], x["row"], x["column"]) == missing and x["value"] == 0 for x in corrected["cells"])

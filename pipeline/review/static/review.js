@@ -175,10 +175,15 @@
       $("s-col").textContent = c.labels.column;
       const img = $("s-crop"), none = $("s-nocrop");
       if (c.bbox) { img.hidden = false; none.hidden = true; img.src = cropUrl(data.sha256, key); }
+      else if (!c.printed && c.near_page) {
+        img.hidden = false; none.hidden = false; img.src = "/page/" + data.sha256 + "?n=" + c.near_page;
+        none.textContent = "This row was not found in the document: its table is on page " + c.near_page + " (below). Type the value it prints, or b if it prints none.";
+      }
       else { img.hidden = true; none.hidden = false; none.textContent = c.printed ? "No position on the page for this cell." : "The document's row or table holding this cell was not found: type the value from the PDF, or b if it prints none."; }
-      $("s-where").textContent = c.page ? "page " + c.page : "";
+      $("s-where").textContent = c.page ? "page " + c.page : (c.near_page ? "page " + c.near_page + " (the table)" : "");
       $("s-value").textContent = c.printed ? fmt(c.value) : "(not found)";
       $("s-text").textContent = c.text === null || c.text === undefined ? "" : c.text;
+      $("s-text").parentNode.hidden = !c.printed;
       $("s-state").textContent = c.state; $("s-state").className = "badge s-" + c.state;
       const settled = $("s-settled");
       if (c.correction) {
