@@ -39,6 +39,22 @@ def test_slash_is_told_from_digits(font, dpi):
     assert not is_dash(glyphs("/", font, dpi), ppp)
 
 
+CJK_FONTS = [f for f in FONTS if "wqy" in f or "uming" in f]
+
+
+@pytest.mark.parametrize("dpi", [150, 200, 300])
+@pytest.mark.parametrize("font", FONTS)
+def test_dash_is_told_from_digits(font, dpi):
+    """A blank printed as a dash is one horizontal bar: "—" in every font, the full-width "－" in
+    the CJK fonts reports are set in; digits, "/" and "=" (two bars) are not dashes."""
+    ppp = 72 / dpi
+    assert is_dash(glyphs("—", font, dpi), ppp)
+    if font in CJK_FONTS:
+        assert is_dash(glyphs("－", font, dpi), ppp)
+    for ch in "0123456789/=":
+        assert not is_dash(glyphs(ch, font, dpi), ppp), ch
+
+
 @pytest.mark.parametrize("font", FONTS)
 def test_a_washed_out_digit_stays_one_line(font):
     """Blur and a light print thin the stroke joining the parts of "2" or "5" to a hairline gap;

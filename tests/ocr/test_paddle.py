@@ -240,12 +240,16 @@ def test_ambiguous_digits_have_ordered_alternatives(engine, number_cells):
         assert all(text and text != reading.text for text, _ in reading.alternatives)
         assert len({text for text, _ in reading.alternatives}) == len(reading.alternatives)
         assert all(0.0 < confidence <= 1.0 for confidence in confidences)
-    # Where the best reading is wrong, the right one is often among the alternatives.
+    # Where the best reading is wrong, the right one is often among the alternatives: the identities
+    # can then choose it (pipeline/resolve.py). On this sample 9 of 588 blurred readings are wrong
+    # and 4 of them have the right reading among the alternatives (746 read 76, 447 read 667,
+    # 5 read S, 56 read S6); alternatives that did not follow the runner-up characters rescue none.
     truths = [c.text for c in number_cells] * 3
-    rescued = sum(any(text == truth for text, _ in r.alternatives)
-                  for r, truth in zip(readings, truths) if r.text != truth)
-    wrong = sum(r.text != truth for r, truth in zip(readings, truths))
-    print(f"blurred: {wrong} wrong of {len(readings)}, {rescued} of them right among alternatives")
+    wrong = [(truth, r) for r, truth in zip(readings, truths) if r.text != truth]
+    rescued = [(truth, r.text) for truth, r in wrong if any(text == truth for text, _ in r.alternatives)]
+    assert len(wrong) >= 3, "blurring no longer makes the recognizer err: the test proves nothing"
+    assert len(rescued) >= 2 and 3 * len(rescued) >= len(wrong), \
+        (rescued, [(truth, r.text, r.alternatives) for truth, r in wrong])
 
 
 def test_clean_readings_are_confident(engine, number_cells):
