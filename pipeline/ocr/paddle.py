@@ -15,6 +15,7 @@ import logging
 import os
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +65,11 @@ def _prepare_environment(config: Config) -> None:
     os.environ.setdefault("PADDLE_PDX_CACHE_HOME", str(Path(config.models_dir).parent / ".cache" / "paddlex"))
     # Skips PaddleX's probe of model hosts at import; models come from models/ only.
     os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
+    # Library noise filtered where it starts, so that stderr carries only our own lines: paddle's
+    # C++ logging below errors, and the "No ccache found" warning paddle raises at import (it
+    # concerns compiling custom operators, which reading never does).
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    warnings.filterwarnings("ignore", message=r"No ccache found", category=UserWarning)
 
 
 def _engine_config(cpu_threads: int) -> dict:
