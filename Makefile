@@ -57,6 +57,7 @@ test-fast: deps system-deps models
 
 bench: deps system-deps models
 	$(PY) -m bench
+	$(PY) -m bench.mutation --count 200 --seed 0
 
 clean:
 	rm -rf out .cache/paddlex .pytest_cache
