@@ -167,7 +167,8 @@ def checks_table(conn, cross: pd.DataFrame, corrections: dict | None = None) -> 
         " FROM checks k JOIN documents d USING (sha256) WHERE d.status = ? ORDER BY d.path, k.seq",
         conn, params=(db.STATUS_DONE,), dtype={"year": "Int64"})
     checks["ok"] = checks["ok"].astype(bool)
-    corrected = [sha for sha in corrections if sha in set(checks["sha256"])]
+    read = set(checks["sha256"])
+    corrected = [sha for sha in corrections if sha in read]
     if corrected:
         # a corrected report's identities, recomputed over its corrected values, in place of its own
         parts = [checks[~checks["sha256"].isin(corrected)]]
