@@ -23,8 +23,34 @@ def red_seal(img, dpi, centre_pt):
     return stamp(img, seal_ink(img.shape, dpi, centre_pt, word=False))
 
 
+# The merged cells of the real report's tables as printed, written out from the national template
+# (report-template.md), independently of the code under test: (row, col, rowspan, colspan) of every
+# cell spanning more than one atomic cell, and the table's shape, per page, top to bottom.
+PRINTED = {
+    4: [((6, 2), [(3, 0, 1, 2)]),                   # active disclosure, end: the 第二十条第（…）项 band
+        ((16, 10), [(0, 0, 3, 3),                   # applications: the corner header
+                    (0, 3, 1, 7),                   # 申请人情况
+                    (1, 3, 2, 1), (1, 4, 1, 5),     # 自然人; 法人或其他组织 over its five columns
+                    (1, 9, 2, 1),                   # 总计
+                    (3, 0, 1, 3), (4, 0, 1, 3),     # 一、本年新收…; 二、上年结转…
+                    (5, 0, 11, 1),                  # 三、本年度办理结果, down to the page's end
+                    (5, 1, 1, 2), (6, 1, 1, 2),     # （一）予以公开; （二）部分公开
+                    (7, 1, 8, 1)])],                # （三）不予公开 over its 8 reasons
+    5: [((12, 10), [(0, 0, 11, 1),                  # 三、本年度办理结果, continued
+                    (0, 1, 2, 1),                   # （四）无法提供: 2 of its 3 reasons on this page
+                    (2, 1, 5, 1), (7, 1, 3, 1),     # （五）不予处理 (5 reasons); （六）其他处理 (3)
+                    (10, 1, 1, 2),                  # （七）总计
+                    (11, 0, 1, 3)]),                # 四、结转下年度继续办理
+        ((4, 15), [(0, 0, 1, 5), (0, 5, 1, 10),     # 行政复议; 行政诉讼
+                   (1, 0, 2, 1), (1, 1, 2, 1), (1, 2, 2, 1), (1, 3, 2, 1), (1, 4, 2, 1),
+                   (1, 5, 1, 5), (1, 10, 1, 5)])],  # 未经复议直接起诉; 复议后起诉
+}
+
+
 def vector_grids(pdf_path, page: int) -> list[Grid]:
-    """camelot's lattice on the vector page, as Grids in top-left-origin points."""
+    """camelot's lattice on the vector page, as Grids in top-left-origin points; checked against
+    the printed layout (PRINTED), so that a fault in merge_cells, which builds both this reference
+    and the grids found on images, cannot make the two agree on a wrong answer."""
     grids = []
     for t in camelot.read_pdf(str(pdf_path), pages=str(page), flavor="lattice", line_scale=40):
         cols = [t.cols[0][0]] + [c[1] for c in t.cols]
@@ -33,7 +59,34 @@ def vector_grids(pdf_path, page: int) -> list[Grid]:
         right_open = [[not t.cells[r][c].right for c in range(n_c)] for r in range(n_r)]
         bottom_open = [[not t.cells[r][c].bottom for c in range(n_c)] for r in range(n_r)]
         grids.append(merge_cells(page, cols, rows, right_open, bottom_open))
-    return sorted(grids, key=lambda g: g.bbox[1])
+    grids = sorted(grids, key=lambda g: g.bbox[1])
+    assert [layout(g) for g in grids] == [printed_layout(shape, merged) for shape, merged in PRINTED[page]]
+    return grids
+
+
+def layout(grid: Grid) -> tuple:
+    return (grid.n_rows, grid.n_cols), sorted((c.row, c.col, c.rowspan, c.colspan) for c in grid.cells)
+
+
+def printed_layout(shape: tuple[int, int], merged: list[tuple[int, int, int, int]]) -> tuple:
+    """Every cell of a table of this shape: the merged ones, and 1x1 cells wherever none covers."""
+    covered = {(r, c) for r0, c0, rs, cs in merged for r in range(r0, r0 + rs) for c in range(c0, c0 + cs)}
+    singles = [(r, c, 1, 1) for r in range(shape[0]) for c in range(shape[1]) if (r, c) not in covered]
+    return shape, sorted(merged + singles)
+
+
+def test_merge_cells_on_a_hand_made_lattice():
+    """A 3x3 lattice: the top row's first two cells joined, the last column's lower two joined."""
+    cols, rows = [0.0, 10.0, 30.0, 60.0], [0.0, 5.0, 15.0, 20.0]
+    right_open = [[True, False, False], [False, False, False], [False, False, False]]
+    bottom_open = [[False, False, False], [False, False, True], [False, False, False]]
+    grid = merge_cells(3, cols, rows, right_open, bottom_open)
+    assert (grid.page, grid.n_rows, grid.n_cols, grid.bbox) == (3, 3, 3, (0.0, 0.0, 60.0, 20.0))
+    assert [(c.row, c.col, c.rowspan, c.colspan, c.bbox) for c in grid.cells] == [
+        (0, 0, 1, 2, (0.0, 0.0, 30.0, 5.0)), (0, 2, 1, 1, (30.0, 0.0, 60.0, 5.0)),
+        (1, 0, 1, 1, (0.0, 5.0, 10.0, 15.0)), (1, 1, 1, 1, (10.0, 5.0, 30.0, 15.0)),
+        (1, 2, 2, 1, (30.0, 5.0, 60.0, 20.0)),
+        (2, 0, 1, 1, (0.0, 15.0, 10.0, 20.0)), (2, 1, 1, 1, (10.0, 15.0, 30.0, 20.0))]
 
 
 def cell_map(grid: Grid) -> dict:
