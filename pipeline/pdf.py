@@ -85,9 +85,9 @@ def _why_unreadable(path: Path, error: Exception) -> str:
     if "password" in str(error).lower():
         return "encrypted PDF: a password is needed to open it"
     with open(path, "rb") as f:
-        f.seek(max(0, path.stat().st_size - 2048))
-        tail = f.read()
-    if b"%%EOF" not in tail:
+        data = f.read(64 << 20)
+    # Objects, but no end marker where a file ends: a PDF cut short (not junk behind a header).
+    if re.search(rb"\d+\s+\d+\s+obj\b", data) and b"%%EOF" not in data[-2048:]:
         return ("truncated PDF: the file ends before its end marker (%%EOF), "
                 "a download or copy cut short; get the file again")
     import pikepdf
