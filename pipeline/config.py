@@ -28,6 +28,9 @@ class Config:
     cpu_threads: int = field(default_factory=lambda: _env_int("GOVREPORT_THREADS", os.cpu_count() or 1))
     # A cell reading below this confidence is flagged uncertain.
     min_confidence: float = 0.90
+    # The second recognizer's reading counts as agreement from this confidence on (its own
+    # scale: its clean "0" on a harsh scan reads 0.88-0.97; a hesitant reading confirms nothing).
+    second_agreement_confidence: float = 0.80
     # Refuse pages larger than this many points on a side (absurd page sizes in bad inputs).
     max_page_side_pt: float = 14400.0
     max_pages: int = 200

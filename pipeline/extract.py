@@ -159,7 +159,7 @@ def read_twice(cells: list[Cell], config: Config, timings: dict) -> set:
     def agreed() -> set:
         # A hesitant second reading confirms nothing: agreement is two clear readings alike.
         return {k for k, (kind, value, conf) in seconds.items()
-                if conf >= config.min_confidence and agrees(by_key[k], kind, value)}
+                if conf >= config.second_agreement_confidence and agrees(by_key[k], kind, value)}
 
     agreed_now: set = set()
     for _ in range(3):
