@@ -108,8 +108,12 @@ def _settled(font: str, runs: list[TextLine], evidence: dict[str, Agreement]) ->
 
 
 def _ocr_agreement(doc: pdfio.Document, index: int, runs: list[TextLine], config: Config) -> list[Agreement]:
-    """Render the page, read each run's place by OCR, compare with the run's text."""
-    from .ocr import crop_to_ink, get_engine
+    """Render the page, read each run's place by OCR, compare with the run's text.
+
+    The reader is the second recognizer (ONNX Runtime, loaded in a fraction of a second): a
+    report whose layers are good then never imports paddle nor waits for its models."""
+    from .ocr import crop_to_ink
+    from .ocr.second import get_second_recognizer
 
     import cv2
 
@@ -123,7 +127,7 @@ def _ocr_agreement(doc: pdfio.Document, index: int, runs: list[TextLine], config
                    max(0, int((x0 - pad) * scale)):int((x1 + pad) * scale) + 1]
         # No ink where the layer claims text: an invisible layer over nothing, read as "".
         crops.append(crop_to_ink(box) if box.size else None)
-    readings = iter(get_engine(config).recognize([c for c in crops if c is not None]))
+    readings = iter(get_second_recognizer(config).recognize([c for c in crops if c is not None]))
     results = []
     for run, crop in zip(runs, crops):
         agreement = Agreement()
