@@ -72,12 +72,15 @@ def cells_table(conn, corrections: dict | None = None) -> pd.DataFrame:
     # csv and xlsx; parquet gets one numeric type on writing).
     corrections = _corrections(conn) if corrections is None else corrections
     columns = ["sha256", "agency", "year", "version", "table", "row", "column", "value", "text",
-               "confidence", "page", "flags", "machine_value", "value_source", "settled"]
+               "confidence", "page", "flags", "machine_value", "value_source", "settled",
+               "status", "evidence", "note"]
     rows = []
     last, printed = None, set()
-    for sha, agency, year, version, tbl, row, col, value, text, conf, page, flags in conn.execute(
+    for sha, agency, year, version, tbl, row, col, value, text, conf, page, flags, status, evidence, note \
+            in conn.execute(
             "SELECT d.sha256, d.agency, d.year, d.version, c.tbl, c.row, c.col, c.value, c.text,"
-            " c.confidence, c.page, c.flags FROM cells c JOIN documents d USING (sha256)"
+            " c.confidence, c.page, c.flags, c.status, c.evidence, c.note"
+            " FROM cells c JOIN documents d USING (sha256)"
             " WHERE d.status = ? ORDER BY d.path, d.sha256, c.seq", (db.STATUS_DONE,)):
         if last is not None and last[0] != sha:
             rows += _unprinted_corrections(last, printed, corrections)
@@ -86,7 +89,7 @@ def cells_table(conn, corrections: dict | None = None) -> pd.DataFrame:
         printed.add((tbl, row, col))
         corr = corrections.get(sha, {}).get((tbl, row, col))
         rows.append([sha, agency, year, version, tbl, row, col, _settled_value(value, corr), text, conf, page,
-                     flags, value, *_source(corr)])
+                     flags, value, *_source(corr), *_trust(status, evidence, corr), note])
     if last is not None:
         rows += _unprinted_corrections(last, printed, corrections)
     df = pd.DataFrame(rows, columns=columns, dtype=object)
@@ -110,6 +113,14 @@ def _source(corr) -> list:
     return ["corrected" if corr.kind in SET_BY_PERSON else "machine", corr.kind]
 
 
+def _trust(status, evidence, corr) -> list:
+    """The cell's govreport/2 status and its evidence (a JSON list), a person's settling added."""
+    found = json.loads(evidence) if evidence else []
+    if corr is not None and corr.kind in review_store.KINDS:
+        return ["confirmed", json.dumps(found + ["correction"], ensure_ascii=False)]
+    return [status, json.dumps(found, ensure_ascii=False)]
+
+
 def _unprinted_corrections(doc: tuple, printed: set, corrections: dict) -> list[list]:
     """Cells a person typed in where the document's row was not found (no machine reading)."""
     sha, agency, year, version = doc
@@ -118,7 +129,7 @@ def _unprinted_corrections(doc: tuple, printed: set, corrections: dict) -> list[
         if corr.kind != "correct" or key in printed:
             continue
         out.append([sha, agency, year, version, *key, corr.new_value, None, None, None, None, None,
-                    "corrected", corr.kind])
+                    "corrected", corr.kind, "confirmed", json.dumps(["correction"]), None])
     return out
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import openpyxl
 import pandas as pd
@@ -109,6 +110,11 @@ def test_exports_use_corrections_and_say_so(two_years_db, tmp_path):
     assert (row["value"], row["machine_value"], row["value_source"], row["settled"]) == (
         (cell.value or 0) + 1000, cell.value, "corrected", "correct")
     assert set(long["value_source"]) == {"machine", "corrected"}
+    assert row["status"] == "confirmed" and "correction" in json.loads(row["evidence"])
+    machine = long[long["value_source"] == "machine"]
+    assert set(machine["status"]) <= {"confirmed", "doubtful"}
+    for status, evidence in zip(machine["status"], machine["evidence"]):
+        assert (status == "confirmed") == bool(json.loads(evidence))      # confirmed only by evidence
     checks = pd.read_csv(tmp_path / "csv" / "checks.csv", encoding="utf-8-sig")
     mine_checks = checks[(checks["sha256"] == "a" * 64) & (checks["rule"] == "applications: 1+2 = 3.7+4")
                          & (checks["column"] == "total")]
