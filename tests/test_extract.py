@@ -46,6 +46,15 @@ def test_trusted_text_layer_never_imports_paddle(real_pdf):
     subprocess.run([sys.executable, "-c", code, str(real_pdf)], check=True, cwd=ROOT)
 
 
+def test_checked_text_layer_never_imports_paddle(real_pdf):
+    """The default path checks the layer by OCR, with the second recognizer: a report whose
+    layers are good never waits for paddle, and every cell is confirmed by its layer."""
+    code = ("import sys, pipeline; r = pipeline.extract(sys.argv[1]); "
+            "assert not any(m.startswith('paddle') for m in sys.modules), 'paddle imported'; "
+            "assert all('text_layer' in c.evidence for c in r.cells) and not r.needs_review")
+    subprocess.run([sys.executable, "-c", code, str(real_pdf)], check=True, cwd=ROOT)
+
+
 def _bad_inputs(tmp_path, real_pdf):
     files = {}
     files["empty.pdf"] = b""
