@@ -242,12 +242,18 @@ def write_mutants(sources: dict[str, bytes], folder: Path, count: int, seed: int
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     combos = [(s, k) for s in sources for k in KINDS]
-    records = []
+    records, seen = [], set(sources.values())
     for i in range(count):
         source, kind = combos[i % len(combos)]
-        data, how = mutate(sources[source], kind, random.Random(rng.getrandbits(64)))
-        if data == sources[source]:          # a mutation that changed nothing is no test
+        # A mutant equal to its source or to an earlier one (some damage is deterministic, e.g. a
+        # file cut at startxref) is drawn again: the batch keys by content, one row per content.
+        for _ in range(50):
+            data, how = mutate(sources[source], kind, random.Random(rng.getrandbits(64)))
+            if data not in seen:
+                break
+        else:
             data += b"\n%% damaged tail\n" + rng.randbytes(64)
+        seen.add(data)
         name = f"{source}-{kind}-{i:03d}.pdf"
         (folder / name).write_bytes(data)
         records.append({"file": name, "source": source, "kind": kind, "how": how})
@@ -308,7 +314,9 @@ def run(count: int, seed: int, workers: int, time_limit: float, keep: Path | Non
         proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, env=env)   # its log: our stderr
         seconds = time.perf_counter() - t1
         conn = sqlite3.connect(db_path)
-        rows = conn.execute("SELECT path, status, error FROM documents").fetchall()
+        # Every file found has a sources row; its content's documents row says what reading gave.
+        rows = conn.execute("SELECT s.path, d.status, d.error FROM sources s "
+                            "JOIN documents d ON d.sha256 = s.sha256").fetchall()
         conn.close()
         table = classify(rows, records)
         print(f"mutation bench: {count} damaged PDFs (seed {seed}; sources {', '.join(sources)}), "
