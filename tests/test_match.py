@@ -139,6 +139,7 @@ def test_label_cells_beside_empty_label_cells(real_grids, real_truth, layout):
     else:
         second.cells = _unmerge_rows(second.cells, cell(second, "（五）不"))
         first.cells = _unmerge_rows(first.cells, cell(first, "（三）不"))
+        first.cells = _unmerge_rows(first.cells, cell(first, "三、"))      # the outermost block too
     match = match_document(grids)
     truth = {(c["row"], c["column"]): c["value"] for c in real_truth["cells"]
              if c["table"] == "applications"}
