@@ -98,21 +98,27 @@ _OTHER = (
 )
 
 
-def _fill(template: str, agency: str, year: int, rng: np.random.Generator) -> str:
+def _fill(template: str, agency: str, year: int, rng: np.random.Generator,
+          stated: dict | None = None) -> str:
     numbers = {f"n{i}": int(rng.integers(3, 3000)) for i in range(1, 8)}
+    # Figures the prose restates from the tables are the tables' own, as in a real report.
+    numbers.update(stated or {})
     phone = f"0{int(rng.integers(10, 999)):03d}-{int(rng.integers(10000000, 99999999))}"
     fee = "未收取信息处理费" if rng.random() < 0.7 else f"收取信息处理费{int(rng.integers(1, 9)) * 100}元"
     return template.format(agency=agency, year=year, phone=phone, fee=fee, **numbers)
 
 
-def draw_prose(rng: np.random.Generator, agency: str, year: int, version: str) -> tuple[list[str], dict[str, list[str]]]:
-    """Preface paragraphs and section paragraphs: fixed sentences, numbers and names drawn."""
+def draw_prose(rng: np.random.Generator, agency: str, year: int, version: str,
+               stated: dict | None = None) -> tuple[list[str], dict[str, list[str]]]:
+    """Preface paragraphs and section paragraphs: fixed sentences, numbers and names drawn, but
+    for the `stated` ones ({"n4": applications received this year}), which restate the tables."""
     preface = [_fill(t, agency, year, rng) for t in _PREFACE]
     overview = []
     n_leads = int(rng.integers(2, len(_OVERVIEW_LEADS) + 1))
     for lead in _OVERVIEW_LEADS[:n_leads]:
         picks = rng.choice(len(_OVERVIEW_SENTENCES), size=int(rng.integers(2, 5)), replace=False)
-        overview.append(lead + "".join(_fill(_OVERVIEW_SENTENCES[i], agency, year, rng) for i in sorted(picks)))
+        overview.append(lead + "".join(_fill(_OVERVIEW_SENTENCES[i], agency, year, rng, stated)
+                                       for i in sorted(picks)))
     sections = {SECTIONS[0]: overview}
     for table in (TABLE_ACTIVE, TABLE_APPLICATIONS, TABLE_REVIEW):
         if rng.random() < 0.3:
@@ -215,7 +221,8 @@ def plan_layouts_report(seed: int, index: int) -> ReportPlan:
 def build_doc(seed: int, plan: ReportPlan) -> ReportDoc:
     rng = np.random.default_rng([seed, plan.index, 1])   # content stream, separate from the plan's
     values = draw_report_values(rng, plan.version, plan.split_six, plan.value_options)
-    preface, sections = draw_prose(rng, plan.agency, plan.year, plan.version)
+    received = values.value("applications", "1", "total") or 0
+    preface, sections = draw_prose(rng, plan.agency, plan.year, plan.version, {"n4": received})
     title = title_text(plan.agency, plan.year, plan.layout.title_form)
     return ReportDoc(plan.name, plan.agency, plan.year, title, preface, sections, values, plan.layout)
 

@@ -24,8 +24,12 @@ def test_committed_report_fully_right(pdf):
     result = compare_with_truth(data, truth)
     assert result["wrong"] == {} and result["missing"] == [] and result["extra"] == []
     assert (data["version"], data["agency"], data["year"]) == (truth["version"], truth["agency"], truth["year"])
-    # A report that prints inconsistent figures is flagged, with the document named as the cause.
-    assert data["needs_review"] == truth["inconsistent"]
+    # govreport/2: every value of a good text layer is confirmed; a report that prints
+    # inconsistent figures has them in document_issues, the document named as the cause, and
+    # needs no person for that alone.
+    assert data["needs_review"] is False and data["review_cells"] == []
+    assert all(c["status"] == "confirmed" and "text_layer" in c["evidence"] for c in data["cells"])
     failed = [c for c in data["checks"] if not c["ok"]]
-    assert bool(failed) == truth["inconsistent"]
+    assert bool(failed) == truth["inconsistent"] == bool(data["document_issues"])
     assert all(c["cause"] == "document" for c in failed)
+    assert len(data["document_issues"]) == len(failed)
