@@ -145,7 +145,7 @@ def flag_positions(cells: list[Cell], problems: list[str]) -> None:
         if table not in T.TABLES or "printed row not in the template" in what:
             continue    # a row the document adds takes no template cell's place
         m = re.match(r"row (\S+)", what)
-        col = re.search(r"column (\S+?):", what)
+        col = re.search(r"column (\S+?)(?::|\s|$)", what)
         for cell in cells:
             if cell.table != table or (m and cell.row != m.group(1)) or (col and cell.column != col.group(1)):
                 continue

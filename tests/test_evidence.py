@@ -200,3 +200,20 @@ def test_cells_of_a_missing_table_are_review_cells(real_truth):
     assign_status(cells, MIN_CONFIDENCE, {}, {c.key for c in cells})
     listed = review_cells(cells, "2021", True, {T.TABLE_ACTIVE, T.TABLE_APPLICATIONS})
     assert len(listed) == 15 and all(k[0] == T.TABLE_REVIEW for k in listed)
+
+
+def test_position_problems_make_the_cells_they_name_doubtful(real_truth):
+    """A matching problem that names a column, a row, or only a table puts those cells' position
+    in doubt: no identity or agreement can confirm a value that may belong to another column."""
+    from pipeline.evidence import flag_positions
+    cells = ocr_cells(real_truth)
+    flag_positions(cells, ["review: column review.total not found",
+                           "active: row 20.1/rules column issued: value cells merged",
+                           "applications: printed row not in the template: '合计'"])
+    assign_status(cells, MIN_CONFIDENCE, {}, {c.key for c in cells})
+    doubtful = {c.key for c in cells if c.status != STATUS_CONFIRMED}
+    assert doubtful == {("review", "all", "review.total"), ("active", "20.1/rules", "issued")}
+    cells = ocr_cells(real_truth)
+    flag_positions(cells, ["review: one header cell names suit_direct, suit_after_review; columns taken five by five"])
+    assign_status(cells, MIN_CONFIDENCE, {}, {c.key for c in cells})
+    assert {c.key for c in cells if c.status != STATUS_CONFIRMED} == {c.key for c in cells if c.table == "review"}
