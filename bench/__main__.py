@@ -34,7 +34,8 @@ def run_variant(folder: Path, limit: int | None) -> dict:
     totals = {"variant": folder.name, "reports": 0, "cells": 0, "cells_right": 0, "fully_right": 0,
               "straight_through": 0, "review_cells": 0, "review_wrong": 0, "silent_cells": 0,
               "silent_errors": 0, "flagged": 0, "errors": 0, "pages": 0, "seconds": 0.0,
-              "first_seconds": 0.0, "first_pages": 0, "second_reading_seconds": 0.0, "failures": []}
+              "first_seconds": 0.0, "first_pages": 0, "second_reading_seconds": 0.0, "stages": {},
+              "failures": []}
     started = time.perf_counter()
     for n, pdf in enumerate(pdfs):
         truth_path = pdf.with_suffix(".truth.json")
@@ -59,6 +60,9 @@ def run_variant(folder: Path, limit: int | None) -> dict:
             totals["seconds"] += elapsed
             totals["pages"] += data["source"]["pages"]
         totals["second_reading_seconds"] += data.get("timings", {}).get("second_reading", 0.0)
+        if n > 0:       # the stage split after start-up (ocr_path and text_path hold the stages below)
+            for stage, seconds in data.get("timings", {}).items():
+                totals["stages"][stage] = totals["stages"].get(stage, 0.0) + seconds
         result = compare_with_truth(data, truth)
         totals["reports"] += 1
         totals["cells"] += result["total"]
@@ -118,6 +122,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     print("\n" + _table(rows))
+    print("\n" + _stage_table(rows))
     return 0
 
 
@@ -154,6 +159,18 @@ def _table(rows: list[dict]) -> str:
                      f"{r['silent_errors']} | {r['silent_cells']} | {r['errors']} | {f['spp']:.2f} | "
                      f"{f['spp_all']:.2f} | {r['second_reading_seconds'] / max(1, r['reports']):.2f} | "
                      f"{r['peak_rss_mb']:.0f} |")
+    return "\n".join(lines)
+
+
+def _stage_table(rows: list[dict]) -> str:
+    """Seconds per page in each stage, after start-up (extract's own timings)."""
+    stages = ["verdict", "text_path", "render", "prepare", "grid", "recognize", "title", "image_grid",
+              "second_reading", "match"]
+    lines = ["| variant | " + " | ".join(stages) + " |", "|" + "---|" * (len(stages) + 1)]
+    for r in rows:
+        pages = max(1, r["pages"])
+        lines.append(f"| {r['variant']} | " + " | ".join(
+            f"{r.get('stages', {}).get(s, 0.0) / pages:.2f}" for s in stages) + " |")
     return "\n".join(lines)
 
 
