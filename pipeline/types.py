@@ -24,6 +24,9 @@ class TextLine:
     # OCR only: the line's image, for a second recognizer's reading (not written anywhere).
     image: object = field(default=None, repr=False, compare=False)
 
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "image": None}     # pixels stay in the reading process
+
 
 @dataclass
 class GridCell:
@@ -115,6 +118,11 @@ class Cell:
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.table, self.row, self.column)
+
+    def __getstate__(self) -> dict:
+        # The second look holds the page image and lives inside the reading process only: a
+        # report crosses to a batch parent or a dask client as data.
+        return {**self.__dict__, "second_look": None}
 
     def to_json(self) -> dict:
         d = {"table": self.table, "row": self.row, "column": self.column, "value": self.value,

@@ -3,6 +3,7 @@ confirmed by evidence or in review_cells. Slow (OCR on 2 cores): marked slow, wh
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 
 import pytest
@@ -66,3 +67,13 @@ def test_a_slip_no_identity_catches_is_caught_by_the_second_reading(real_scan):
     assert fees.status == STATUS_DOUBTFUL
     assert right in [v for v, _, by in fees.alternatives if by == "second_reader"]
     assert all(c.status == STATUS_CONFIRMED for c in cells if c.table == "active" and c is not fees)
+
+
+def test_a_scanned_report_crosses_processes_as_data(real_scan):
+    """Batch workers and dask send reports pickled: the second looks (page images, closures)
+    stay behind, the contract JSON arrives whole."""
+    report, _ = real_scan
+    assert any(c.second_look is not None for c in report.cells)
+    again = pickle.loads(pickle.dumps(report))
+    assert again.to_json() == report.to_json()
+    assert all(c.second_look is None for c in again.cells)

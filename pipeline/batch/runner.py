@@ -120,7 +120,6 @@ def read_file(task: Task) -> db.Outcome:
     outcome = db.Outcome(task.sha256, task.path, db.STATUS_DONE, worker=_worker_name())
     try:
         report = pipeline.extract(task.path)
-        _data_only(report)
         outcome.report = report
         if report.version is None and not report.cells:
             outcome.status, outcome.error = db.STATUS_NOT_REPORT, "no template table found"
@@ -140,15 +139,6 @@ def read_file(task: Task) -> db.Outcome:
         outcome.error = _one_line(f"internal error: {type(e).__name__}: {e}")
     outcome.seconds = time.perf_counter() - start
     return outcome
-
-
-def _data_only(report) -> None:
-    """Drop what a report's cells hold for use inside the reading process only (callables such as
-    a second look at the page image): the outcome goes to the parent, or to a dask client, pickled."""
-    for cell in report.cells:
-        for name, value in list(vars(cell).items()):
-            if callable(value):
-                setattr(cell, name, None)
 
 
 def _write_searchable(task: Task, report) -> Optional[str]:
