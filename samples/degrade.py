@@ -87,6 +87,9 @@ class ScanRecipe:
     broken_rulings: bool = False
     seal: bool = False
     jpeg_quality: int = 80             # the final encoding in the PDF
+    grey: bool = False                 # a greyscale JPEG (DeviceGray), as many sites publish scans
+    bilevel_threshold: int = 0         # a 1-bit scan: ink where grey < threshold, CCITT G4 in the PDF
+    bilevel_threshold_max: int = 0     # the threshold drawn per report from [threshold, max]
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,19 @@ VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe] = {
                                 noise_sigma=5.0, salt_pepper_fraction=0.0004,
                                 artefact_jpeg_quality=50, paper_grey=0.93, light_falloff=0.12,
                                 broken_rulings=True, seal=True, jpeg_quality=75),
+    # Office scanners' archive setting: 300 dpi, one fixed threshold, CCITT G4. A light threshold
+    # (low grey level) breaks thin strokes and leaves gaps in the rules; a heavy one fattens strokes
+    # and fills counters. Scanner optics blur and paper noise come before the threshold.
+    "bilevel300": ScanRecipe(dpi=300, blur_sigma_px=0.9, noise_sigma=10.0, paper_grey=0.96,
+                             light_falloff=0.08, bilevel_threshold=80, bilevel_threshold_max=200),
+    "bilevel300-light": ScanRecipe(dpi=300, blur_sigma_px=0.9, noise_sigma=10.0, paper_grey=0.96,
+                                   light_falloff=0.08, bilevel_threshold=75, bilevel_threshold_max=95),
+    "bilevel300-heavy": ScanRecipe(dpi=300, blur_sigma_px=0.9, noise_sigma=10.0, paper_grey=0.96,
+                                   light_falloff=0.08, bilevel_threshold=185, bilevel_threshold_max=205),
+    # Scans as sites publish them to keep files small: 100 dpi, JPEG quality 50-75, grey or colour.
+    "scan100": ScanRecipe(dpi=100, paper_grey=0.95, light_falloff=0.06, noise_sigma=3.0, jpeg_quality=60),
+    "scan100-grey": ScanRecipe(dpi=100, paper_grey=0.95, light_falloff=0.06, noise_sigma=3.0,
+                               jpeg_quality=50, grey=True),
     "tounicode-digits": ToUnicodeRecipe(digits=True, cjk=False),
     "tounicode-cjk": ToUnicodeRecipe(digits=False, cjk=True),
     "tounicode-both": ToUnicodeRecipe(digits=True, cjk=True),
@@ -150,7 +166,9 @@ class PageDegradation:
     paper_grey: float = 1.0
     light_falloff: float = 0.0
     jpeg_quality: int = 0
-    jpeg_bytes: int = 0
+    jpeg_bytes: int = 0                # bytes of the page's image stream, whatever its encoding
+    image_encoding: str = "jpeg"       # jpeg (RGB), jpeg-grey, ccitt-g4 (1-bit)
+    bilevel_threshold: int = 0
     table_bboxes_px: list[list[int]] = field(default_factory=list)  # before skew/rotation
     ruling_gaps: int = 0
     ruling_fades: int = 0
@@ -443,6 +461,32 @@ def encode_jpeg(rgb: np.ndarray, quality: int) -> bytes:
     return buffer.tobytes()
 
 
+def encode_jpeg_grey(rgb: np.ndarray, quality: int) -> bytes:
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    ok, buffer = cv2.imencode(".jpg", grey, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return buffer.tobytes()
+
+
+def bilevel(rgb: np.ndarray, threshold: int) -> np.ndarray:
+    """A scanner's fixed threshold: True where the paper is left white (grey >= threshold)."""
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) >= threshold
+
+
+def encode_ccitt_g4(white: np.ndarray) -> bytes:
+    """The CCITT Group 4 stream of a 1-bit image (True = white), as a PDF /CCITTFaxDecode holds it:
+    one TIFF strip of the whole page, its codes taken out of the TIFF."""
+    image = Image.fromarray(white.astype(np.uint8) * 255).convert("1")
+    buffer = io.BytesIO()
+    image.save(buffer, "TIFF", compression="group4", tiffinfo={278: image.height})
+    tiff = Image.open(io.BytesIO(buffer.getvalue()))
+    offsets, counts = tiff.tag_v2[273], tiff.tag_v2[279]
+    if len(offsets) != 1:
+        raise RuntimeError("CCITT encoding gave more than one strip")
+    return buffer.getvalue()[offsets[0]:offsets[0] + counts[0]]
+
+
 def jpeg_roundtrip(rgb: np.ndarray, quality: int) -> np.ndarray:
     """The blocking and ringing of an earlier low-quality copy."""
     decoded = cv2.imdecode(np.frombuffer(encode_jpeg(rgb, quality), np.uint8), cv2.IMREAD_COLOR)
@@ -495,7 +539,15 @@ def scan_page(page: pdfium.PdfPage, index: int, recipe: ScanRecipe, rng: np.rand
     if recipe.artefact_jpeg_quality:
         rgb = jpeg_roundtrip(rgb, recipe.artefact_jpeg_quality)
         record.artefact_jpeg_quality = recipe.artefact_jpeg_quality
-    jpeg = encode_jpeg(rgb, recipe.jpeg_quality)
+    if recipe.bilevel_threshold:
+        white = bilevel(rgb, recipe.bilevel_threshold)
+        jpeg = encode_ccitt_g4(white)
+        record.image_encoding, record.bilevel_threshold, record.jpeg_quality = "ccitt-g4", recipe.bilevel_threshold, 0
+    elif recipe.grey:
+        jpeg = encode_jpeg_grey(rgb, recipe.jpeg_quality)
+        record.image_encoding = "jpeg-grey"
+    else:
+        jpeg = encode_jpeg(rgb, recipe.jpeg_quality)
     record.height_px, record.width_px = rgb.shape[:2]
     record.width_pt = round(record.width_px * 72.0 / dpi, 3)
     record.height_pt = round(record.height_px * 72.0 / dpi, 3)
@@ -505,6 +557,11 @@ def scan_page(page: pdfium.PdfPage, index: int, recipe: ScanRecipe, rng: np.rand
 
 def scan_pages(src: Path, recipe: ScanRecipe, seed: int, seal_text: str,
                label: str) -> list[tuple[bytes, PageDegradation]]:
+    if recipe.bilevel_threshold_max > recipe.bilevel_threshold:
+        # One scanner setting per report, somewhere from light to heavy.
+        drawn = int(rng_for(seed, label, "threshold").integers(recipe.bilevel_threshold,
+                                                                recipe.bilevel_threshold_max + 1))
+        recipe = dataclasses.replace(recipe, bilevel_threshold=drawn, bilevel_threshold_max=0)
     document = pdfium.PdfDocument(str(src))
     try:
         count = len(document)
@@ -516,14 +573,23 @@ def scan_pages(src: Path, recipe: ScanRecipe, seed: int, seal_text: str,
 
 
 def image_only_pdf(pages: list[tuple[bytes, PageDegradation]]) -> pikepdf.Pdf:
-    """One full-page JPEG per page, page size = pixels * 72 / dpi, nothing else."""
+    """One full-page image per page (JPEG, or CCITT G4 for 1-bit scans), page size = pixels * 72 / dpi,
+    nothing else."""
     pdf = pikepdf.new()
     for jpeg, record in pages:
         image = pikepdf.Stream(pdf, jpeg)
         image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
         image.Width, image.Height = record.width_px, record.height_px
-        image.ColorSpace, image.BitsPerComponent = pikepdf.Name.DeviceRGB, 8
-        image.Filter = pikepdf.Name.DCTDecode
+        if record.image_encoding == "ccitt-g4":
+            image.ColorSpace, image.BitsPerComponent = pikepdf.Name.DeviceGray, 1
+            image.Filter = pikepdf.Name.CCITTFaxDecode
+            image.DecodeParms = pikepdf.Dictionary(K=-1, Columns=record.width_px, Rows=record.height_px,
+                                                   BlackIs1=True)
+        else:
+            grey = record.image_encoding == "jpeg-grey"
+            image.ColorSpace = pikepdf.Name.DeviceGray if grey else pikepdf.Name.DeviceRGB
+            image.BitsPerComponent = 8
+            image.Filter = pikepdf.Name.DCTDecode
         content = f"q {record.width_pt:.3f} 0 0 {record.height_pt:.3f} 0 0 cm /Im0 Do Q".encode()
         page = pikepdf.Dictionary(
             Type=pikepdf.Name.Page,

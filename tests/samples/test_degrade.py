@@ -306,7 +306,7 @@ def test_cli_writes_every_variant_with_truth_and_sidecar_and_qpdf_accepts_them(c
         if sidecar["kind"] == "tounicode":
             assert sidecar["renders_identical"] and sidecar["text_differs"]
         else:
-            assert sidecar["pages"][0]["dpi"] in (150, 200, 300)
+            assert sidecar["pages"][0]["dpi"] in (100, 150, 200, 300)
         check = subprocess.run([qpdf, "--check", str(folder / "huaian-p4.pdf")], capture_output=True, text=True)
         assert check.returncode == 0, f"{variant}: {check.stdout}{check.stderr}"
 
@@ -315,3 +315,57 @@ def _scan(clean_pdf: Path, folder: Path, variant: str, seed: int = 0) -> Path:
     out = folder / f"{variant}.pdf"
     degrade.make_scan(clean_pdf, out, degrade.VARIANTS[variant], seed=seed)
     return out
+
+
+# --- archive scans: 1-bit at 300 dpi, 100 dpi JPEG ---------------------------------------------
+
+def page_image(path: Path):
+    """The page's one image (decoded to PIL) and its stream's keys."""
+    with pikepdf.open(path) as pdf:
+        (_name, image), = pdf.pages[0].images.items()
+        keys = {key: image.get(key) for key in ("/Filter", "/BitsPerComponent", "/ColorSpace", "/Width")}
+        keys = {key: (pikepdf.Name(str(v)) if isinstance(v, pikepdf.Name) else int(v) if v is not None else None)
+                for key, v in keys.items()}
+        return pikepdf.PdfImage(image).as_pil_image(), keys
+
+
+@pytest.mark.parametrize("variant", ["bilevel300-light", "bilevel300-heavy"])
+def test_bilevel_scan_is_a_1bit_ccitt_image_at_300_dpi(clean_pdf, tmp_path, variant):
+    out = tmp_path / "bilevel.pdf"
+    record = degrade.make_scan(clean_pdf, out, degrade.VARIANTS[variant], seed=2)[0]
+    image, keys = page_image(out)
+    assert keys["/Filter"] == pikepdf.Name.CCITTFaxDecode and keys["/BitsPerComponent"] == 1
+    assert record.image_encoding == "ccitt-g4" and record.dpi == 300
+    pixels = np.asarray(image.convert("L"))
+    assert set(np.unique(pixels)) <= {0, 255}
+    assert 0.002 < (pixels == 0).mean() < 0.2           # ink, not a black or empty page
+    # pdfium decodes it the right way round: paper white, ink black.
+    assert render_rgb(out, 300).mean() > 200
+    assert page_text(out) == ""
+
+
+def test_bilevel_thresholds_run_from_light_to_heavy(clean_pdf, tmp_path):
+    ink = {}
+    for variant in ("bilevel300-light", "bilevel300-heavy"):
+        degrade.make_scan(clean_pdf, tmp_path / f"{variant}.pdf", degrade.VARIANTS[variant], seed=2)
+        ink[variant] = (render_rgb(tmp_path / f"{variant}.pdf", 300).mean(axis=2) < 128).mean()
+    assert ink["bilevel300-heavy"] > 1.5 * ink["bilevel300-light"]
+    # One threshold per report, drawn in the variant's range.
+    recipe = degrade.VARIANTS["bilevel300"]
+    drawn = {json.loads(degrade.write_variant(clean_pdf, tmp_path / f"s{seed}", "bilevel300", seed)
+                        .with_suffix(".degrade.json").read_text())["pages"][0]["bilevel_threshold"]
+             for seed in range(4)}
+    assert len(drawn) > 1 and all(recipe.bilevel_threshold <= t <= recipe.bilevel_threshold_max for t in drawn)
+
+
+@pytest.mark.parametrize("variant,colour", [("scan100", pikepdf.Name.DeviceRGB), ("scan100-grey", pikepdf.Name.DeviceGray)])
+def test_scan100_is_a_100_dpi_jpeg(clean_pdf, tmp_path, variant, colour):
+    out = tmp_path / "s100.pdf"
+    record = degrade.make_scan(clean_pdf, out, degrade.VARIANTS[variant], seed=2)[0]
+    image, keys = page_image(out)
+    assert keys["/Filter"] == pikepdf.Name.DCTDecode and keys["/ColorSpace"] == colour
+    with pikepdf.open(out) as pdf:
+        width_pt = float(pdf.pages[0].mediabox[2])
+    assert abs(image.width / (width_pt / 72.0) - 100) < 0.5
+    assert 50 <= degrade.VARIANTS[variant].jpeg_quality <= 75
+    assert record.width_px == image.width and page_text(out) == ""
