@@ -129,11 +129,11 @@ VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe] = {
     # Office scanners' archive setting: 300 dpi, one fixed threshold, CCITT G4. A light threshold
     # (low grey level) breaks thin strokes and leaves gaps in the rules; a heavy one fattens strokes
     # and fills counters. Scanner optics blur and paper noise come before the threshold.
-    "bilevel300": ScanRecipe(dpi=300, blur_sigma_px=0.9, noise_sigma=10.0, paper_grey=0.96,
-                             light_falloff=0.08, bilevel_threshold=80, bilevel_threshold_max=200),
-    "bilevel300-light": ScanRecipe(dpi=300, blur_sigma_px=0.9, noise_sigma=10.0, paper_grey=0.96,
-                                   light_falloff=0.08, bilevel_threshold=75, bilevel_threshold_max=95),
-    "bilevel300-heavy": ScanRecipe(dpi=300, blur_sigma_px=0.9, noise_sigma=10.0, paper_grey=0.96,
+    "bilevel300": ScanRecipe(dpi=300, blur_sigma_px=0.7, noise_sigma=10.0, paper_grey=0.96,
+                             light_falloff=0.08, bilevel_threshold=105, bilevel_threshold_max=200),
+    "bilevel300-light": ScanRecipe(dpi=300, blur_sigma_px=0.7, noise_sigma=10.0, paper_grey=0.96,
+                                   light_falloff=0.08, bilevel_threshold=105, bilevel_threshold_max=120),
+    "bilevel300-heavy": ScanRecipe(dpi=300, blur_sigma_px=0.7, noise_sigma=10.0, paper_grey=0.96,
                                    light_falloff=0.08, bilevel_threshold=185, bilevel_threshold_max=205),
     # Scans as sites publish them to keep files small: 100 dpi, JPEG quality 50-75, grey or colour.
     "scan100": ScanRecipe(dpi=100, paper_grey=0.95, light_falloff=0.06, noise_sigma=3.0, jpeg_quality=60),
