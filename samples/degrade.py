@@ -110,7 +110,15 @@ class JunkLayerRecipe:
                                        # OCRmyPDF and scanner software write their layer); 0: in the page
 
 
-VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe] = {
+@dataclass(frozen=True)
+class PictureTablesRecipe:
+    """The clean text report with each page's ruled tables replaced by a picture of them (a report
+    written in Word with its tables pasted as screenshots): the prose keeps its text layer."""
+    dpi_min: int = 120                 # the pictures' resolution, drawn per report from [min, max]
+    dpi_max: int = 200
+
+
+VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe | PictureTablesRecipe] = {
     "scan150": ScanRecipe(dpi=150, jpeg_quality=80),
     "scan200": ScanRecipe(dpi=200, jpeg_quality=80),
     "scan300": ScanRecipe(dpi=300, jpeg_quality=75),
@@ -143,6 +151,7 @@ VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe] = {
     "tounicode-cjk": ToUnicodeRecipe(digits=False, cjk=True),
     "tounicode-both": ToUnicodeRecipe(digits=True, cjk=True),
     "junk-layer200": JunkLayerRecipe(scan=ScanRecipe(dpi=200, paper_grey=0.95, light_falloff=0.05)),
+    "picture-tables": PictureTablesRecipe(dpi_min=120, dpi_max=200),
     "junk-layer200-form": JunkLayerRecipe(scan=ScanRecipe(dpi=200, paper_grey=0.95, light_falloff=0.05),
                                           in_form=2),
 }
@@ -879,6 +888,86 @@ def make_junk_layer(src: Path, out: Path, recipe: JunkLayerRecipe, seed: int = 0
     return [record for _, record in pages]
 
 
+# Content-stream operators that draw a page object (pdfium makes one object of each, in order).
+_SHOW_TEXT = {"Tj", "TJ", "'", '"'}
+_PAINT_PATH = {"S", "s", "f", "F", "f*", "B", "B*", "b", "b*"}
+_DRAWS = _SHOW_TEXT | _PAINT_PATH | {"Do", "sh", "INLINE IMAGE"}
+
+
+def make_picture_tables(src: Path, out: Path, recipe: PictureTablesRecipe, seed: int = 0,
+                        label: str = "picture-tables") -> list[dict]:
+    """src with every ruled table replaced by a picture of it at one resolution drawn from
+    [dpi_min, dpi_max], as a report written in Word with its tables pasted as screenshots.
+
+    The table's boxes are found on a render (its rulings); the page objects inside them (pdfium
+    lists them in the order the content stream draws them) are taken out of the content stream
+    (text shows emptied, paths ended unpainted), and a greyscale picture of the table, rendered
+    from the clean page, is drawn in their place. The prose keeps its text layer, untouched."""
+    dpi = int(rng_for(seed, label, "dpi").integers(recipe.dpi_min, recipe.dpi_max + 1))
+    margin_pt = 3.0
+    records = []
+    document = pdfium.PdfDocument(str(src))
+    try:
+        with pikepdf.open(src) as pdf:
+            for index, page in enumerate(pdf.pages):
+                clean = document[index]
+                width_pt, height_pt = clean.get_size()
+                rgb = render_page_rgb(clean, dpi)
+                scale = dpi / 72.0
+                gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+                boxes = [[max(0.0, x0 / scale - margin_pt), max(0.0, y0 / scale - margin_pt),
+                          min(width_pt, x1 / scale + margin_pt), min(height_pt, y1 / scale + margin_pt)]
+                         for x0, y0, x1, y1 in table_bboxes(gray, dpi)]
+                inside = []
+                for obj in clean.get_objects(max_depth=1):
+                    left, bottom, right, top = obj.get_bounds()
+                    cx, cy = (left + right) / 2, height_pt - (bottom + top) / 2
+                    inside.append(obj.type in (pdfium.raw.FPDF_PAGEOBJ_TEXT, pdfium.raw.FPDF_PAGEOBJ_PATH)
+                                  and any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes))
+                clean.close()
+                if boxes:
+                    _replace_by_pictures(pdf, page, inside, boxes, rgb, scale, height_pt)
+                records.append({"page": index + 1, "dpi": dpi, "tables": len(boxes),
+                                "objects_removed": sum(inside),
+                                "table_bboxes_pt": [[round(v, 2) for v in b] for b in boxes]})
+            pdf.save(out)
+    finally:
+        document.close()
+    return records
+
+
+def _replace_by_pictures(pdf: pikepdf.Pdf, page: pikepdf.Page, inside: list[bool], boxes: list[list[float]],
+                         rgb: np.ndarray, scale: float, height_pt: float) -> None:
+    ops = pikepdf.parse_content_stream(page)
+    drawn = [k for k, (_, op) in enumerate(ops) if str(op) in _DRAWS]
+    if len(drawn) != len(inside):
+        raise RuntimeError(f"page objects ({len(inside)}) and drawing operators ({len(drawn)}) differ")
+    kept = list(ops)
+    for k, gone in zip(drawn, inside):
+        if not gone:
+            continue
+        operands, op = kept[k]
+        name = str(op)
+        if name in _PAINT_PATH:
+            kept[k] = ([], pikepdf.Operator("n"))
+        elif name == "TJ":
+            kept[k] = ([pikepdf.Array([])], op)
+        elif name in _SHOW_TEXT:
+            kept[k] = ([*operands[:-1], pikepdf.String(b"")], op)
+    drawing = [b"q\n", pikepdf.unparse_content_stream(kept), b"\nQ\n"]
+    for x0, y0, x1, y1 in boxes:
+        crop = cv2.cvtColor(rgb[int(y0 * scale):int(round(y1 * scale)), int(x0 * scale):int(round(x1 * scale))],
+                            cv2.COLOR_RGB2GRAY)
+        image = pikepdf.Stream(pdf, zlib.compress(np.ascontiguousarray(crop).tobytes()))
+        image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+        image.Width, image.Height = crop.shape[1], crop.shape[0]
+        image.ColorSpace, image.BitsPerComponent = pikepdf.Name.DeviceGray, 8
+        image.Filter = pikepdf.Name.FlateDecode
+        name = page.add_resource(pdf.make_indirect(image), pikepdf.Name.XObject, prefix="Pic")
+        drawing.append(f"q {x1 - x0:.3f} 0 0 {y1 - y0:.3f} {x0:.3f} {height_pt - y1:.3f} cm {name} Do Q\n".encode())
+    page.obj.Contents = pdf.make_stream(b"".join(drawing))
+
+
 # ---------------------------------------------------------------------------------------------
 # CLI
 # ---------------------------------------------------------------------------------------------
@@ -898,6 +987,9 @@ def write_variant(src: Path, out_dir: Path, variant: str, seed: int) -> Path:
     if isinstance(recipe, ScanRecipe):
         sidecar["kind"] = "scan"
         sidecar["pages"] = [dataclasses.asdict(r) for r in make_scan(src, out, recipe, seed, seal_text, label)]
+    elif isinstance(recipe, PictureTablesRecipe):
+        sidecar["kind"] = "picture-tables"
+        sidecar["pages"] = make_picture_tables(src, out, recipe, seed, label)
     elif isinstance(recipe, JunkLayerRecipe):
         sidecar["kind"] = "junk-layer"
         sidecar["pages"] = [dataclasses.asdict(r) for r in make_junk_layer(src, out, recipe, seed, seal_text, label)]
