@@ -8,23 +8,19 @@ from pathlib import Path
 from typing import Optional
 
 from . import pdf as pdfio
+from . import readers
 from .checks import run_checks
 from .evidence import (SECOND_READER, SOURCE_TEXT_LAYER, agrees, assign_status, classify_checks,
                        flag_positions, identity_evidence, review_cells, second_value)
 from .narrative import narrative_checks, narrative_evidence, read_statements
 from .config import DEFAULT, Config
-from .grid_vector import read_vector_grids
 from .match import Match, match_document
 from .numbers import number_candidates, read_number
 from .resolve import choose_by_identities
-from .textlayer import judge_text_layers
 from .title import find_title, parse_title, title_is_uncertain
-from .types import STATUS_CONFIRMED, Cell, Grid, InputError, PageContent, PageInfo, Report, TextLine
+from .types import STATUS_CONFIRMED, Cell, Grid, InputError, PageContent, Report, TextLine
 
 log = logging.getLogger(__name__)
-
-# Words printed in the template's table headers.
-TABLE_WORDS = ("信息内容", "申请人情况", "行政复议", "第二十条", "本年新收")
 
 
 def extract(path: str | Path, config: Optional[Config] = None) -> Report:
@@ -43,60 +39,10 @@ def extract(path: str | Path, config: Optional[Config] = None) -> Report:
 
 
 def read_pages(doc: pdfio.Document, config: Config, timings: dict) -> list[PageContent]:
-    """Each page's tables and text lines: by the text layer where it is good, else by OCR.
-
-    good layer, vector rulings  → camelot lattice, text from the layer (no OCR)
-    good layer, scanned image   → grid from the image, text from the layer
-    garbled layer, vector rules → camelot lattice for the grid, text by OCR
-    no layer, or garbled on an image → the scan path: grid from the image, text by OCR
-    """
-    t = time.perf_counter()
-    verdicts = judge_text_layers(doc, config)
-    timings["verdict"] = time.perf_counter() - t
-    contents: list[PageContent] = []
-    for i in range(doc.n_pages):
-        w, h = pdfio.page_size(doc.pdf, i)
-        contents.append(PageContent(PageInfo(page=i + 1, text_layer=verdicts[i], read_by="text"), w, h))
-
-    t = time.perf_counter()
-    layered = [c for c in contents if c.info.text_layer != "none"]
-    vector_pages = [c.info.page for c in layered if pdfio.page_has_paths(doc.pdf, c.info.page - 1)]
-    grids = read_vector_grids(str(doc.path), vector_pages, {c.info.page: c.height for c in contents},
-                              config)
-    # Rulings drawn in ways the vector reader misses (filled bars, patterns) are seen by
-    # camelot's raster detection: tried on pages that name a table but gave no grid.
-    missed = [p for p in vector_pages if p in grids and not grids[p]
-              and any(k in pdfio.page_text(doc.pdf, p - 1) for k in TABLE_WORDS)]
-    if missed:
-        grids.update(read_vector_grids(str(doc.path), missed, {c.info.page: c.height for c in contents},
-                                       config, engine="combined"))
-    unparsed = [c for c in layered if c.info.page in vector_pages and c.info.page not in grids]
-    for c in layered:
-        c.grids = grids.get(c.info.page, [])
-        if c.info.text_layer == "good":
-            lines = pdfio.page_text_lines(doc.pdf, c.info.page - 1)
-            if not pdfio.page_is_image(doc.pdf, c.info.page - 1):    # born digital
-                c.prose = lines
-            if c.info.page <= config.title_pages:
-                c.lines = lines
-    timings["text_path"] = time.perf_counter() - t
-
-    garbled_vector = [c for c in contents if c.info.text_layer == "garbled" and c.grids]
-    image_layered = [c for c in contents if c.info.text_layer == "good" and not c.grids
-                     and pdfio.page_is_image(doc.pdf, c.info.page - 1)]
-    by_scan = [c for c in contents if c.info.text_layer == "none"
-               or (c.info.text_layer == "garbled" and not c.grids) or c in unparsed]
-    if garbled_vector or image_layered or by_scan:
-        from . import scan      # loads OCR and OpenCV stages: only when needed
-        t = time.perf_counter()
-        if garbled_vector:
-            scan.read_vector_pages_by_ocr(doc, garbled_vector, config, timings)
-        if image_layered:
-            scan.read_image_pages_with_layer(doc, image_layered, config, timings)
-        if by_scan:
-            scan.read_pages_by_ocr(doc, by_scan, config, timings)
-        timings["ocr_path"] = time.perf_counter() - t
-    return contents
+    """Each page's tables and text lines, each page by the reader chosen for it
+    (pipeline.readers: text layer, garbled layer over vector rulings, scan, image under an
+    invisible layer, tables pasted as pictures)."""
+    return readers.read_pages(doc, config, timings)
 
 
 def build_report(doc: pdfio.Document, contents: list[PageContent], config: Config,

@@ -1,14 +1,13 @@
-"""Reading pages by OCR: scans, and pages whose text layer lies.
+"""Reading pages by OCR: cells cropped to their ink and recognised, blank marks by shape, the
+second recognizer's crops, the title's lines; the scan's resolution and the page's rotation.
 
-Per page: render at the scan's own resolution → prepare (orientation, skew, seal, lighting) →
-grids from the rulings → every cell cropped to its ink and recognised, in one batch per page.
-Pages without a ruled table cost no OCR, except the first pages' tops, where the title is.
+Which pages are read so, and in what order of stages, is for the page readers
+(pipeline/readers/: scan, vector_ocr, image_layer, mixed).
 """
 from __future__ import annotations
 
 import logging
 import re
-import time
 
 import cv2
 import numpy as np
@@ -16,12 +15,10 @@ import pypdfium2.raw as pdfium_c
 
 from . import pdf as pdfio
 from .config import Config
-from .grid_image import detect_grids
-from .ocr import Reading, crop_to_ink, get_engine
+from .ocr import Reading, crop_to_ink
 from .ocr.crop import ink_mask
-from .preprocess import PreparedPage, has_ruled_table, prepare_page, rule_masks
-from .title import find_title
-from .types import Grid, GridCell, PageContent, TextLine
+from .preprocess import PreparedPage, rule_masks
+from .types import Grid, GridCell, TextLine
 
 log = logging.getLogger(__name__)
 
@@ -48,92 +45,6 @@ WIDE_GAP = 2.5
 # this share of the text height around the ink (the first reader's is a quarter).
 SECOND_LOOK_INSET_IN = 0.025
 SECOND_LOOK_MARGIN = 0.6
-
-
-def read_pages_by_ocr(doc: pdfio.Document, pages: list[PageContent], config: Config,
-                      timings: dict) -> None:
-    """Fill each PageContent's grids and title lines by OCR; sets read_by, rotation and skew."""
-    engine = get_engine(config)
-    title_found = False
-    for content in pages:
-        index = content.info.page - 1
-        t = time.perf_counter()
-        dpi = scan_dpi(doc, index, config)
-        image = pdfio.render_page(doc.pdf, index, dpi)
-        timings["render"] = timings.get("render", 0.0) + time.perf_counter() - t
-        content.info.read_by = "ocr"
-        content.cell_source = "ocr"
-        wants_title = content.info.page <= config.title_pages and not title_found
-        t = time.perf_counter()
-        has_table = has_ruled_table(image, dpi)
-        if not has_table and not wants_title:
-            timings["prepare"] = timings.get("prepare", 0.0) + time.perf_counter() - t
-            continue
-        prepared = prepare_page(image, dpi, upright_score=lambda crops: _mean_confidence(engine, crops))
-        content.info.rotation, content.info.skew = page_rotation(prepared), prepared.skew
-        content.to_page = prepared.to_original_points
-        timings["prepare"] = timings.get("prepare", 0.0) + time.perf_counter() - t
-        if has_table:
-            t = time.perf_counter()
-            content.second_look = second_look_reader(prepared)
-            content.grids = detect_grids(prepared, content.info.page)
-            timings["grid"] = timings.get("grid", 0.0) + time.perf_counter() - t
-            t = time.perf_counter()
-            read_grid_cells(engine, prepared, content.grids)
-            timings["recognize"] = timings.get("recognize", 0.0) + time.perf_counter() - t
-        if wants_title:
-            t = time.perf_counter()
-            content.lines = read_title_region(engine, prepared)
-            title_found = find_title(content.lines) is not None
-            timings["title"] = timings.get("title", 0.0) + time.perf_counter() - t
-
-
-def read_vector_pages_by_ocr(doc: pdfio.Document, pages: list[PageContent], config: Config,
-                             timings: dict) -> None:
-    """Pages whose layer lies but whose rulings are vector: camelot's grid, OCR's text.
-
-    The page is drawn right (only its character map lies), so its render needs no preparation.
-    """
-    engine = get_engine(config)
-    title_found = False
-    for content in pages:
-        t = time.perf_counter()
-        prepared = _unprepared(pdfio.render_page(doc.pdf, content.info.page - 1, config.scan_dpi),
-                               config.scan_dpi)
-        content.info.read_by = "ocr"
-        content.cell_source = "ocr"
-        content.second_look = second_look_reader(prepared)
-        read_grid_cells(engine, prepared, content.grids)
-        if content.info.page <= config.title_pages and not title_found:
-            content.lines = read_title_region(engine, prepared)
-            title_found = find_title(content.lines) is not None
-        timings["recognize"] = timings.get("recognize", 0.0) + time.perf_counter() - t
-
-
-def read_image_pages_with_layer(doc: pdfio.Document, pages: list[PageContent], config: Config,
-                                timings: dict) -> None:
-    """Scans under a good invisible layer (a searchable PDF): grid from the image, text from the
-    layer — no OCR, and the same values as the layer says."""
-    for content in pages:
-        index = content.info.page - 1
-        t = time.perf_counter()
-        dpi = scan_dpi(doc, index, config)
-        image = pdfio.render_page(doc.pdf, index, dpi)
-        if not has_ruled_table(image, dpi):
-            continue
-        # No upright_score: a page whose layer reads right is upright or turned by quarter turns
-        # that the geometry tells.
-        prepared = prepare_page(image, dpi)
-        content.info.rotation, content.info.skew = page_rotation(prepared), prepared.skew
-        content.to_page = prepared.to_original_points
-        content.grids = detect_grids(prepared, content.info.page)
-        content.cell_source = "ocr_layer"
-        content.second_look = second_look_reader(prepared)
-        for grid in content.grids:
-            for cell in grid.cells:
-                cell.text = pdfio.text_in_box(doc.pdf, index, prepared.to_original_points(cell.bbox)).strip()
-                cell.confidence = 1.0
-        timings["image_grid"] = timings.get("image_grid", 0.0) + time.perf_counter() - t
 
 
 def _unprepared(image_bgr: np.ndarray, dpi: float) -> PreparedPage:

@@ -1,0 +1,85 @@
+"""Page readers: the one place where how each page is read is chosen.
+
+Every page is a `Page` (its verdict, what it holds, its own renders). Pages with a text layer
+first take what the layer gives (readers.text: vector grids by camelot, prose, title lines);
+then `choose_reader` names the reader that reads the page's tables:
+
+    text         good layer, vector rulings (or no table): the layer alone, no OCR
+    vector_ocr   garbled layer, vector rulings: camelot's grid, text by OCR
+    image_layer  good (invisible) layer over an image: grid from the image, text from the layer
+    mixed        good born-digital layer with tables pasted as pictures: the pictures' grids and
+                 text by OCR, the prose keeps its layer
+    scan         no layer, a garbled layer over an image, or rulings camelot cannot parse:
+                 pixels only
+
+Each reader fills the page's PageContent (pipeline.types) the way the rest of the pipeline
+reads it: grids, lines, prose, to_page, cell_source, second_look, info.read_by/rotation/skew.
+"""
+from __future__ import annotations
+
+import time
+
+from .. import pdf as pdfio
+from ..config import Config
+from ..types import PageContent, PageInfo
+from . import image_layer, mixed, scan, text, vector_ocr
+from .page import Page
+
+READERS = {"text": text, "vector_ocr": vector_ocr, "image_layer": image_layer, "mixed": mixed,
+           "scan": scan}
+# The order the pixel readers run in (each over all its pages).
+ORDER = ("vector_ocr", "image_layer", "mixed", "scan")
+
+__all__ = ["Page", "READERS", "choose_reader", "open_pages", "read_pages"]
+
+
+def open_pages(doc: pdfio.Document, config: Config, verdicts: list[str]) -> list[Page]:
+    pages = []
+    for i in range(doc.n_pages):
+        w, h = pdfio.page_size(doc.pdf, i)
+        pages.append(Page(doc, config, i + 1, w, h, verdicts[i]))
+    return pages
+
+
+def choose_reader(page: Page, config: Config) -> str:
+    """The reader of one page (its vector grids, if it has a layer, already looked for)."""
+    if not page.has_layer or page.vector_unparsed:
+        return "scan"
+    if page.text_layer == "garbled":
+        return "vector_ocr" if page.has_vector_grids else "scan"
+    if page.is_image:
+        return "text" if page.has_vector_grids else "image_layer"
+    if mixed.find_picture_tables(page, config):
+        return "mixed"
+    return "text"
+
+
+def read_pages(doc: pdfio.Document, config: Config, timings: dict) -> list[PageContent]:
+    """Each page's tables and text lines, each page by its reader."""
+    from ..textlayer import judge_text_layers
+
+    t = time.perf_counter()
+    verdicts = judge_text_layers(doc, config)
+    timings["verdict"] = time.perf_counter() - t
+    pages = open_pages(doc, config, verdicts)
+    contents = [PageContent(PageInfo(page=p.number, text_layer=p.text_layer, read_by="text"),
+                            p.width, p.height) for p in pages]
+
+    t = time.perf_counter()
+    text.find_vector_grids(pages, config)
+    for page, content in zip(pages, contents):
+        if page.has_layer:
+            text.read_layer(page, content, config)
+    kinds = [choose_reader(p, config) for p in pages]
+    timings["text_path"] = time.perf_counter() - t
+
+    if any(k != "text" for k in kinds):
+        t = time.perf_counter()
+        for name in ORDER:
+            group = [(p, c) for p, c, k in zip(pages, contents, kinds) if k == name]
+            if group:
+                READERS[name].read(group, config, timings)
+        timings["ocr_path"] = time.perf_counter() - t
+    for page in pages:
+        page.release()
+    return contents

@@ -1,0 +1,108 @@
+"""A page as the readers see it: its number and size, its text-layer verdict, what it holds (an
+image over most of it, vector rulings, pictures), and its own renders at a dpi, made once."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Optional
+
+import numpy as np
+import pypdfium2.raw as pdfium_c
+
+from .. import pdf as pdfio
+from ..config import Config
+from ..types import BBox, Grid, TextLine
+
+# A picture at least this wide (inches) and this tall may hold a table; smaller ones are logos,
+# seals and signatures.
+PICTURE_MIN_W_IN, PICTURE_MIN_H_IN = 2.0, 0.8
+
+
+@dataclass(eq=False)
+class Page:
+    doc: pdfio.Document
+    config: Config
+    number: int                    # 1-based
+    width: float                   # points, as displayed
+    height: float
+    text_layer: str                # good | garbled | none (pipeline.textlayer)
+    # The layer's own ruled tables (camelot on the vector rulings): None where none were looked
+    # for (no layer, no paths) or where camelot could not parse the page.
+    vector_grids: Optional[list[Grid]] = None
+    vector_unparsed: bool = False  # the page draws paths but camelot could not parse it
+    # Pictures on a born-digital page that hold a ruled table the layer does not (tables pasted
+    # as screenshots), bbox in points top-left; set by pipeline.readers.mixed.find_picture_tables.
+    picture_tables: list[BBox] = field(default_factory=list)
+    _renders: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def index(self) -> int:
+        return self.number - 1
+
+    @property
+    def has_layer(self) -> bool:
+        return self.text_layer != "none"
+
+    @cached_property
+    def is_image(self) -> bool:
+        """An image covers most of the page: a scan, with or without an invisible layer."""
+        return pdfio.page_is_image(self.doc.pdf, self.index)
+
+    @cached_property
+    def has_paths(self) -> bool:
+        """The page draws vector paths (a table's rulings are paths)."""
+        return pdfio.page_has_paths(self.doc.pdf, self.index)
+
+    @property
+    def has_vector_grids(self) -> bool:
+        return bool(self.vector_grids)
+
+    @cached_property
+    def scan_dpi(self) -> float:
+        """The resolution its largest image was made at, within the range OCR reads well."""
+        from ..scan import scan_dpi
+        return scan_dpi(self.doc, self.index, self.config)
+
+    @cached_property
+    def pictures(self) -> list[tuple[BBox, float]]:
+        """Images large enough to hold a table, as (bbox in points top-left, their own dpi),
+        on a page that is not itself an image."""
+        page = self.doc.pdf[self.index]
+        try:
+            height = page.get_height()
+            out = []
+            for obj in page.get_objects(max_depth=3):
+                if obj.type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+                    continue
+                x0, y0, x1, y1 = obj.get_bounds()
+                if x1 - x0 < PICTURE_MIN_W_IN * 72 or y1 - y0 < PICTURE_MIN_H_IN * 72:
+                    continue
+                try:
+                    px_w, _ = obj.get_px_size()
+                except Exception:
+                    px_w = 0
+                dpi = px_w / ((x1 - x0) / 72.0) if px_w else 0.0
+                out.append(((x0, height - y1, x1, height - y0), dpi))
+            return out
+        finally:
+            page.close()
+
+    def render(self, dpi: float) -> np.ndarray:
+        """The page as displayed, BGR, at dpi: rendered once, kept until release()."""
+        key = float(dpi)
+        if key not in self._renders:
+            self._renders[key] = pdfio.render_page(self.doc.pdf, self.index, dpi)
+        return self._renders[key]
+
+    def release(self) -> None:
+        """Forget the renders (a page at 300 dpi is 25 MB)."""
+        self._renders.clear()
+
+    def text_lines(self) -> list[TextLine]:
+        return pdfio.page_text_lines(self.doc.pdf, self.index)
+
+    def text(self) -> str:
+        return pdfio.page_text(self.doc.pdf, self.index)
+
+    def text_in_box(self, bbox: BBox) -> str:
+        return pdfio.text_in_box(self.doc.pdf, self.index, bbox)

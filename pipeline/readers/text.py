@@ -1,0 +1,52 @@
+"""Pages with a text layer: the layer's own ruled tables (camelot lattice on the PDF's vector
+rulings) and its lines. A good born-digital layer with vector rulings is read by this alone
+(no render, no OCR); every other page with a layer still takes from it what it can give (its
+vector grids, its title lines, its prose) before its own reader runs."""
+from __future__ import annotations
+
+from ..config import Config
+from ..grid_vector import read_vector_grids
+from ..types import PageContent
+from .page import Page
+
+# Words printed in the template's table headers.
+TABLE_WORDS = ("信息内容", "申请人情况", "行政复议", "第二十条", "本年新收")
+
+
+def find_vector_grids(pages: list[Page], config: Config) -> None:
+    """Every layered page's ruled tables from its vector rulings, in one camelot pass for the
+    document; sets page.vector_grids (and vector_unparsed where camelot could not parse it)."""
+    if not pages:
+        return
+    doc = pages[0].doc
+    heights = {p.number: p.height for p in pages}
+    vector = [p for p in pages if p.has_layer and p.has_paths]
+    numbers = [p.number for p in vector]
+    grids = read_vector_grids(str(doc.path), numbers, heights, config)
+    # Rulings drawn in ways the vector reader misses (filled bars, patterns) are seen by
+    # camelot's raster detection: tried on pages that name a table but gave no grid.
+    missed = [p.number for p in vector if p.number in grids and not grids[p.number]
+              and any(k in p.text() for k in TABLE_WORDS)]
+    if missed:
+        grids.update(read_vector_grids(str(doc.path), missed, heights, config, engine="combined"))
+    for p in vector:
+        if p.number in grids:
+            p.vector_grids = grids[p.number]
+        else:
+            p.vector_unparsed = True
+
+
+def read_layer(page: Page, content: PageContent, config: Config) -> None:
+    """What the layer gives: its vector grids (text from the layer) and, where it is good, its
+    lines — prose of a born-digital page (the narrative witness), the title on the first pages."""
+    content.grids = list(page.vector_grids or [])
+    if page.text_layer == "good":
+        lines = page.text_lines()
+        if not page.is_image:    # born digital
+            content.prose = lines
+        if page.number <= config.title_pages:
+            content.lines = lines
+
+
+def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -> None:
+    """A good layer with vector rulings: what read_layer took is the page's whole reading."""

@@ -1,0 +1,86 @@
+"""Which reader each kind of page gets (pipeline.readers.choose_reader), on real rendered PDFs:
+a good layer with vector rulings, a garbled layer over vector rulings, a scan, a scan under an
+invisible layer, and a text page whose tables are pictures."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from pipeline import pdf as pdfio
+from pipeline.config import DEFAULT
+from pipeline.readers import choose_reader, open_pages
+from pipeline.readers.text import find_vector_grids
+from pipeline.textlayer import judge_text_layers
+
+TABLE_PAGES = (2, 3, 4)       # the committed report: title and prose on 1, tables on 2-4 (4 landscape), prose on 5
+
+
+def readers_of(path, config=DEFAULT) -> tuple[list[str], list]:
+    doc = pdfio.open_document(path, config)
+    try:
+        pages = open_pages(doc, config, judge_text_layers(doc, config))
+        find_vector_grids(pages, config)
+        kinds = [choose_reader(p, config) for p in pages]
+        for p in pages:     # what the tests look at, read while the document is open
+            p.is_image, p.pictures
+        return kinds, pages
+    finally:
+        doc.close()
+
+
+def test_good_layer_with_vector_rulings_is_read_by_its_layer(variants):
+    kinds, pages = readers_of(variants["clean"])
+    assert kinds == ["text"] * 5
+    assert all(p.has_vector_grids for p in pages if p.number in TABLE_PAGES)
+
+
+def test_scan_is_read_from_pixels(variants):
+    kinds, pages = readers_of(variants["scan150"])
+    assert kinds == ["scan"] * 5
+    assert {p.text_layer for p in pages} == {"none"} and all(p.is_image for p in pages)
+
+
+def test_garbled_layer_over_vector_rulings_keeps_camelots_grid_and_reads_by_ocr(variants):
+    kinds, pages = readers_of(variants["tounicode-digits"])
+    by_page = dict(zip((p.number for p in pages), kinds))
+    assert {p.text_layer for p in pages if p.number in TABLE_PAGES} == {"garbled"}
+    assert [by_page[n] for n in TABLE_PAGES] == ["vector_ocr"] * 3
+    # A garbled page without rulings has nothing for camelot: pixels only.
+    assert all(k == "scan" for p, k in zip(pages, kinds) if p.text_layer == "garbled" and not p.has_vector_grids)
+
+
+def test_scan_under_an_invisible_layer(variants):
+    # Trusted, the layer is good: the grid comes from the image, the text from the layer.
+    trusting = dataclasses.replace(DEFAULT, verify_text_layer=False)
+    kinds, pages = readers_of(variants["junk-layer200"], trusting)
+    assert kinds == ["image_layer"] * 5
+    assert all(p.is_image and p.text_layer == "good" for p in pages)
+    # Checked, the junk layer is garbled: over an image, that is a scan.
+    kinds, pages = readers_of(variants["junk-layer200"])
+    assert [k for p, k in zip(pages, kinds) if p.number in TABLE_PAGES] == ["scan"] * 3
+
+
+def test_tables_pasted_as_pictures_into_a_text_page(variants):
+    kinds, pages = readers_of(variants["picture-tables"])
+    assert kinds == ["text", "mixed", "mixed", "mixed", "text"]
+    for page in pages:
+        assert page.text_layer == "good" and not page.is_image and not page.has_vector_grids
+    for page in pages[1:4]:
+        assert page.picture_tables and set(page.picture_tables) <= {bbox for bbox, _ in page.pictures}
+        dpi = {d for _, d in page.pictures}
+        assert all(120 <= round(d) <= 200 for d in dpi)
+
+
+def test_page_renders_once_at_each_dpi_and_forgets_on_release(variants):
+    doc = pdfio.open_document(variants["scan150"], DEFAULT)
+    try:
+        page = open_pages(doc, DEFAULT, ["none"] * doc.n_pages)[0]
+        assert page.scan_dpi == pytest.approx(150, abs=1)
+        first = page.render(page.scan_dpi)
+        assert page.render(page.scan_dpi) is first
+        assert first.shape[1] == pytest.approx(page.width * 150 / 72, abs=2)
+        page.release()
+        assert page.render(page.scan_dpi) is not first
+    finally:
+        doc.close()
