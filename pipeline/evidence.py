@@ -16,7 +16,7 @@ ACCEPTANCE RULE (identities). A cell is confirmed by the identities when all of 
   2. it takes part in at least one identity, and every identity it takes part in holds as read;
   3. no term of those identities was chosen by the resolver (an identity made to hold by a choice
      proves nothing about its other terms);
-  4. it takes part in at least two identities, or the second recognizer agrees with it.
+  4. it takes part in at least two identities, or the second recognizer read the same value.
 Why this is enough: a misread value changes the sum of every identity it is in, so each of them
 must hold another misreading that cancels it exactly. In table 三 a value cell lies in a row
 identity and a column identity that share no other cell; a wrong value passing both needs at
@@ -121,9 +121,14 @@ def agrees(cell: Cell, kind: str, value) -> bool:
 
 
 def assign_status(cells: list[Cell], min_confidence: float, narrative: dict[tuple, list[str]],
-                  agreed_keys: set) -> None:
-    """Fill every cell's evidence and status from what is known now."""
-    ident = identity_evidence(cells, min_confidence, lambda c: c.key in agreed_keys)
+                  agreed_keys: set, same_keys: set | None = None) -> None:
+    """Fill every cell's evidence and status from what is known now.
+
+    `agreed_keys`: cells the second recognizer read alike with confidence (agreement on its own
+    confirms); `same_keys` (default: the same): cells it read alike at any confidence — enough
+    for rule 4 of the ACCEPTANCE RULE, where the identity already holds."""
+    same = agreed_keys if same_keys is None else same_keys | agreed_keys
+    ident = identity_evidence(cells, min_confidence, lambda c: c.key in same)
     for cell in cells:
         evidence: list[str] = []
         if cell.source == SOURCE_TEXT_LAYER and is_definite(cell, min_confidence):

@@ -59,9 +59,9 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
     cells = [_cell_of(m, config, by_page.get(m.page)) for m in match.cells]
     flag_positions(cells, match.problems)
     choose_by_identities(cells, config.min_confidence)
-    agreed = read_twice(cells, config, timings)
+    agreed, same = read_twice(cells, config, timings)
     statements = read_statements([(c.info.page, l) for c in contents for l in c.prose])
-    assign_status(cells, config.min_confidence, narrative_evidence(cells, statements), agreed)
+    assign_status(cells, config.min_confidence, narrative_evidence(cells, statements), agreed, same)
     checks = run_checks(cells, config.min_confidence) + narrative_checks(cells, statements)
     document_issues = classify_checks(checks, cells)
     lines: list[TextLine] = [l for c in contents[:2] for l in c.lines]
@@ -90,9 +90,10 @@ def _title_read_twice(lines: list[TextLine], agency, year, config: Config) -> bo
     return parse_title(find_title(again), again) == (agency, year)
 
 
-def read_twice(cells: list[Cell], config: Config, timings: dict) -> set:
+def read_twice(cells: list[Cell], config: Config, timings: dict) -> tuple[set, set]:
     """Second readings, by the second recognizer, of every cell read from pixels that the
-    identities do not confirm; returns the keys of the cells it agrees with.
+    identities do not confirm; returns the keys of the cells it agrees with (read alike, with
+    confidence), and of those it read alike at any confidence.
 
     A disagreeing reading is kept among the cell's alternatives and offered to the resolver as
     a candidate; a cell the resolver then changes takes the identity evidence of its identities'
@@ -102,14 +103,16 @@ def read_twice(cells: list[Cell], config: Config, timings: dict) -> set:
     seconds: dict[tuple, tuple[str, object, float]] = {}
     by_key = {c.key: c for c in cells}
 
-    def agreed() -> set:
-        # A hesitant second reading confirms nothing: agreement is two clear readings alike.
-        return {k for k, (kind, value, conf) in seconds.items()
-                if conf >= config.second_agreement_confidence and agrees(by_key[k], kind, value)}
+    def same() -> set:
+        return {k for k, (kind, value, _) in seconds.items() if agrees(by_key[k], kind, value)}
 
-    agreed_now: set = set()
+    def agreed() -> set:
+        # A hesitant second reading confirms nothing on its own: agreement is two clear readings.
+        return {k for k in same() if seconds[k][2] >= config.second_agreement_confidence}
+
+    same_now: set = set()
     for _ in range(3):
-        confirmed = identity_evidence(cells, config.min_confidence, lambda c: c.key in agreed_now)
+        confirmed = identity_evidence(cells, config.min_confidence, lambda c: c.key in same_now)
         need = [c for c in cells if c.source != SOURCE_TEXT_LAYER and c.second_look is not None
                 and c.key not in seconds and c.key not in confirmed]
         if not need:
@@ -131,9 +134,9 @@ def read_twice(cells: list[Cell], config: Config, timings: dict) -> set:
                 if kind == "number" and all(v != value for v, _ in cell.candidates):
                     cell.candidates.append((value, confidence))
         choose_by_identities(cells, config.min_confidence)
-        agreed_now = agreed()
+        same_now = same()
     timings["second_reading"] = timings.get("second_reading", 0.0) + time.perf_counter() - t
-    return agreed()
+    return agreed(), same()
 
 
 def _cell_of(m, config: Config, content: Optional[PageContent] = None) -> Cell:

@@ -62,8 +62,8 @@ def test_a_slip_no_identity_catches_is_caught_by_the_second_reading(real_scan):
     for c in cells:
         c.alternatives, c.evidence = [], []
     fees.value, fees.text, fees.confidence = round(right / 10, 2), str(round(right / 10, 2)), 1.0
-    agreed = read_twice(cells, DEFAULT, {})
-    assign_status(cells, DEFAULT.min_confidence, {}, agreed)
+    agreed, same = read_twice(cells, DEFAULT, {})
+    assign_status(cells, DEFAULT.min_confidence, {}, agreed, same)
     assert fees.status == STATUS_DOUBTFUL
     assert right in [v for v, _, by in fees.alternatives if by == "second_reader"]
     assert all(c.status == STATUS_CONFIRMED for c in cells if c.table == "active" and c is not fees)
