@@ -47,11 +47,11 @@ def choose_reader(page: Page, config: Config) -> str:
         return "scan"
     if page.text_layer == "garbled":
         return "vector_ocr" if page.has_vector_grids else "scan"
-    if page.is_image:
-        return "text" if page.has_vector_grids else "image_layer"
+    if page.is_image and page.has_vector_grids:
+        return "text"
     if mixed.find_picture_tables(page, config):
         return "mixed"
-    return "text"
+    return "image_layer" if page.is_image else "text"
 
 
 def read_pages(doc: pdfio.Document, config: Config, timings: dict) -> list[PageContent]:

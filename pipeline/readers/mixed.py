@@ -19,6 +19,8 @@ from .page import Page
 MIN_DPI, MAX_DPI = 150, 300
 # Paper kept around a picture (points): its outer rule lies on its edge.
 MARGIN_PT = 3.0
+# A layer with this many characters over a page-sized picture is that scan's own layer.
+LAYER_CHARS_OVER_SCAN = 5
 
 
 def reading_dpi(page: Page, config: Config) -> float:
@@ -27,15 +29,21 @@ def reading_dpi(page: Page, config: Config) -> float:
 
 
 def find_picture_tables(page: Page, config: Config) -> list[BBox]:
-    """The pictures of a good born-digital page that hold a ruled table (preprocess.
+    """The pictures of a page with a good layer that hold a ruled table (preprocess.
     has_ruled_table on the picture's own pixels) and that no vector grid of the layer covers;
-    sets and returns page.picture_tables."""
+    sets and returns page.picture_tables.
+
+    A picture over most of the page is a scan under an invisible layer (readers.image_layer)
+    when the layer has text over it; a picture the layer leaves empty is a pasted table however
+    large it is."""
     page.picture_tables = []
-    if page.text_layer != "good" or page.is_image or not page.pictures:
+    if page.text_layer != "good" or not page.pictures:
         return []
     from ..preprocess import has_ruled_table
     for bbox, dpi in page.pictures:
         if any(_covered(bbox, g.bbox) > 0.5 for g in _grids_with_text(page)):
+            continue
+        if page.is_image and _layer_chars(page, bbox) >= LAYER_CHARS_OVER_SCAN:
             continue
         dpi = float(min(MAX_DPI, max(MIN_DPI, dpi or config.scan_dpi)))
         crop = _crop(page.render(dpi), bbox, dpi)
@@ -70,9 +78,21 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
         content.second_look = second_look_reader(prepared)
         grids = detect_grids(prepared, page.number)
         read_grid_cells(engine, prepared, grids)
+        if not content.prose:     # a pasted picture over most of the page: still born digital
+            content.prose = page.text_lines()
         vector = [_into_frame(g, prepared) for g in _grids_with_text(page)]
         content.grids = sorted(vector + grids, key=lambda g: (g.bbox[1], g.bbox[0]))
         timings["picture_tables"] = timings.get("picture_tables", 0.0) + time.perf_counter() - t
+
+
+def _layer_chars(page: Page, bbox: BBox) -> int:
+    """Characters of the layer inside bbox (a few points in from its edges, where a caption or a
+    heading beside the picture may reach)."""
+    x0, y0, x1, y1 = bbox
+    inner = (x0 + 4, y0 + 4, x1 - 4, y1 - 4)
+    if inner[2] <= inner[0] or inner[3] <= inner[1]:
+        return 0
+    return sum(not ch.isspace() for ch in page.text_in_box(inner))
 
 
 def _grids_with_text(page: Page) -> list[Grid]:

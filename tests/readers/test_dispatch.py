@@ -84,3 +84,21 @@ def test_page_renders_once_at_each_dpi_and_forgets_on_release(variants):
         assert page.render(page.scan_dpi) is not first
     finally:
         doc.close()
+
+
+def test_a_pasted_table_over_most_of_the_page_is_not_a_scan(tmp_path):
+    """A picture over more than half the page, with the layer's text around it and none over it:
+    a pasted table (mixed), not a scan under an invisible layer (image_layer)."""
+    import shutil
+
+    from samples.degrade import write_variant
+
+    from conftest import COMMITTED
+
+    src = COMMITTED / "synth-2024-006-2021.pdf"
+    shutil.copy(src, tmp_path / src.name)
+    out = write_variant(tmp_path / src.name, tmp_path / "picture-tables", "picture-tables", seed=3)
+    kinds, pages = readers_of(out)
+    assert pages[2].is_image and pages[2].text_layer == "good"
+    assert kinds[2] == "mixed"
+    assert all(k in ("text", "mixed") for k in kinds)
