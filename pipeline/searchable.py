@@ -2,7 +2,9 @@
 
 Per page, by the report's text-layer verdict:
 
-* good: left exactly as it is.
+* good: left exactly as it is — except for pictures on a born-digital page whose tables were
+  read by OCR (tables pasted as screenshots, pipeline.readers.mixed): their OCR lines are drawn
+  as invisible text over them, the page's own text untouched.
 * none (a scan): OCR lines drawn as invisible text (render mode 3) over the glyphs they read,
   each line stretched (Tz) to the width of its ink, in an embedded subset of a CJK TrueType font.
 * garbled, with invisible text (a bad OCR layer over a scan): that text is cut out of the page's
@@ -21,7 +23,7 @@ import os
 import tempfile
 import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Optional
@@ -72,7 +74,9 @@ class PlacedLine:
 @dataclass
 class PagePlan:
     index: int
-    action: str          # keep | ocr | strip_ocr | repair
+    action: str          # keep | ocr | strip_ocr | repair | pictures
+    # pictures: the picture boxes (points, top-left) whose text the layer lacks
+    regions: list = field(default_factory=list)
 
 
 # --- entry point ---------------------------------------------------------------------------------
@@ -94,6 +98,8 @@ def write_searchable(pdf_path: Path, report: Report, out_path: Path,
                 apply_font_fixes(pdf, fixes)
             ocr_pages = [p.index for p in plans if p.action in ("ocr", "strip_ocr")]
             layers = {i: ocr_page_lines(doc, i, config) for i in ocr_pages}
+            layers.update({p.index: ocr_page_lines(doc, p.index, config, p.regions)
+                           for p in plans if p.action == "pictures"})
             for p in plans:
                 if p.action == "strip_ocr":
                     removed = strip_invisible_text(pdf, pdf.pages[p.index])
@@ -107,16 +113,21 @@ def write_searchable(pdf_path: Path, report: Report, out_path: Path,
         doc.close()
     log.info("searchable %s: %s", out_path,
              ", ".join(f"{a} {sum(p.action == a for p in plans)}"
-                       for a in ("keep", "ocr", "strip_ocr", "repair")))
+                       for a in ("keep", "ocr", "strip_ocr", "repair", "pictures")))
 
 
 def plan_pages(doc: pdfio.Document, report: Report) -> list[PagePlan]:
     verdicts = {p.page: p.text_layer for p in report.pages}
+    read_by = {p.page: p.read_by for p in report.pages}
     plans = []
     for index in range(doc.n_pages):
         verdict = verdicts.get(index + 1, "good")
         if verdict == "good":
-            action = "keep"
+            # A good layer read by OCR: its tables were pictures (or rulings camelot could not
+            # parse, where the page has no picture and is kept).
+            regions = _pictures(doc, index) if read_by.get(index + 1) == "ocr" else []
+            plans.append(PagePlan(index, "pictures", regions) if regions else PagePlan(index, "keep"))
+            continue
         elif verdict == "none":
             action = "ocr"
         else:
@@ -143,8 +154,20 @@ def _save_atomically(pdf, out_path: Path) -> None:
 
 # --- OCR layer -----------------------------------------------------------------------------------
 
-def ocr_page_lines(doc: pdfio.Document, index: int, config: Config) -> list[PlacedLine]:
-    """The page's OCR lines, placed in its user space over the ink they read."""
+def _pictures(doc: pdfio.Document, index: int) -> list:
+    """Boxes of the pictures on the page that its layer has no text over (pasted tables,
+    pipeline.readers.mixed); a scan's own layer lies over its picture."""
+    from .readers.mixed import LAYER_CHARS_OVER_SCAN, _layer_chars
+    from .readers.page import Page
+    w, h = pdfio.page_size(doc.pdf, index)
+    page = Page(doc, DEFAULT, index + 1, w, h, "good")
+    return [bbox for bbox, _ in page.pictures if _layer_chars(page, bbox) < LAYER_CHARS_OVER_SCAN]
+
+
+def ocr_page_lines(doc: pdfio.Document, index: int, config: Config,
+                   regions: Optional[list] = None) -> list[PlacedLine]:
+    """The page's OCR lines, placed in its user space over the ink they read; with `regions`
+    (boxes in points, top-left), only the lines inside them."""
     from .ocr import get_engine, ink_bbox
     from .preprocess import prepare_page
     from .scan import scan_dpi
@@ -152,6 +175,13 @@ def ocr_page_lines(doc: pdfio.Document, index: int, config: Config) -> list[Plac
     engine = get_engine(config)
     dpi = scan_dpi(doc, index, config)
     image = pdfio.render_page(doc.pdf, index, dpi)
+    if regions:
+        kept = np.full_like(image, 255)
+        s = dpi / 72.0
+        for x0, y0, x1, y1 in regions:
+            a, b = max(0, int(x0 * s)), max(0, int(y0 * s))
+            kept[b:int(np.ceil(y1 * s)), a:int(np.ceil(x1 * s))] = image[b:int(np.ceil(y1 * s)), a:int(np.ceil(x1 * s))]
+        image = kept
 
     def upright_score(crops: list[np.ndarray]) -> float:
         readings = engine.recognize(crops) if crops else []
