@@ -23,6 +23,9 @@ identity and a column identity that share no other cell; a wrong value passing b
 least three other misread cells whose errors cancel around a rectangle of the table — each of
 them misread by exactly the right amount. Table 四's cells lie in one identity only (their group's
 total); one compensating misreading would do there, so rule 4 asks for the second recognizer too.
+A failed identity is the document's own only when every term is confirmed and no term read from
+pixels could mend it by one plausible slip (a digit changed, dropped or doubled): two readers
+can make the same slip where the print itself is damaged, so such terms go to a person.
 tests/test_evidence.py injects every single misreading and thousands of random two-cell ones
 into correct reports: every single one is caught; two-cell ones pass only in the patterns the
 rule accepts (none in table 三), and the test shows which.
@@ -44,6 +47,7 @@ SOURCE_TEXT_LAYER = "text_layer"
 SOURCE_OCR_LAYER = "ocr_layer"
 SOURCE_OCR = "ocr"
 SECOND_READER = "second_reader"
+SLIP_FLAG = "an identity fails that one slip in this reading would mend"
 POSITION_FLAG = "position"
 # Flags that make a reading indefinite: the value read is not known to be the value printed.
 _INDEFINITE = ("unreadable", "missing", POSITION_FLAG)
@@ -174,6 +178,11 @@ def classify_checks(checks: list[Check], cells: list[Cell]) -> list[dict]:
                 issues.append({"rule": check.rule, "column": check.column, "detail": check.detail})
             continue
         terms = [by_key.get((ident.table, r, c)) for r, c in ident.lhs + ident.rhs] if ident else []
+        suspects = one_slip_suspects(ident, by_key)
+        for cell in suspects:       # agreement or not, a person looks at these
+            cell.status = STATUS_DOUBTFUL
+            if SLIP_FLAG not in cell.flags:
+                cell.flags.append(SLIP_FLAG)
         confirmed = bool(terms) and all(t is not None and t.status == STATUS_CONFIRMED for t in terms)
         check.cause = "document" if confirmed else "reading"
         if confirmed:
@@ -181,12 +190,44 @@ def classify_checks(checks: list[Check], cells: list[Cell]) -> list[dict]:
     return issues
 
 
+def misreadings(value) -> set:
+    """What a recognizer can make of a printed number: one digit changed, dropped or doubled, a
+    blank read for a lone digit (the misreadings tests/test_evidence.py injects)."""
+    text = "0" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+    out: set = set()
+    for i, ch in enumerate(text):
+        if not ch.isdigit():
+            continue
+        for t in [text[:i] + d + text[i + 1:] for d in "0123456789"] + [text[:i] + text[i + 1:],
+                                                                       text[:i] + ch + text[i:]]:
+            try:
+                out.add(float(t) if "." in t else int(t or "0"))
+            except ValueError:
+                pass
+    out.discard(value or 0)
+    return out
+
+
+def one_slip_suspects(ident: T.Identity, by_key: dict) -> list[Cell]:
+    """The terms read from pixels that, read otherwise by one plausible slip, would make the
+    failed identity hold. Two readers can make the same slip where the print itself is damaged (a 1-bit
+    scan that lost the stroke of a 4 shows a 1 to a person too), so such a failure is not called
+    the document's own: a person looks. A term from a born-digital layer is as printed."""
+    terms = [(side, by_key[(ident.table, r, c)]) for side, keys in ((1, ident.lhs), (-1, ident.rhs))
+             for r, c in keys]
+    gap = sum(side * (cell.value or 0) for side, cell in terms)      # lhs − rhs as read
+    return [cell for side, cell in terms if cell.source != SOURCE_TEXT_LAYER
+            and any(abs(gap + side * (other - (cell.value or 0))) < 1e-6 for other in misreadings(cell.value))]
+
+
 def review_cells(cells: list[Cell], version: Optional[str], split_six: bool,
                  tables_found: set) -> list[list[str]]:
     """Every doubtful cell, and every cell of a table that was not found, in template order."""
     out = [list(c.key) for c in cells if c.status != STATUS_CONFIRMED]
     have = {c.key for c in cells}
-    for key in T.cell_keys(version or T.VERSIONS[0], split_six):
+    # A table not found: every cell it may print, in whichever version and form of row （六）.
+    for key in T.all_cell_keys() if version is None else \
+            list(dict.fromkeys(T.cell_keys(version, True) + T.cell_keys(version, False))):
         if key[0] not in tables_found and key not in have:
             out.append(list(key))
     return out
