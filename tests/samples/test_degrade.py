@@ -305,6 +305,8 @@ def test_cli_writes_every_variant_with_truth_and_sidecar_and_qpdf_accepts_them(c
         assert sidecar["variant"] == variant and sidecar["seed"] == 11
         if sidecar["kind"] == "tounicode":
             assert sidecar["renders_identical"] and sidecar["text_differs"]
+        elif variant == "picture-tables":      # a picture's dpi is drawn per report, 120-200
+            assert all(120 <= p["dpi"] <= 200 for p in sidecar["pages"] if "dpi" in p)
         else:
             assert sidecar["pages"][0]["dpi"] in (100, 150, 200, 300)
         check = subprocess.run([qpdf, "--check", str(folder / "huaian-p4.pdf")], capture_output=True, text=True)
