@@ -5,7 +5,8 @@ from . import template as T
 from .types import Cell, Check
 
 
-def _fmt(v) -> str:
+def format_value(v) -> str:
+    """A value as the checks' details print it: ∅ for a blank, 96171.6 not 96171.60000001."""
     if v is None:
         return "∅"
     if isinstance(v, float):
@@ -30,10 +31,10 @@ def run_checks(cells: list[Cell], min_confidence: float) -> list[Check]:
         lsum = sum((x.value or 0) for x in lhs)
         rsum = sum((x.value or 0) for x in rhs)
         ok = abs(lsum - rsum) < 1e-6
-        detail = f"{'+'.join(_fmt(x.value) for x in lhs)} = {'+'.join(_fmt(x.value) for x in rhs)}"
+        detail = f"{'+'.join(format_value(x.value) for x in lhs)} = {'+'.join(format_value(x.value) for x in rhs)}"
         cause = "ok"
         if not ok:
-            detail += f" ({_fmt(lsum)} ≠ {_fmt(rsum)})"
+            detail += f" ({format_value(lsum)} ≠ {format_value(rsum)})"
             uncertain = [x for x in lhs + rhs if x.flags or x.confidence < min_confidence]
             cause = "reading" if uncertain else "document"
         checks.append(Check(ident.rule, ident.column, ok, detail, cause))

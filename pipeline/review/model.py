@@ -14,6 +14,7 @@ from typing import Optional
 
 from pipeline import template as T
 from pipeline.batch import db
+from pipeline.checks import format_value
 from pipeline.review import store
 
 Key = tuple[str, str, str]
@@ -35,12 +36,7 @@ _ALL_KEYS = set(T.all_cell_keys())
 _NAMED_ROW = re.compile(r"\b(active|applications|review) ([0-9][0-9./a-z_]*|all)\b")
 
 
-def fmt(v) -> str:
-    if v is None:
-        return "∅"
-    if isinstance(v, float):
-        return f"{v:g}"
-    return str(v)
+fmt = format_value       # the checks' own way of printing a value, in the station's details
 
 
 def doc_version(report: dict) -> str:
