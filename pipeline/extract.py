@@ -12,9 +12,9 @@ from . import readers
 from .checks import run_checks
 from .evidence import (SECOND_READER, SOURCE_TEXT_LAYER, agrees, assign_status, classify_checks,
                        flag_positions, identity_evidence, review_cells, second_value)
-from .narrative import narrative_checks, narrative_evidence, read_statements
 from .config import DEFAULT, Config
 from .match import Match, match_document
+from .narrative import narrative_checks, narrative_evidence, read_statements
 from .numbers import number_candidates, read_number
 from .resolve import choose_by_identities
 from .title import find_title, parse_title, title_is_uncertain
