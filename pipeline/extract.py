@@ -11,7 +11,8 @@ from . import pdf as pdfio
 from . import readers
 from .checks import run_checks
 from .evidence import (SECOND_READER, SOURCE_TEXT_LAYER, agrees, assign_status, classify_checks,
-                       flag_positions, identity_evidence, review_cells, second_value)
+                       flag_positions, identity_evidence, review_cells, same_stroke,
+                       second_value)
 from .config import DEFAULT, Config
 from .match import Match, match_document
 from .narrative import narrative_checks, narrative_evidence, read_statements
@@ -100,15 +101,16 @@ def read_twice(cells: list[Cell], config: Config, timings: dict) -> tuple[set, s
     other terms away (ACCEPTANCE RULE 3), so those are read again in the next round.
     """
     t = time.perf_counter()
-    seconds: dict[tuple, tuple[str, object, float]] = {}
+    seconds: dict[tuple, tuple[str, object, float, str]] = {}
     by_key = {c.key: c for c in cells}
 
     def same() -> set:
-        return {k for k, (kind, value, _) in seconds.items() if agrees(by_key[k], kind, value)}
+        return {k for k, (kind, value, _, text) in seconds.items() if agrees(by_key[k], kind, value, text)}
 
     def agreed() -> set:
         # A hesitant second reading confirms nothing on its own: agreement is two clear readings.
-        return {k for k in same() if seconds[k][2] >= config.second_agreement_confidence}
+        return {k for k in same() if seconds[k][2] >= config.second_agreement_confidence
+                or same_stroke(by_key[k], seconds[k][3])}
 
     same_now: set = set()
     for _ in range(3):
@@ -128,8 +130,8 @@ def read_twice(cells: list[Cell], config: Config, timings: dict) -> tuple[set, s
             text = re.sub(r"\s+", " ", reading.text).strip() if reading else ""
             kind, value = second_value(text)
             confidence = reading.confidence if reading else 1.0    # no ink: surely nothing
-            seconds[cell.key] = (kind, value, confidence)
-            if not agrees(cell, kind, value):
+            seconds[cell.key] = (kind, value, confidence, text)
+            if not agrees(cell, kind, value, text):
                 cell.alternatives.append((value, text, SECOND_READER))
                 if kind == "number" and all(v != value for v, _ in cell.candidates):
                     cell.candidates.append((value, confidence))

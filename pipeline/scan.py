@@ -18,7 +18,7 @@ from .config import Config
 from .ocr import Reading, crop_to_ink
 from .ocr.crop import ink_mask
 from .preprocess import PreparedPage, rule_masks
-from .types import Grid, GridCell, TextLine
+from .types import SHAPE_CONFIDENCE, Grid, GridCell, TextLine
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +105,11 @@ def read_grid_cells(engine, prepared: PreparedPage, grids: list[Grid]) -> None:
             if len(lines) == 1 and is_dash(lines[0], ppp):
                 # A lone bar is the blank mark "—": its shape says so better than the recognizer,
                 # which reads a wide thin stroke as "1" or "一" without confidence.
-                cell.text, cell.confidence = "—", 0.99
+                cell.text, cell.confidence = "—", SHAPE_CONFIDENCE
                 continue
             if len(lines) == 1 and is_slash(lines[0], ppp):
                 # Likewise the blank mark "/", which blur turns into "1" or "7" for the recognizer.
-                cell.text, cell.confidence = "/", 0.99
+                cell.text, cell.confidence = "/", SHAPE_CONFIDENCE
                 continue
             pieces = [split_wide_gaps(line) for line in lines]
             jobs.append((cell, sum(len(p) for p in pieces)))

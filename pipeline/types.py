@@ -9,6 +9,9 @@ BBox = tuple[float, float, float, float]   # x0, y0, x1, y1 in PDF points, origi
 SCHEMA = "govreport/2"
 STATUS_CONFIRMED = "confirmed"
 STATUS_DOUBTFUL = "doubtful"
+# The confidence a scan reader gives a blank mark ("—", "/") told by its shape rather than by a
+# recognizer; pipeline.evidence knows such a cell by it.
+SHAPE_CONFIDENCE = 0.99
 
 
 @dataclass

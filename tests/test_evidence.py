@@ -237,3 +237,16 @@ def test_position_problems_make_the_cells_they_name_doubtful(real_truth):
     flag_positions(cells, ["review: one header cell names suit_direct, suit_after_review; columns taken five by five"])
     assign_status(cells, MIN_CONFIDENCE, {}, {c.key for c in cells})
     assert {c.key for c in cells if c.status != STATUS_CONFIRMED} == {c.key for c in cells if c.table == "review"}
+
+
+def test_a_blank_mark_told_by_its_shape_and_named_a_stroke_agrees():
+    """The second recognizer names a lone "/" stroke "1" at times; a "/" the first reader told by
+    its shape agrees with such a reading, a "/" read by a recognizer (or a digit) does not."""
+    from pipeline.evidence import agrees
+    from pipeline.types import SHAPE_CONFIDENCE
+    by_shape = Cell("active", "20.1/rules", "issued", None, "/", SHAPE_CONFIDENCE, 1, None)
+    by_reader = Cell("active", "20.1/rules", "issued", None, "/", 0.97, 1, None)
+    one = Cell("active", "20.1/rules", "issued", 1, "1", SHAPE_CONFIDENCE, 1, None)
+    assert agrees(by_shape, "number", 1, "1") and agrees(by_shape, "blank", None, "一")
+    assert not agrees(by_reader, "number", 1, "1") and not agrees(by_shape, "number", 11, "11")
+    assert not agrees(one, "blank", None, "/")
