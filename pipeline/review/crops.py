@@ -9,7 +9,6 @@ first time; pages rendered for cropping are kept in a small in-memory cache mean
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import logging
@@ -18,6 +17,8 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Optional
+
+from pipeline.pdf import sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class Crops:
         candidates = [Path(p) for p in paths] + [self._db_dir / p for p in paths if not Path(p).is_absolute()]
         for path in dict.fromkeys(candidates):
             try:
-                if path.is_file() and _sha256(path) == sha256:
+                if path.is_file() and sha256_of(path) == sha256:
                     found = path
                     break
             except OSError:
@@ -182,10 +183,3 @@ class Crops:
                 self._pages.popitem(last=False)
             return image
 
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
