@@ -32,7 +32,6 @@ rule accepts (none in table 三), and the test shows which.
 """
 from __future__ import annotations
 
-import logging
 import re
 from typing import Callable, Optional
 
@@ -41,11 +40,7 @@ from .numbers import parse_value
 from .resolve import CHOSEN_FLAG
 from .types import SHAPE_CONFIDENCE, STATUS_CONFIRMED, STATUS_DOUBTFUL, Cell, Check
 
-log = logging.getLogger(__name__)
-
-SOURCE_TEXT_LAYER = "text_layer"
-SOURCE_OCR_LAYER = "ocr_layer"
-SOURCE_OCR = "ocr"
+SOURCE_TEXT_LAYER = "text_layer"      # Cell.source of a born-digital good layer (types.py)
 SECOND_READER = "second_reader"
 SLIP_FLAG = "an identity fails that one slip in this reading would mend"
 POSITION_FLAG = "position"
@@ -209,7 +204,7 @@ def classify_checks(checks: list[Check], cells: list[Cell]) -> list[dict]:
 def misreadings(value) -> set:
     """What a recognizer can make of a printed number: one digit changed, dropped or doubled, a
     blank read for a lone digit (the misreadings tests/test_evidence.py injects)."""
-    text = "0" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+    text = "0" if value is None else str(value)      # 3802895.9, never 3.8029e+06
     out: set = set()
     for i, ch in enumerate(text):
         if not ch.isdigit():

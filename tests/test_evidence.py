@@ -250,3 +250,10 @@ def test_a_blank_mark_told_by_its_shape_and_named_a_stroke_agrees():
     assert agrees(by_shape, "number", 1, "1") and agrees(by_shape, "blank", None, "一")
     assert not agrees(by_reader, "number", 1, "1") and not agrees(by_shape, "number", 11, "11")
     assert not agrees(one, "blank", None, "/")
+
+
+def test_slips_of_a_large_amount_are_its_digits():
+    """A fee of 3802895.9 slips to 3802891.9 or 380289.9, never to values of '3.8029e+06'."""
+    from pipeline.evidence import misreadings
+    slips = misreadings(3802895.9)
+    assert {3802891.9, 380289.9, 38028895.9} <= slips and all(v >= 0 for v in slips)
