@@ -35,8 +35,11 @@ class Config:
     max_page_side_pt: float = 14400.0
     max_pages: int = 200
     models_dir: Path = MODELS_DIR
-    # OCR (pipeline.ocr): images per recognizer batch; detector input is scaled down so that its
+    # OCR (pipeline.ocr): the engine that runs PaddleOCR's models — "onnx" (ONNX Runtime: loads in
+    # under a second) or "paddle" (PaddlePaddle itself: the same recognizer, 3-5 s to load);
+    # images per recognizer batch; detector input is scaled down so that its
     # longer side is at most this many pixels (an A4 page at 200 dpi is 2339 high: kept as is).
+    ocr_engine: str = field(default_factory=lambda: os.environ.get("GOVREPORT_OCR_ENGINE", "onnx"))
     ocr_batch_size: int = 16
     ocr_det_limit_side_len: int = 2400
     # A runner-up character whose probability reaches this fraction of the best one's gives an

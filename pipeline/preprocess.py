@@ -31,6 +31,9 @@ UprightScore = Callable[[list[np.ndarray]], float]
 
 # Skews beyond this are not scanner skew but a different page orientation.
 MAX_SKEW_DEG = 5.0
+# Ruling segments refined by a line fit to measure skew (the longest first).
+SKEW_SEGMENTS = 40
+SKEW_SEARCH_DPI = 100
 # Red minus the larger of green and blue: seal ink above this; beside seal ink, above the second.
 SEAL_REDNESS = 40
 SEAL_REDNESS_NEAR = 15
@@ -230,14 +233,22 @@ def estimate_skew(binary: np.ndarray, dpi: float) -> Optional[float]:
     along it, so that the angle is good to a few hundredths of a degree. Rules of either
     direction count (a vertical rule tilted the same way gives the same angle modulo 90°).
     """
-    min_len = int(round(1.0 * dpi))             # an inch of straight ink: a rule, not text
-    segs = cv2.HoughLinesP(binary, 1, np.pi / 720, threshold=min_len // 2,
-                           minLineLength=min_len, maxLineGap=max(2, int(0.02 * dpi)))
+    # Candidates are found on a copy at the working resolution (Hough's time grows with pixels);
+    # the fit along each one, at full resolution, gives the precision.
+    scale = min(1.0, SKEW_SEARCH_DPI / dpi)
+    small = binary if scale == 1.0 else (
+        cv2.resize(binary, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) >= 64).astype(np.uint8) * 255
+    sdpi = dpi * scale
+    min_len = int(round(1.0 * sdpi))             # an inch of straight ink: a rule, not text
+    segs = cv2.HoughLinesP(small, 1, np.pi / 720, threshold=min_len // 2,
+                           minLineLength=min_len, maxLineGap=max(2, int(0.02 * sdpi)))
     if segs is None:
         return None
     angles, weights = [], []
-    ys, xs = np.nonzero(binary)
-    for x1, y1, x2, y2 in segs[:, 0, :][:200]:
+    segs = np.round(segs[:, 0, :] / scale).astype(np.int64)
+    # The longest segments measure the angle best; a few dozen outvote any stray one.
+    longest = np.argsort(-np.hypot(segs[:, 2] - segs[:, 0], segs[:, 3] - segs[:, 1]))[:SKEW_SEGMENTS]
+    for x1, y1, x2, y2 in segs[longest]:
         length = float(np.hypot(x2 - x1, y2 - y1))
         a = np.degrees(np.arctan2(-(y2 - y1), x2 - x1))   # visual CCW angle
         a_mod = (a + 45.0) % 90.0 - 45.0                # vertical rules count too

@@ -101,6 +101,17 @@ def title_lines(lines: list[TextLine]) -> list[TextLine]:
     return [lines[k] for k in used]
 
 
+def title_complete(lines: list[TextLine]) -> bool:
+    """Whether the lines read so far (top first) hold the whole title and the year: its last line
+    and the two after it are read (a year may stand on a line of its own below), and a year is
+    found (in the title, or in the statistics period of the prose under it)."""
+    flat = [_clean(l.text) for l in lines]
+    end = _end_of_title(flat)
+    if end is None or len(flat) < end + 3:
+        return False
+    return parse_title(find_title(lines), lines)[1] is not None
+
+
 def title_is_uncertain(lines: list[TextLine], min_confidence: float) -> bool:
     """Whether OCR of the title might have read the agency or the year wrong: a title line read
     with low confidence, or a reading the recognizer found plausible that names another agency

@@ -50,6 +50,11 @@ class OcrEngine(Protocol):
         """The text lines of a whole image (a page or a region), top to bottom, left to right."""
         ...
 
+    def detect_boxes(self, image: np.ndarray) -> list[tuple[float, float, float, float]]:
+        """Where detect_lines finds lines, (x0, y0, x1, y1) in pixels, in the same order, without
+        reading them: for callers that read only some."""
+        ...
+
 
 _engines: dict[tuple, OcrEngine] = {}
 _engines_lock = threading.Lock()
@@ -58,10 +63,15 @@ _engines_lock = threading.Lock()
 def get_engine(config: Config | None = None) -> OcrEngine:
     """The process's OCR engine; the first call loads the models (a few seconds)."""
     config = config or DEFAULT
-    key = (str(config.models_dir), config.cpu_threads)
+    key = (config.ocr_engine, str(config.models_dir), config.cpu_threads)
     with _engines_lock:
         if key not in _engines:
-            # Imported here, not at the top: paddle is imported only by runs that use OCR.
-            from pipeline.ocr.paddle import PaddleEngine
-            _engines[key] = PaddleEngine.load(config)
+            # Imported here, not at the top: the runtimes are imported only by runs that use OCR.
+            if config.ocr_engine == "paddle":
+                from pipeline.ocr.paddle import PaddleEngine as Engine
+            elif config.ocr_engine == "onnx":
+                from pipeline.ocr.onnx_engine import OnnxEngine as Engine
+            else:
+                raise ValueError(f"unknown OCR engine {config.ocr_engine!r}: onnx or paddle")
+            _engines[key] = Engine.load(config)
         return _engines[key]

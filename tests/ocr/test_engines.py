@@ -1,4 +1,5 @@
-"""Real OCR on real renders of the Huai'an 2024 report: no mocks.
+"""Real OCR on real renders of the Huai'an 2024 report, by both engines (ONNX Runtime, the
+default, and PaddlePaddle): no mocks.
 
 Cells are located with the PDF's text layer (char boxes give each number or label; the ruling
 lines around it in the render give its cell), so the expected text is the document's own.
@@ -132,10 +133,13 @@ def edit_distance(a: str, b: str) -> int:
     return row[-1]
 
 
-@pytest.fixture(scope="module")
-def engine():
+ENGINES = ("onnx", "paddle")
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request):
     from pipeline.ocr import get_engine
-    return get_engine(Config())
+    return get_engine(Config(ocr_engine=request.param))
 
 
 @pytest.fixture(scope="module")
@@ -187,6 +191,22 @@ def test_recognize_keeps_input_order_across_batches(engine, number_cells):
     assert together == [c.text for c in sample]
 
 
+def test_engines_read_alike(cells):
+    """The ONNX engine runs the paddle engine's recognizer (converted by `make models`): on the
+    same crops it reads the same text with the same confidence, numbers and labels alike."""
+    from pipeline.ocr import get_engine
+    crops = [crop_to_ink(c.image) for c in cells]
+    onnx, paddle = (get_engine(Config(ocr_engine=name)).recognize(crops) for name in ENGINES)
+    assert [r.text for r in onnx] == [r.text for r in paddle]
+    assert max(abs(a.confidence - b.confidence) for a, b in zip(onnx, paddle)) < 0.02
+
+
+def test_unknown_engine_is_a_clear_error():
+    from pipeline.ocr import get_engine
+    with pytest.raises(ValueError, match="onnx or paddle"):
+        get_engine(Config(ocr_engine="tesseract"))
+
+
 def test_detect_lines_finds_title(engine):
     page = render(1)
     title = page[: page.shape[0] // 4]
@@ -205,7 +225,7 @@ def test_detect_lines_finds_title(engine):
 def test_ctc_alternatives_follow_the_runner_up():
     """The decoder on a hand-made CTC output: "38" where the 8 nearly reads 3, and a 0 nearly
     inserted between them."""
-    from pipeline.ocr.paddle import decode_ctc
+    from pipeline.ocr.ctc import decode_ctc
 
     characters = ["blank", "3", "8", "0"]
     rows = [[0.98, 0.01, 0.005, 0.005],   # blank
@@ -268,23 +288,24 @@ socket.socket.connect_ex = refuse
 socket.create_connection = refuse
 socket.getaddrinfo = refuse
 sys.path.insert(0, sys.argv[1])
-from ocr.test_paddle import cell_samples, is_number, render
+from ocr.test_engines import cell_samples, is_number, render
 from pipeline.config import Config
 from pipeline.ocr import crop_to_ink, get_engine
-engine = get_engine(Config(cpu_threads=1))
-numbers = [c for c in cell_samples(3) if is_number(c.text)][:5]
-readings = engine.recognize([crop_to_ink(c.image) for c in numbers])
-assert [r.text for r in readings] == [c.text for c in numbers], readings
-lines = engine.detect_lines(render(1)[:600])
-assert any("淮安市人民政府" in line.text for line in lines), lines
+for name in ("onnx", "paddle"):
+    engine = get_engine(Config(cpu_threads=1, ocr_engine=name))
+    numbers = [c for c in cell_samples(3) if is_number(c.text)][:5]
+    readings = engine.recognize([crop_to_ink(c.image) for c in numbers])
+    assert [r.text for r in readings] == [c.text for c in numbers], readings
+    lines = engine.detect_lines(render(1)[:600])
+    assert any("淮安市人民政府" in line.text for line in lines), lines
 assert not attempts, attempts
 print("offline ok")
 """
 
 
 def test_no_network_access(tmp_path):
-    """A fresh process with sockets that refuse: importing paddle, loading the models and running
-    recognition and detection never try the network. No PaddleX variables are set beforehand:
+    """A fresh process with sockets that refuse: importing paddle or ONNX Runtime, loading the
+    models and running recognition and detection never try the network. No PaddleX variables are set beforehand:
     the engine sets what it needs itself."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PADDLE_PDX_")}
     env["HOME"] = str(tmp_path)          # nothing cached in a home folder helps either
