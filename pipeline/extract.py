@@ -11,11 +11,11 @@ from . import pdf as pdfio
 from . import readers
 from .checks import run_checks
 from .evidence import (SECOND_READER, SOURCE_TEXT_LAYER, agrees, assign_status, classify_checks,
-                       flag_positions, identity_evidence, review_cells, same_stroke,
+                       flag_positions, identity_evidence, is_definite, review_cells, same_stroke,
                        second_value)
 from .config import DEFAULT, Config
 from .match import Match, match_document
-from .narrative import narrative_checks, narrative_evidence, read_statements
+from .narrative import STATED_KEYS, narrative_checks, narrative_evidence, read_statements
 from .numbers import number_candidates, read_number
 from .resolve import choose_by_identities
 from .title import find_title, parse_title, title_is_uncertain
@@ -63,6 +63,9 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
     agreed, same = read_twice(cells, config, timings)
     statements = read_statements([(c.info.page, l) for c in contents for l in c.prose])
     assign_status(cells, config.min_confidence, narrative_evidence(cells, statements), agreed, same)
+    if ocr_prose := read_prose_if_needed(cells, statements, contents, config, timings):
+        statements += ocr_prose
+        assign_status(cells, config.min_confidence, narrative_evidence(cells, statements), agreed, same)
     checks = run_checks(cells, config.min_confidence) + narrative_checks(cells, statements)
     document_issues = classify_checks(checks, cells)
     lines: list[TextLine] = [l for c in contents[:2] for l in c.lines]
@@ -89,6 +92,33 @@ def _title_read_twice(lines: list[TextLine], agency, year, config: Config) -> bo
     readings = get_second_recognizer(config).recognize([l.image for l in lines])
     again = [TextLine(r.text, l.bbox, r.confidence) for l, r in zip(lines, readings)]
     return parse_title(find_title(again), again) == (agency, year)
+
+
+def read_prose_if_needed(cells: list[Cell], statements: list, contents: list[PageContent],
+                         config: Config, timings: dict) -> list:
+    """Statements of the prose of pages read from pixels, read only where they can confirm a cell
+    nothing else did: a doubtful cell that prose restates (pipeline.narrative), read definitely
+    from pixels, that no statement of a text layer names. The prose that restates a table comes
+    before it (一、总体情况), so pages are read from the first up to the cell's own page."""
+    stated = {s.key for s in statements}
+    wanted = [c for c in cells if c.key in STATED_KEYS and c.key not in stated
+              and c.status != STATUS_CONFIRMED and c.source != SOURCE_TEXT_LAYER
+              and c.page is not None and is_definite(c, config.min_confidence)]
+    if not wanted:
+        return []
+    t = time.perf_counter()
+    last_page = max(c.page for c in wanted)
+    found: list = []
+    for content in contents:
+        if content.info.page > last_page or {c.key for c in wanted} <= {s.key for s in found}:
+            break
+        if content.read_prose is not None:
+            found += read_statements([(content.info.page, line) for line in content.read_prose()],
+                                     read_by="ocr")
+    timings["prose"] = time.perf_counter() - t
+    log.info("prose read by OCR for %s: %d statement(s)",
+             ", ".join(" ".join(c.key) for c in wanted), len(found))
+    return found
 
 
 def read_twice(cells: list[Cell], config: Config, timings: dict) -> tuple[set, set]:

@@ -2,9 +2,9 @@
 
 Reports say in words what their tables print (本年度共收到政府信息公开申请N件, 上年结转N件,
 结转下年度继续办理N件). A statement that names the same number as its cell is `narrative` evidence
-for it; one that names another is a check that fails — the document's own contradiction when the
-cell is confirmed (prose from a good text layer is read as printed), a doubt about our reading
-otherwise.
+for it: two prints of the number, read apart. One that names another is a check that fails — the
+document's own contradiction when the cell is confirmed and the prose is read as printed (a good
+text layer), a doubt about a reading otherwise (prose read by OCR is one reading, unconfirmed).
 
 Only statements whose cell is unambiguous are read. 共收到…申请N件 is the year's new applications
 in most reports and new plus carried over in some: both count as agreement, and only the first
@@ -38,9 +38,14 @@ class Statement:
     key: tuple[str, str, str]
     sum_keys: list | None
     page: int
+    read_by: str = "text_layer"      # text_layer | ocr
 
 
-def read_statements(lines: list[tuple[int, TextLine]]) -> list[Statement]:
+# The cells a statement may restate.
+STATED_KEYS = {key for _, _, key, _ in _STATEMENTS}
+
+
+def read_statements(lines: list[tuple[int, TextLine]], read_by: str = "text_layer") -> list[Statement]:
     """Statements found in prose lines (page, line); a sentence may run over line breaks."""
     by_page: dict[int, str] = {}
     for page, line in lines:
@@ -51,7 +56,8 @@ def read_statements(lines: list[tuple[int, TextLine]]) -> list[Statement]:
         for what, pattern, key, sum_keys in _STATEMENTS:
             for m in pattern.finditer(text):
                 start = max(0, text.rfind("。", 0, m.start()) + 1)
-                out.append(Statement(what, int(m.group(1)), text[start:m.end()], key, sum_keys, page))
+                out.append(Statement(what, int(m.group(1)), text[start:m.end()], key, sum_keys, page,
+                                     read_by))
     return out
 
 
@@ -61,7 +67,8 @@ def narrative_evidence(cells: list[Cell], statements: list[Statement]) -> dict[t
     for s in statements:
         cell = by_key.get(s.key)
         if cell is not None and cell.value is not None and cell.value == s.number:
-            out.setdefault(s.key, []).append(f"narrative:{s.what} {s.number}件 (page {s.page})")
+            how = "" if s.read_by == "text_layer" else ", read by OCR"
+            out.setdefault(s.key, []).append(f"narrative:{s.what} {s.number}件 (page {s.page}{how})")
     return out
 
 
@@ -78,7 +85,8 @@ def narrative_checks(cells: list[Cell], statements: list[Statement]) -> list[Che
         if not ok and s.sum_keys and all(k in by_key for k in s.sum_keys):
             ok = sum(by_key[k].value or 0 for k in s.sum_keys) == s.number
         detail = f"prose {s.number} (page {s.page}: {s.sentence[-40:]}) vs table {value}"
-        cause = "ok" if ok else ("document" if cell.status == STATUS_CONFIRMED else "reading")
+        as_printed = cell.status == STATUS_CONFIRMED and s.read_by == "text_layer"
+        cause = "ok" if ok else ("document" if as_printed else "reading")
         rule = f"narrative: {s.what} = {s.key[0]} {s.key[1]} {T.label_of(*s.key).split('›')[-1]}"
         checks.append(Check(rule, s.key[2], ok, detail, cause))
     return checks

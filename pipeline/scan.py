@@ -15,7 +15,7 @@ import pypdfium2.raw as pdfium_c
 
 from . import pdf as pdfio
 from .config import Config
-from .ocr import Reading, crop_to_ink
+from .ocr import crop_to_ink
 from .ocr.crop import ink_mask
 from .preprocess import PreparedPage, rule_masks
 from .types import SHAPE_CONFIDENCE, Grid, GridCell, TextLine
@@ -393,33 +393,49 @@ def _enhanced(crop: np.ndarray) -> np.ndarray:
 
 def read_title_region(engine, prepared: PreparedPage) -> list[TextLine]:
     """Text lines of the top of the page (points of the prepared page), top to bottom, read only
-    as far as the title goes: the lines under it are prose, which costs ~0.1 s a line to read.
-
-    Found at about 120 dpi (a title's characters are large, and detection time grows with
-    pixels), read at full resolution (淮 and 准 differ by one dot), a few lines at a time.
-    """
+    as far as the title goes: the lines under it are prose, which costs ~0.1 s a line to read."""
     from .title import title_complete
 
-    gray = prepared.gray
-    top = gray[: int(gray.shape[0] * TITLE_REGION)]
-    scale = min(1.0, TITLE_DPI / prepared.dpi)
-    small = cv2.resize(top, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else top
+    top = prepared.gray[: int(prepared.gray.shape[0] * TITLE_REGION)]
+    boxes = _line_boxes(engine, top, prepared.dpi)
+    lines: list[TextLine] = []
+    for start in range(0, len(boxes), TITLE_BATCH):
+        lines += _read_lines(engine, top, boxes[start:start + TITLE_BATCH], prepared.points_per_pixel)
+        if title_complete(lines):
+            break
+    return sorted(lines, key=lambda l: (round(l.bbox[1] / 6), l.bbox[0]))
+
+
+def read_prose_lines(engine, prepared: PreparedPage, grids: list[Grid]) -> list[TextLine]:
+    """The page's lines of text outside its tables (points of the prepared page, the frame the
+    grids were found in), top to bottom."""
+    ppp = prepared.points_per_pixel
+    tables = [tuple(v / ppp for v in g.bbox) for g in grids]
+    boxes = [b for b in _line_boxes(engine, prepared.gray, prepared.dpi)
+             if not any(x0 <= (b[0] + b[2]) / 2 <= x1 and y0 <= (b[1] + b[3]) / 2 <= y1
+                        for x0, y0, x1, y1 in tables)]
+    return _read_lines(engine, prepared.gray, boxes, ppp)
+
+
+def _line_boxes(engine, gray: np.ndarray, dpi: float) -> list[tuple[float, float, float, float]]:
+    """Boxes of the text lines (pixels of gray), in reading order, a little margin around each.
+
+    Found at about 120 dpi: detection time grows with pixels, and lines of text stay apart."""
+    scale = min(1.0, TITLE_DPI / dpi)
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
     boxes = []
     for box in engine.detect_boxes(small):
         x0, y0, x1, y1 = (v / scale for v in box)
         pad = 0.15 * (y1 - y0)
         boxes.append((max(0.0, x0 - pad), max(0.0, y0 - pad), x1 + pad, y1 + pad))
-    ppp = prepared.points_per_pixel
-    lines: list[TextLine] = []
-    for start in range(0, len(boxes), TITLE_BATCH):
-        batch = boxes[start:start + TITLE_BATCH]
-        crops = [top[int(y0):int(np.ceil(y1)), int(x0):int(np.ceil(x1))] for x0, y0, x1, y1 in batch]
-        for (x0, y0, x1, y1), crop, reading in zip(batch, crops, engine.recognize(crops)):
-            if reading.text.strip():
-                lines.append(TextLine(reading.text, (x0 * ppp, y0 * ppp, x1 * ppp, y1 * ppp),
-                                      reading.confidence, alternatives=list(reading.alternatives),
-                                      image=crop))
-        if title_complete(lines):
-            break
-    lines.sort(key=lambda l: (round(l.bbox[1] / 6), l.bbox[0]))
-    return lines
+    return boxes
+
+
+def _read_lines(engine, gray: np.ndarray, boxes, ppp: float) -> list[TextLine]:
+    """The lines in boxes read at full resolution (淮 and 准 differ by one dot), as TextLines in
+    points; empty readings dropped."""
+    crops = [gray[int(y0):int(np.ceil(y1)), int(x0):int(np.ceil(x1))] for x0, y0, x1, y1 in boxes]
+    return [TextLine(reading.text, (x0 * ppp, y0 * ppp, x1 * ppp, y1 * ppp), reading.confidence,
+                     alternatives=list(reading.alternatives), image=crop)
+            for (x0, y0, x1, y1), crop, reading in zip(boxes, crops, engine.recognize(crops) if crops else [])
+            if reading.text.strip()]

@@ -86,6 +86,9 @@ class PageContent:
     second_look: Optional[Callable[[BBox], object]] = None
     # Prose lines that can be read as printed (a good text layer): the narrative witness.
     prose: list[TextLine] = field(default_factory=list)
+    # Pages read from pixels: reads the page's prose by OCR when called. Prose costs ~0.1 s a
+    # line to read, so it is read only where a cell needs its witness (pipeline.extract).
+    read_prose: Optional[Callable[[], list[TextLine]]] = None
 
 
 @dataclass

@@ -77,3 +77,20 @@ def test_a_line_below_in_another_size_does_not_join_a_complete_title():
     ls = [TextLine("某某局办公室", (0, 0, 300, 10)),          # small print, far above
           TextLine("北京市朝阳区人民政府2023年政府信息公开工作年度报告", (0, 60, 400, 80))]
     assert parse_title(find_title(ls), ls) == ("北京市朝阳区人民政府", 2023)
+
+
+def test_title_complete_once_its_lines_and_the_two_below_are_read():
+    """The scan reader reads a page's top a few lines at a time and stops here: the lines read so
+    far must already give what all of them would."""
+    from pipeline.title import title_complete
+    whole = ("淮安市人民政府", "2024 年政府信息公开工作年度报告", "（2024年度）", "本报告由…", "一、总体情况")
+    assert not title_complete(_lines(*whole[:1]))
+    assert not title_complete(_lines(*whole[:2]))       # a year might stand on the next lines
+    assert not title_complete(_lines(*whole[:3]))
+    assert title_complete(_lines(*whole[:4]))
+    # No year in the title: read on to the statistics period.
+    no_year = ("某某局政府信息公开工作年度报告", "本报告由某某局编制。", "全文包括…")
+    assert not title_complete(_lines(*no_year))
+    assert title_complete(_lines(*no_year, "报告所列统计期限自 2022 年 1 月 1 日至 2022 年 12 月 31 日。"))
+    # Prose that cites the template's name is no title.
+    assert not title_complete(_lines("根据《中华人民共和国政府信息公开工作年度报告格式》，", "现将…", "…", "…"))

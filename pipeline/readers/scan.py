@@ -18,6 +18,9 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
     from ..preprocess import has_ruled_table, prepare_page
     from ..scan import (_mean_confidence, page_rotation, read_grid_cells, read_title_region,
                         second_look_reader)
+
+    def upright_score(crops) -> float:
+        return _mean_confidence(engine, crops)
     from ..title import find_title
 
     engine = get_engine(config)
@@ -30,13 +33,14 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
         timings["render"] = timings.get("render", 0.0) + time.perf_counter() - t
         content.info.read_by = "ocr"
         content.cell_source = "ocr"
+        content.read_prose = _prose_reader(page, content, upright_score)
         wants_title = content.info.page <= config.title_pages and not title_found
         t = time.perf_counter()
         has_table = has_ruled_table(image, dpi)
         if not has_table and not wants_title:
             timings["prepare"] = timings.get("prepare", 0.0) + time.perf_counter() - t
             continue
-        prepared = prepare_page(image, dpi, upright_score=lambda crops: _mean_confidence(engine, crops))
+        prepared = prepare_page(image, dpi, upright_score=upright_score)
         content.info.rotation, content.info.skew = page_rotation(prepared), prepared.skew
         content.to_page = prepared.to_original_points
         timings["prepare"] = timings.get("prepare", 0.0) + time.perf_counter() - t
@@ -53,3 +57,19 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
             content.lines = read_title_region(engine, prepared)
             title_found = find_title(content.lines) is not None
             timings["title"] = timings.get("title", 0.0) + time.perf_counter() - t
+
+
+def _prose_reader(page: Page, content: PageContent, upright_score):
+    """Reads the page's prose when called: rendered and prepared again (the same frame as its
+    grids), the lines outside the grids detected and recognised."""
+    def read():
+        from ..ocr import get_engine
+        from ..preprocess import prepare_page
+        from ..scan import read_prose_lines
+
+        dpi = page.scan_dpi
+        image = page.render(dpi)
+        page.release()
+        prepared = prepare_page(image, dpi, upright_score=upright_score)
+        return read_prose_lines(get_engine(page.config), prepared, content.grids)
+    return read
