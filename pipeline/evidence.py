@@ -6,7 +6,9 @@ Evidence, strongest first:
   invisible layer over an image is someone's OCR: a reading to verify like ours.
 - `identity:<rule>`: see ACCEPTANCE RULE below.
 - `agreement`: the second recognizer (pipeline.ocr.second: another model, another runtime, another
-  preparation of the crop) read the same value.
+  preparation of the crop) read the same value — except where the printed glyphs are broken
+  apart (BROKEN_FLAG): both readers then read the same remains, and on 1-bit scans both read a
+  4 that lost its crossbar as "1".
 - `narrative`: the report's own prose states the same number (pipeline.narrative).
 
 ACCEPTANCE RULE (identities). A cell is confirmed by the identities when all of these hold:
@@ -16,7 +18,8 @@ ACCEPTANCE RULE (identities). A cell is confirmed by the identities when all of 
   2. it takes part in at least one identity, and every identity it takes part in holds as read;
   3. no term of those identities was chosen by the resolver (an identity made to hold by a choice
      proves nothing about its other terms);
-  4. it takes part in at least two identities, or the second recognizer read the same value.
+  4. it takes part in at least two identities, or the second recognizer read the same value
+     (and its glyphs are not broken apart).
 Why this is enough: a misread value changes the sum of every identity it is in, so each of them
 must hold another misreading that cancels it exactly. In table 三 a value cell lies in a row
 identity and a column identity that share no other cell; a wrong value passing both needs at
@@ -44,6 +47,9 @@ SOURCE_TEXT_LAYER = "text_layer"      # Cell.source of a born-digital good layer
 SECOND_READER = "second_reader"
 SLIP_FLAG = "an identity fails that one slip in this reading would mend"
 POSITION_FLAG = "position"
+# A number whose printed glyphs are broken apart (pipeline.scan.ink_pieces): a second reading of
+# the same remains is no independent witness, so agreement confirms nothing there.
+BROKEN_FLAG = "broken print"
 # Flags that make a reading indefinite: the value read is not known to be the value printed.
 _INDEFINITE = ("unreadable", "missing", POSITION_FLAG)
 # The second recognizer writes a blank mark "—" as CJK "一" at times; in a value cell it is a mark.
@@ -233,12 +239,17 @@ def one_slip_suspects(ident: T.Identity, by_key: dict) -> list[Cell]:
 
 def review_cells(cells: list[Cell], version: Optional[str], split_six: bool,
                  tables_found: set) -> list[list[str]]:
-    """Every doubtful cell, and every cell of a table that was not found, in template order."""
+    """Every doubtful cell, and every template cell the document should print and that was not
+    read (a table or a row not found), in template order; with the template version unknown,
+    every cell of either version that was not read."""
     out = [list(c.key) for c in cells if c.status != STATUS_CONFIRMED]
     have = {c.key for c in cells}
-    # A table not found: every cell it may print, in whichever version and form of row （六）.
+    expected = set(T.cell_keys(version, split_six)) if version is not None else set()
+    # A table not found: every cell it may print, in whichever version and form of row （六）;
+    # a table found: every cell of its template that was not read (a row lost).
     for key in T.all_cell_keys() if version is None else \
             list(dict.fromkeys(T.cell_keys(version, True) + T.cell_keys(version, False))):
-        if key[0] not in tables_found and key not in have:
+        lost = key[0] not in tables_found or version is None or key in expected
+        if lost and key not in have:
             out.append(list(key))
     return out

@@ -10,7 +10,7 @@ from typing import Optional
 from . import pdf as pdfio
 from . import readers
 from .checks import run_checks
-from .evidence import (SECOND_READER, SOURCE_TEXT_LAYER, agrees, assign_status, classify_checks,
+from .evidence import (BROKEN_FLAG, SECOND_READER, SOURCE_TEXT_LAYER, agrees, assign_status, classify_checks,
                        flag_positions, identity_evidence, is_definite, review_cells, same_stroke,
                        second_value)
 from .config import DEFAULT, Config
@@ -72,6 +72,9 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
     agency, year = parse_title(find_title(lines), lines)
     review = review_cells(cells, match.version, match.split_six, match.tables_found)
     reasons = _review_reasons(match, cells, checks, agency, year)
+    have = {c.key for c in cells}
+    if unread := [k for k in review if tuple(k) not in have and k[0] in match.tables_found]:
+        reasons.append(f"{len(unread)} template cell(s) not read, e.g. {' '.join(unread[0])}")
     if title_is_uncertain(lines, config.min_confidence) and not _title_read_twice(lines, agency, year, config):
         reasons.append("title read by OCR with doubt: agency or year may be misread")
     timings["match"] = time.perf_counter() - t
@@ -135,7 +138,9 @@ def read_twice(cells: list[Cell], config: Config, timings: dict) -> tuple[set, s
     by_key = {c.key: c for c in cells}
 
     def same() -> set:
-        return {k for k, (kind, value, _, text) in seconds.items() if agrees(by_key[k], kind, value, text)}
+        # Two readers of one broken glyph see the same remains: reading it alike proves nothing.
+        return {k for k, (kind, value, _, text) in seconds.items()
+                if agrees(by_key[k], kind, value, text) and BROKEN_FLAG not in by_key[k].flags}
 
     def agreed() -> set:
         # A hesitant second reading confirms nothing on its own: agreement is two clear readings.
@@ -184,6 +189,8 @@ def _cell_of(m, config: Config, content: Optional[PageContent] = None) -> Cell:
         flags.append(m.problem)
     if parsed.kind == "unreadable":
         flags.append("unreadable")
+    if getattr(src, "broken", False):
+        flags.append(BROKEN_FLAG)
     if confidence < config.min_confidence:
         flags.append("low_confidence")
     bbox = to_page(src.bbox) if to_page else src.bbox

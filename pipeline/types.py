@@ -44,6 +44,9 @@ class GridCell:
     # Alternative readings (text, confidence) that the recognizer found plausible; the checks may
     # choose among them, never invent one.
     alternatives: list[tuple[str, float]] = field(default_factory=list)
+    # Read from pixels: the number's ink lies in more pieces than it has digits and points — a
+    # glyph broken apart (a 1-bit scan's thin strokes), which any reader may take for another.
+    broken: bool = False
 
 
 @dataclass

@@ -74,3 +74,28 @@ def test_archive_scans_read_to_target_without_silent_cells(sources, tmp_path, na
     assert result["right"] / result["total"] >= target, (result["wrong"], result["missing"][:5])
     assert not result["silent_cells"] and not result["silent_error"], result["silent_cells"]
     assert (data["version"], data["agency"], data["year"]) == (truth["version"], truth["agency"], truth["year"])
+
+
+def test_grey_scans_are_read_at_the_working_resolution_and_1bit_at_their_own(sources, tmp_path):
+    from pipeline import pdf as pdfio
+    from pipeline.config import DEFAULT
+    from pipeline.scan import scan_dpi
+
+    for variant, dpi in (("scan300", 200), ("bilevel300", 300), ("scan150", 150)):
+        out = write_variant(sources / "synth.pdf", tmp_path / variant, variant, seed=3)
+        doc = pdfio.open_document(out, DEFAULT)
+        try:
+            assert scan_dpi(doc, 0, DEFAULT) == pytest.approx(dpi, abs=1), variant
+        finally:
+            doc.close()
+
+
+def test_broken_print_is_never_confirmed_by_two_readers_alike(sources, tmp_path):
+    """A 1-bit scan at a light threshold breaks thin strokes: both readers read a 4 that lost
+    its crossbar as "1" and agree. Cells whose ink is in more pieces than digits are not
+    confirmed by agreement, so no wrong value leaves unflagged."""
+    data, result, _ = _read(sources, tmp_path, "real", "bilevel300-light")
+    assert not result["silent_cells"] and not result["silent_error"], result["silent_cells"]
+    broken = [c for c in data["cells"] if "broken print" in c.get("flags", [])]
+    assert broken, "the light threshold no longer breaks glyphs: the test proves nothing"
+    assert not any("agreement" in c["evidence"] for c in broken)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline.scan import _without_border_slivers, is_dash, is_slash, split_lines
+from pipeline.scan import _without_border_slivers, ink_pieces, is_dash, is_slash, split_lines
 
 FONTS = [f for f in ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
                      "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -122,3 +122,28 @@ def test_specks_between_lines_do_not_join_them(font):
     noisy[ys, xs] = 0
     assert len(split_lines(label)) == 3
     assert len(split_lines(noisy)) == 3
+
+
+@pytest.mark.parametrize("dpi", [150, 200, 300])
+@pytest.mark.parametrize("font", FONTS)
+def test_a_number_is_one_piece_of_ink_a_digit(font, dpi):
+    """Whole print: a piece per digit and one per point at most (neighbours that blur into each
+    other are fewer), at every resolution."""
+    for digit in "0123456789":
+        assert ink_pieces(glyphs(digit, font, dpi)) == 1, digit
+    for text in ("31", "7730.28", "96171.6"):
+        assert 1 <= ink_pieces(glyphs(text, font, dpi)) <= sum(ch.isdigit() or ch == "." for ch in text), text
+
+
+@pytest.mark.parametrize("font", FONTS)
+def test_a_glyph_broken_apart_is_more_pieces_than_digits(font):
+    """A 1-bit scan's light threshold cuts a "4" across its thin strokes: what is left has more
+    pieces than the "1" both readers take it for."""
+    dpi = 300
+    crop = glyphs("4", font, dpi, blur=0.3)
+    ink = np.argwhere(crop < 128)
+    (y0, x0), (y1, x1) = ink.min(axis=0), ink.max(axis=0)
+    broken = crop.copy()
+    mid_x = (x0 + x1) // 2
+    broken[:, mid_x:mid_x + 3] = 255          # a gap through the diagonal and the crossbar
+    assert ink_pieces(broken) > 1
