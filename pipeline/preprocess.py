@@ -27,7 +27,8 @@ from .types import BBox
 
 log = logging.getLogger(__name__)
 
-UprightScore = Callable[[list[np.ndarray]], float]
+# Line images -> a reading confidence for each (the upright ones read with more confidence).
+UprightScore = Callable[[list[np.ndarray]], list[float]]
 
 # Skews beyond this are not scanner skew but a different page orientation.
 MAX_SKEW_DEG = 5.0
@@ -389,14 +390,15 @@ def punctuation_flip_vote(binary: np.ndarray, layout: TextLayout) -> tuple[int, 
     return bottom, top
 
 
-def _line_crops(gray: np.ndarray, layout: TextLayout, limit: int = 8) -> list[np.ndarray]:
+def _line_crops(gray: np.ndarray, layout: TextLayout, limit: int = 6) -> list[np.ndarray]:
     """A few horizontal text-line images (the longest lines, some margin), for a reader to score."""
     lines = sorted(layout.h_lines, key=lambda b: -b[2])[:limit]
     crops = []
     for x, y, w, h in lines:
         m = int(0.25 * h)
-        # A dozen characters tell upright from turned; the recognizer's time grows with width.
-        w = min(w, 12 * h)
+        # Six characters tell upright from turned, and fit the recognizer's narrowest input (its
+        # time grows with width).
+        w = min(w, 6 * h)
         crops.append(gray[max(0, y - m):y + h + m, max(0, x - m):x + w + m].copy())
     return crops
 
@@ -422,8 +424,8 @@ def _is_upside_down(gray, binary, layout: TextLayout,
     if upright_score is not None:
         crops = _line_crops(gray, layout)
         if crops:
-            s_up = upright_score(crops)
-            s_down = upright_score([cv2.rotate(c, cv2.ROTATE_180) for c in crops])
+            scores = upright_score(crops + [cv2.rotate(c, cv2.ROTATE_180) for c in crops])
+            s_up, s_down = float(np.mean(scores[:len(crops)])), float(np.mean(scores[len(crops):]))
             log.debug("upright score %.3f, turned %.3f", s_up, s_down)
             if abs(s_up - s_down) > 0.02:
                 return s_down > s_up, "upright_score"

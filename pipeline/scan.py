@@ -101,9 +101,12 @@ def _bits_per_pixel(image_obj) -> int:
         return 0
 
 
-def _mean_confidence(engine, crops: list[np.ndarray]) -> float:
-    readings = engine.recognize(crops) if crops else []
-    return float(np.mean([r.confidence for r in readings])) if readings else 0.0
+def reading_confidences(engine):
+    """The upright score of pipeline.preprocess by this engine: each line image's reading
+    confidence (one batch for the upright crops and the turned ones)."""
+    def score(crops: list[np.ndarray]) -> list[float]:
+        return [r.confidence for r in engine.recognize(crops)] if crops else []
+    return score
 
 
 # --- cells --------------------------------------------------------------------------------------

@@ -170,7 +170,7 @@ def ocr_page_lines(doc: pdfio.Document, index: int, config: Config,
     (boxes in points, top-left), only the lines inside them."""
     from .ocr import get_engine, ink_bbox
     from .preprocess import prepare_page
-    from .scan import scan_dpi
+    from .scan import reading_confidences, scan_dpi
 
     engine = get_engine(config)
     dpi = scan_dpi(doc, index, config)
@@ -183,13 +183,9 @@ def ocr_page_lines(doc: pdfio.Document, index: int, config: Config,
             kept[b:int(np.ceil(y1 * s)), a:int(np.ceil(x1 * s))] = image[b:int(np.ceil(y1 * s)), a:int(np.ceil(x1 * s))]
         image = kept
 
-    def upright_score(crops: list[np.ndarray]) -> float:
-        readings = engine.recognize(crops) if crops else []
-        return float(np.mean([r.confidence for r in readings])) if readings else 0.0
-
     # Upright and deskewed: the detector reads horizontal lines only. The prepared frame's
     # boxes go back to the page through the same transform the grids use.
-    prepared = prepare_page(image, dpi, upright_score=upright_score)
+    prepared = prepare_page(image, dpi, upright_score=reading_confidences(engine))
     to_user = display_to_user(doc.pdf, index, image.shape[1], image.shape[0]) @ \
         np.vstack([prepared.to_original, [0.0, 0.0, 1.0]])
     ppp = 72.0 / dpi

@@ -27,13 +27,13 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import template
-from pipeline.batch import db
+from pipeline.batch import EXPORT_FORMATS, db
 from pipeline.review import model as review_model
 from pipeline.review import store as review_store
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("csv", "xlsx", "parquet", "json")
+FORMATS = EXPORT_FORMATS
 SET_BY_PERSON = ("correct", "blank")     # decisions whose value is the person's, not the machine's
 DOC_COLUMNS = ["sha256", "path", "agency", "year", "version", "needs_review", "n_pages"]
 CROSS_YEAR_RULE = "cross-year: applications 2 (year Y) = 4 (year Y-1)"

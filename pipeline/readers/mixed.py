@@ -57,7 +57,7 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
     from ..grid_image import detect_grids
     from ..ocr import get_engine
     from ..preprocess import prepare_page
-    from ..scan import _mean_confidence, page_rotation, read_grid_cells, second_look_reader
+    from ..scan import page_rotation, read_grid_cells, reading_confidences, second_look_reader
 
     engine = get_engine(config)
     for page, content in items:
@@ -70,7 +70,7 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
         for bbox in page.picture_tables:
             x0, y0, x1, y1 = _pixels(bbox, dpi, image.shape)
             masked[y0:y1, x0:x1] = image[y0:y1, x0:x1]
-        prepared = prepare_page(masked, dpi, upright_score=lambda crops: _mean_confidence(engine, crops))
+        prepared = prepare_page(masked, dpi, upright_score=reading_confidences(engine))
         content.info.read_by = "ocr"
         content.cell_source = "ocr"
         content.info.rotation, content.info.skew = page_rotation(prepared), prepared.skew

@@ -16,14 +16,12 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
     from ..grid_image import detect_grids
     from ..ocr import get_engine
     from ..preprocess import has_ruled_table, prepare_page
-    from ..scan import (_mean_confidence, page_rotation, read_grid_cells, read_title_region,
+    from ..scan import (page_rotation, read_grid_cells, read_title_region, reading_confidences,
                         second_look_reader)
-
-    def upright_score(crops) -> float:
-        return _mean_confidence(engine, crops)
     from ..title import find_title
 
     engine = get_engine(config)
+    upright_score = reading_confidences(engine)
     title_found = False
     for page, content in items:
         t = time.perf_counter()
