@@ -83,7 +83,9 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
         version=match.version, agency=agency, year=year,
         pages=[c.info for c in contents], cells=cells, checks=checks,
         needs_review=bool(reasons), review_reasons=reasons, timings=timings,
-        review_cells=review, document_issues=document_issues)
+        review_cells=review, document_issues=document_issues,
+        read_lines={c.info.page: [(g.text, g.bbox) for grid in c.grids for g in grid.cells if g.text.strip()]
+                    for c in contents if c.info.read_by == "ocr" and c.grids})
 
 
 def _title_read_twice(lines: list[TextLine], agency, year, config: Config) -> bool:

@@ -97,7 +97,9 @@ def write_searchable(pdf_path: Path, report: Report, out_path: Path,
                 fixes = learn_font_fixes(doc, repair, config)
                 apply_font_fixes(pdf, fixes)
             ocr_pages = [p.index for p in plans if p.action in ("ocr", "strip_ocr")]
-            layers = {i: ocr_page_lines(doc, i, config) for i in ocr_pages}
+            pages = {p.page: p for p in report.pages}
+            layers = {i: ocr_page_lines(doc, i, config, known=report.read_lines.get(i + 1),
+                                        read_as=pages.get(i + 1)) for i in ocr_pages}
             layers.update({p.index: ocr_page_lines(doc, p.index, config, p.regions)
                            for p in plans if p.action == "pictures"})
             for p in plans:
@@ -165,12 +167,18 @@ def _pictures(doc: pdfio.Document, index: int) -> list:
 
 
 def ocr_page_lines(doc: pdfio.Document, index: int, config: Config,
-                   regions: Optional[list] = None) -> list[PlacedLine]:
+                   regions: Optional[list] = None, known: Optional[list] = None,
+                   read_as=None) -> list[PlacedLine]:
     """The page's OCR lines, placed in its user space over the ink they read; with `regions`
-    (boxes in points, top-left), only the lines inside them."""
+    (boxes in points, top-left), only the lines inside them.
+
+    `known`: the page's grid cells as the extraction read them, (text, bbox in points of the
+    prepared page), and `read_as` its PageInfo: where this page is prepared exactly as it was
+    then (same turn, same skew), those cells are placed as read and only the lines outside them
+    are recognised — a table page's cells are most of its lines."""
     from .ocr import get_engine, ink_bbox
     from .preprocess import prepare_page
-    from .scan import reading_confidences, scan_dpi
+    from .scan import _line_boxes, page_rotation, reading_confidences, scan_dpi
 
     engine = get_engine(config)
     dpi = scan_dpi(doc, index, config)
@@ -189,21 +197,40 @@ def ocr_page_lines(doc: pdfio.Document, index: int, config: Config,
     to_user = display_to_user(doc.pdf, index, image.shape[1], image.shape[0]) @ \
         np.vstack([prepared.to_original, [0.0, 0.0, 1.0]])
     ppp = 72.0 / dpi
+    same_frame = read_as is not None and page_rotation(prepared) == read_as.rotation \
+        and abs(prepared.skew - read_as.skew) < 1e-6
+    cells = [(text, tuple(v / ppp for v in bbox)) for text, bbox in (known or [])] if same_frame else []
     placed = []
-    for line in engine.detect_lines(prepared.gray):
-        text = line.text.strip()
-        if not text:
+    for text, (x0, y0, x1, y1) in cells:
+        box = _ink_box(prepared.gray, (x0, y0, x1, y1), ink_bbox)
+        if box is None:
             continue
-        x0, y0, x1, y1 = (int(round(v)) for v in line.box)
-        x0, y0 = max(0, x0), max(0, y0)
-        box = (x0, y0, x1, y1)
-        ink = ink_bbox(prepared.gray[y0:y1, x0:x1]) if y1 > y0 and x1 > x0 else None
-        if ink is not None:
-            box = (x0 + ink[0], y0 + ink[1], x0 + ink[2], y0 + ink[3])
-        placed.append(place_line(text, box, ppp, to_user))
-    log.debug("page %d: %d OCR lines at %.0f dpi (rotation %d, skew %.2f)", index + 1, len(placed),
-             dpi, prepared.rotation, prepared.skew)
+        lines = [t.strip() for t in text.split("\n")]
+        step = (box[3] - box[1]) / len(lines)
+        for k, line in enumerate(lines):
+            if line:
+                placed.append(place_line(line, (box[0], box[1] + k * step, box[2], box[1] + (k + 1) * step),
+                                         ppp, to_user))
+    boxes = [b for b in _line_boxes(engine, prepared.gray, dpi)
+             if not any(x0 <= (b[0] + b[2]) / 2 <= x1 and y0 <= (b[1] + b[3]) / 2 <= y1
+                        for _, (x0, y0, x1, y1) in cells)]
+    crops = [prepared.gray[int(y0):int(np.ceil(y1)), int(x0):int(np.ceil(x1))] for x0, y0, x1, y1 in boxes]
+    for box, reading in zip(boxes, engine.recognize(crops) if crops else []):
+        text = reading.text.strip()
+        if text:
+            box = _ink_box(prepared.gray, box, ink_bbox) or tuple(int(round(v)) for v in box)
+            placed.append(place_line(text, box, ppp, to_user))
+    log.debug("page %d: %d OCR lines (%d cells as read) at %.0f dpi (rotation %d, skew %.2f)",
+              index + 1, len(placed), len(cells), dpi, prepared.rotation, prepared.skew)
     return placed
+
+
+def _ink_box(gray: np.ndarray, box, ink_bbox) -> Optional[tuple[int, int, int, int]]:
+    """The ink inside box (pixels), as (x0, y0, x1, y1); None where there is none."""
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    x0, y0 = max(0, x0), max(0, y0)
+    ink = ink_bbox(gray[y0:y1, x0:x1]) if y1 > y0 and x1 > x0 else None
+    return None if ink is None else (x0 + ink[0], y0 + ink[1], x0 + ink[2], y0 + ink[3])
 
 
 def display_to_user(pdf, index: int, width_px: int, height_px: int) -> np.ndarray:

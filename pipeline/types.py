@@ -180,6 +180,10 @@ class Report:
     # [table, row, column]; identity and prose failures whose every term is confirmed.
     review_cells: list[list[str]] = field(default_factory=list)
     document_issues: list[dict] = field(default_factory=list)
+    # Not part of the contract: per page read by the scan reader, each grid cell's text as read
+    # and its bbox in the frame the grids were found in (the page prepared upright), so that a
+    # searchable PDF places those lines without reading them again.
+    read_lines: dict = field(default_factory=dict, repr=False)
 
     def to_json(self) -> dict:
         return {

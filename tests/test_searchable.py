@@ -188,3 +188,33 @@ def test_extract_reads_its_own_output_by_text(outputs, variant):
     assert all(p.text_layer == "good" and p.read_by == "text" for p in after.pages), after.pages
     values = lambda r: {(c.table, c.row, c.column): c.value for c in r.cells}
     assert values(after) == values(before)
+
+
+def test_a_scan_reuses_the_cells_its_extraction_read(subset_dir, clean_cells, tmp_path):
+    """The extraction's readings of the grid cells are placed as read (never read twice), only
+    the lines outside the tables are recognised, and the layer is as right as a full reading."""
+    import pipeline
+    from pipeline.config import DEFAULT
+    from pipeline.searchable import ocr_page_lines
+
+    src = subset_dir / "scan200" / "huaian-tables.pdf"
+    report = pipeline.extract(src)
+    assert report.read_lines and all(report.read_lines.values())
+    out = tmp_path / "out.pdf"
+    write_searchable(src, report, out)
+    cer = _cer(subset_dir, out, clean_cells)
+    assert cer["chars"] > 500 and cer["cer"] <= 0.02 and cer["digit_cer"] <= 0.01, cer
+    # A cell's text, whatever it is, is placed as the extraction read it; on a page prepared
+    # otherwise than it was read (another turn), the readings are not used.
+    doc = pdfio.open_document(src, DEFAULT)
+    try:
+        page = min(report.read_lines)
+        known = [("XYZZY", report.read_lines[page][0][1])] + report.read_lines[page][1:]
+        info = next(p for p in report.pages if p.page == page)
+        placed = [line.text for line in ocr_page_lines(doc, page - 1, DEFAULT, known=known, read_as=info)]
+        assert "XYZZY" in placed
+        turned = PageInfo(page=page, rotation=(info.rotation + 180) % 360, skew=info.skew)
+        placed = [line.text for line in ocr_page_lines(doc, page - 1, DEFAULT, known=known, read_as=turned)]
+        assert "XYZZY" not in placed and placed
+    finally:
+        doc.close()
