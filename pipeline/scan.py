@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Optional
 
 import cv2
 import numpy as np
@@ -113,31 +114,37 @@ def reading_confidences(engine):
 
 def read_grid_cells(engine, prepared: PreparedPage, grids: list[Grid]) -> None:
     """Recognise every cell of every grid, one batch for the page."""
+    read_cells(engine, prepared, [cell for grid in grids for cell in grid.cells])
+
+
+def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
+               text_image: Optional[np.ndarray] = None) -> None:
+    """Recognise these cells of the page, one batch (text_image: without_rulings(prepared),
+    when the caller has it already)."""
     jobs: list[tuple[GridCell, int]] = []          # cell, number of crops
     layouts: list[list[int]] = []                  # per job: crops in each of its lines
     crops: list[np.ndarray] = []
     ppp = prepared.points_per_pixel
-    text_image = without_rulings(prepared)
-    for grid in grids:
-        for cell in grid.cells:
-            lines = cell_line_images(text_image, cell.bbox, ppp)
-            if not lines:
-                cell.text, cell.confidence = "", blank_confidence(text_image, cell.bbox, ppp)
-                continue
-            if len(lines) == 1 and is_dash(lines[0], ppp):
-                # A lone bar is the blank mark "—": its shape says so better than the recognizer,
-                # which reads a wide thin stroke as "1" or "一" without confidence.
-                cell.text, cell.confidence = "—", SHAPE_CONFIDENCE
-                continue
-            if len(lines) == 1 and is_slash(lines[0], ppp):
-                # Likewise the blank mark "/", which blur turns into "1" or "7" for the recognizer.
-                cell.text, cell.confidence = "/", SHAPE_CONFIDENCE
-                continue
-            pieces = [split_wide_gaps(line) for line in lines]
-            jobs.append((cell, sum(len(p) for p in pieces)))
-            layouts.append([len(p) for p in pieces])
-            crops += [piece for p in pieces for piece in p]
-    readings = engine.recognize(crops) if crops else []
+    text_image = without_rulings(prepared) if text_image is None else text_image
+    for cell in cells:
+        lines = cell_line_images(text_image, cell.bbox, ppp)
+        if not lines:
+            cell.text, cell.confidence = "", blank_confidence(text_image, cell.bbox, ppp)
+            continue
+        if len(lines) == 1 and is_dash(lines[0], ppp):
+            # A lone bar is the blank mark "—": its shape says so better than the recognizer,
+            # which reads a wide thin stroke as "1" or "一" without confidence.
+            cell.text, cell.confidence = "—", SHAPE_CONFIDENCE
+            continue
+        if len(lines) == 1 and is_slash(lines[0], ppp):
+            # Likewise the blank mark "/", which blur turns into "1" or "7" for the recognizer.
+            cell.text, cell.confidence = "/", SHAPE_CONFIDENCE
+            continue
+        pieces = [split_wide_gaps(line) for line in lines]
+        jobs.append((cell, sum(len(p) for p in pieces)))
+        layouts.append([len(p) for p in pieces])
+        crops += [piece for p in pieces for piece in p]
+    readings = engine.recognize(crops, tight=True) if crops else []
     k = 0
     for (cell, n), layout in zip(jobs, layouts):
         parts = readings[k:k + n]

@@ -447,15 +447,17 @@ def probe_fonts(pdf_path: Path) -> tuple[bytes, dict[str, FontProbe]]:
     import pikepdf
 
     probes: dict[str, FontProbe] = {}
+    # Stand-ins unique over the whole document: a character alone names its font and code (pdfium
+    # names two subsets of one font alike, "AAAAAA+X" and "AAAAAB+X" both "X").
+    pool = _probe_pool()
+    used: set[str] = set()
     with pikepdf.open(pdf_path) as pdf:
         for font in _tounicode_fonts(pdf):
             name = _base_font(font)
             cmap = parse_tounicode(font.ToUnicode.read_bytes())
             probe = probes.setdefault(name, FontProbe({}, {}))
-            pool = _probe_pool()
             # The same stand-ins for every dictionary of one name: codes, not objects, are voted.
             by_code = {code: ch for ch, code in probe.decode.items()}
-            used = set(probe.decode)
             mapping = {}
             for code, text in sorted(cmap.mapping.items()):
                 probe.current.setdefault(code, text)

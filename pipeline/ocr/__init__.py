@@ -42,8 +42,10 @@ class DetectedLine:
 
 
 class OcrEngine(Protocol):
-    def recognize(self, images: list[np.ndarray]) -> list[Reading]:
-        """One Reading per image, in order; each image holds one line of text (crop it first)."""
+    def recognize(self, images: list[np.ndarray], tight: bool = False) -> list[Reading]:
+        """One Reading per image, in order; each image holds one line of text (crop it first).
+        tight: each image is cut to its ink with a small margin (a table cell's crop), which an
+        engine may read at a narrower input."""
         ...
 
     def detect_lines(self, image: np.ndarray) -> list[DetectedLine]:

@@ -89,7 +89,7 @@ class PaddleEngine(PPOCREngine):
                  config.cpu_threads)
         return cls(recognizer, detector, characters, config)
 
-    def _run_recognizer(self, images: list[np.ndarray]) -> list[np.ndarray]:
+    def _run_recognizer(self, images: list[np.ndarray], tight: bool = False) -> list[np.ndarray]:
         with self._lock:
             self._probabilities.batches.clear()
             results = list(self._recognizer.predict_iter(images, batch_size=len(images)))

@@ -33,7 +33,7 @@ class PPOCREngine:
 
     # -- recognition ---------------------------------------------------------------------------
 
-    def recognize(self, images: list[np.ndarray]) -> list[Reading]:
+    def recognize(self, images: list[np.ndarray], tight: bool = False) -> list[Reading]:
         readings: list[Reading | None] = [None] * len(images)
         todo = []
         for index, image in enumerate(images):
@@ -47,7 +47,7 @@ class PPOCREngine:
         for start in range(0, len(todo), batch_size):
             chunk = todo[start:start + batch_size]
             lines = [pad_to_width_step(as_bgr(images[i])) for i in chunk]
-            for index, probabilities in zip(chunk, self._run_recognizer(lines)):
+            for index, probabilities in zip(chunk, self._run_recognizer(lines, tight)):
                 readings[index] = self.decode(probabilities)
         return readings
 
@@ -55,7 +55,7 @@ class PPOCREngine:
         return decode_ctc(probabilities, self._characters, self._config.ocr_alt_min_ratio,
                           self._config.ocr_max_alternatives)
 
-    def _run_recognizer(self, images: list[np.ndarray]) -> list[np.ndarray]:
+    def _run_recognizer(self, images: list[np.ndarray], tight: bool = False) -> list[np.ndarray]:
         raise NotImplementedError
 
     # -- detection -----------------------------------------------------------------------------
