@@ -50,8 +50,11 @@ POSITION_FLAG = "position"
 # A number whose printed glyphs are broken apart (pipeline.scan.ink_pieces): a second reading of
 # the same remains is no independent witness, so agreement confirms nothing there.
 BROKEN_FLAG = "broken print"
+# A count (every template cell but an amount of money) read with a fraction: a speck taken for
+# a point ("114" read "11.4" by both readers of a 1-bit scan).
+FRACTION_FLAG = "a count read with a fraction"
 # Flags that make a reading indefinite: the value read is not known to be the value printed.
-_INDEFINITE = ("unreadable", "missing", POSITION_FLAG)
+_INDEFINITE = ("unreadable", "missing", POSITION_FLAG, FRACTION_FLAG)
 # The second recognizer writes a blank mark "—" as CJK "一" at times; in a value cell it is a mark.
 _SECOND_BLANKS = {"一", "_", "…"}
 

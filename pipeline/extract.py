@@ -10,9 +10,9 @@ from typing import Optional
 from . import pdf as pdfio
 from . import readers
 from .checks import run_checks
-from .evidence import (BROKEN_FLAG, SECOND_READER, SOURCE_TEXT_LAYER, agrees, assign_status, classify_checks,
-                       flag_positions, identity_evidence, is_definite, review_cells, same_stroke,
-                       second_value)
+from .evidence import (BROKEN_FLAG, FRACTION_FLAG, SECOND_READER, SOURCE_TEXT_LAYER, agrees, assign_status, classify_checks,
+                       flag_positions, identity_evidence, is_definite, review_cells,
+                       same_stroke, second_value)
 from .config import DEFAULT, Config
 from .match import Match, match_document
 from .narrative import STATED_KEYS, narrative_checks, narrative_evidence, read_statements
@@ -22,6 +22,9 @@ from .title import find_title, parse_title, title_is_uncertain
 from .types import STATUS_CONFIRMED, Cell, Grid, InputError, PageContent, Report, TextLine
 
 log = logging.getLogger(__name__)
+
+# Template columns of money, the only ones whose values may have a fraction (template.py).
+AMOUNT_COLUMNS = {"amount"}
 
 
 def extract(path: str | Path, config: Optional[Config] = None) -> Report:
@@ -193,11 +196,17 @@ def _cell_of(m, config: Config, content: Optional[PageContent] = None) -> Cell:
         flags.append("unreadable")
     if getattr(src, "broken", False):
         flags.append(BROKEN_FLAG)
+    fraction = isinstance(parsed.value, float) and not parsed.value.is_integer() and m.column not in AMOUNT_COLUMNS
+    if fraction:
+        flags.append(FRACTION_FLAG)
     if confidence < config.min_confidence:
         flags.append("low_confidence")
     bbox = to_page(src.bbox) if to_page else src.bbox
     candidates = [(v, c) for v, c in number_candidates(text, src.confidence, src.alternatives)
                   if v != parsed.value] if src.alternatives else []
+    if fraction and re.fullmatch(r"\d+\.\d+", text):
+        # The point a speck: the digits alone are a reading the identities may choose.
+        candidates.append((int(text.replace(".", "")), confidence / 2))
     cell = Cell(m.table, m.row, m.column, parsed.value, text, confidence, m.page, bbox, flags,
                 candidates, note=getattr(parsed, "note", None))
     if content is not None:

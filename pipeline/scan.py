@@ -47,6 +47,8 @@ MIN_LINE_HEIGHT = 0.5
 SPECK_AREA = 6
 # A piece of ink at least this share of the line's largest piece is part of a glyph, not a speck.
 PIECE_SHARE = 0.1
+# A reading below this confidence is the reader hesitating (config.min_confidence's value).
+HESITANT = 0.9
 # Ink in one line apart by more than this many line heights is two things, read apart.
 WIDE_GAP = 2.5
 # The second recognizer's crop: this far (inches) inside a cell's border lines, and a margin of
@@ -69,15 +71,14 @@ def page_rotation(prepared: PreparedPage) -> int:
     return (360 - prepared.rotation) % 360
 
 
-def scan_dpi(doc: pdfio.Document, index: int, config: Config) -> float:
-    """The resolution a scanned page is read at: its largest image's own (rendering above it
-    invents nothing; below it loses strokes of small digits), within [MIN_DPI, WORKING_DPI] for
-    a grey or colour scan and [MIN_DPI, MAX_DPI] for a 1-bit one.
+def is_bilevel(doc: pdfio.Document, index: int) -> bool:
+    """Whether the page's largest image is 1-bit (an archive scanner's fixed threshold)."""
+    return _largest_image(doc, index)[1]
 
-    A grey scan at 300 dpi reads as well at 200 (every variant of the bench: the same cells
-    right) in half the pixels; a 1-bit scan's thin strokes, broken already, merge into grey
-    when it is scaled down and read worse.
-    """
+
+def _largest_image(doc: pdfio.Document, index: int) -> tuple[float, bool]:
+    """(dpi, 1-bit?) of the largest image across at least half the page's width; (0, False)
+    when there is none."""
     page = doc.pdf[index]
     try:
         width_pt = page.get_width()
@@ -89,9 +90,22 @@ def scan_dpi(doc: pdfio.Document, index: int, config: Config) -> float:
                 if x1 - x0 > 0.5 * width_pt and px_w / ((x1 - x0) / 72.0) > best:
                     best = px_w / ((x1 - x0) / 72.0)
                     bilevel = _bits_per_pixel(obj) == 1
-        dpi = best or config.scan_dpi
+        return best, bilevel
     finally:
         page.close()
+
+
+def scan_dpi(doc: pdfio.Document, index: int, config: Config) -> float:
+    """The resolution a scanned page is read at: its largest image's own (rendering above it
+    invents nothing; below it loses strokes of small digits), within [MIN_DPI, WORKING_DPI] for
+    a grey or colour scan and [MIN_DPI, MAX_DPI] for a 1-bit one.
+
+    A grey scan at 300 dpi reads as well at 200 (every variant of the bench: the same cells
+    right) in half the pixels; a 1-bit scan's thin strokes, broken already, merge into grey
+    when it is scaled down and read worse.
+    """
+    best, bilevel = _largest_image(doc, index)
+    dpi = best or config.scan_dpi
     return float(min(MAX_DPI if bilevel else WORKING_DPI, max(MIN_DPI, dpi)))
 
 
@@ -112,15 +126,16 @@ def reading_confidences(engine):
 
 # --- cells --------------------------------------------------------------------------------------
 
-def read_grid_cells(engine, prepared: PreparedPage, grids: list[Grid]) -> None:
+def read_grid_cells(engine, prepared: PreparedPage, grids: list[Grid], bilevel: bool = False) -> None:
     """Recognise every cell of every grid, one batch for the page."""
-    read_cells(engine, prepared, [cell for grid in grids for cell in grid.cells])
+    read_cells(engine, prepared, [cell for grid in grids for cell in grid.cells], bilevel=bilevel)
 
 
 def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
-               text_image: Optional[np.ndarray] = None) -> None:
+               text_image: Optional[np.ndarray] = None, bilevel: bool = False) -> None:
     """Recognise these cells of the page, one batch (text_image: without_rulings(prepared),
-    when the caller has it already)."""
+    when the caller has it already). bilevel: the page is a 1-bit image, whose numbers in
+    pieces are marked broken (GridCell.broken)."""
     jobs: list[tuple[GridCell, int]] = []          # cell, number of crops
     layouts: list[list[int]] = []                  # per job: crops in each of its lines
     crops: list[np.ndarray] = []
@@ -158,10 +173,14 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
         if n == 1:
             cell.alternatives = list(parts[0].alternatives)
     _reexamine_numbers(engine, text_image, ppp, jobs)
-    for cell, n in jobs:
+    # Only a 1-bit scan loses strokes for good (the scanner's threshold cut them): there a number
+    # in pieces, or one the reader hesitates over, may be a damaged glyph that any reader takes
+    # for another. A grey scan blurs strokes, and a glyph in pieces there is the font's own join
+    # (a "5" whose flag stands apart), read as itself.
+    for cell, n in jobs if bilevel else []:
         if n == 1 and _NUMBER.match(cell.text):
-            cell.broken = ink_pieces(cell_line_images(text_image, cell.bbox, ppp)[0]) > \
-                sum(ch.isdigit() or ch == "." for ch in cell.text)
+            pieces = ink_pieces(cell_line_images(text_image, cell.bbox, ppp)[0])
+            cell.broken = cell.confidence < HESITANT or pieces > sum(ch.isdigit() or ch == "." for ch in cell.text)
 
 
 def ink_pieces(crop: np.ndarray) -> int:
@@ -246,8 +265,12 @@ def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:
     crop = crop_to_ink(inner, min_glyph_px=min_glyph)
     if crop is None:
         return []
-    return [c for c in (crop_to_ink(band, min_glyph_px=min_glyph) for band in split_lines(crop))
-            if c is not None]
+    bands = split_lines(crop)
+    if len(bands) == 1:
+        # One line, cropped already. Cropped again, a mark that spans its own crop (a thin "—")
+        # would be taken for a ruling across it and dropped: the cell would read blank.
+        return [crop]
+    return [c for c in (crop_to_ink(band, min_glyph_px=min_glyph) for band in bands) if c is not None]
 
 
 def second_look_reader(prepared: PreparedPage):

@@ -131,3 +131,25 @@ def test_cli_goes_on_after_bad_files(tmp_path, real_pdf):
 def test_cli_wrong_command_line_exits_2():
     proc = subprocess.run([sys.executable, "-m", "pipeline", "extract"], capture_output=True, cwd=ROOT)
     assert proc.returncode == 2
+
+
+def test_a_count_read_with_a_fraction_is_doubtful_and_offers_its_digits():
+    """Every template cell but an amount of money is a count: "11.4" there is a speck read as a
+    point (both readers of a 1-bit scan did), never a value to confirm; the digits alone are
+    offered to the identities. An amount keeps its fraction."""
+    from pipeline.config import DEFAULT
+    from pipeline.evidence import FRACTION_FLAG, is_definite
+    from pipeline.extract import _cell_of
+    from pipeline.match import MatchedCell
+    from pipeline.types import GridCell
+
+    def read(column, text):
+        src = GridCell(0, 0, 1, 1, (0, 0, 10, 10), text, 0.98)
+        table, row = ("active", "20.8/fees") if column == "amount" else ("applications", "3.4.1")
+        return _cell_of(MatchedCell(table, row, column, src, 4), DEFAULT)
+
+    count = read("natural_person", "11.4")
+    assert FRACTION_FLAG in count.flags and not is_definite(count, DEFAULT.min_confidence)
+    assert (114, pytest.approx(0.49)) in count.candidates
+    money = read("amount", "11.4")
+    assert money.value == 11.4 and FRACTION_FLAG not in money.flags

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline.scan import _without_border_slivers, ink_pieces, is_dash, is_slash, split_lines
+from pipeline.scan import _without_border_slivers, cell_line_images, ink_pieces, is_dash, is_slash, split_lines
 
 FONTS = [f for f in ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
                      "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -147,3 +147,14 @@ def test_a_glyph_broken_apart_is_more_pieces_than_digits(font):
     mid_x = (x0 + x1) // 2
     broken[:, mid_x:mid_x + 3] = 255          # a gap through the diagonal and the crossbar
     assert ink_pieces(broken) > 1
+
+
+def test_a_thin_dash_alone_in_its_cell_is_one_line_and_a_dash():
+    """A blank printed as a thin "—" (2 px at 200 dpi): cropped to its ink it spans its own crop,
+    and must not be taken for a ruling across it — the cell would read blank with doubt."""
+    dpi = 200
+    ppp = 72 / dpi
+    cell = np.full((60, 200), 255, np.uint8)
+    cell[28:30, 90:111] = 133
+    lines = cell_line_images(cell, (0, 0, 200 * ppp, 60 * ppp), ppp)
+    assert len(lines) == 1 and is_dash(lines[0], ppp)

@@ -64,6 +64,12 @@ class Page:
         return scan_dpi(self.doc, self.index, self.config)
 
     @cached_property
+    def is_bilevel(self) -> bool:
+        """Its largest image is 1-bit: a scan whose thin strokes the scanner's threshold cut."""
+        from ..scan import is_bilevel
+        return is_bilevel(self.doc, self.index)
+
+    @cached_property
     def pictures(self) -> list[tuple[BBox, float]]:
         """Images large enough to hold a table, as (bbox in points top-left, their own dpi),
         on a page that is not itself an image."""

@@ -48,7 +48,7 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
             content.grids = detect_grids(prepared, content.info.page)
             timings["grid"] = timings.get("grid", 0.0) + time.perf_counter() - t
             t = time.perf_counter()
-            read_grid_cells(engine, prepared, content.grids)
+            read_grid_cells(engine, prepared, content.grids, bilevel=page.is_bilevel)
             timings["recognize"] = timings.get("recognize", 0.0) + time.perf_counter() - t
         if wants_title:
             t = time.perf_counter()
