@@ -87,7 +87,8 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
         pages=[c.info for c in contents], cells=cells, checks=checks,
         needs_review=bool(reasons), review_reasons=reasons, timings=timings,
         review_cells=review, document_issues=document_issues,
-        read_lines={c.info.page: [(g.text, g.bbox) for grid in c.grids for g in grid.cells if g.text.strip()]
+        read_lines={c.info.page: [(_as_printed(g.text), g.bbox) for grid in c.grids for g in grid.cells
+                                  if g.text.strip()]
                     for c in contents if c.info.read_by == "ocr" and c.grids})
 
 
@@ -215,6 +216,15 @@ def _cell_of(m, config: Config, content: Optional[PageContent] = None) -> Cell:
             look, grid_bbox = content.second_look, src.bbox
             cell.second_look = lambda: look(grid_bbox)
     return cell
+
+
+def _as_printed(text: str) -> str:
+    """A cell's reading as a searchable layer should hold it: a number as the number it was read
+    as ("o" that the recognizer wrote for a 0 is "0"), anything else as read."""
+    parsed, _ = read_number(re.sub(r"\s+", " ", text).strip(), 1.0, [])
+    if parsed.kind == "number" and parsed.value is not None and not getattr(parsed, "note", None):
+        return str(int(parsed.value)) if float(parsed.value).is_integer() else str(parsed.value)
+    return text
 
 
 def _review_reasons(match: Match, cells: list[Cell], checks, agency, year) -> list[str]:

@@ -153,3 +153,11 @@ def test_a_count_read_with_a_fraction_is_doubtful_and_offers_its_digits():
     assert (114, pytest.approx(0.49)) in count.candidates
     money = read("amount", "11.4")
     assert money.value == 11.4 and FRACTION_FLAG not in money.flags
+
+
+def test_a_searchable_layer_holds_numbers_as_read_not_as_spelled():
+    """The recognizer may write a 0 as "o"; the number read is 0, and that is what a searchable
+    layer built from the reading holds. Other text is kept as read."""
+    from pipeline.extract import _as_printed
+    assert [_as_printed(t) for t in ("o", "7730.28", "12", "信息内容", "—", "22（其中修订16件）")] == \
+        ["0", "7730.28", "12", "信息内容", "—", "22（其中修订16件）"]
