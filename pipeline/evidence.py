@@ -121,9 +121,9 @@ def second_value(text: str) -> tuple[str, Optional[float | int]]:
 
 # A blank mark the first reader told by its shape ("/" leaning 50-80°, "—" a flat bar: pixel
 # geometry, checked on 26 fonts against every digit) is one stroke, which the second recognizer
-# names "1", "7", "l" or "|" at times: read so, it saw the same lone stroke, not a digit's shape.
+# names "1", "7", "l", "|" or "_" at times: read so, it saw the same lone stroke, not a digit's shape.
 SHAPE_MARKS = ("/", "—")
-LONE_STROKES = set("17lI|/\\一-—")
+LONE_STROKES = set("17lI|/\\一-—_")
 
 
 def same_stroke(cell: Cell, text: str) -> bool:

@@ -278,3 +278,15 @@ def test_a_row_lost_from_a_found_table_is_a_review_cell(real_truth):
     assign_status(cells, MIN_CONFIDENCE, {}, {c.key for c in cells})
     listed = {tuple(k) for k in review_cells(cells, "2021", True, set(T.TABLES))}
     assert listed == {k for k in T.cell_keys("2021", True) if k[0] == T.TABLE_APPLICATIONS and k[1] == "1"}
+
+
+def test_a_dash_told_by_shape_agrees_with_any_name_of_a_lone_stroke():
+    """The first reader tells a blank "—" by its shape; the second recognizer names the same
+    bar "一", "-", "_" (seen at 0.79 on a plain 200 dpi scan) or "1": the same stroke, agreement
+    whatever its confidence. A digit it names is no such stroke."""
+    from pipeline.evidence import agrees, same_stroke
+    from pipeline.types import SHAPE_CONFIDENCE, Cell
+    dash = Cell("active", "20.5/other_services", "prev_items", None, "—", SHAPE_CONFIDENCE, 2, None, [])
+    for name in ("一", "-", "_", "1"):
+        assert same_stroke(dash, name) and agrees(dash, "number", 1, name)
+    assert not same_stroke(dash, "4") and not same_stroke(dash, "__")
