@@ -138,6 +138,7 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
     pieces are marked broken (GridCell.broken)."""
     jobs: list[tuple[GridCell, int]] = []          # cell, number of crops
     layouts: list[list[int]] = []                  # per job: crops in each of its lines
+    single_lines: list[Optional[np.ndarray]] = []  # per job: its line's image, if it has one line
     crops: list[np.ndarray] = []
     ppp = prepared.points_per_pixel
     text_image = without_rulings(prepared) if text_image is None else text_image
@@ -158,6 +159,7 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
         pieces = [split_wide_gaps(line) for line in lines]
         jobs.append((cell, sum(len(p) for p in pieces)))
         layouts.append([len(p) for p in pieces])
+        single_lines.append(lines[0] if len(lines) == 1 else None)
         crops += [piece for p in pieces for piece in p]
     readings = engine.recognize(crops, tight=True) if crops else []
     k = 0
@@ -177,9 +179,9 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
     # in pieces, or one the reader hesitates over, may be a damaged glyph that any reader takes
     # for another. A grey scan blurs strokes, and a glyph in pieces there is the font's own join
     # (a "5" whose flag stands apart), read as itself.
-    for cell, n in jobs if bilevel else []:
+    for (cell, n), line in zip(jobs, single_lines) if bilevel else []:
         if n == 1 and _NUMBER.match(cell.text):
-            pieces = ink_pieces(cell_line_images(text_image, cell.bbox, ppp)[0])
+            pieces = ink_pieces(line)
             cell.broken = cell.confidence < HESITANT or pieces > sum(ch.isdigit() or ch == "." for ch in cell.text)
 
 
@@ -461,7 +463,7 @@ def read_title_region(engine, prepared: PreparedPage) -> list[TextLine]:
     from .title import title_complete
 
     top = prepared.gray[: int(prepared.gray.shape[0] * TITLE_REGION)]
-    boxes = _line_boxes(engine, top, prepared.dpi)
+    boxes = line_boxes(engine, top, prepared.dpi)
     lines: list[TextLine] = []
     for start in range(0, len(boxes), TITLE_BATCH):
         lines += _read_lines(engine, top, boxes[start:start + TITLE_BATCH], prepared.points_per_pixel)
@@ -475,13 +477,17 @@ def read_prose_lines(engine, prepared: PreparedPage, grids: list[Grid]) -> list[
     grids were found in), top to bottom."""
     ppp = prepared.points_per_pixel
     tables = [tuple(v / ppp for v in g.bbox) for g in grids]
-    boxes = [b for b in _line_boxes(engine, prepared.gray, prepared.dpi)
-             if not any(x0 <= (b[0] + b[2]) / 2 <= x1 and y0 <= (b[1] + b[3]) / 2 <= y1
-                        for x0, y0, x1, y1 in tables)]
-    return _read_lines(engine, prepared.gray, boxes, ppp)
+    return _read_lines(engine, prepared.gray, outside(line_boxes(engine, prepared.gray, prepared.dpi), tables), ppp)
 
 
-def _line_boxes(engine, gray: np.ndarray, dpi: float) -> list[tuple[float, float, float, float]]:
+def outside(boxes: list, regions: list) -> list:
+    """The boxes whose centre lies in none of the regions (same frame)."""
+    return [b for b in boxes
+            if not any(x0 <= (b[0] + b[2]) / 2 <= x1 and y0 <= (b[1] + b[3]) / 2 <= y1
+                       for x0, y0, x1, y1 in regions)]
+
+
+def line_boxes(engine, gray: np.ndarray, dpi: float) -> list[tuple[float, float, float, float]]:
     """Boxes of the text lines (pixels of gray), in reading order, a little margin around each.
 
     Found at about 120 dpi: detection time grows with pixels, and lines of text stay apart."""

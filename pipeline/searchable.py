@@ -178,7 +178,7 @@ def ocr_page_lines(doc: pdfio.Document, index: int, config: Config,
     are recognised — a table page's cells are most of its lines."""
     from .ocr import get_engine, ink_bbox
     from .preprocess import prepare_page
-    from .scan import _line_boxes, page_rotation, reading_confidences, scan_dpi
+    from .scan import line_boxes, outside, page_rotation, reading_confidences, scan_dpi
 
     engine = get_engine(config)
     dpi = scan_dpi(doc, index, config)
@@ -211,9 +211,7 @@ def ocr_page_lines(doc: pdfio.Document, index: int, config: Config,
             if line:
                 placed.append(place_line(line, (box[0], box[1] + k * step, box[2], box[1] + (k + 1) * step),
                                          ppp, to_user))
-    boxes = [b for b in _line_boxes(engine, prepared.gray, dpi)
-             if not any(x0 <= (b[0] + b[2]) / 2 <= x1 and y0 <= (b[1] + b[3]) / 2 <= y1
-                        for _, (x0, y0, x1, y1) in cells)]
+    boxes = outside(line_boxes(engine, prepared.gray, dpi), [box for _, box in cells])
     crops = [prepared.gray[int(y0):int(np.ceil(y1)), int(x0):int(np.ceil(x1))] for x0, y0, x1, y1 in boxes]
     for box, reading in zip(boxes, engine.recognize(crops) if crops else []):
         text = reading.text.strip()

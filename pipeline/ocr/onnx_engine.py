@@ -46,7 +46,9 @@ DET_MIN_SIDE = 3
 DET_MAX_CANDIDATES = 1000
 
 
-def _session(path, config: Config):
+def onnx_session(path, config: Config):
+    """An ONNX Runtime session on the CPU with the configured threads (onnxruntime is imported
+    only here, by runs that read pixels)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -69,8 +71,8 @@ class OnnxEngine(PPOCREngine):
     @classmethod
     def load(cls, config: Config) -> "OnnxEngine":
         started = time.perf_counter()
-        recognizer = _session(recognizer_model_path(config), config)
-        detector = _session(detector_model_path(config), config)
+        recognizer = onnx_session(recognizer_model_path(config), config)
+        detector = onnx_session(detector_model_path(config), config)
         characters = recognizer_characters(config)
         log.info("OCR models loaded in %.1f s (ONNX Runtime, %d threads)",
                  time.perf_counter() - started, config.cpu_threads)

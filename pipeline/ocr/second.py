@@ -35,14 +35,9 @@ class SecondRecognizer:
 
     @classmethod
     def load(cls, config: Config) -> "SecondRecognizer":
-        import onnxruntime as ort
+        from pipeline.ocr.onnx_engine import onnx_session
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = max(1, int(config.cpu_threads))
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3          # errors only: stderr carries our own lines
-        session = ort.InferenceSession(str(second_model_path(config)), options,
-                                       providers=["CPUExecutionProvider"])
+        session = onnx_session(second_model_path(config), config)
         characters = session.get_modelmeta().custom_metadata_map["character"].splitlines()
         return cls(session, characters)
 
