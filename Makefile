@@ -9,7 +9,7 @@ export PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK := True
 # Shared material beside the checkout (pipeline/config.py SHARED_DIR reads the same variable).
 GOVREPORT_SHARED ?= ../shared
 
-.PHONY: run test test-fast bench samples models deps system-deps clean
+.PHONY: run test test-fast bench bench-deps samples samples-ocrmypdf models deps system-deps clean
 
 ## Debian packages (CJK TrueType fonts for the sample renderer, qpdf for checks), when missing.
 system-deps: .cache/system-deps.stamp
@@ -20,6 +20,26 @@ system-deps: .cache/system-deps.stamp
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 	@mkdir -p .cache && touch $@
+
+## For the bench only (never `make test` or `run`): Tesseract with its Chinese model, and OCRmyPDF
+## in its own venv (its pins conflict with ours), every package pinned in bench/ocrmypdf.lock.
+BENCH_APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim
+OCRMYPDF_VENV := .cache/ocrmypdf-venv
+OCRMYPDF_JOBS ?= 2
+bench-deps: .cache/bench-deps.stamp $(OCRMYPDF_VENV)/.installed
+.cache/bench-deps.stamp: Makefile
+	@missing=$$(for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+	@mkdir -p .cache && touch $@
+$(OCRMYPDF_VENV)/.installed: bench/ocrmypdf.lock
+	test -x $(OCRMYPDF_VENV)/bin/python || $(PYTHON) -m venv $(OCRMYPDF_VENV)
+	$(OCRMYPDF_VENV)/bin/python -m pip install -q --upgrade pip==25.3
+	$(OCRMYPDF_VENV)/bin/python -m pip install -q --no-deps -r bench/ocrmypdf.lock
+	$(OCRMYPDF_VENV)/bin/ocrmypdf --version
+	touch $@
 
 ## Python environment: every package pinned in requirements.lock, installed without resolution
 ## so that exactly one OpenCV distribution (opencv-contrib-python) serves camelot and paddleocr.
@@ -47,6 +67,12 @@ samples: deps system-deps
 	  cp $$f $${f%.pdf}.truth.json samples/corpus/.degrade-src/; done
 	$(PY) -m samples.degrade --src samples/corpus/.degrade-src --out samples/corpus
 
+## Scans already OCRed by OCRmyPDF + Tesseract (eng: a junk layer; chi_sim: Tesseract's errors),
+## made from samples/corpus/scan200; files already there are kept.
+samples-ocrmypdf: deps bench-deps
+	test -d samples/corpus/scan200 || $(MAKE) samples
+	$(PY) -m samples.ocrmypdf_variants --src samples/corpus/scan200 --out samples/corpus --jobs $(OCRMYPDF_JOBS)
+
 run: deps system-deps models
 	$(PY) -m pipeline extract samples/committed $(GOVREPORT_SHARED)/samples/real --out out
 
@@ -56,8 +82,10 @@ test: deps system-deps models
 test-fast: deps system-deps models
 	$(PY) -m pytest -q -m "not slow" tests
 
-bench: deps system-deps models
-	$(PY) -m bench
+## The OCRmyPDF + Tesseract + camelot route runs beside ours on these variants.
+ROUTE_VARIANTS ?= scan150 scan200 scan300 junk-layer200
+bench: deps system-deps models bench-deps samples-ocrmypdf
+	$(PY) -m bench --ocrmypdf-route $(ROUTE_VARIANTS)
 	$(PY) -m bench.mutation --count 200 --seed 0
 
 clean:

@@ -7,6 +7,11 @@ share of them that were really wrong, silent errors at report level (not fully r
 needs_review is false) and at cell level (a wrong, missing or extra value not in review_cells, in
 any report), seconds per page after start-up and with start-up included, and the process's peak
 RSS. Results go to bench/results/latest.json and a table on stdout.
+
+`--ocrmypdf-route [VARIANT ...]` also runs, on the same folders (all, or the ones named) and the
+same --limit, the route a user without govreport takes: OCRmyPDF + Tesseract, camelot, the
+template's labels (bench/ocrmypdf_route.py). Its row stands beside ours (column "route"); it has
+no review, so every wrong value it gives is silent, and each file pays its own start-up.
 """
 from __future__ import annotations
 
@@ -31,8 +36,8 @@ def run_variant(folder: Path, limit: int | None) -> dict:
     from pipeline.types import InputError
 
     pdfs = sorted(folder.glob("*.pdf"))[:limit]
-    totals = {"variant": folder.name, "reports": 0, "cells": 0, "cells_right": 0, "fully_right": 0,
-              "straight_through": 0, "review_cells": 0, "review_wrong": 0, "silent_cells": 0,
+    totals = {"variant": folder.name, "route": "govreport", "reports": 0, "cells": 0, "cells_right": 0,
+              "fully_right": 0, "straight_through": 0, "review_cells": 0, "review_wrong": 0, "silent_cells": 0,
               "silent_errors": 0, "flagged": 0, "errors": 0, "pages": 0, "seconds": 0.0,
               "first_seconds": 0.0, "first_pages": 0, "second_reading_seconds": 0.0, "stages": {},
               "failures": []}
@@ -93,6 +98,8 @@ def main() -> int:
     parser.add_argument("--corpus", default=str(ROOT / "samples" / "corpus"))
     parser.add_argument("--variants", nargs="*", help="variant folders to run (default: all)")
     parser.add_argument("--limit", type=int, help="reports per variant")
+    parser.add_argument("--ocrmypdf-route", nargs="*", metavar="VARIANT",
+                        help="also run the OCRmyPDF + camelot route, on these variants (none named: all run)")
     parser.add_argument("--one", help=argparse.SUPPRESS)       # internal: run one variant, print JSON
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -107,6 +114,14 @@ def main() -> int:
     if not folders:
         print(f"no corpus under {corpus}: run `make samples` first", file=sys.stderr)
         return 1
+    ocrmypdf = None
+    if args.ocrmypdf_route is not None:
+        from samples.ocrmypdf_variants import OcrmypdfMissing, find_ocrmypdf
+        try:
+            ocrmypdf = find_ocrmypdf()
+        except OcrmypdfMissing as e:
+            print(f"--ocrmypdf-route: {e}", file=sys.stderr)
+            return 2
     rows = []
     for folder in folders:
         cmd = [sys.executable, "-m", "bench", "--one", str(folder)]
@@ -118,12 +133,20 @@ def main() -> int:
             continue
         rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
         print(_format_row(rows[-1]), flush=True)
+        if ocrmypdf and (not args.ocrmypdf_route or folder.name in args.ocrmypdf_route):
+            from bench.ocrmypdf_route import run_route
+            rows.append(run_route(folder, args.limit, ocrmypdf))
+            print(_format_row(rows[-1]), flush=True)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     print("\n" + _table(rows))
     print("\n" + _stage_table(rows))
     return 0
+
+
+def _route(r: dict) -> str:
+    return r.get("route", "govreport")
 
 
 def _figures(r: dict) -> dict:
@@ -140,7 +163,11 @@ def _figures(r: dict) -> dict:
 
 def _format_row(r: dict) -> str:
     f = _figures(r)
-    return (f"{r['variant']:<22} reports {r['reports']:>3}  cells {f['acc']:6.2f}%  fully right "
+    if _route(r) != "govreport":     # no review, no start-up apart: each file is run as a user runs it
+        return (f"{r['variant']:<22} {_route(r):<16} reports {r['reports']:>3}  cells {f['acc']:6.2f}%  fully right "
+                f"{r['fully_right']:>3}  (no review)  silent reports {r['silent_errors']} cells {r['silent_cells']}  "
+                f"errors {r['errors']}  s/page with start-up {f['spp_all']:5.2f}")
+    return (f"{r['variant']:<22} {_route(r):<16} reports {r['reports']:>3}  cells {f['acc']:6.2f}%  fully right "
             f"{r['fully_right']:>3}  straight-through {r['straight_through']:>3}  review cells/report "
             f"{f['review_per_report']:5.2f} ({f['review_wrong_share']:.0f}% wrong)  silent reports "
             f"{r['silent_errors']} cells {r['silent_cells']}  errors {r['errors']}  s/page {f['spp']:5.2f}"
@@ -148,13 +175,18 @@ def _format_row(r: dict) -> str:
 
 
 def _table(rows: list[dict]) -> str:
-    head = ("| variant | reports | cell accuracy | fully right | straight-through | review cells/report "
+    head = ("| variant | route | reports | cell accuracy | fully right | straight-through | review cells/report "
             "| review cells wrong | silent reports | silent cells | errors | s/page | s/page incl. start-up "
             "| 2nd reading s/report | peak RSS MB |")
-    lines = [head, "|" + "---|" * 14]
+    lines = [head, "|" + "---|" * 15]
     for r in rows:
         f = _figures(r)
-        lines.append(f"| {r['variant']} | {r['reports']} | {f['acc']:.2f}% | {r['fully_right']} | "
+        if _route(r) != "govreport":
+            lines.append(f"| {r['variant']} | {_route(r)} | {r['reports']} | {f['acc']:.2f}% | {r['fully_right']} | "
+                         f"{r['straight_through']} | — | — | {r['silent_errors']} | {r['silent_cells']} | "
+                         f"{r['errors']} | — | {f['spp_all']:.2f} | — | — |")
+            continue
+        lines.append(f"| {r['variant']} | {_route(r)} | {r['reports']} | {f['acc']:.2f}% | {r['fully_right']} | "
                      f"{r['straight_through']} | {f['review_per_report']:.2f} | {f['review_wrong_share']:.0f}% | "
                      f"{r['silent_errors']} | {r['silent_cells']} | {r['errors']} | {f['spp']:.2f} | "
                      f"{f['spp_all']:.2f} | {r['second_reading_seconds'] / max(1, r['reports']):.2f} | "
@@ -167,7 +199,7 @@ def _stage_table(rows: list[dict]) -> str:
     stages = ["verdict", "text_path", "render", "prepare", "grid", "recognize", "title", "image_grid",
               "second_reading", "match"]
     lines = ["| variant | " + " | ".join(stages) + " |", "|" + "---|" * (len(stages) + 1)]
-    for r in rows:
+    for r in (r for r in rows if _route(r) == "govreport"):
         pages = max(1, r["pages"])
         lines.append(f"| {r['variant']} | " + " | ".join(
             f"{r.get('stages', {}).get(s, 0.0) / pages:.2f}" for s in stages) + " |")
