@@ -31,14 +31,21 @@ class Agreement:
     digits_agreed: int = 0
     cjk: int = 0
     cjk_agreed: int = 0
+    # The other way round: digits and CJK that OCR read on the page, and how many the layer has.
+    # A layer can be right in what little it says and still not say what the page shows (Latin
+    # junk that an OCR tool set to English wrote over Chinese: no CJK of its own to disprove).
+    shown: int = 0
+    shown_in_layer: int = 0
 
     def rate(self, kind: str) -> float | None:
-        total, agreed = (self.digits, self.digits_agreed) if kind == "digits" else (self.cjk, self.cjk_agreed)
+        total, agreed = {"digits": (self.digits, self.digits_agreed), "cjk": (self.cjk, self.cjk_agreed),
+                         "shown": (self.shown, self.shown_in_layer)}[kind]
         return agreed / total if total else None
 
     def add(self, other: "Agreement") -> None:
         self.digits += other.digits; self.digits_agreed += other.digits_agreed
         self.cjk += other.cjk; self.cjk_agreed += other.cjk_agreed
+        self.shown += other.shown; self.shown_in_layer += other.shown_in_layer
 
 
 # Enough checked characters of a font for its verdict to stand for the whole document.
@@ -67,7 +74,10 @@ def judge_text_layers(doc: pdfio.Document, config: Config) -> list[str]:
 
 def judge_page(doc: pdfio.Document, index: int, config: Config, evidence: dict[str, Agreement]) -> str:
     # Short runs: the recognizer's time grows with a line's width, and a dozen characters say enough.
-    runs = [r for r in pdfio.page_text_runs(doc.pdf, index, max_len=RUN_CHARS) if _countable(r.text)]
+    # Invisible runs are checked whatever they hold: junk of Latin letters over Chinese print
+    # is what a tool reading the wrong language writes.
+    runs = [r for r in pdfio.page_text_runs(doc.pdf, index, max_len=RUN_CHARS)
+            if _countable(r.text) or (r.invisible and r.text.strip())]
     if not runs:
         return "good"       # only spaces or marks: nothing that could mislead
     invisible = [r for r in runs if r.invisible]
@@ -149,7 +159,7 @@ def sample_runs(runs: list[TextLine], limit: int) -> list[TextLine]:
     half = limit // 2
     picked = _spread(with_digits, half) + _spread(with_cjk, limit - half)
     if len(picked) < limit:
-        rest = [r for r in with_digits + with_cjk if r not in picked]
+        rest = [r for r in runs if r not in picked]
         picked += _spread(rest, limit - len(picked))
     return picked
 
@@ -164,9 +174,12 @@ def _spread(items: list, n: int) -> list:
 def compare(layer_text: str, ocr_text: str, agreement: Agreement) -> None:
     a, b = _canon(layer_text), _canon(ocr_text)
     matched = [False] * len(a)
+    found = [False] * len(b)
     for block in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
         for k in range(block.a, block.a + block.size):
             matched[k] = True
+        for k in range(block.b, block.b + block.size):
+            found[k] = True
     for ch, ok in zip(a, matched):
         if ch.isdigit():
             agreement.digits += 1
@@ -174,6 +187,10 @@ def compare(layer_text: str, ocr_text: str, agreement: Agreement) -> None:
         elif _is_cjk(ch):
             agreement.cjk += 1
             agreement.cjk_agreed += ok
+    for ch, ok in zip(b, found):
+        if ch.isdigit() or _is_cjk(ch):
+            agreement.shown += 1
+            agreement.shown_in_layer += ok
 
 
 def verdict_of(agreement: Agreement) -> str:
@@ -186,6 +203,9 @@ def verdict_of(agreement: Agreement) -> str:
     if digits is not None and agreement.digits >= 4 and digits < 0.7:
         return "garbled"
     if cjk is not None and agreement.cjk >= 8 and cjk < 0.6:
+        return "garbled"
+    shown = agreement.rate("shown")
+    if shown is not None and agreement.shown >= 8 and shown < 0.6:
         return "garbled"
     return "good"
 

@@ -81,8 +81,8 @@ class PageContent:
     # Maps a bbox of the frame the grids were read in (an OCR'd page is turned upright and
     # deskewed first) to points of the page as displayed; None: the same frame.
     to_page: Optional[Callable[[BBox], BBox]] = None
-    # Where its cells' text came from: "text_layer" (a born-digital layer), "ocr_layer" (an
-    # invisible layer over an image) or "ocr" (our recognizer); see pipeline.evidence.
+    # Where its cells' text came from: "text_layer" (a born-digital layer) or "ocr" (our
+    # recognizer; an invisible layer over an image is not read for values); see pipeline.evidence.
     cell_source: str = "text_layer"
     # A grid cell's bbox (in the frame the grids were read in) -> its image prepared for the
     # second recognizer, None when no ink is there; set where the page was read from pixels.
@@ -117,8 +117,8 @@ class Cell:
     # Other readings of this cell kept for a reviewer: (value, text, by whom), e.g. the second
     # recognizer's reading where it disagrees with the first.
     alternatives: list[tuple[Optional[float | int], str, str]] = field(default_factory=list)
-    # Where the cell was read from: "text_layer" (a born-digital layer judged good), "ocr_layer"
-    # (an invisible layer someone's OCR wrote over an image), "ocr" (our recognizer).
+    # Where the cell was read from: "text_layer" (a born-digital layer judged good) or "ocr" (our
+    # recognizer).
     source: str = "ocr"
     # The cell's image prepared for the second recognizer (None: nothing printed), where the page
     # was read from pixels; not written to the JSON.

@@ -63,6 +63,7 @@ COMMON_CJK = (
     "感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层"
 )
 ASCII_JUNK = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,:;-_/|()[]"
+LATIN_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZAEIRSTMNabcdehkmnrstw"   # Tesseract's eng on Chinese print
 FULLWIDTH_DIGITS = "０１２３４５６７８９"
 
 
@@ -108,6 +109,8 @@ class JunkLayerRecipe:
     drop_fraction: float = 0.05        # share of characters the "OCR" lost
     in_form: int = 0                   # the text inside a Form XObject, nested this deep (as
                                        # OCRmyPDF and scanner software write their layer); 0: in the page
+    cjk_as_latin: bool = False         # an OCR tool set to English: every CJK character comes out
+                                       # as Latin letters, digits mostly right
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,8 @@ VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe | PictureTabl
     "picture-tables": PictureTablesRecipe(dpi_min=120, dpi_max=200),
     "junk-layer200-form": JunkLayerRecipe(scan=ScanRecipe(dpi=200, paper_grey=0.95, light_falloff=0.05),
                                           in_form=2),
+    "junk-layer200-latin": JunkLayerRecipe(scan=ScanRecipe(dpi=200, paper_grey=0.95, light_falloff=0.05),
+                                           in_form=1, cjk_as_latin=True),
 }
 
 
@@ -793,8 +798,8 @@ def merge_runs(boxes: list[tuple[float, float, float, float]]) -> list[tuple[flo
 
 
 def corrupt_text(text: str, keep_fraction: float, drop_fraction: float, pool: str,
-                 rng: np.random.Generator) -> str:
-    """Bad OCR: digits always wrong, most other characters replaced, a few lost."""
+                 rng: np.random.Generator, keep_digits: bool = False) -> str:
+    """Bad OCR: digits wrong (unless keep_digits), most other characters replaced, a few lost."""
     out = []
     for char in text:
         roll = rng.random()
@@ -802,6 +807,8 @@ def corrupt_text(text: str, keep_fraction: float, drop_fraction: float, pool: st
             out.append(" ")
         elif roll < drop_fraction:
             continue
+        elif char.isdigit() and keep_digits:
+            out.append(char)
         elif char.isdigit():
             out.append(str((int(char) + int(rng.integers(1, 10))) % 10) if char.isascii() else
                        str(int(rng.integers(10))))
@@ -836,7 +843,10 @@ def junk_layer_pdf(src: Path, pages: list[tuple[bytes, PageDegradation]], recipe
             canvas.setPageSize((record.width_pt, record.height_pt))
             lines = text_lines(page)
             for line in lines:
-                junk = corrupt_text(line.text, recipe.keep_fraction, recipe.drop_fraction, COMMON_CJK, rng)
+                if recipe.cjk_as_latin:
+                    junk = corrupt_text(line.text, 0.0, recipe.drop_fraction, LATIN_LETTERS, rng, keep_digits=True)
+                else:
+                    junk = corrupt_text(line.text, recipe.keep_fraction, recipe.drop_fraction, COMMON_CJK, rng)
                 if not junk.strip():
                     continue
                 size = max(2.0, (line.top - line.bottom) * sy * 0.9)

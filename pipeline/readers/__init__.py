@@ -6,7 +6,8 @@ then `choose_reader` names the reader that reads the page's tables:
 
     text         good layer, vector rulings (or no table): the layer alone, no OCR
     vector_ocr   garbled layer, vector rulings: camelot's grid, text by OCR
-    image_layer  good (invisible) layer over an image: grid from the image, text from the layer
+    image_layer  good (invisible) layer over an image: grid from the image, title from the
+                 layer, cells by OCR (the layer is someone's OCR, not trusted for values)
     mixed        good born-digital layer with tables pasted as pictures: the pictures' grids and
                  text by OCR, the prose keeps its layer
     scan         no layer, a garbled layer over an image, or rulings camelot cannot parse:

@@ -1,6 +1,10 @@
-"""Scans under a good invisible layer (a searchable PDF): grid from the image, text from the
-layer — no OCR, and the same values as the layer says. The layer is someone's OCR: its cells
-carry cell_source "ocr_layer" and a second look, and need evidence like ours."""
+"""Scans under an invisible layer that reads right where it was checked (a searchable PDF, an
+OCR tool's output): grid from the image, title lines from the layer, cells by our recognizer.
+
+The layer is someone's OCR, and a sample that reads right says little of each value: an OCR
+tool that dropped a "0" leaves a blank the identities would take for one, and its misreadings
+("66" as "00") are the errors a reader is here to avoid. So the cells are read from the pixels,
+as a scan's are, and need evidence like a scan's."""
 from __future__ import annotations
 
 import time
@@ -12,8 +16,9 @@ from .page import Page
 
 def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -> None:
     from ..grid_image import detect_grids
+    from ..ocr import get_engine
     from ..preprocess import has_ruled_table, prepare_page
-    from ..scan import page_rotation, second_look_reader
+    from ..scan import page_rotation, read_grid_cells, second_look_reader
 
     for page, content in items:
         t = time.perf_counter()
@@ -28,10 +33,10 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
         content.info.rotation, content.info.skew = page_rotation(prepared), prepared.skew
         content.to_page = prepared.to_original_points
         content.grids = detect_grids(prepared, content.info.page)
-        content.cell_source = "ocr_layer"
+        content.info.read_by = "ocr"
+        content.cell_source = "ocr"
         content.second_look = second_look_reader(prepared)
-        for grid in content.grids:
-            for cell in grid.cells:
-                cell.text = page.text_in_box(prepared.to_original_points(cell.bbox)).strip()
-                cell.confidence = 1.0
         timings["image_grid"] = timings.get("image_grid", 0.0) + time.perf_counter() - t
+        t = time.perf_counter()
+        read_grid_cells(get_engine(config), prepared, content.grids, bilevel=page.is_bilevel)
+        timings["recognize"] = timings.get("recognize", 0.0) + time.perf_counter() - t

@@ -4,11 +4,14 @@ invisible layer, and a text page whose tables are pictures."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
+import pipeline
 from pipeline import pdf as pdfio
 from pipeline.config import DEFAULT
+from pipeline.evaluate import compare_with_truth
 from pipeline.readers import choose_reader, open_pages
 from pipeline.readers.text import find_vector_grids
 from pipeline.textlayer import judge_text_layers
@@ -51,11 +54,18 @@ def test_garbled_layer_over_vector_rulings_keeps_camelots_grid_and_reads_by_ocr(
 
 
 def test_scan_under_an_invisible_layer(variants):
-    # Trusted, the layer is good: the grid comes from the image, the text from the layer.
+    # Trusted, the layer is good: the grid comes from the image, the title from the layer.
     trusting = dataclasses.replace(DEFAULT, verify_text_layer=False)
     kinds, pages = readers_of(variants["junk-layer200"], trusting)
     assert kinds == ["image_layer"] * 5
     assert all(p.is_image and p.text_layer == "good" for p in pages)
+    # Its values are still read from the pixels: a layer someone's OCR wrote, however well it
+    # reads where it was checked, is not taken for what a cell prints (this one is junk).
+    truth = json.loads(variants["junk-layer200"].with_suffix(".truth.json").read_text(encoding="utf-8"))
+    data = pipeline.extract(variants["junk-layer200"], trusting).to_json()
+    result = compare_with_truth(data, truth)
+    assert result["right"] == result["total"] and not result["extra"]
+    assert all(p["read_by"] == "ocr" for p in data["pages"] if p["page"] in TABLE_PAGES)
     # Checked, the junk layer is garbled: over an image, that is a scan.
     kinds, pages = readers_of(variants["junk-layer200"])
     assert [k for p, k in zip(pages, kinds) if p.number in TABLE_PAGES] == ["scan"] * 3
