@@ -124,6 +124,11 @@ def plan_pages(doc: pdfio.Document, report: Report) -> list[PagePlan]:
     plans = []
     for index in range(doc.n_pages):
         verdict = verdicts.get(index + 1, "good")
+        if verdict == "good" and _ocr_layer_over_image(doc, index):
+            # Someone's OCR over a scan, right where it was checked: its values were read from
+            # the pixels again, and the layer gets that reading too (Tesseract's "00" for "66").
+            plans.append(PagePlan(index, "strip_ocr"))
+            continue
         if verdict == "good":
             # A good layer read by OCR: its tables were pictures (or rulings camelot could not
             # parse, where the page has no picture and is kept).
@@ -140,6 +145,10 @@ def plan_pages(doc: pdfio.Document, report: Report) -> list[PagePlan]:
             action = "repair" if visible and not invisible else "strip_ocr"
         plans.append(PagePlan(index, action))
     return plans
+
+
+def _ocr_layer_over_image(doc: pdfio.Document, index: int) -> bool:
+    return pdfio.page_is_image(doc.pdf, index) and any(r.invisible for r in pdfio.page_text_runs(doc.pdf, index))
 
 
 def _save_atomically(pdf, out_path: Path) -> None:
@@ -206,11 +215,9 @@ def ocr_page_lines(doc: pdfio.Document, index: int, config: Config,
         if box is None:
             continue
         lines = [t.strip() for t in text.split("\n")]
-        step = (box[3] - box[1]) / len(lines)
-        for k, line in enumerate(lines):
+        for line, line_box in zip(lines, _line_boxes(prepared.gray, box, len(lines))):
             if line:
-                placed.append(place_line(line, (box[0], box[1] + k * step, box[2], box[1] + (k + 1) * step),
-                                         ppp, to_user))
+                placed.append(place_line(line, line_box, ppp, to_user))
     boxes = outside(line_boxes(engine, prepared.gray, dpi), [box for _, box in cells])
     crops = [prepared.gray[int(y0):int(np.ceil(y1)), int(x0):int(np.ceil(x1))] for x0, y0, x1, y1 in boxes]
     for box, reading in zip(boxes, engine.recognize(crops) if crops else []):
@@ -221,6 +228,30 @@ def ocr_page_lines(doc: pdfio.Document, index: int, config: Config,
     log.debug("page %d: %d OCR lines (%d cells as read) at %.0f dpi (rotation %d, skew %.2f)",
               index + 1, len(placed), len(cells), dpi, prepared.rotation, prepared.skew)
     return placed
+
+
+def _line_boxes(gray: np.ndarray, box, n: int) -> list[tuple[float, float, float, float]]:
+    """The ink boxes of a cell's n lines of text (a wrapped label): cut at the n-1 widest gaps
+    between ink rows, each line as wide as its own ink — a short last line stretched over the
+    cell's width would be read with the line above it. Even slices where the ink has fewer gaps."""
+    from .ocr.crop import ink_mask
+
+    x0, y0, x1, y1 = box
+    if n > 1:
+        mask = ink_mask(gray[y0:y1, x0:x1])
+        rows = np.flatnonzero(mask.any(axis=1))
+        gaps = [(rows[k + 1] - rows[k], k) for k in range(len(rows) - 1) if rows[k + 1] - rows[k] > 1]
+        if len(gaps) >= n - 1:
+            cuts = sorted(k for _, k in sorted(gaps, reverse=True)[:n - 1])
+            starts = [rows[0]] + [rows[k + 1] for k in cuts]
+            ends = [rows[k] + 1 for k in cuts] + [rows[-1] + 1]
+            boxes = []
+            for a, b in zip(starts, ends):
+                cols = np.flatnonzero(mask[a:b].any(axis=0))
+                boxes.append((x0 + cols[0], y0 + a, x0 + cols[-1] + 1, y0 + b))
+            return boxes
+    step = (y1 - y0) / n
+    return [(x0, y0 + k * step, x1, y0 + (k + 1) * step) for k in range(n)]
 
 
 def _ink_box(gray: np.ndarray, box, ink_bbox) -> Optional[tuple[int, int, int, int]]:

@@ -142,6 +142,18 @@ def test_junk_layer_replaced(outputs, subset_dir, clean_cells):
         assert np.abs(before - after).max() == 0
 
 
+def test_an_ocr_layer_that_passed_its_check_is_replaced_too(subset_dir, clean_cells, tmp_path):
+    # An OCR tool's layer over a scan may read right where it was sampled and wrong elsewhere:
+    # judged good, it is still replaced by our reading of the page.
+    src = subset_dir / "junk-layer200" / "huaian-tables.pdf"
+    report = Report(str(src), "", len(TABLE_PAGES), None, None, None,
+                    [PageInfo(page=i + 1, text_layer="good") for i in range(len(TABLE_PAGES))], [], [], False)
+    out = tmp_path / "huaian-tables.pdf"
+    write_searchable(src, report, out)
+    cer = _cer(subset_dir, out, clean_cells)
+    assert cer["cer"] <= 0.02 and cer["digit_cer"] <= 0.01, cer
+
+
 def test_qpdf_check_passes(outputs):
     for variant, (_, out) in outputs.items():
         result = subprocess.run(["qpdf", "--check", str(out)], capture_output=True, text=True)
