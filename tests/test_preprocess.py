@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pipeline.preprocess import (binarize, estimate_skew, flatten_lighting, has_ruled_table,
-                                 prepare_page, remove_red_seal, rule_masks)
+                                 prepare_page, remove_red_seal, rule_masks, text_layout)
 
 from page_images import blur_and_noise, render_page, rotate_content, seal_ink, stamp
 
@@ -155,3 +155,21 @@ def test_real_reader_decides_the_flip(real_pdf):
     for code, expected in ((cv2.ROTATE_180, 180), (cv2.ROTATE_90_CLOCKWISE, 270)):
         prepared = prepare_page(cv2.rotate(img, code), 200, upright_score=mean_confidence)
         assert (prepared.rotation, prepared.orientation_source) == (expected, "upright_score")
+
+
+def test_character_size_on_a_1bit_scan_with_shaded_cells(tmp_path):
+    """A 1-bit scanner's heavy threshold turns a shaded header cell into speckle: thousands of
+    small clumps that outnumber the characters. The text's size is still the characters' (it
+    sets how text lines are found, and so which way the page is turned)."""
+    from samples.degrade import write_variant
+    from samples.generate import generate_one
+
+    generate_one(2024, 1, tmp_path)           # a 2019-template report whose headers are shaded
+    src = next(tmp_path.glob("*.pdf"))
+    sizes = {}
+    for variant in ("scan300", "bilevel300-heavy"):
+        scan = write_variant(src, tmp_path / variant, variant, seed=0)
+        gray = cv2.cvtColor(render_page(scan, 2, 300), cv2.COLOR_BGR2GRAY)
+        sizes[variant] = text_layout(binarize(gray, 300), 300).char_size
+        assert prepare_page(render_page(scan, 2, 300), 300).rotation == 0
+    assert sizes["bilevel300-heavy"] == pytest.approx(sizes["scan300"], rel=0.25), sizes
