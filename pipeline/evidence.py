@@ -45,6 +45,7 @@ from .types import SHAPE_CONFIDENCE, STATUS_CONFIRMED, STATUS_DOUBTFUL, Cell, Ch
 
 SOURCE_TEXT_LAYER = "text_layer"      # Cell.source of a born-digital good layer (types.py)
 SECOND_READER = "second_reader"
+FIRST_READER = "first_reader"
 SLIP_FLAG = "an identity fails that one slip in this reading would mend"
 POSITION_FLAG = "position"
 # A number whose printed glyphs are broken apart (pipeline.scan.ink_pieces): a second reading of
@@ -53,6 +54,9 @@ BROKEN_FLAG = "broken print"
 # A count (every template cell but an amount of money) read with a fraction: a speck taken for
 # a point ("114" read "11.4" by both readers of a 1-bit scan).
 FRACTION_FLAG = "a count read with a fraction"
+# A cell the first reader could not read, whose value is the second reader's clear number: one
+# reading, so agreement cannot confirm it (it would agree with itself); the identities may.
+SECOND_ONLY_FLAG = "read by the second reader alone"
 # Flags that make a reading indefinite: the value read is not known to be the value printed.
 _INDEFINITE = ("unreadable", "missing", POSITION_FLAG, FRACTION_FLAG)
 # The second recognizer writes a blank mark "—" as CJK "一" at times; in a value cell it is a mark.
@@ -74,6 +78,10 @@ def holds(ident: T.Identity, by_key: dict) -> bool:
 
 def is_definite(cell: Cell, min_confidence: float) -> bool:
     if any(f == flag or f.startswith(flag + ":") for f in cell.flags for flag in _INDEFINITE):
+        return False
+    if SECOND_ONLY_FLAG in cell.flags and cell.value == 0:
+        # What the first reader could not read and the second took for "0" may be a blank mark
+        # ("—", "/"): an identity counts both as 0 and cannot tell them apart.
         return False
     # A blank is sure only when the reader was sure nothing (or a blank mark) is printed there.
     return cell.value is not None or cell.confidence >= min_confidence

@@ -10,9 +10,9 @@ from typing import Optional
 from . import pdf as pdfio
 from . import readers
 from .checks import run_checks
-from .evidence import (BROKEN_FLAG, FRACTION_FLAG, SECOND_READER, SOURCE_TEXT_LAYER, agrees,
-                       assign_status, classify_checks, flag_positions, identity_evidence,
-                       is_definite, review_cells, same_stroke, second_value)
+from .evidence import (BROKEN_FLAG, FIRST_READER, FRACTION_FLAG, SECOND_ONLY_FLAG, SECOND_READER,
+                       SOURCE_TEXT_LAYER, agrees, assign_status, classify_checks, flag_positions,
+                       identity_evidence, is_definite, review_cells, same_stroke, second_value)
 from .config import DEFAULT, Config
 from .match import Match, match_document
 from .narrative import STATED_KEYS, narrative_checks, narrative_evidence, read_statements
@@ -146,7 +146,8 @@ def read_twice(cells: list[Cell], config: Config, timings: dict) -> tuple[set, s
     def same() -> set:
         # Two readers of one broken glyph see the same remains: reading it alike proves nothing.
         return {k for k, (kind, value, _, text) in seconds.items()
-                if agrees(by_key[k], kind, value, text) and BROKEN_FLAG not in by_key[k].flags}
+                if agrees(by_key[k], kind, value, text)
+                and BROKEN_FLAG not in by_key[k].flags and SECOND_ONLY_FLAG not in by_key[k].flags}
 
     def agreed() -> set:
         # A hesitant second reading confirms nothing on its own: agreement is two clear readings.
@@ -172,6 +173,14 @@ def read_twice(cells: list[Cell], config: Config, timings: dict) -> tuple[set, s
             kind, value = second_value(text)
             confidence = reading.confidence if reading else 1.0    # no ink: surely nothing
             seconds[cell.key] = (kind, value, confidence, text)
+            if cell.value is None and "unreadable" in cell.flags and kind == "number":
+                # What the first reader could not read at all ("(" of a broken 90, "S" of a
+                # broken 8), the second read as a number: its best guess, with the doubt of a
+                # single reading (only the identities may confirm it).
+                cell.alternatives.append((None, cell.text, FIRST_READER))
+                cell.value, cell.text, cell.confidence = value, text, min(confidence, cell.confidence)
+                cell.flags = [f for f in cell.flags if f != "unreadable"] + [SECOND_ONLY_FLAG]
+                continue
             if not agrees(cell, kind, value, text):
                 cell.alternatives.append((value, text, SECOND_READER))
                 if kind == "number" and all(v != value for v, _ in cell.candidates):

@@ -51,6 +51,10 @@ PIECE_SHARE = 0.1
 HESITANT = 0.9
 # Ink in one line apart by more than this many line heights is two things, read apart.
 WIDE_GAP = 2.5
+# A 1-bit page's crops are softened into grey before recognition (the recognizer learned from
+# grey images; on the 1-bit corpus' number cells this read 1–3% more of them right, light
+# thresholds most): a Gaussian this wide, in inches.
+BILEVEL_SOFTEN_IN = 0.005
 # The second recognizer's crop: this far (inches) inside a cell's border lines, and a margin of
 # this share of the text height around the ink (the first reader's is a quarter).
 SECOND_LOOK_INSET_IN = 0.025
@@ -161,6 +165,9 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
         layouts.append([len(p) for p in pieces])
         single_lines.append(lines[0] if len(lines) == 1 else None)
         crops += [piece for p in pieces for piece in p]
+    if bilevel:
+        sigma = BILEVEL_SOFTEN_IN * 72.0 / ppp
+        crops = [cv2.GaussianBlur(crop, (0, 0), sigma) for crop in crops]
     readings = engine.recognize(crops, tight=True) if crops else []
     k = 0
     for (cell, n), layout in zip(jobs, layouts):
@@ -425,6 +432,11 @@ def _reexamine_numbers(engine, text_image: np.ndarray, ppp: float, jobs) -> None
             # No number is printed with a point before or after it: the point is a speck of
             # noise beside the digits (or a digit after it was lost). The digits, with doubt.
             cell.text, cell.confidence = m.group(1), min(cell.confidence, STRAY_MARK_CONFIDENCE)
+        zeros = _as_broken_zeros(cell.text) if n == 1 else None
+        if zeros is not None:
+            # The recognizer's other spellings are the same misreading: none may outvote it.
+            cell.text, cell.confidence = zeros, min(cell.confidence, STRAY_MARK_CONFIDENCE)
+            cell.alternatives = []
     suspects = [cell for cell, n in jobs
                 if n == 1 and sum(ch.isdigit() for ch in cell.text) >= max(1, len(cell.text) // 2)
                 and not _NUMERIC_LIKE.match(cell.text)]
@@ -447,6 +459,18 @@ def _reexamine_numbers(engine, text_image: np.ndarray, ppp: float, jobs) -> None
             cell.alternatives.insert(0, (cell.text, cell.confidence))
             # The first reading disagreed: the second can't be more certain than the first was.
             cell.text, cell.confidence = reading.text, min(reading.confidence, cell.confidence)
+
+
+_BRACKET_PAIR = re.compile(r"[(（{\[][.·]?[)）}\]]")
+_BRACKET_BY_ZERO = re.compile(r"[(（{\[]0|0[)）}\]]")
+
+
+def _as_broken_zeros(text: str) -> Optional[str]:
+    """A "0" whose top and bottom the scanner's threshold cut is two arcs, which the recognizer
+    reads "()", "(}" or "0)": as digits, with every such pair a zero ("2()" is 20). None where
+    the text is not all digits so read."""
+    zeros = _BRACKET_BY_ZERO.sub("0", _BRACKET_PAIR.sub("0", text.strip()))
+    return zeros if zeros != text.strip() and zeros.isdigit() else None
 
 
 def _enhanced(crop: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ import random
 import pytest
 
 from pipeline import template as T
-from pipeline.evidence import assign_status, classify_checks, identities_of, review_cells
+from pipeline.evidence import SECOND_ONLY_FLAG, assign_status, classify_checks, identities_of, review_cells
 from pipeline.checks import run_checks
 from pipeline.types import STATUS_CONFIRMED, Cell
 
@@ -174,6 +174,20 @@ def test_blank_certainty_decides_blank_cells(real_truth):
     blank.value, blank.confidence = None, 0.5
     assign_status(cells, MIN_CONFIDENCE, {}, {c.key for c in cells})
     assert blank.status != STATUS_CONFIRMED
+
+
+def test_a_zero_only_the_second_reader_read_is_never_confirmed(real_truth):
+    """A cell the first reader could not read takes the second reader's number: the identities
+    may confirm it, except a 0 — it may be a blank mark the second reader took for one, and an
+    identity counts both alike."""
+    cells = ocr_cells(real_truth)
+    zero = next(c for c in cells if c.table == T.TABLE_APPLICATIONS and c.value == 0)
+    some = next(c for c in cells if c.table == T.TABLE_APPLICATIONS and c.row == "3.1" and c.value)
+    for c in (zero, some):
+        c.flags.append(SECOND_ONLY_FLAG)
+    assign_status(cells, MIN_CONFIDENCE, {}, set())
+    assert zero.status != STATUS_CONFIRMED
+    assert some.status == STATUS_CONFIRMED and all(e.startswith("identity:") for e in some.evidence)
 
 
 def test_document_issues_need_every_term_confirmed(real_truth):

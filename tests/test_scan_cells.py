@@ -89,6 +89,20 @@ def test_a_point_beside_a_number_is_a_speck_read_with_doubt():
         ("4", STRAY_MARK_CONFIDENCE), ("0", STRAY_MARK_CONFIDENCE), ("1.5", 0.98), ("12", 0.98)]
 
 
+def test_a_zero_cut_into_two_arcs_is_a_zero_read_with_doubt():
+    """A 1-bit scanner's threshold cuts a "0" whose top and bottom are thin into two arcs, which
+    the recognizer reads as brackets (what the 1-bit corpus showed: "()", "(}", "0)", "2()" for
+    20). No statistics table prints brackets alone in a value cell: zeros, flagged."""
+    from pipeline.scan import STRAY_MARK_CONFIDENCE, _reexamine_numbers
+    from pipeline.types import GridCell
+    texts = ["()", "(}", "（)", "(.)", "0)", "2()", "(", "(1)", "无()"]
+    cells = [GridCell(0, k, 1, 1, (0, 0, 10, 10), text, 0.9) for k, text in enumerate(texts)]
+    _reexamine_numbers(None, np.zeros((10, 10), np.uint8), 0.36, [(c, 1) for c in cells])
+    assert [c.text for c in cells] == ["0", "0", "0", "0", "0", "20", "(", "(1)", "无()"]
+    assert all(c.confidence == STRAY_MARK_CONFIDENCE for c in cells[:6])
+    assert cells[0].alternatives == []
+
+
 @pytest.mark.parametrize("font", FONTS)
 def test_each_line_of_a_cell_keeps_its_upright_strokes(font):
     """A line cut out of a two-line cell is not flush with its strokes: the "1"s of "11" must not

@@ -11,7 +11,7 @@ import pytest
 import pipeline
 from pipeline.config import DEFAULT
 from pipeline.evaluate import compare_with_truth
-from pipeline.evidence import assign_status
+from pipeline.evidence import SECOND_ONLY_FLAG, assign_status
 from pipeline.extract import read_twice
 from pipeline.types import STATUS_CONFIRMED, STATUS_DOUBTFUL
 from samples.degrade import write_variant
@@ -67,6 +67,29 @@ def test_a_slip_no_identity_catches_is_caught_by_the_second_reading(real_scan):
     assert fees.status == STATUS_DOUBTFUL
     assert right in [v for v, _, by in fees.alternatives if by == "second_reader"]
     assert all(c.status == STATUS_CONFIRMED for c in cells if c.table == "active" and c is not fees)
+
+
+def test_a_cell_the_first_reader_could_not_read_takes_the_second_readers_number(real_scan):
+    """A glyph the first reader gave up on ("(" for a broken 90 on a 1-bit scan) is read by the
+    second: the value is its number, one reading, so it never agrees with itself — only the
+    identities confirm it (table 三), and where no identity reaches (table 二) it stays doubtful."""
+    report, truth = real_scan
+    cells = report.cells
+    want = {(c["table"], c["row"], c["column"]): c["value"] for c in truth["cells"]}
+    lost = [next(c for c in cells if c.table == "applications" and c.row == "3.1" and c.column == "total"),
+            next(c for c in cells if c.table == "active" and isinstance(c.value, int) and c.value > 0)]
+    for c in cells:
+        c.alternatives, c.evidence = [], []
+    for c in lost:
+        c.value, c.text, c.confidence, c.flags = None, "(", 1.0, ["unreadable"]
+    agreed, same = read_twice(cells, DEFAULT, {})
+    assign_status(cells, DEFAULT.min_confidence, {}, agreed, same)
+    for c in lost:
+        assert c.value == want[c.key] and SECOND_ONLY_FLAG in c.flags and "unreadable" not in c.flags
+        assert "agreement" not in c.evidence and c.key not in same
+        assert ("(" in [t for _, t, by in c.alternatives if by == "first_reader"])
+    assert lost[0].status == STATUS_CONFIRMED and all(e.startswith("identity:") for e in lost[0].evidence)
+    assert lost[1].status == STATUS_DOUBTFUL
 
 
 def test_a_scanned_report_crosses_processes_as_data(real_scan):
