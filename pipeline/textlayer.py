@@ -12,7 +12,6 @@ import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-import numpy as np
 
 from . import pdf as pdfio
 from .config import Config
