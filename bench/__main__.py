@@ -5,8 +5,9 @@ extracts every report and compares it with its truth: cell accuracy, reports ful
 straight-through reports (fully right and needs_review false), review cells per report and the
 share of them that were really wrong, silent errors at report level (not fully right while
 needs_review is false) and at cell level (a wrong, missing or extra value not in review_cells, in
-any report), seconds per page after start-up and with start-up included, and the process's peak
-RSS. Results go to bench/results/latest.json and a table on stdout.
+any report), seconds per page after start-up and with start-up included (once for the variant's
+process, and per file: --per-file reports each extracted by a process of its own, as a user runs
+`extract` on one file), and the process's peak RSS. Results go to bench/results/latest.json and a table on stdout.
 
 `--ocrmypdf-route [VARIANT ...]` also runs, on the same folders (all, or the ones named) and the
 same --limit, the route a user without govreport takes: OCRmyPDF + Tesseract, camelot, the
@@ -93,6 +94,26 @@ def run_variant(folder: Path, limit: int | None) -> dict:
     return totals
 
 
+def run_per_file(folder: Path, n: int) -> dict:
+    """The first n reports of a variant each extracted by its own process, as a user runs
+    `extract` on one file: wall time with interpreter, imports and model loads included."""
+    import tempfile
+
+    seconds, pages = 0.0, 0
+    with tempfile.TemporaryDirectory() as out:
+        for pdf in sorted(folder.glob("*.pdf"))[:n]:
+            t = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-m", "pipeline", "extract", str(pdf), "--out", out],
+                                  capture_output=True, text=True, cwd=ROOT)
+            elapsed = time.perf_counter() - t
+            result = Path(out) / f"{pdf.stem}.json"
+            if proc.returncode != 0 or not result.exists():
+                continue        # its failure is counted by the in-process run
+            seconds += elapsed
+            pages += json.loads(result.read_text(encoding="utf-8"))["source"]["pages"]
+    return {"per_file_seconds": seconds, "per_file_pages": pages}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--corpus", default=str(ROOT / "samples" / "corpus"))
@@ -100,6 +121,8 @@ def main() -> int:
     parser.add_argument("--limit", type=int, help="reports per variant")
     parser.add_argument("--ocrmypdf-route", nargs="*", metavar="VARIANT",
                         help="also run the OCRmyPDF + camelot route, on these variants (none named: all run)")
+    parser.add_argument("--per-file", type=int, default=3, metavar="N",
+                        help="also time N reports per variant each in its own process (default 3; 0: none)")
     parser.add_argument("--one", help=argparse.SUPPRESS)       # internal: run one variant, print JSON
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -132,6 +155,8 @@ def main() -> int:
             print(f"{folder.name}: bench run failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
             continue
         rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        if args.per_file > 0:
+            rows[-1].update(run_per_file(folder, min(args.per_file, args.limit or args.per_file)))
         print(_format_row(rows[-1]), flush=True)
         if ocrmypdf and (not args.ocrmypdf_route or folder.name in args.ocrmypdf_route):
             from bench.ocrmypdf_route import run_route
@@ -156,6 +181,7 @@ def _figures(r: dict) -> dict:
         "acc": 100 * r["cells_right"] / r["cells"] if r["cells"] else 0.0,
         "spp": r["seconds"] / r["pages"] if r["pages"] else float("nan"),
         "spp_all": (r["seconds"] + r["first_seconds"]) / pages_all if pages_all else float("nan"),
+        "spp_file": r["per_file_seconds"] / r["per_file_pages"] if r.get("per_file_pages") else float("nan"),
         "review_per_report": r["review_cells"] / n,
         "review_wrong_share": 100 * r["review_wrong"] / r["review_cells"] if r["review_cells"] else 0.0,
     }
@@ -171,25 +197,27 @@ def _format_row(r: dict) -> str:
             f"{r['fully_right']:>3}  straight-through {r['straight_through']:>3}  review cells/report "
             f"{f['review_per_report']:5.2f} ({f['review_wrong_share']:.0f}% wrong)  silent reports "
             f"{r['silent_errors']} cells {r['silent_cells']}  errors {r['errors']}  s/page {f['spp']:5.2f}"
-            f"  with start-up {f['spp_all']:5.2f}  first {r['first_seconds']:5.1f}s  RSS {r['peak_rss_mb']:6.0f} MB")
+            f"  with start-up {f['spp_all']:5.2f}  per file {f['spp_file']:5.2f}  first {r['first_seconds']:5.1f}s"
+            f"  RSS {r['peak_rss_mb']:6.0f} MB")
 
 
 def _table(rows: list[dict]) -> str:
     head = ("| variant | route | reports | cell accuracy | fully right | straight-through | review cells/report "
             "| review cells wrong | silent reports | silent cells | errors | s/page | s/page incl. start-up "
-            "| 2nd reading s/report | peak RSS MB |")
-    lines = [head, "|" + "---|" * 15]
+            "| s/page per file | 2nd reading s/report | peak RSS MB |")
+    lines = [head, "|" + "---|" * 16]
     for r in rows:
         f = _figures(r)
         if _route(r) != "govreport":
             lines.append(f"| {r['variant']} | {_route(r)} | {r['reports']} | {f['acc']:.2f}% | {r['fully_right']} | "
                          f"{r['straight_through']} | — | — | {r['silent_errors']} | {r['silent_cells']} | "
-                         f"{r['errors']} | — | {f['spp_all']:.2f} | — | — |")
+                         f"{r['errors']} | — | {f['spp_all']:.2f} | {f['spp_all']:.2f} | — | — |")
             continue
         lines.append(f"| {r['variant']} | {_route(r)} | {r['reports']} | {f['acc']:.2f}% | {r['fully_right']} | "
                      f"{r['straight_through']} | {f['review_per_report']:.2f} | {f['review_wrong_share']:.0f}% | "
                      f"{r['silent_errors']} | {r['silent_cells']} | {r['errors']} | {f['spp']:.2f} | "
-                     f"{f['spp_all']:.2f} | {r['second_reading_seconds'] / max(1, r['reports']):.2f} | "
+                     f"{f['spp_all']:.2f} | {f['spp_file']:.2f} | "
+                     f"{r['second_reading_seconds'] / max(1, r['reports']):.2f} | "
                      f"{r['peak_rss_mb']:.0f} |")
     return "\n".join(lines)
 

@@ -18,7 +18,7 @@ from .match import Match, match_document
 from .narrative import STATED_KEYS, narrative_checks, narrative_evidence, read_statements
 from .numbers import number_candidates, read_number
 from .resolve import choose_by_identities
-from .title import find_title, parse_title, title_is_uncertain
+from .title import find_title, parse_title, title_is_uncertain, title_lines
 from .types import STATUS_CONFIRMED, Cell, Grid, InputError, PageContent, Report, TextLine
 
 log = logging.getLogger(__name__)
@@ -95,11 +95,14 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
 def _title_read_twice(lines: list[TextLine], agency, year, config: Config) -> bool:
     """Whether the second recognizer, reading the title's lines on its own, finds the same agency
     and year: the doubt of the first reading is then settled by agreement."""
-    if agency is None or year is None or not lines or any(l.image is None for l in lines):
+    used = title_lines(lines)
+    if agency is None or year is None or not used or any(l.image is None for l in used):
         return False
     from .ocr.second import get_second_recognizer
-    readings = get_second_recognizer(config).recognize([l.image for l in lines])
-    again = [TextLine(r.text, l.bbox, r.confidence) for l, r in zip(lines, readings)]
+    # Only the title's own lines are read again (the prose under it costs ~0.05 s a line); the
+    # others stay as read, so the title is found among the same lines.
+    readings = dict(zip(map(id, used), get_second_recognizer(config).recognize([l.image for l in used])))
+    again = [TextLine(r.text, l.bbox, r.confidence) if (r := readings.get(id(l))) else l for l in lines]
     return parse_title(find_title(again), again) == (agency, year)
 
 
@@ -157,21 +160,22 @@ def read_twice(cells: list[Cell], config: Config, timings: dict) -> tuple[set, s
     same_now: set = set()
     for _ in range(3):
         confirmed = identity_evidence(cells, config.min_confidence, lambda c: c.key in same_now)
-        need = [c for c in cells if c.source != SOURCE_TEXT_LAYER and c.second_look is not None
+        need = [c for c in cells if c.source != SOURCE_TEXT_LAYER
+                and (c.second_look is not None or c.second_reading is not None)
                 and c.key not in seconds and c.key not in confirmed]
         if not need:
             break
         from .ocr.second import get_second_recognizer
-        images = [c.second_look() for c in need]
-        recognizer = get_second_recognizer(config)
+        images = [c.second_look() if c.second_reading is None else None for c in need]
         todo = [i for i, img in enumerate(images) if img is not None]
-        readings = recognizer.recognize([images[i] for i in todo]) if todo else []
-        texts = {i: r for i, r in zip(todo, readings)}
+        readings = get_second_recognizer(config).recognize([images[i] for i in todo]) if todo else []
+        texts = {i: (r.text, r.confidence) for i, r in zip(todo, readings)}
+        texts.update({i: c.second_reading for i, c in enumerate(need) if c.second_reading is not None})
         for i, cell in enumerate(need):
             reading = texts.get(i)
-            text = re.sub(r"\s+", " ", reading.text).strip() if reading else ""
+            text = re.sub(r"\s+", " ", reading[0]).strip() if reading else ""
             kind, value = second_value(text)
-            confidence = reading.confidence if reading else 1.0    # no ink: surely nothing
+            confidence = reading[1] if reading else 1.0    # no ink: surely nothing
             seconds[cell.key] = (kind, value, confidence, text)
             if cell.value is None and "unreadable" in cell.flags and kind == "number":
                 # What the first reader could not read at all ("(" of a broken 90, "S" of a
@@ -221,7 +225,9 @@ def _cell_of(m, config: Config, content: Optional[PageContent] = None) -> Cell:
                 candidates, note=getattr(parsed, "note", None))
     if content is not None:
         cell.source = content.cell_source
-        if content.second_look is not None:
+        if getattr(src, "second_reading", None) is not None:
+            cell.second_reading = src.second_reading
+        elif content.second_look is not None:
             look, grid_bbox = content.second_look, src.bbox
             cell.second_look = lambda: look(grid_bbox)
     return cell

@@ -126,31 +126,12 @@ class CodeMap:
 
     def learn_glimpse(self, codes: list[Code], text: str, confidence: float,
                       alternatives: list[tuple[str, float]] = ()) -> None:
-        """A glimpse's codes and its reading, paired one to one (spaces aside): the best reading
-        where it has as many characters as the glimpse glyphs, else the likeliest alternative
-        that has. A glyph the recognizer hesitated over is not learned: where another reading of
-        as many characters differs, and where the best one (when another is taken) has a
-        character more or less."""
+        """A glimpse's codes and its reading (see glimpse_pairs)."""
         if confidence < VOTE_MIN_CONFIDENCE:
             return
-        readings = [[ch for ch in t if not ch.isspace()] for t in [text] + [a for a, _ in alternatives]]
-        # The best reading, or the likeliest of the others, that has a character for each glyph.
-        read = next((r for r in readings if len(r) == len(codes)), None)
-        if read is None:
-            return
-        # Doubtful: where another reading of as many characters differs, and where the best
-        # reading (when it is not the one taken) has a character more or less.
-        doubtful: set[int] = set()
-        for other in readings:
-            if other is read or (len(other) != len(read) and other is not readings[0]):
-                continue
-            for tag, i1, i2, _, _ in SequenceMatcher(None, read, other, autojunk=False).get_opcodes():
-                if tag != "equal":
-                    doubtful |= set(range(i1 - (tag == "insert"), i2 + (tag == "insert")))
-        for k, (code, ch) in enumerate(zip(codes, read)):
-            if k not in doubtful:
-                self.glimpses[code][ch] += 1
-                self.glimpse_best[code] = max(self.glimpse_best[code], confidence)
+        for code, ch in glimpse_pairs(codes, text, alternatives):
+            self.glimpses[code][ch] += 1
+            self.glimpse_best[code] = max(self.glimpse_best[code], confidence)
 
     def decode(self, codes: list[Code]) -> Optional[tuple[str, float]]:
         """The cell's text and the least confidence that settled one of its codes, or None
@@ -312,6 +293,27 @@ def _band(g: Glyph) -> tuple[float, float]:
     if g.loose[1] <= y <= g.loose[3] and g.loose[3] - g.loose[1] > 0:
         return g.loose[1], g.loose[3]
     return g.box[1], g.box[3]
+
+
+def glimpse_pairs(codes: list[Code], text: str, alternatives: list[tuple[str, float]] = ()
+                  ) -> list[tuple[Code, str]]:
+    """A glimpse's codes and its reading, paired one to one (spaces aside): the best reading
+    where it has as many characters as the glimpse glyphs, else the likeliest alternative that
+    has. A glyph the recognizer hesitated over is left out: where another reading of as many
+    characters differs, and where the best one (when another is taken) has a character more or
+    less."""
+    readings = [[ch for ch in t if not ch.isspace()] for t in [text] + [a for a, _ in alternatives]]
+    read = next((r for r in readings if len(r) == len(codes)), None)
+    if read is None:
+        return []
+    doubtful: set[int] = set()
+    for other in readings:
+        if other is read or (len(other) != len(read) and other is not readings[0]):
+            continue
+        for tag, i1, i2, _, _ in SequenceMatcher(None, read, other, autojunk=False).get_opcodes():
+            if tag != "equal":
+                doubtful |= set(range(i1 - (tag == "insert"), i2 + (tag == "insert")))
+    return [(code, ch) for k, (code, ch) in enumerate(zip(codes, read)) if k not in doubtful]
 
 
 def glimpse_units(lines: list[list[Glyph]], codes: set[Code]) -> list[list[Glyph]]:

@@ -242,13 +242,21 @@ def page_text_runs(pdf: pdfium.PdfDocument, index: int, max_len: int = 24) -> li
                                      font=style[0], invisible=style[1]))
             chars.clear(); boxes.clear()
 
+        styles: dict[int, tuple[str, bool]] = {}     # per text object: its font, its visibility
         for i in range(tp.count_chars()):
-            ch = tp.get_text_range(i, 1)
-            box = tp.get_charbox(i)
-            if not ch.strip() or box[2] <= box[0]:
+            code = pdfium_c.FPDFText_GetUnicode(tp.raw, i)
+            ch = tp.get_text_range(i, 1) if 0xD800 <= code <= 0xDFFF else chr(code)
+            if not ch.strip():
                 flush()
                 continue
-            char_style = (_font_name(tp, i), _is_invisible(tp, i))
+            box = tp.get_charbox(i)
+            if box[2] <= box[0]:
+                flush()
+                continue
+            obj = ctypes.cast(pdfium_c.FPDFText_GetTextObject(tp.raw, i), ctypes.c_void_p).value or 0
+            char_style = styles.get(obj) if obj else None
+            if char_style is None:
+                char_style = styles[obj] = (_font_name(tp, i), _is_invisible(tp, i))
             if boxes:
                 last = boxes[-1]
                 size = max(last[3] - last[1], box[3] - box[1], 1.0)

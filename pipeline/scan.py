@@ -481,16 +481,34 @@ def _enhanced(crop: np.ndarray) -> np.ndarray:
 
 # --- title --------------------------------------------------------------------------------------
 
-def read_title_region(engine, prepared: PreparedPage) -> list[TextLine]:
+def read_title_region(engine, prepared: PreparedPage, boxes: Optional[list] = None,
+                      first: int = TITLE_BATCH) -> list[TextLine]:
     """Text lines of the top of the page (points of the prepared page), top to bottom, read only
-    as far as the title goes: the lines under it are prose, which costs ~0.1 s a line to read."""
-    from .title import title_complete
+    as far as the title goes: the lines under it are prose, which costs ~0.1 s a line to read.
+
+    `boxes`: the lines' boxes (pixels, top first) where the caller knows them (a text layer's
+    lines), `first` of them read before the title is looked for; where no title is read in
+    them, the lines are found by the detector as on a scan."""
+    from .title import find_title
 
     top = prepared.gray[: int(prepared.gray.shape[0] * TITLE_REGION)]
-    boxes = line_boxes(engine, top, prepared.dpi)
+    if boxes:
+        lines = _read_title_lines(engine, top, boxes, prepared.points_per_pixel, first)
+        if find_title(lines) is not None:
+            return lines
+    return _read_title_lines(engine, top, line_boxes(engine, top, prepared.dpi), prepared.points_per_pixel)
+
+
+def _read_title_lines(engine, top: np.ndarray, boxes: list, ppp: float, first: int = TITLE_BATCH
+                      ) -> list[TextLine]:
+    from .title import title_complete
+
     lines: list[TextLine] = []
-    for start in range(0, len(boxes), TITLE_BATCH):
-        lines += _read_lines(engine, top, boxes[start:start + TITLE_BATCH], prepared.points_per_pixel)
+    start = 0
+    while start < len(boxes):
+        end = start + (first if start == 0 else TITLE_BATCH)
+        lines += _read_lines(engine, top, boxes[start:end], ppp)
+        start = end
         if title_complete(lines):
             break
     return sorted(lines, key=lambda l: (round(l.bbox[1] / 6), l.bbox[0]))

@@ -85,21 +85,31 @@ def judge_page(doc: pdfio.Document, index: int, config: Config, evidence: dict[s
     to_check = sample_runs(invisible, config.verdict_samples) if invisible else []
     budget = config.verdict_samples - len(to_check)
     fonts = {r.font for r in visible}
-    unsettled = [r for r in visible if not _settled(r.font, visible, evidence)]
+    settled = {font: _settled(font, visible, evidence) for font in fonts}
+    unsettled = [r for r in visible if not settled[r.font]]
     to_check += sample_runs(unsettled, budget) if budget > 0 else []
-    if to_check:
-        for run, result in zip(to_check, _ocr_agreement(doc, index, to_check, config)):
+    # In two halves, each of both kinds of run: where the first already shows a garbled layer,
+    # the page is read from its pixels whatever the rest would say, and the rest is not read.
+    checked = 0
+    for half in (to_check[::2], to_check[1::2]):
+        if not half:
+            continue
+        for run, result in zip(half, _ocr_agreement(doc, index, half, config)):
             if run.invisible:
                 page_evidence.add(result)
             else:
                 evidence.setdefault(run.font, Agreement()).add(result)
+        checked += len(half)
+        if verdict_of(page_evidence) == "garbled" or any(
+                verdict_of(evidence[f]) == "garbled" for f in fonts if f in evidence):
+            break
     verdict = "good"
     if invisible and verdict_of(page_evidence) == "garbled":
         verdict = "garbled"
     for font in fonts:
         if font in evidence and verdict_of(evidence[font]) == "garbled":
             verdict = "garbled"
-    log.debug("page %d text layer %s (%d runs checked; %s)", index + 1, verdict, len(to_check),
+    log.debug("page %d text layer %s (%d runs checked; %s)", index + 1, verdict, checked,
              ", ".join(f"{f or '?'}: digits {_pct(evidence[f].rate('digits'))} CJK "
                        f"{_pct(evidence[f].rate('cjk'))}" for f in fonts if f in evidence))
     return verdict

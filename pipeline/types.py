@@ -47,6 +47,10 @@ class GridCell:
     # Read from pixels: the number's ink lies in more pieces than it has digits and points — a
     # glyph broken apart (a 1-bit scan's thin strokes), which any reader may take for another.
     broken: bool = False
+    # The second recognizer's reading of the cell (text, confidence), made where the cell was
+    # read: a garbled layer's cell decoded from its codes is read again code by code, one glyph
+    # of each (pipeline.readers.vector_ocr), not as a whole.
+    second_reading: Optional[tuple[str, float]] = None
 
 
 @dataclass
@@ -123,6 +127,8 @@ class Cell:
     # The cell's image prepared for the second recognizer (None: nothing printed), where the page
     # was read from pixels; not written to the JSON.
     second_look: Optional[Callable[[], object]] = field(default=None, repr=False, compare=False)
+    # Or the second recognizer's reading made already (GridCell.second_reading).
+    second_reading: Optional[tuple[str, float]] = field(default=None, repr=False, compare=False)
 
     @property
     def key(self) -> tuple[str, str, str]:

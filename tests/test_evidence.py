@@ -8,7 +8,6 @@ digit dropped or doubled, a decimal point lost; a "silent pass" is a wrong value
 """
 from __future__ import annotations
 
-import itertools
 import json
 import random
 

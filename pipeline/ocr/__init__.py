@@ -30,6 +30,8 @@ class Reading:
     # same scale as `confidence`. Never invented: each differs from `text` only where the
     # recognizer's own runner-up at a character position came close.
     alternatives: list[tuple[str, float]] = field(default_factory=list)
+    # Each character's probability, where the recognizer tells them (the second recognizer).
+    scores: list[float] = field(default_factory=list)
 
 
 @dataclass

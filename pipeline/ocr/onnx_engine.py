@@ -61,22 +61,27 @@ def onnx_session(path, config: Config):
 class OnnxEngine(PPOCREngine):
     """OcrEngine on ONNX Runtime."""
 
-    def __init__(self, recognizer, detector, characters: list[str], config: Config):
+    def __init__(self, recognizer, characters: list[str], config: Config):
         super().__init__(characters, config)
         self._recognizer = recognizer
-        self._detector = detector
         self._rec_input = recognizer.get_inputs()[0].name
-        self._det_input = detector.get_inputs()[0].name
+        self._detector = None
 
     @classmethod
     def load(cls, config: Config) -> "OnnxEngine":
         started = time.perf_counter()
         recognizer = onnx_session(recognizer_model_path(config), config)
-        detector = onnx_session(detector_model_path(config), config)
         characters = recognizer_characters(config)
-        log.info("OCR models loaded in %.1f s (ONNX Runtime, %d threads)",
+        log.info("OCR models loaded in %.1f s (ONNX Runtime, %d threads; the detector on first use)",
                  time.perf_counter() - started, config.cpu_threads)
-        return cls(recognizer, detector, characters, config)
+        return cls(recognizer, characters, config)
+
+    def _detector_session(self):
+        """The detector, loaded on first use: a garbled layer's pages are read on the lines and
+        cells the layer tells, and never need it."""
+        if self._detector is None:
+            self._detector = onnx_session(detector_model_path(self._config), self._config)
+        return self._detector
 
     # -- recognition ---------------------------------------------------------------------------
 
@@ -103,7 +108,8 @@ class OnnxEngine(PPOCREngine):
         resized = cv2.resize(bgr, (rw, rh)).astype(np.float32)
         x = ((resized / 255.0 - DET_MEAN) / DET_STD).transpose(2, 0, 1)[None]
         with self._lock:
-            probability = self._detector.run(None, {self._det_input: x})[0][0, 0]
+            detector = self._detector_session()
+            probability = detector.run(None, {detector.get_inputs()[0].name: x})[0][0, 0]
         quads = text_boxes(probability)
         for q in quads:
             q[:, 0] = np.clip(q[:, 0] * (w / rw), 0, w - 1)

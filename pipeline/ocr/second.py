@@ -66,7 +66,7 @@ class SecondRecognizer:
                 text.append(self.characters[label] if label < len(self.characters) else "")
                 scores.append(float(p))
             previous = label
-        return Reading("".join(text), float(np.mean(scores)) if scores else 0.0)
+        return Reading("".join(text), float(np.mean(scores)) if scores else 0.0, scores=scores)
 
 
 def _input(image: np.ndarray) -> np.ndarray:

@@ -5,19 +5,23 @@ first take what the layer gives (readers.text: vector grids by camelot, prose, t
 then `choose_reader` names the reader that reads the page's tables:
 
     text         good layer, vector rulings (or no table): the layer alone, no OCR
-    vector_ocr   garbled layer, vector rulings: camelot's grid, text by OCR
+    vector_ocr   garbled layer, vector rulings (or a drawn page without tables): camelot's
+                 grid, text decoded through codes OCR tells
     image_layer  good (invisible) layer over an image: grid from the image, title from the
                  layer, cells by OCR (the layer is someone's OCR, not trusted for values)
     mixed        good born-digital layer with tables pasted as pictures: the pictures' grids and
                  text by OCR, the prose keeps its layer
-    scan         no layer, a garbled layer over an image, or rulings camelot cannot parse:
-                 pixels only
+    scan         no layer, a garbled layer over an image or pictures, or rulings camelot
+                 cannot parse: pixels only
 
 Each reader fills the page's PageContent (pipeline.types) the way the rest of the pipeline
 reads it: grids, lines, prose, to_page, cell_source, second_look, info.read_by/rotation/skew.
 """
 from __future__ import annotations
 
+import importlib
+import logging
+import threading
 import time
 
 from .. import pdf as pdfio
@@ -25,6 +29,8 @@ from ..config import Config
 from ..types import PageContent, PageInfo
 from . import image_layer, mixed, scan, text, vector_ocr
 from .page import Page
+
+log = logging.getLogger(__name__)
 
 READERS = {"text": text, "vector_ocr": vector_ocr, "image_layer": image_layer, "mixed": mixed,
            "scan": scan}
@@ -42,12 +48,28 @@ def open_pages(doc: pdfio.Document, config: Config, verdicts: list[str]) -> list
     return pages
 
 
+def _meanwhile(work) -> None:
+    """Start work that the reading will need later in a thread now. What it loads is the
+    process's (imported modules, pipeline.ocr.get_engine's models, each behind its lock), so a
+    later use waits for it or finds it done; a failure here is left for that use to meet."""
+    def run() -> None:
+        try:
+            work()
+        except Exception as e:      # the caller that needs it meets it again, and reports it
+            log.debug("background load failed: %s", e)
+    threading.Thread(target=run, daemon=True).start()
+
+
 def choose_reader(page: Page, config: Config) -> str:
     """The reader of one page (its vector grids, if it has a layer, already looked for)."""
     if not page.has_layer or page.vector_unparsed:
         return "scan"
     if page.text_layer == "garbled":
-        return "vector_ocr" if page.has_vector_grids else "scan"
+        # A drawn page without tables (a title page, prose) is read as a vector page too: the
+        # layer's lines tell where the title is and the render needs no preparation. Pictures,
+        # or paths in which camelot found no table, may hold one: the scan reader looks.
+        drawn_prose = not page.is_image and not page.has_paths and not page.pictures
+        return "vector_ocr" if page.has_vector_grids or drawn_prose else "scan"
     if page.is_image and page.has_vector_grids:
         return "text"
     if mixed.find_picture_tables(page, config):
@@ -60,9 +82,19 @@ def read_pages(doc: pdfio.Document, config: Config, timings: dict) -> list[PageC
     from ..textlayer import judge_text_layers
 
     t = time.perf_counter()
+    if any(pdfio.page_char_count(doc.pdf, i) and pdfio.page_has_paths(doc.pdf, i) for i in range(doc.n_pages)):
+        # camelot will read the vector rulings: its import (pandas, ~0.6 s of Python) runs
+        # while the verdict's OCR waits on native code.
+        _meanwhile(lambda: importlib.import_module("camelot"))
     verdicts = judge_text_layers(doc, config)
     timings["verdict"] = time.perf_counter() - t
     pages = open_pages(doc, config, verdicts)
+    if any(v != "good" for v in verdicts) or any(p.is_image for p in pages):
+        # Pages will be read from their pixels: the OCR models load while camelot reads.
+        def load_engine() -> None:
+            from ..ocr import get_engine
+            get_engine(config)
+        _meanwhile(load_engine)
     contents = [PageContent(PageInfo(page=p.number, text_layer=p.text_layer, read_by="text"),
                             p.width, p.height) for p in pages]
 

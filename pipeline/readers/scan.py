@@ -31,7 +31,7 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
         timings["render"] = timings.get("render", 0.0) + time.perf_counter() - t
         content.info.read_by = "ocr"
         content.cell_source = "ocr"
-        content.read_prose = _prose_reader(page, content, upright_score)
+        content.read_prose = prose_reader(page, content, upright_score)
         wants_title = content.info.page <= config.title_pages and not title_found
         t = time.perf_counter()
         has_table = has_ruled_table(image, dpi)
@@ -57,7 +57,7 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
             timings["title"] = timings.get("title", 0.0) + time.perf_counter() - t
 
 
-def _prose_reader(page: Page, content: PageContent, upright_score):
+def prose_reader(page: Page, content: PageContent, upright_score):
     """Reads the page's prose when called: rendered and prepared again (the same frame as its
     grids), the lines outside the grids detected and recognised."""
     def read():

@@ -39,27 +39,33 @@ def test_a_page_top_may_hold_a_title_unless_its_layer_shows_none():
 
 def test_a_scrambled_report_reads_right_its_title_read_once(variants, monkeypatch, caplog):
     """The committed report (title and prose on page 1, tables on 2-4) with its digits
-    scrambled: page 1 is read from its pixels, its title there; the table pages are decoded
-    and page 2's top, which the layer shows to hold no title, is not read for one."""
+    scrambled: page 1's title is read on the lines its layer draws (no detector); the table
+    pages are decoded and page 2's top, which the layer shows to hold no title, is not read for
+    one."""
     path = variants["tounicode-digits"]
     truth = json.loads(path.with_suffix(".truth.json").read_text(encoding="utf-8"))
-    read_for_title = []
-    real = scan.read_title_region
+    read_for_title, detected = [], []
+    real, real_boxes = scan.read_title_region, scan.line_boxes
 
-    def counting(engine, prepared):
+    def counting(engine, prepared, *args):
         read_for_title.append(prepared.gray.shape)
-        return real(engine, prepared)
+        return real(engine, prepared, *args)
+
+    def detecting(*args):
+        detected.append(args[1].shape)
+        return real_boxes(*args)
 
     monkeypatch.setattr(scan, "read_title_region", counting)
+    monkeypatch.setattr(scan, "line_boxes", detecting)
     with caplog.at_level(logging.DEBUG, logger="pipeline.readers.vector_ocr"):
         data = pipeline.extract(path).to_json()
     result = compare_with_truth(data, truth)
     assert result["right"] == result["total"] and not result["silent_cells"]
     assert not data["needs_review"]
     assert (data["agency"], data["year"]) == (truth["agency"], truth["year"])
-    assert len(read_for_title) == 1
+    assert len(read_for_title) == 1 and not detected
     assert all(p["read_by"] == "ocr" for p in data["pages"] if p["page"] in TABLE_PAGES)
     counts = [tuple(int(w) for w in r.getMessage().split(":")[1].split()[:3:2])
               for r in caplog.records if "cells read by OCR" in r.getMessage()]
     read, total = map(sum, zip(*counts))
-    assert len(counts) == len(TABLE_PAGES) and read < 0.25 * total, counts
+    assert len(counts) == data["source"]["pages"] and read < 0.25 * total, counts
