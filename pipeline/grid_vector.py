@@ -19,11 +19,10 @@ def read_vector_grids(path: str, pages: list[int], page_heights: dict[int, float
     engine "vector" reads the rulings from the drawing operators (no render); "combined" adds
     camelot's raster line detection, for rulings drawn in ways the vector reader misses.
     """
-    import camelot  # heavy (pandas); only text-layer pages need it
-
     out: dict[int, list[Grid]] = {p: [] for p in pages}
     if not pages:
-        return out
+        return out          # a scan: camelot (pandas, ~0.6 s to import) is never imported
+    import camelot
     try:
         tables = _lattice(camelot, path, pages, config, engine)
     except Exception as e:      # a damaged page can break camelot's parser: find which, go on

@@ -45,7 +45,8 @@ def add_batch_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_batch_command(args: argparse.Namespace) -> int:
-    """0 when every file read (flagged or not), 1 when some could not be read, as `extract` does."""
+    """0 when every file read (flagged or not) and every output asked for was written; 1 when
+    some file could not be read or its searchable PDF not written, as `extract` does."""
     from pipeline.batch import db, runner
     workers = args.workers or runner.default_workers()
     limits = runner.Limits(time_s=args.time_limit, memory_mb=args.memory_limit,
@@ -54,7 +55,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
                                searchable_dir=args.searchable, retry_failed=args.retry_failed,
                                scheduler=args.scheduler)
     unread = sum(n for status, n in summary.by_status.items() if status != db.STATUS_DONE)
-    return 1 if unread or summary.unfinished else 0
+    return 1 if unread or summary.unfinished or summary.outputs_failed else 0
 
 
 # The formats `export` writes; here, not in pipeline.batch.export, so that building the command

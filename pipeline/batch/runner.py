@@ -328,6 +328,7 @@ class Summary:
     pages: int = 0
     seconds: float = 0.0
     by_status: dict = field(default_factory=dict)
+    outputs_failed: int = 0        # read, but an output asked for (a searchable PDF) not written
 
 
 def run_batch(inputs: Iterable[str | Path], db_path: str | Path, workers: Optional[int] = None,
@@ -358,6 +359,7 @@ def run_batch(inputs: Iterable[str | Path], db_path: str | Path, workers: Option
                 db.write_outcome(conn, outcome, version)
             if outcome.status == db.STATUS_DONE and outcome.error:
                 log.warning("%s: %s", outcome.path, outcome.error)     # e.g. searchable PDF not written
+                summary.outputs_failed += 1
             summary.read += 1
             summary.pages += outcome.n_pages
             summary.by_status[outcome.status] = summary.by_status.get(outcome.status, 0) + 1
