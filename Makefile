@@ -9,7 +9,7 @@ export PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK := True
 # Shared material beside the checkout (pipeline/config.py SHARED_DIR reads the same variable).
 GOVREPORT_SHARED ?= ../shared
 
-.PHONY: run test test-fast bench bench-deps samples samples-ocrmypdf models deps system-deps clean
+.PHONY: run test test-fast bench bench-deps samples samples-ocrmypdf samples-writer models deps system-deps clean
 
 ## Debian packages (CJK TrueType fonts for the sample renderer, qpdf for checks), when missing.
 system-deps: .cache/system-deps.stamp
@@ -21,9 +21,10 @@ system-deps: .cache/system-deps.stamp
 	fi
 	@mkdir -p .cache && touch $@
 
-## For the bench only (never `make test` or `run`): Tesseract with its Chinese model, and OCRmyPDF
-## in its own venv (its pins conflict with ours), every package pinned in bench/ocrmypdf.lock.
-BENCH_APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim
+## For the bench only (never `make test` or `run`): Tesseract with its Chinese model, LibreOffice
+## Writer without a GUI (samples-writer), and OCRmyPDF in its own venv (its pins conflict with
+## ours), every package pinned in bench/ocrmypdf.lock.
+BENCH_APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim libreoffice-writer-nogui
 OCRMYPDF_VENV := .cache/ocrmypdf-venv
 OCRMYPDF_JOBS ?= 2
 bench-deps: .cache/bench-deps.stamp $(OCRMYPDF_VENV)/.installed
@@ -31,7 +32,7 @@ bench-deps: .cache/bench-deps.stamp $(OCRMYPDF_VENV)/.installed
 	@missing=$$(for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "apt-get install $$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 	@mkdir -p .cache && touch $@
 $(OCRMYPDF_VENV)/.installed: bench/ocrmypdf.lock
@@ -73,6 +74,14 @@ samples-ocrmypdf: deps bench-deps
 	test -d samples/corpus/scan200 || $(MAKE) samples
 	$(PY) -m samples.ocrmypdf_variants --src samples/corpus/scan200 --out samples/corpus --jobs $(OCRMYPDF_JOBS)
 
+## The first WRITER_COUNT synthetic reports typeset by LibreOffice Writer (headless) instead of
+## reportlab: writer/ (its PDF export) and writer-scan150/ (that PDF through the scan150 scanner);
+## files already there with the same truth are kept.
+WRITER_COUNT ?= 8
+samples-writer: deps system-deps bench-deps
+	test -d samples/corpus/clean || $(MAKE) samples
+	$(PY) -m samples.writer_variants --src samples/corpus/clean --out samples/corpus --count $(WRITER_COUNT)
+
 run: deps system-deps models
 	$(PY) -m pipeline extract samples/committed $(GOVREPORT_SHARED)/samples/real --out out
 
@@ -84,7 +93,7 @@ test-fast: deps system-deps models
 
 ## The OCRmyPDF + Tesseract + camelot route runs beside ours on these variants.
 ROUTE_VARIANTS ?= scan150 scan200 scan300 junk-layer200
-bench: deps system-deps models bench-deps samples-ocrmypdf
+bench: deps system-deps models bench-deps samples-ocrmypdf samples-writer
 	$(PY) -m bench --ocrmypdf-route $(ROUTE_VARIANTS)
 	$(PY) -m bench.mutation --count 200 --seed 0
 
