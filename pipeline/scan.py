@@ -149,7 +149,7 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
     for cell in cells:
         lines = cell_line_images(text_image, cell.bbox, ppp)
         if not lines:
-            cell.text, cell.confidence = "", blank_confidence(text_image, cell.bbox, ppp)
+            cell.text, cell.confidence = "", blank_confidence(text_image, cell.bbox, ppp, bilevel)
             continue
         if len(lines) == 1 and is_dash(lines[0], ppp):
             # A lone bar is the blank mark "—": its shape says so better than the recognizer,
@@ -249,15 +249,20 @@ def cell_interior(gray: np.ndarray, bbox, ppp: float) -> np.ndarray:
     return gray[max(0, y0 + inset):max(0, y1 - inset), max(0, x0 + inset):max(0, x1 - inset)]
 
 
-def blank_confidence(gray: np.ndarray, bbox, ppp: float) -> float:
+def blank_confidence(gray: np.ndarray, bbox, ppp: float, bilevel: bool = False) -> float:
     """How sure a cell without readable ink is blank: sure on clean paper; not where something
-    darker than the paper's noise is there, too faint to read (a washed-out digit)."""
+    darker than the paper's noise is there, too faint to read (a washed-out digit), nor, on a
+    1-bit page, where black pixels are left that no glyph's worth of ink makes (the remnants of
+    a digit whose strokes the scanner's threshold cut to specks: a blank paper of a 1-bit scan
+    holds none)."""
     inner = cell_interior(gray, bbox, ppp)
     h, w = inner.shape[:2]
     # Away from the borders, where a ruling's blurred fringe stays darker than the paper.
     inner = inner[int(0.2 * h):int(0.8 * h) + 1, int(0.1 * w):int(0.9 * w) + 1]
     if inner.size == 0 or min(inner.shape) < 4:
         return 1.0
+    if bilevel and int(np.count_nonzero(inner < 128)) >= SPECK_AREA:
+        return 0.5
     smooth = cv2.medianBlur(np.ascontiguousarray(inner), 3)
     contrast = float(np.median(smooth)) - float(np.partition(smooth.ravel(), 10)[10])
     return 1.0 if contrast < FAINT_INK_CONTRAST else 0.5

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline.scan import _without_border_slivers, cell_line_images, ink_pieces, is_dash, is_slash, split_lines
+from pipeline.scan import (SPECK_AREA, _without_border_slivers, blank_confidence, cell_line_images, ink_pieces,
+                           is_dash, is_slash, split_lines)
 
 FONTS = [f for f in ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
                      "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -172,3 +173,25 @@ def test_a_thin_dash_alone_in_its_cell_is_one_line_and_a_dash():
     cell[28:30, 90:111] = 133
     lines = cell_line_images(cell, (0, 0, 200 * ppp, 60 * ppp), ppp)
     assert len(lines) == 1 and is_dash(lines[0], ppp)
+
+
+def test_remnants_of_a_digit_on_a_1bit_page_are_no_sure_blank():
+    """A 1-bit scan's threshold can cut a digit's strokes to specks that no line of ink is found
+    in (the 3x3 median behind the ink test wipes 1-pixel strokes): read blank, but not surely —
+    both readers see the same nothing and would 'agree'. Clean paper stays a sure blank."""
+    dpi = 200
+    ppp = 72 / dpi
+    paper = np.full((120, 300), 255, np.uint8)
+    bbox = (0.0, 0.0, 300 * ppp, 120 * ppp)
+    assert blank_confidence(paper, bbox, ppp, bilevel=True) == 1.0
+    seen = 0
+    for font in FONTS:
+        for threshold in (40, 60, 80):
+            remnants = np.where(glyphs("17", font, dpi, blur=1.2) < threshold, 0, 255).astype(np.uint8)
+            cell = paper.copy()
+            cell[30:30 + remnants.shape[0], 100:100 + remnants.shape[1]] = remnants
+            if cell_line_images(cell, bbox, ppp) or np.count_nonzero(cell < 128) < SPECK_AREA:
+                continue        # still read as ink, or nothing left a speck's worth
+            seen += 1
+            assert blank_confidence(cell, bbox, ppp, bilevel=True) < 1.0, (font, threshold)
+    assert seen >= 3
