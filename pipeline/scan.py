@@ -36,6 +36,8 @@ FAINT_INK_CONTRAST = 20
 # A stroke touching a cell's border, at most this thick (inches) and this many times as long as
 # it is thick, is a leftover of a ruling or a seal's ring, not text.
 SLIVER_IN = 0.02
+# The shortest dash "—" worth the name: a blank mark in 9 pt print is some 0.1 inch long.
+DASH_MIN_IN = 0.05
 SLIVER_ELONGATION = 4
 # A "/" leans this far from the horizontal (degrees); "1" stands at ~90.
 SLASH_DEG = (50.0, 80.0)
@@ -43,6 +45,10 @@ SLASH_DEG = (50.0, 80.0)
 # share of the tallest line's height tall.
 MIN_LINE_GAP = 0.12
 MIN_LINE_HEIGHT = 0.5
+# Lines set close: a line's pitch is about this many times its glyphs' height, and the row where
+# two touching lines meet holds at most this share of a full row's ink.
+LINE_PITCH = 1.15
+THIN_ROW_SHARE = 0.25
 # Ink smaller than this many pixels is a speck (a decimal point at 150 dpi is larger).
 SPECK_AREA = 6
 # A piece of ink at least this share of the line's largest piece is part of a glyph, not a speck.
@@ -150,6 +156,8 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
         lines = cell_line_images(text_image, cell.bbox, ppp)
         if not lines:
             cell.text, cell.confidence = "", blank_confidence(text_image, cell.bbox, ppp, bilevel)
+            if cell.confidence < 1.0 and is_faint_dash(text_image, cell.bbox, ppp):
+                cell.text, cell.confidence = "—", SHAPE_CONFIDENCE
             continue
         if len(lines) == 1 and is_dash(lines[0], ppp):
             # A lone bar is the blank mark "—": its shape says so better than the recognizer,
@@ -320,6 +328,29 @@ def is_dash(crop: np.ndarray, ppp: float) -> bool:
     return thin and w >= 3 * h and area >= 0.5 * w * h
 
 
+def is_faint_dash(gray: np.ndarray, bbox, ppp: float) -> bool:
+    """Whether a cell in which no ink was found holds a dash "—" one pixel thin: the ink test's
+    3x3 median wipes such a bar (a thin dash in a 150 dpi scan), and the faint something left
+    would make a doubtful blank of every "—" of the page. A dash is a bar at least DASH_MIN_IN
+    long (a speck of paper noise is not)."""
+    inner = cell_interior(gray, bbox, ppp)
+    if inner.size == 0 or min(inner.shape) < 4:
+        return False
+    inner = _without_border_slivers(inner, max(2, int(round(SLIVER_IN * 72 / ppp))))
+    paper = int(np.median(inner))
+    ys, xs = np.nonzero(inner < paper - 40)
+    if xs.size == 0 or xs.max() - xs.min() + 1 < DASH_MIN_IN * 72 / ppp:
+        return False
+    pad = max(2, int(round(0.02 * 72 / ppp)))
+    top, bottom = max(0, ys.min() - pad), ys.max() + pad + 1
+    # Nothing else faintly there: the bar of a washed-out "7" whose hairline stroke faded
+    # further is not a dash.
+    elsewhere = np.concatenate([inner[:top].ravel(), inner[bottom:].ravel()])
+    if np.count_nonzero(elsewhere < paper - FAINT_INK_CONTRAST) >= SPECK_AREA:
+        return False
+    return is_dash(inner[top:bottom, max(0, xs.min() - pad):xs.max() + pad + 1], ppp)
+
+
 def is_slash(crop: np.ndarray, ppp: float) -> bool:
     """Whether a cell's ink is one straight thin stroke leaning right, "/" (not "1", which
     stands upright, nor "7", whose top bar leaves the stroke's line)."""
@@ -408,6 +439,7 @@ def split_lines(crop: np.ndarray) -> list[np.ndarray]:
             merged[-1][1] = b
         else:
             merged.append([a, b])
+    merged = [part for a, b in merged for part in _touching_lines(mask, a, b)]
     if len(merged) == 1:
         return [crop]
     # Each line in paper above and below, as a single line's crop has: cut flush, a line's
@@ -415,6 +447,36 @@ def split_lines(crop: np.ndarray) -> list[np.ndarray]:
     background = int(np.median(crop))
     return [cv2.copyMakeBorder(crop[a:b, :], max(2, (b - a) // 4), max(2, (b - a) // 4), 0, 0,
                                cv2.BORDER_CONSTANT, value=background) for a, b in merged]
+
+
+def _touching_lines(mask: np.ndarray, a: int, b: int) -> list[list[int]]:
+    """Rows a..b of a cell's ink mask as the lines they hold: one band where no empty row parts
+    them, several where lines set close touch (a descender reaching the line below; labels set
+    at single spacing in a 150 dpi scan). The band holds about its height over a line's pitch
+    of lines, a line's height told by its glyphs' pieces; it is cut only at rows of little ink
+    near where each line should end — a single line, whose middle rows are full of ink, is
+    never cut."""
+    band = mask[a:b]
+    count, _, stats, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
+    heights = stats[1:count, cv2.CC_STAT_HEIGHT][stats[1:count, cv2.CC_STAT_AREA] >= SPECK_AREA]
+    if heights.size < 4:
+        return [[a, b]]
+    glyph = float(np.percentile(heights, 75))
+    lines = int(round((b - a) / (LINE_PITCH * glyph)))
+    if lines < 2:
+        return [[a, b]]
+    profile = band.sum(axis=1).astype(float)
+    full = float(np.median(profile[profile > 0]))
+    step = (b - a) / lines
+    cuts = []
+    for j in range(1, lines):
+        lo, hi = int(j * step - 0.3 * step), int(j * step + 0.3 * step) + 1
+        r = lo + int(np.argmin(profile[lo:hi]))
+        if profile[r] > THIN_ROW_SHARE * full:
+            return [[a, b]]         # no row of little ink where a line should end: one line
+        cuts.append(r)
+    edges = [0] + cuts + [b - a]
+    return [[a + top, a + bottom] for top, bottom in zip(edges, edges[1:]) if bottom > top]
 
 
 _NUMBER = re.compile(r"^\d[\d.]*$")

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.scan import (SPECK_AREA, _without_border_slivers, blank_confidence, cell_line_images, ink_pieces,
-                           is_dash, is_slash, split_lines)
+                           is_dash, is_faint_dash, is_slash, split_lines)
 
 FONTS = [f for f in ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
                      "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -195,3 +195,55 @@ def test_remnants_of_a_digit_on_a_1bit_page_are_no_sure_blank():
             seen += 1
             assert blank_confidence(cell, bbox, ppp, bilevel=True) < 1.0, (font, threshold)
     assert seen >= 3
+
+
+def test_a_dash_one_pixel_thin_is_a_dash_not_a_doubtful_blank():
+    """A "—" in a 150 dpi scan of a Writer-made report: one row of pixels at ~170 on white paper
+    (as measured there). The ink test's 3x3 median wipes it, so no line of ink is found; it is
+    still told as a dash, where a speck or a faint digit is not."""
+    dpi = 150
+    ppp = 72 / dpi
+    bbox = (0.0, 0.0, 70 * ppp, 36 * ppp)
+    cell = np.full((36, 70), 255, np.uint8)
+    cell[17, 27:41] = 170
+    cell[16, 27:41] = cell[18, 27:41] = 225
+    assert cell_line_images(cell, bbox, ppp) == []
+    assert blank_confidence(cell, bbox, ppp) < 1.0
+    assert is_faint_dash(cell, bbox, ppp)
+    speck = np.full((36, 70), 255, np.uint8)
+    speck[17, 30:33] = 170
+    assert not is_faint_dash(speck, bbox, ppp)
+    for font in FONTS:
+        faint = glyphs("7", font, dpi, pt=9, blur=1.0)
+        faint = (255 - (255 - faint.astype(np.int16)) // 3).astype(np.uint8)      # washed out
+        cell = np.full((36, 70), 255, np.uint8)
+        h, w = min(faint.shape[0], 30), min(faint.shape[1], 40)
+        cell[3:3 + h, 20:20 + w] = faint[:h, :w]
+        assert not is_faint_dash(cell, bbox, ppp), font
+
+
+@pytest.mark.parametrize("font", [f for f in FONTS if "dejavu" not in f])
+def test_lines_set_so_close_they_touch_are_split(font):
+    """A label of two and of three lines at single spacing in a 150 dpi scan (as LibreOffice sets
+    a wrapped label): a bracket's tail or a blurred stroke reaches the line below, no empty row
+    parts the lines, yet each is read on its own; one line of the same text is never cut."""
+    dpi = 150
+    size = int(round(10.5 / 72 * dpi))
+    texts = ["（二）部分公开（区分处理的", "只计这一情形，不计其他情形）", "行政机关不再处理其政府信息"]
+    for n in (2, 3):
+        img = Image.new("L", (size * 16, size * n + size), 255)
+        draw = ImageDraw.Draw(img)
+        for k, line in enumerate(texts[:n]):
+            draw.text((size // 2, size // 2 + int(k * 1.1 * size)), line, font=ImageFont.truetype(font, size), fill=0)
+        page = np.asarray(img).copy()
+        rows = np.flatnonzero((page < 128).any(axis=1))
+        for gap in np.flatnonzero(np.diff(rows) > 1):          # strokes bridging each gap
+            for x in (size, 6 * size, 11 * size):
+                page[rows[gap]:rows[gap + 1] + 1, x:x + 2] = 0
+        crop = cv2.GaussianBlur(page, (0, 0), 0.8)
+        ink_rows = (crop < 128).any(axis=1)
+        top, bottom = int(np.argmax(ink_rows)), len(ink_rows) - int(np.argmax(ink_rows[::-1]))
+        assert ink_rows[top:bottom].all()
+        assert len(split_lines(crop)) == n, (font, n)
+    for text in texts:
+        assert len(split_lines(glyphs(text, font, dpi, blur=0.8))) == 1
