@@ -227,8 +227,9 @@ def build_doc(seed: int, plan: ReportPlan) -> ReportDoc:
     return ReportDoc(plan.name, plan.agency, plan.year, title, preface, sections, values, plan.layout)
 
 
-def truth_of(doc: ReportDoc, result: RenderResult) -> dict:
-    """The truth JSON: what the document prints for every data cell, where, and how it looks."""
+def truth_cells(doc: ReportDoc) -> list[dict]:
+    """What the document prints in every data cell: its value, the text where it is printed
+    otherwise, the note beside it."""
     cells = []
     for (table, row, column), cell in doc.values.cells.items():
         entry = {"table": table, "row": row, "column": column, "value": cell.value}
@@ -236,9 +237,16 @@ def truth_of(doc: ReportDoc, result: RenderResult) -> dict:
             entry["printed"] = cell.printed
         if cell.note is not None:
             entry["note"] = cell.note
-        page, bbox = result.cell_boxes[(table, row, column)]
-        entry["page"], entry["bbox"] = page, list(bbox)
         cells.append(entry)
+    return cells
+
+
+def truth_of(doc: ReportDoc, result: RenderResult) -> dict:
+    """The truth JSON: what the document prints for every data cell, where, and how it looks."""
+    cells = truth_cells(doc)
+    for entry in cells:
+        page, bbox = result.cell_boxes[(entry["table"], entry["row"], entry["column"])]
+        entry["page"], entry["bbox"] = page, list(bbox)
     return {
         "report": doc.name, "file": f"{doc.name}.pdf", "version": doc.values.version,
         "agency": doc.agency, "year": doc.year, "title": doc.title,

@@ -44,7 +44,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from pipeline.template import SECTION_TITLES, TABLE_ACTIVE, TABLE_APPLICATIONS, TABLE_REVIEW
 
-from .generate import ReportPlan, build_doc, plan_report
+from .generate import ReportPlan, build_doc, plan_report, truth_cells
 from .render import (
     SHADES, Layout, ReportDoc, Table, TCell, _section_headings, _stack_chars, build_active_tables,
     build_applications_table, build_review_table, layout_features, register_fonts, text_width, title_lines,
@@ -387,14 +387,7 @@ def deterministic_id(path: Path) -> None:
 
 def writer_truth(doc: ReportDoc, name: str, pages: int) -> dict:
     """samples.generate.truth_of for the same document, less the reportlab layout's positions."""
-    cells = []
-    for (table, row, column), cell in doc.values.cells.items():
-        entry = {"table": table, "row": row, "column": column, "value": cell.value}
-        if cell.printed != str(cell.value):
-            entry["printed"] = cell.printed
-        if cell.note is not None:
-            entry["note"] = cell.note
-        cells.append(entry)
+    cells = truth_cells(doc)
     features = set(layout_features(doc.layout, doc.values) + doc.values.features) - {"corner_diagonal"}
     features |= {"engine:libreoffice-writer"}
     if doc.layout.review_landscape:
