@@ -156,7 +156,8 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
         lines = cell_line_images(text_image, cell.bbox, ppp)
         if not lines:
             cell.text, cell.confidence = "", blank_confidence(text_image, cell.bbox, ppp, bilevel)
-            if cell.confidence < 1.0 and is_faint_dash(text_image, cell.bbox, ppp):
+            # Not on a 1-bit page: a lone bar there may be what the threshold left of a 7.
+            if not bilevel and cell.confidence < 1.0 and is_faint_dash(text_image, cell.bbox, ppp):
                 cell.text, cell.confidence = "—", SHAPE_CONFIDENCE
             continue
         if len(lines) == 1 and is_dash(lines[0], ppp):
