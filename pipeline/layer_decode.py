@@ -260,8 +260,12 @@ class LayerCodes:
     def in_boxes(self, index: int, boxes: list[BBox]) -> list[Optional[list[Code]]]:
         """Per box (points, top-left), the codes of the visible glyphs whose centre lies in it,
         in reading order; None where a glyph's code cannot be told (a font without a map)."""
-        return [None if lines is None else [g.code for line in lines for g in line]
-                for lines in self.glyphs_in_boxes(index, boxes)]
+        return [line_codes(lines) for lines in self.glyphs_in_boxes(index, boxes)]
+
+
+def line_codes(lines: Optional[list[list[Glyph]]]) -> Optional[list[Code]]:
+    """The codes of lines of glyphs, in reading order (None stays None: a code not told)."""
+    return None if lines is None else [g.code for line in lines for g in line]
 
 
 def reading_lines(glyphs: list[Glyph]) -> list[list[Glyph]]:

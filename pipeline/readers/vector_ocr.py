@@ -37,7 +37,8 @@ TITLE_SIZE_SHARE = 0.9
 
 
 def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -> None:
-    from ..layer_decode import ROUND_CELLS, CodeMap, LayerCodes, glimpse_lines, glimpse_units, reading_lines
+    from ..layer_decode import (ROUND_CELLS, CodeMap, LayerCodes, glimpse_lines, glimpse_units, line_codes,
+                                reading_lines)
     from ..ocr import get_engine
     from ..scan import (TITLE_REGION, _unprepared, read_cells, read_title_region, reading_confidences,
                         second_look_reader, without_rulings)
@@ -62,7 +63,7 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
             cells = [cell for grid in content.grids for cell in grid.cells]
             glyphs = layer.glyphs(page.index)
             lines = layer.glyphs_in_boxes(page.index, [cell.bbox for cell in cells], glyphs)
-            codes = [None if ls is None else [g.code for line in ls for g in line] for ls in lines]
+            codes = [line_codes(ls) for ls in lines]
             sizes = [None if ls is None else sum(max(3, len(line)) for line in ls) for ls in lines]
             wants_title = content.info.page <= config.title_pages and not title_found
             # The first page is read for its title; a later one only where its layer may show
