@@ -1,8 +1,11 @@
-"""Table grids from a prepared page image (the scan path), with camelot's image primitives.
+"""Table grids from a prepared page image (the scan path).
 
-camelot finds the rulings (`find_lines`, with line_scale ~40 so the short sub-column rules of the
-15-column review table survive) and the table regions (`find_contours`, `find_joints`). We then
-cluster rule positions into column and row edges, judge every atomic cell edge open or closed by
+The rulings are the runs that survive a morphological opening by a bar 1/40 of the page long
+(`find_rulings`: line_scale ~40 so the short sub-column rules of the 15-column review table
+survive); a table region is an outline of rulings holding more than four crossings
+(`table_regions`) — camelot's lattice method on images, done here with OpenCV alone: importing
+camelot costs a scan ~0.8 s of CPU (pandas) for three small functions. We then cluster rule
+positions into column and row edges, judge every atomic cell edge open or closed by
 how much of it carries ruling ink (robust where camelot's own edge flags are not, on noisy scans),
 and resolve merged cells with pipeline.grid.merge_cells — the representation the vector path
 produces too.
@@ -18,7 +21,6 @@ from typing import Optional
 
 import cv2
 import numpy as np
-from camelot.image_processing import find_contours, find_joints, find_lines
 
 from .config import DEFAULT
 from .grid import joined_cells, merge_cells
@@ -27,6 +29,8 @@ from .types import Grid
 
 log = logging.getLogger(__name__)
 
+# A table's outline encloses at least this share of the page (a glyph is far less).
+MIN_TABLE_AREA_SHARE = 0.0005
 # An atomic cell edge is a ruling when at least this share of its length carries ruling ink.
 # Broken or faded rules keep well above it after gap bridging; an open edge has ~0 ink.
 EDGE_COVERAGE_CLOSED = 0.2
@@ -105,18 +109,13 @@ def detect_grids(prepared: PreparedPage, page_number: int,
     # them joins pieces of one rule, never two rules.
     h_rep, v_rep = rule_masks(prepared.binary, dpi, gap_in=RULE_GAP_IN)
     text_ink = text_ink_mask(prepared.binary, h_rep, v_rep, dpi)
-    h_mask, h_lines = find_lines(h_rep, direction="horizontal", line_scale=line_scale)
-    v_mask, v_lines = find_lines(v_rep, direction="vertical", line_scale=line_scale)
+    h_mask, h_segs = find_rulings(h_rep, horizontal=True, line_scale=line_scale)
+    v_mask, v_segs = find_rulings(v_rep, horizontal=False, line_scale=line_scale)
     thickness = max(rule_thickness(h_mask, True), rule_thickness(v_mask, False))
     tol = tolerances(dpi, thickness)
-    contours = find_contours(v_mask, h_mask)
-    tables = find_joints(contours, v_mask, h_mask)
-
-    h_segs = [Segment(y, min(x1, x2), max(x1, x2)) for x1, y, x2, _ in h_lines]
-    v_segs = [Segment(x, min(y1, y2), max(y1, y2)) for x, y1, _, y2 in v_lines]
     grids = []
-    for (x0, y1, x1, y0) in tables:     # camelot's key: (x, y + h, x + w, y)
-        grid = _grid_in_region((x0, y0, x1, y1), h_segs, v_segs, prepared.binary, h_rep, v_rep,
+    for region in table_regions(h_mask, v_mask):
+        grid = _grid_in_region(region, h_segs, v_segs, prepared.binary, h_rep, v_rep,
                                text_ink, tol, page_number, ppp)
         if grid is not None:
             grids.append(grid)
@@ -125,6 +124,39 @@ def detect_grids(prepared: PreparedPage, page_number: int,
     log.debug("page %d: %d grid(s) %s", page_number, len(grids),
              [(g.n_rows, g.n_cols) for g in grids])
     return grids
+
+
+def find_rulings(mask: np.ndarray, horizontal: bool, line_scale: int) -> tuple[np.ndarray, list[Segment]]:
+    """The rulings of one direction in a mask of rule ink: what an opening by a bar 1/line_scale
+    of the page's extent leaves, and each piece of it as a Segment through its middle."""
+    length = max(1, (mask.shape[1] if horizontal else mask.shape[0]) // line_scale)
+    bar = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if horizontal else (1, length))
+    rulings = cv2.dilate(cv2.erode(mask, bar), bar)
+    contours, _ = cv2.findContours(rulings.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    segments = []
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        segments.append(Segment(y + h // 2, x, x + w) if horizontal else Segment(x + w // 2, y, y + h))
+    return rulings, segments
+
+
+def table_regions(h_mask: np.ndarray, v_mask: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """(x0, y0, x1, y1) of every outline the rulings draw that is larger than a glyph (0.05% of
+    the page) and holds more than four crossings of a horizontal and a vertical ruling."""
+    ink = cv2.bitwise_or(h_mask, v_mask)
+    crossings = cv2.bitwise_and(h_mask, v_mask)
+    contours, _ = cv2.findContours(ink, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    min_area = MIN_TABLE_AREA_SHARE * ink.shape[0] * ink.shape[1]
+    regions = []
+    for contour in sorted(contours, key=cv2.contourArea, reverse=True):
+        if cv2.contourArea(contour) < min_area:
+            continue
+        x, y, w, h = cv2.boundingRect(cv2.approxPolyDP(contour, 3, True))
+        joints, _ = cv2.findContours(np.ascontiguousarray(crossings[y:y + h, x:x + w]),
+                                     cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+        if len(joints) > 4 and (x, y, x + w, y + h) not in regions:
+            regions.append((x, y, x + w, y + h))
+    return regions
 
 
 def _without_nested(grids: list[Grid]) -> list[Grid]:

@@ -1,4 +1,5 @@
-"""A full run that uses OCR (a scanned report, extract end to end) never touches the network."""
+"""A full run that uses OCR (a scanned report, extract end to end) never touches the network, and
+loads only what a scan needs: not paddle, not camelot and pandas (vector rulings only)."""
 from __future__ import annotations
 
 import os
@@ -20,6 +21,8 @@ socket.getaddrinfo = refuse
 import pipeline
 report = pipeline.extract(sys.argv[1])
 assert any(p.read_by == "ocr" for p in report.pages)
+loaded = [m for m in sys.modules if m.split(".")[0] in ("paddle", "camelot", "pandas")]
+assert not loaded, f"a scan loaded {loaded}"
 print(len(report.cells))
 """
 

@@ -7,8 +7,9 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.preprocess import (binarize, estimate_skew, flatten_lighting, has_ruled_table,
-                                 prepare_page, remove_red_seal, rule_masks, text_layout)
+from pipeline.preprocess import (UPRIGHT_FIRST_LINES, binarize, estimate_skew, flatten_lighting,
+                                 has_ruled_table, prepare_page, remove_red_seal, rule_masks,
+                                 text_layout)
 
 from page_images import blur_and_noise, render_page, rotate_content, seal_ink, stamp
 
@@ -139,7 +140,21 @@ def test_upright_score_decides_the_flip(page4):
 
     prepared = prepare_page(page4, 200, upright_score=prefers_turned)
     assert prepared.rotation == 180 and prepared.orientation_source == "upright_score"
-    assert calls == [calls[0]] and calls[0] >= 8 and calls[0] % 2 == 0
+    # A clear difference on the first lines settles it: the other lines are not read.
+    assert calls == [2 * UPRIGHT_FIRST_LINES]
+
+
+def test_upright_score_reads_more_lines_when_the_first_do_not_settle(page4):
+    calls = []
+
+    def hesitant(crops):
+        calls.append(len(crops))
+        half = len(crops) // 2
+        return [0.8] * half + [0.7] * half          # upright a little better: not settled at once
+
+    prepared = prepare_page(page4, 200, upright_score=hesitant)
+    assert prepared.rotation == 0 and prepared.orientation_source == "upright_score"
+    assert calls[0] == 2 * UPRIGHT_FIRST_LINES and len(calls) == 2 and calls[1] >= 4 and calls[1] % 2 == 0
 
 
 @pytest.mark.slow

@@ -174,7 +174,7 @@ def _verified(path: Path, sha256: str) -> Path:
 # converted to ONNX by paddle2onnx (pinned in requirements.lock; the conversion is reproducible,
 # so its result is pinned too), and PP-OCRv6 small detection from the RapidOCR wheel.
 RECOGNIZER_ONNX = "PP-OCRv4_mobile_rec/inference.onnx"
-RECOGNIZER_ONNX_SHA256 = "5d8592c39a105888b1c26ee783e4669aa52f7ad8317f24366e144f0f9e6c4989"
+RECOGNIZER_ONNX_SHA256 = "8c6c3feaef7ed56231bd1e7b1955bcf15e491f686859962f5619e6ac40de7463"
 DETECTOR_MEMBER = "rapidocr/models/PP-OCRv6_det_small.onnx"
 DETECTOR_MODEL = "PP-OCRv6_det_small/inference.onnx"
 DETECTOR_MODEL_SHA256 = "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f"
@@ -215,8 +215,11 @@ def install_onnx(config: Config | None = None, wheels_dir: Path = WHEELS_DIR) ->
 
 def convert_recognizer(folder: Path, target: Path) -> None:
     """paddle2onnx on the recognizer's inference files, in a child process (it imports paddle),
-    then the graph mended for ONNX Runtime (_rank_one_concat_inputs)."""
+    then the graph mended for ONNX Runtime (_rank_one_concat_inputs) and its scalar affines
+    folded into its convolutions (pipeline.ocr.graph: same readings, a third less time)."""
     import onnx
+
+    from pipeline.ocr import graph
 
     partial = target.with_name(target.name + ".part")
     script = ("import sys, paddle2onnx; paddle2onnx.export(sys.argv[1], sys.argv[2], sys.argv[3], "
@@ -228,6 +231,15 @@ def convert_recognizer(folder: Path, target: Path) -> None:
         raise ModelsMissing(f"paddle2onnx could not convert {folder}: {done.stderr.strip()[-500:]}")
     model = onnx.load(str(partial))
     _rank_one_concat_inputs(model)
+    onnx.save(model, str(partial))
+    basic = target.with_name(target.name + ".basic")
+    try:
+        graph.basic_optimized(partial, basic)
+        model = onnx.load(str(basic))
+    finally:
+        basic.unlink(missing_ok=True)
+    graph.fold_scalar_affines(model)
+    onnx.checker.check_model(model)
     onnx.save(model, str(partial))
     partial.replace(target)
 
