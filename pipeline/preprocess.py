@@ -348,7 +348,7 @@ def text_layout(binary: np.ndarray, dpi: float) -> TextLayout:
     between lines); elongated blobs along an axis are text lines in that direction."""
     h_rules, v_rules = rule_masks(binary, dpi, min_len_in=0.3)
     text = binary & ~cv2.dilate(h_rules | v_rules, np.ones((3, 3), np.uint8))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(text, connectivity=8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(text, connectivity=8)
     sizes = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
     plausible = (sizes >= 0.03 * dpi) & (sizes <= 0.6 * dpi)
     if plausible.sum() < 10:
@@ -358,7 +358,6 @@ def text_layout(binary: np.ndarray, dpi: float) -> TextLayout:
     char = _weighted_median(sizes[plausible], stats[1:, cv2.CC_STAT_AREA][plausible])
     keep = np.zeros(n, bool)
     keep[1:] = (sizes <= 1.5 * char)
-    _, labels, _, _ = cv2.connectedComponentsWithStats(text, connectivity=8)
     text = (keep[labels] * 255).astype(np.uint8)
     gap = max(2, int(round(0.45 * char)))
     scores, h_lines = [], []
