@@ -31,6 +31,18 @@ def similarity(a: str, b: str) -> float:
     return matcher.ratio()
 
 
+@lru_cache(maxsize=1 << 16)
+def similarity_bound(a: str, b: str) -> float:
+    """An upper bound of similarity(a, b), far cheaper (difflib's quick ratio: the characters
+    the two share, in any order)."""
+    a, b = norm(a), norm(b)
+    if not a or not b:
+        return 0.0
+    matcher = _matcher(b)
+    matcher.set_seq1(a)
+    return matcher.quick_ratio()
+
+
 _matchers = threading.local()
 
 

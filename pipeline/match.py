@@ -12,7 +12,7 @@ from typing import Optional
 
 from . import template as T
 from .grid import cell_at
-from .labels import best_match, has_cjk, norm, similarity
+from .labels import best_match, has_cjk, norm, similarity, similarity_bound
 from .numbers import parse_value
 from .types import Grid, GridCell
 
@@ -172,13 +172,21 @@ def _label_texts(band: _Band) -> tuple[list[str], str]:
 
 
 def _score_row(band: _Band, row: T.Row) -> float:
+    """How well a printed row's labels name a template row (0.0 where it surely stays under
+    MIN_LABEL_SCORE: a pairing the alignment never makes)."""
     own, path = _label_texts(band)
     if not own:
         return 0.0
     # The row's own label is the end of its own cells: where a block's label is printed (not
     # merged) in the first row of the block only, that row's cells hold both.
-    s_own = max(similarity("".join(own[k:]), row.label) for k in range(len(own)))
-    s_path = similarity(path, "".join((*row.parents, row.label)))
+    owns = ["".join(own[k:]) for k in range(len(own))]
+    full_path = "".join((*row.parents, row.label))
+    # Most pairings are far apart: their upper bounds settle them without the full comparison.
+    b_own = max(similarity_bound(text, row.label) for text in owns)
+    if max(b_own, 0.6 * b_own + 0.4 * similarity_bound(path, full_path)) < MIN_LABEL_SCORE:
+        return 0.0
+    s_own = max(similarity(text, row.label) for text in owns)
+    s_path = similarity(path, full_path)
     return max(s_own, 0.6 * s_own + 0.4 * s_path)
 
 
