@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import subprocess
 import sys
 import time
@@ -187,6 +188,11 @@ def _figures(r: dict) -> dict:
     }
 
 
+def _shown(value: float, width: int = 0) -> str:
+    """A figure to two decimals, or a dash where it was not measured (no pages, --per-file 0)."""
+    return f"{'—' if math.isnan(value) else f'{value:.2f}':>{width}}"
+
+
 def _format_row(r: dict) -> str:
     f = _figures(r)
     if _route(r) != "govreport":     # no review, no start-up apart: each file is run as a user runs it
@@ -197,7 +203,7 @@ def _format_row(r: dict) -> str:
             f"{r['fully_right']:>3}  straight-through {r['straight_through']:>3}  review cells/report "
             f"{f['review_per_report']:5.2f} ({f['review_wrong_share']:.0f}% wrong)  silent reports "
             f"{r['silent_errors']} cells {r['silent_cells']}  errors {r['errors']}  s/page {f['spp']:5.2f}"
-            f"  with start-up {f['spp_all']:5.2f}  per file {f['spp_file']:5.2f}  first {r['first_seconds']:5.1f}s"
+            f"  with start-up {f['spp_all']:5.2f}  per file {_shown(f['spp_file'], 5)}  first {r['first_seconds']:5.1f}s"
             f"  RSS {r['peak_rss_mb']:6.0f} MB")
 
 
@@ -216,7 +222,7 @@ def _table(rows: list[dict]) -> str:
         lines.append(f"| {r['variant']} | {_route(r)} | {r['reports']} | {f['acc']:.2f}% | {r['fully_right']} | "
                      f"{r['straight_through']} | {f['review_per_report']:.2f} | {f['review_wrong_share']:.0f}% | "
                      f"{r['silent_errors']} | {r['silent_cells']} | {r['errors']} | {f['spp']:.2f} | "
-                     f"{f['spp_all']:.2f} | {f['spp_file']:.2f} | "
+                     f"{f['spp_all']:.2f} | {_shown(f['spp_file'])} | "
                      f"{r['second_reading_seconds'] / max(1, r['reports']):.2f} | "
                      f"{r['peak_rss_mb']:.0f} |")
     return "\n".join(lines)
