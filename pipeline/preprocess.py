@@ -56,7 +56,7 @@ class PreparedPage:
     dpi: float
     to_original: np.ndarray     # 2x3 affine: prepared pixel (x, y, 1) -> input image pixel
     original_size: tuple[int, int]    # (width, height) of the input image in pixels
-    orientation_source: str = "geometry"   # geometry | upright_score | punctuation | default
+    orientation_source: str = "geometry"   # geometry | upright_score | punctuation | default | measured before
 
     @property
     def points_per_pixel(self) -> float:
@@ -475,13 +475,16 @@ def rotate_quarter_matrix(size: tuple[int, int], rotation: int) -> np.ndarray:
 # ---------------------------------------------------------------- the whole preparation
 
 def prepare_page(image_bgr: np.ndarray, dpi: float,
-                 upright_score: Optional[UprightScore] = None) -> PreparedPage:
+                 upright_score: Optional[UprightScore] = None,
+                 frame: Optional[tuple[int, float]] = None) -> PreparedPage:
     """Upright, deskewed, seal-free, evenly lit page (gray for OCR, binary for rules).
 
     Order: colour and lighting are orientation-free, so they come first on the input; skew is
     measured on rules (mod 90°, so a page on its side is fine) or else on text lines; the page is
     deskewed, then turned by a quarter/half turn decided on text lines (and on `upright_score`,
     a callable giving a reading confidence for a list of line images, for the 180° question).
+    `frame`: (rotation, skew) of this image as an earlier preparation measured them, applied
+    without measuring them again.
     """
     if image_bgr.ndim == 2:
         image_bgr = cv2.cvtColor(image_bgr, cv2.COLOR_GRAY2BGR)
@@ -491,7 +494,7 @@ def prepare_page(image_bgr: np.ndarray, dpi: float,
     gray = flatten_lighting(gray, dpi)
     binary = binarize(gray, dpi, sigma)
 
-    skew = estimate_skew(binary, dpi)
+    skew = frame[1] if frame is not None else estimate_skew(binary, dpi)
     if skew is None:
         skew = estimate_skew_from_text(binary, dpi)
     m_skew, size = rotation_matrix((w0, h0), skew)
@@ -501,7 +504,8 @@ def prepare_page(image_bgr: np.ndarray, dpi: float,
     else:
         m_skew, size = np.eye(3), (w0, h0)
 
-    rotation, source = decide_orientation(gray, binary, dpi, upright_score)
+    rotation, source = (frame[0], "measured before") if frame is not None else \
+        decide_orientation(gray, binary, dpi, upright_score)
     m_turn = rotate_quarter_matrix(size, rotation)
     if rotation:
         gray = cv2.rotate(gray, _ROTATE_CODES[rotation])

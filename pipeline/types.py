@@ -72,6 +72,9 @@ class PageInfo:
     read_by: str = "text"          # text | ocr
     rotation: int = 0
     skew: float = 0.0
+    # rotation and skew were measured on the page's pixels (the scan reader prepared it), not
+    # left at their defaults: `--searchable` prepares the page in that frame again, unmeasured.
+    frame_measured: bool = False
 
 
 @dataclass

@@ -188,3 +188,20 @@ def test_character_size_on_a_1bit_scan_with_shaded_cells(tmp_path):
         sizes[variant] = text_layout(binarize(gray, 300), 300).char_size
         assert prepare_page(render_page(scan, 2, 300), 300).rotation == 0
     assert sizes["bilevel300-heavy"] == pytest.approx(sizes["scan300"], rel=0.25), sizes
+
+
+def test_a_frame_measured_before_is_applied_not_measured_again(page4):
+    """`--searchable` prepares a page the extraction prepared: the turn and skew it measured are
+    applied as they are (no upright test, no skew search), and the page comes out the same."""
+    turned = cv2.rotate(rotate_content(page4, 1.5)[0], cv2.ROTATE_180)
+    first = prepare_page(turned, 200, upright_score=None)
+    calls = []
+
+    def score(crops):
+        calls.append(len(crops))
+        return [0.5] * len(crops)
+
+    again = prepare_page(turned, 200, upright_score=score, frame=(first.rotation, first.skew))
+    assert not calls and again.orientation_source == "measured before"
+    assert (again.rotation, again.skew) == (first.rotation, first.skew)
+    assert np.array_equal(again.gray, first.gray) and np.allclose(again.to_original, first.to_original)

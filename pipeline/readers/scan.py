@@ -40,6 +40,7 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
             continue
         prepared = prepare_page(image, dpi, upright_score=upright_score)
         content.info.rotation, content.info.skew = page_rotation(prepared), prepared.skew
+        content.info.frame_measured = True
         content.to_page = prepared.to_original_points
         timings["prepare"] = timings.get("prepare", 0.0) + time.perf_counter() - t
         if has_table:
