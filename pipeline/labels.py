@@ -23,24 +23,26 @@ def norm(text: str) -> str:
 @lru_cache(maxsize=1 << 16)
 def similarity(a: str, b: str) -> float:
     """0..1, on normalised text."""
-    a, b = norm(a), norm(b)
-    if not a or not b:
-        return 0.0
-    matcher = _matcher(b)
-    matcher.set_seq1(a)
-    return matcher.ratio()
+    matcher = _compared(a, b)
+    return matcher.ratio() if matcher else 0.0
 
 
 @lru_cache(maxsize=1 << 16)
 def similarity_bound(a: str, b: str) -> float:
     """An upper bound of similarity(a, b), far cheaper (difflib's quick ratio: the characters
     the two share, in any order)."""
+    matcher = _compared(a, b)
+    return matcher.quick_ratio() if matcher else 0.0
+
+
+def _compared(a: str, b: str):
+    """The matcher of b set to compare a with it (normalised), or None when either is empty."""
     a, b = norm(a), norm(b)
     if not a or not b:
-        return 0.0
+        return None
     matcher = _matcher(b)
     matcher.set_seq1(a)
-    return matcher.quick_ratio()
+    return matcher
 
 
 _matchers = threading.local()
