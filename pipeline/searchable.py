@@ -187,7 +187,8 @@ def ocr_page_lines(doc: pdfio.Document, index: int, config: Config,
     are recognised — a table page's cells are most of its lines."""
     from .ocr import get_engine, ink_bbox
     from .preprocess import prepare_page
-    from .scan import line_boxes, outside, page_rotation, reading_confidences, scan_dpi
+    from .scan import (line_boxes, outside, page_rotation, reading_confidences, scan_dpi,
+                       without_rulings)
 
     engine = get_engine(config)
     dpi = scan_dpi(doc, index, config)
@@ -214,12 +215,15 @@ def ocr_page_lines(doc: pdfio.Document, index: int, config: Config,
         and abs(prepared.skew - read_as.skew) < 1e-6
     cells = [(text, tuple(v / ppp for v in bbox)) for text, bbox in (known or [])] if same_frame else []
     placed = []
+    # A cell's ink without its rulings: a rule's edge left inside the cell box (a skewed scan's
+    # rules are blurred by the deskew) would stretch the text over to it and into the next cell.
+    cell_ink = without_rulings(prepared) if cells else prepared.gray
     for text, (x0, y0, x1, y1) in cells:
-        box = _ink_box(prepared.gray, (x0, y0, x1, y1), ink_bbox)
+        box = _ink_box(cell_ink, (x0, y0, x1, y1), ink_bbox)
         if box is None:
             continue
         lines = [t.strip() for t in text.split("\n")]
-        for line, line_box in zip(lines, _line_boxes(prepared.gray, box, len(lines))):
+        for line, line_box in zip(lines, _line_boxes(cell_ink, box, len(lines))):
             if line:
                 placed.append(place_line(line, line_box, ppp, to_user))
     boxes = outside(line_boxes(engine, prepared.gray, dpi), [box for _, box in cells])
