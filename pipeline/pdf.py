@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import math
 import logging
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
@@ -216,6 +218,39 @@ def render_page(pdf: pdfium.PdfDocument, index: int, dpi: float):
     try:
         bitmap = page.render(scale=dpi / 72.0)
         return bitmap.to_numpy().copy()
+    finally:
+        page.close()
+
+
+# Pixels drawn around each region of render_regions and dropped.
+REGION_MARGIN_PX = 16
+
+
+def render_regions(pdf: pdfium.PdfDocument, index: int, dpi: float, boxes: list) -> list:
+    """Pieces of the page as displayed, each a BGR array in the place of the same pixels of
+    render_page(dpi) (equal but for a little anti-aliasing on some glyphs' edges): boxes are
+    (x0, y0, x1, y1) in pixels of that render, end exclusive, clipped to it. A few small pieces
+    are several times quicker to draw than the whole page."""
+    page = pdf[index]
+    try:
+        scale = dpi / 72.0
+        full_w, full_h = math.ceil(page.get_width() * scale), math.ceil(page.get_height() * scale)
+        out = []
+        for x0, y0, x1, y1 in boxes:
+            x0, y0 = max(0, int(x0)), max(0, int(y0))
+            x1, y1 = min(full_w, int(x1)), min(full_h, int(y1))
+            if x1 <= x0 or y1 <= y0:
+                out.append(np.zeros((max(0, y1 - y0), max(0, x1 - x0), 3), np.uint8))
+                continue
+            # Drawn with a margin: glyphs cut by a bitmap's edge come out a little unlike the
+            # whole page's. pypdfium2 cuts ceil(margin * scale) pixels per side: half a pixel
+            # short of each count makes that the count itself, whatever the float error.
+            m = REGION_MARGIN_PX
+            cut = (max(0, x0 - m), max(0, full_h - y1 - m), max(0, full_w - x1 - m), max(0, y0 - m))
+            piece = page.render(scale=scale, crop=tuple((n - 0.5) / scale for n in cut)).to_numpy()
+            left, top = x0 - cut[0], y0 - cut[3]
+            out.append(piece[top:top + y1 - y0, left:left + x1 - x0].copy())
+        return out
     finally:
         page.close()
 

@@ -136,16 +136,19 @@ def _ocr_agreement(doc: pdfio.Document, index: int, runs: list[TextLine], config
 
     import cv2
 
-    gray = cv2.cvtColor(pdfio.render_page(doc.pdf, index, VERDICT_DPI), cv2.COLOR_BGR2GRAY)
     scale = VERDICT_DPI / 72.0
-    crops = []
+    boxes = []
     for run in runs:
         x0, y0, x1, y1 = run.bbox
         pad = 0.15 * (y1 - y0)
-        box = gray[max(0, int((y0 - pad) * scale)):int((y1 + pad) * scale) + 1,
-                   max(0, int((x0 - pad) * scale)):int((x1 + pad) * scale) + 1]
+        boxes.append((int((x0 - pad) * scale), int((y0 - pad) * scale),
+                      int((x1 + pad) * scale) + 1, int((y1 + pad) * scale) + 1))
+    # Only the runs' places are drawn: a tenth of the time of the whole page.
+    pieces = pdfio.render_regions(doc.pdf, index, VERDICT_DPI, boxes)
+    crops = []
+    for piece in pieces:
         # No ink where the layer claims text: an invisible layer over nothing, read as "".
-        crops.append(crop_to_ink(box) if box.size else None)
+        crops.append(crop_to_ink(cv2.cvtColor(piece, cv2.COLOR_BGR2GRAY)) if piece.size else None)
     readings = iter(get_second_recognizer(config).recognize([c for c in crops if c is not None]))
     results = []
     for run, crop in zip(runs, crops):

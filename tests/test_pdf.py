@@ -1,0 +1,43 @@
+"""pipeline.pdf: pieces of a page drawn on their own stand where the whole render has them."""
+from __future__ import annotations
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+
+from pipeline import pdf as pdfio
+from pipeline.config import ROOT
+
+SAMPLE = ROOT / "samples" / "committed" / "synth-2024-002-2021.pdf"
+
+
+@pytest.mark.parametrize("rotation", [0])
+@pytest.mark.parametrize("dpi", [200, 97])
+def test_regions_are_the_whole_renders_pixels(tmp_path, rotation, dpi):
+    path = SAMPLE
+    if rotation:
+        doc = pdfium.PdfDocument(SAMPLE)
+        doc[0].set_rotation(rotation)
+        path = tmp_path / "turned.pdf"
+        doc.save(path)
+        doc.close()
+    doc = pdfium.PdfDocument(path)
+    try:
+        full = pdfio.render_page(doc, 0, dpi)
+        h, w = full.shape[:2]
+        runs = pdfio.page_text_runs(doc, 0, max_len=10)
+        scale = dpi / 72.0
+        boxes = [(int(x0 * scale) - 4, int(y0 * scale) - 4, int(x1 * scale) + 4, int(y1 * scale) + 4)
+                 for x0, y0, x1, y1 in (r.bbox for r in runs[:12])]
+        boxes += [(-10, -10, 60, 40), (w - 30, h - 20, w + 10, h + 5)]    # cut by the page's edges
+        pieces = pdfio.render_regions(doc, 0, dpi, boxes)
+        inked = 0
+        for (x0, y0, x1, y1), piece in zip(boxes, pieces):
+            expected = full[max(0, y0):min(h, y1), max(0, x0):min(w, x1)]
+            assert piece.shape == expected.shape
+            difference = np.abs(piece.astype(int) - expected.astype(int))
+            assert difference.mean() < 1.0      # anti-aliasing on a glyph's edge at most
+            inked += int((expected < 128).any())
+        assert inked >= 10                      # the runs' text is in the pieces
+    finally:
+        doc.close()
