@@ -226,20 +226,18 @@ class LayerCodes:
 
         out = []
         with pdfio.text_page(self._pdf, index) as (page, tp):
-            height = page.get_height()
+            frame = pdfio.display_frame(page)
             matrix = pdfium_c.FS_MATRIX()
             for i in range(tp.count_chars()):
                 ch = tp.get_text_range(i, 1)
-                left, bottom, right, top = tp.get_charbox(i)
-                if not ch.strip() or right <= left or pdfio._is_invisible(tp, i):
+                box = tp.get_charbox(i)
+                if not ch.strip() or frame.empty_across(box) or pdfio._is_invisible(tp, i):
                     continue
-                l2, b2, r2, t2 = tp.get_charbox(i, loose=True)
-                upright = abs(pdfium_c.FPDFText_GetCharAngle(tp.raw, i)) < 1e-3 \
-                    and bool(pdfium_c.FPDFText_GetMatrix(tp.raw, i, matrix)) \
-                    and matrix.a > 0 and matrix.d > 0 and abs(matrix.b) < 1e-3 * matrix.a \
-                    and abs(matrix.c) < 1e-3 * matrix.d
-                out.append(Glyph(self.owner.get(ch), (left, height - top, right, height - bottom),
-                                 (l2, height - t2, r2, height - b2), upright))
+                # Upright as displayed: a turned page's text is turned in user space.
+                upright = bool(pdfium_c.FPDFText_GetMatrix(tp.raw, i, matrix)) \
+                    and frame.turns_upright(matrix.a, matrix.b, matrix.c, matrix.d)
+                out.append(Glyph(self.owner.get(ch), frame.box(*box),
+                                 frame.box(*tp.get_charbox(i, loose=True)), upright))
         return out
 
     def glyphs_in_boxes(self, index: int, boxes: list[BBox], glyphs: Optional[list[Glyph]] = None

@@ -108,12 +108,85 @@ def page_size(pdf: pdfium.PdfDocument, index: int) -> tuple[float, float]:
     """Width and height in points as the page is displayed (after /Rotate)."""
     page = pdf[index]
     try:
-        w, h = page.get_size()
-        if page.get_rotation() in (90, 270):
-            w, h = h, w
-        return w, h
+        return page.get_size()      # pdfium's, already turned by /Rotate
     finally:
         page.close()
+
+
+@dataclass(frozen=True)
+class DisplayFrame:
+    """User space (where pdfium puts characters and objects) → points of the page as displayed,
+    top-left origin. A page stored turned (landscape pages, some exports: content drawn rotated,
+    /Rotate turning it back) has its text sideways in user space and upright on display; every
+    box the pipeline reads is in the displayed frame, as the renders are."""
+    a: float
+    b: float
+    c: float
+    d: float
+    e: float
+    f: float
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        return self.a * x + self.c * y + self.e, self.b * x + self.d * y + self.f
+
+    def box(self, left: float, bottom: float, right: float, top: float) -> tuple[float, float, float, float]:
+        """A user-space rectangle → (x0, y0, x1, y1) displayed (exact for turns by quarters)."""
+        x0, y0 = self.point(left, bottom)
+        x1, y1 = self.point(right, top)
+        return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+    def to_user(self, x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
+        """A displayed box → (left, bottom, right, top) in user space."""
+        det = self.a * self.d - self.b * self.c
+        corners = []
+        for x, y in ((x0, y0), (x1, y1)):
+            x, y = x - self.e, y - self.f
+            corners.append(((self.d * x - self.c * y) / det, (self.a * y - self.b * x) / det))
+        (ux0, uy0), (ux1, uy1) = corners
+        return min(ux0, ux1), min(uy0, uy1), max(ux0, ux1), max(uy0, uy1)
+
+    @property
+    def turned(self) -> bool:
+        """The page is displayed turned from its user space (a /Rotate)."""
+        return not (self.a > 0 and self.d < 0 and self.b == 0 and self.c == 0)
+
+    def empty_across(self, user_box: tuple[float, float, float, float]) -> bool:
+        """Whether a user-space box has no extent along the displayed line's direction (a
+        character pdfium gives no width, such as a space some producers draw)."""
+        left, bottom, right, top = user_box
+        return right <= left if abs(self.a) >= abs(self.c) else top <= bottom
+
+    def turns_upright(self, xx: float, xy: float, yx: float, yy: float, tolerance: float = 1e-3) -> bool:
+        """Whether text whose user-space axes are (xx, xy) and (yx, yy) (a text matrix's
+        columns) reads left to right, upright, on display."""
+        dx = (self.a * xx + self.c * xy, self.b * xx + self.d * xy)
+        dy = (self.a * yx + self.c * yy, self.b * yx + self.d * yy)
+        return dx[0] > 0 and abs(dx[1]) < tolerance * dx[0] and dy[1] < 0 and abs(dy[0]) < tolerance * -dy[1]
+
+
+def image_dpi(obj, box: tuple[float, float, float, float]) -> float:
+    """The resolution an image object is drawn at across its displayed box (points): its pixel
+    columns over the box's width, or its rows where the image lies turned a quarter (its pixels
+    then fit the box the other way round); 0 where pdfium cannot size it."""
+    try:
+        px_w, px_h = obj.get_px_size()
+    except Exception:
+        return 0.0
+    w_in, h_in = (box[2] - box[0]) / 72.0, (box[3] - box[1]) / 72.0
+    if not (px_w and px_h and w_in > 0 and h_in > 0):
+        return 0.0
+    turned = abs(px_h / w_in - px_w / h_in) < abs(px_w / w_in - px_h / h_in)
+    return (px_h if turned else px_w) / w_in
+
+
+def display_frame(page) -> DisplayFrame:
+    """The page's DisplayFrame: its box (MediaBox cut by CropBox, as pdfium displays it) turned
+    by /Rotate, clockwise."""
+    left, bottom, right, top = page.get_bbox()
+    return {0: DisplayFrame(1, 0, 0, -1, -left, top),
+            90: DisplayFrame(0, 1, 1, 0, -bottom, -left),
+            180: DisplayFrame(-1, 0, 0, 1, right, -bottom),
+            270: DisplayFrame(0, -1, -1, 0, top, right)}[page.get_rotation()]
 
 
 @contextmanager
@@ -172,9 +245,8 @@ def page_is_image(pdf: pdfium.PdfDocument, index: int) -> bool:
 def text_in_box(pdf: pdfium.PdfDocument, index: int, bbox) -> str:
     """The text layer's characters inside bbox (points, top-left origin of the displayed page)."""
     with text_page(pdf, index) as (page, tp):
-        height = page.get_height()
-        x0, y0, x1, y1 = bbox
-        return tp.get_text_bounded(left=x0, bottom=height - y1, right=x1, top=height - y0)
+        left, bottom, right, top = display_frame(page).to_user(*bbox)
+        return tp.get_text_bounded(left=left, bottom=bottom, right=right, top=top)
 
 
 def page_text_lines(pdf: pdfium.PdfDocument, index: int) -> list[TextLine]:
@@ -184,7 +256,7 @@ def page_text_lines(pdf: pdfium.PdfDocument, index: int) -> list[TextLine]:
     next character starts left of the previous one on a lower baseline.
     """
     with text_page(pdf, index) as (page, tp):
-        height = page.get_height()
+        frame = display_frame(page)
         lines: list[TextLine] = []
         chars: list[str] = []
         boxes: list[tuple[float, float, float, float]] = []
@@ -194,22 +266,55 @@ def page_text_lines(pdf: pdfium.PdfDocument, index: int) -> list[TextLine]:
             if text and boxes:
                 x0 = min(b[0] for b in boxes); x1 = max(b[2] for b in boxes)
                 y0 = min(b[1] for b in boxes); y1 = max(b[3] for b in boxes)
-                lines.append(TextLine(text, (x0, height - y1, x1, height - y0)))
+                lines.append(TextLine(text, (x0, y0, x1, y1)))
             chars.clear(); boxes.clear()
 
+        line_break = False      # pdfium ended a line; on a turned page, decided at the next character
         for i in range(tp.count_chars()):
             ch = tp.get_text_range(i, 1)
             if ch in ("\r", "\n"):
-                flush()
+                if frame.turned:
+                    line_break = True
+                else:
+                    flush()
                 continue
-            box = tp.get_charbox(i)
-            if boxes and box[1] < boxes[-1][1] - 2 and box[0] < boxes[-1][0]:
+            if line_break and ch.isspace():
+                chars.append(ch)
+                continue
+            user_box = tp.get_charbox(i)
+            box = frame.box(*user_box)
+            # No place to tell a line by: a character without width (a generated space) or,
+            # where places alone tell lines, a flat one (an OCR tool's space).
+            if frame.empty_across(user_box) or frame.turned and min(box[2] - box[0], box[3] - box[1]) < 1.0:
+                chars.append(ch)
+                continue
+            # pdfium finds lines in user space: on a turned page it breaks lines that run on as
+            # displayed, and runs on where they end; there the places decide.
+            if line_break and not (boxes and _continues_line(boxes[-1], box)):
+                flush()
+            line_break = False
+            if boxes and (box[3] > boxes[-1][3] + 2 and box[0] < boxes[-1][0]
+                          or frame.turned and not _on_line(boxes[-1], box)):
                 flush()
             chars.append(ch)
-            if box[2] > box[0]:
-                boxes.append(box)
+            boxes.append(box)
         flush()
         return lines
+
+
+def _on_line(last: tuple[float, float, float, float], box: tuple[float, float, float, float]) -> bool:
+    """Whether a character (displayed box) shares the height of `last` (punctuation sits in a
+    part of the line's) and does not start left of it."""
+    size = max(last[3] - last[1], box[3] - box[1], 1.0)
+    overlap = min(last[3], box[3]) - max(last[1], box[1])
+    return overlap > 0.5 * min(last[3] - last[1], box[3] - box[1]) and box[0] - last[2] >= -0.2 * size
+
+
+def _continues_line(last: tuple[float, float, float, float], box: tuple[float, float, float, float]) -> bool:
+    """Whether a character goes on the line that ends with `last`: on it, no more than a
+    character's height to the right."""
+    size = max(last[3] - last[1], box[3] - box[1], 1.0)
+    return _on_line(last, box) and box[0] - last[2] <= size
 
 
 def render_page(pdf: pdfium.PdfDocument, index: int, dpi: float):
@@ -263,7 +368,7 @@ def page_text_runs(pdf: pdfium.PdfDocument, index: int, max_len: int = 24) -> li
     Runs are what the text-layer verdict compares with OCR of the same place on the page.
     """
     with text_page(pdf, index) as (page, tp):
-        height = page.get_height()
+        frame = display_frame(page)
         runs: list[TextLine] = []
         chars: list[str] = []
         boxes: list[tuple[float, float, float, float]] = []
@@ -273,7 +378,7 @@ def page_text_runs(pdf: pdfium.PdfDocument, index: int, max_len: int = 24) -> li
             if chars and boxes:
                 x0 = min(b[0] for b in boxes); x1 = max(b[2] for b in boxes)
                 y0 = min(b[1] for b in boxes); y1 = max(b[3] for b in boxes)
-                runs.append(TextLine("".join(chars), (x0, height - y1, x1, height - y0),
+                runs.append(TextLine("".join(chars), (x0, y0, x1, y1),
                                      font=style[0], invisible=style[1]))
             chars.clear(); boxes.clear()
 
@@ -282,12 +387,16 @@ def page_text_runs(pdf: pdfium.PdfDocument, index: int, max_len: int = 24) -> li
             code = pdfium_c.FPDFText_GetUnicode(tp.raw, i)
             ch = tp.get_text_range(i, 1) if 0xD800 <= code <= 0xDFFF else chr(code)
             if not ch.strip():
+                # pdfium adds spaces and breaks by its reading of user space; on a turned page
+                # they are not where the displayed lines part, which the places below tell.
+                if not (frame.turned and pdfium_c.FPDFText_IsGenerated(tp.raw, i) == 1):
+                    flush()
+                continue
+            user_box = tp.get_charbox(i)
+            if frame.empty_across(user_box):
                 flush()
                 continue
-            box = tp.get_charbox(i)
-            if box[2] <= box[0]:
-                flush()
-                continue
+            box = frame.box(*user_box)
             obj = ctypes.cast(pdfium_c.FPDFText_GetTextObject(tp.raw, i), ctypes.c_void_p).value or 0
             char_style = styles.get(obj) if obj else None
             if char_style is None:

@@ -92,13 +92,14 @@ def _largest_image(doc: pdfio.Document, index: int) -> tuple[float, bool]:
     page = doc.pdf[index]
     try:
         width_pt = page.get_width()
+        frame = pdfio.display_frame(page)
         best, bilevel = 0.0, False
         for obj in page.get_objects(max_depth=2):
             if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
-                px_w, _ = obj.get_px_size()
-                x0, _, x1, _ = obj.get_bounds()
-                if x1 - x0 > 0.5 * width_pt and px_w / ((x1 - x0) / 72.0) > best:
-                    best = px_w / ((x1 - x0) / 72.0)
+                box = frame.box(*obj.get_bounds())
+                dpi = pdfio.image_dpi(obj, box)
+                if box[2] - box[0] > 0.5 * width_pt and dpi > best:
+                    best = dpi
                     bilevel = _bits_per_pixel(obj) == 1
         return best, bilevel
     finally:

@@ -10,7 +10,9 @@ Three kinds of degradation, all deterministic for a given seed:
   extraction returns wrong digits and/or wrong CJK characters while the rendering stays
   pixel-identical;
 * junk text layer: a scan plus an invisible (render mode 3) text layer of mostly wrong text
-  placed where the lines are, as a bad scanner OCR leaves it.
+  placed where the lines are, as a bad scanner OCR leaves it;
+* turned pages: the same appearance, but pages stored turned — content drawn rotated in user
+  space, /Rotate turning it back upright (landscape pages, some exporters and scanner software).
 
 Each output PDF gets a sidecar ``X.degrade.json`` recording what was applied, page by page.
 
@@ -30,6 +32,7 @@ import shutil
 import time
 import zlib
 from dataclasses import dataclass, field
+from typing import Optional
 from pathlib import Path
 
 import cv2
@@ -121,7 +124,14 @@ class PictureTablesRecipe:
     dpi_max: int = 200
 
 
-VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe | PictureTablesRecipe] = {
+@dataclass(frozen=True)
+class TurnedRecipe:
+    """Pages stored turned and displayed upright, each by a quarter turn drawn per page from
+    0/90/180/270 (at least one page turned); `base` degrades the report first."""
+    base: Optional[ToUnicodeRecipe] = None
+
+
+VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe | PictureTablesRecipe | TurnedRecipe] = {
     "scan150": ScanRecipe(dpi=150, jpeg_quality=80),
     "scan200": ScanRecipe(dpi=200, jpeg_quality=80),
     "scan300": ScanRecipe(dpi=300, jpeg_quality=75),
@@ -155,6 +165,8 @@ VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe | PictureTabl
     "tounicode-both": ToUnicodeRecipe(digits=True, cjk=True),
     "junk-layer200": JunkLayerRecipe(scan=ScanRecipe(dpi=200, paper_grey=0.95, light_falloff=0.05)),
     "picture-tables": PictureTablesRecipe(dpi_min=120, dpi_max=200),
+    "turned": TurnedRecipe(),
+    "tounicode-turned": TurnedRecipe(base=ToUnicodeRecipe(digits=True, cjk=True)),
     "junk-layer200-form": JunkLayerRecipe(scan=ScanRecipe(dpi=200, paper_grey=0.95, light_falloff=0.05),
                                           in_form=2),
     "junk-layer200-latin": JunkLayerRecipe(scan=ScanRecipe(dpi=200, paper_grey=0.95, light_falloff=0.05),
@@ -978,6 +990,37 @@ def _replace_by_pictures(pdf: pikepdf.Pdf, page: pikepdf.Page, inside: list[bool
     page.obj.Contents = pdf.make_stream(b"".join(drawing))
 
 
+def make_turned(src: Path, out: Path, recipe: TurnedRecipe, seed: int = 0, label: str = "turned") -> list[int]:
+    """Write src with its pages stored turned (looking the same); returns each page's /Rotate."""
+    rng = rng_for(seed, label)
+    with pikepdf.open(src) as pdf:
+        turns = [int(t) for t in rng.choice([0, 90, 180, 270], size=len(pdf.pages))]
+        if not any(turns):
+            turns[int(rng.integers(len(turns)))] = 90
+        for page, turn in zip(pdf.pages, turns):
+            if turn:
+                turn_page(pdf, page, turn)
+        pdf.save(out)
+    return turns
+
+
+def turn_page(pdf: pikepdf.Pdf, page: pikepdf.Page, turn: int) -> None:
+    """Draw the page's content turned back by `turn` degrees and set /Rotate to `turn`: the page
+    looks as before, its user space (where text and rulings live) is turned."""
+    x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+    w, h = x1 - x0, y1 - y0
+    # (x, y) of the upright page → user space of the turned one (MediaBox from the origin).
+    matrix = {90: f"0 1 -1 0 {h:.4f} 0", 180: f"-1 0 0 -1 {w:.4f} {h:.4f}", 270: f"0 -1 1 0 0 {w:.4f}"}[turn]
+    page.contents_coalesce()
+    content = page.obj.Contents.read_bytes()
+    page.obj.Contents = pdf.make_stream(f"q {matrix} cm 1 0 0 1 {-x0:.4f} {-y0:.4f} cm\n".encode()
+                                        + content + b"\nQ\n")
+    page.mediabox = [0, 0, h, w] if turn in (90, 270) else [0, 0, w, h]
+    if "/CropBox" in page.obj:
+        del page.obj["/CropBox"]
+    page.obj.Rotate = turn
+
+
 # ---------------------------------------------------------------------------------------------
 # CLI
 # ---------------------------------------------------------------------------------------------
@@ -1000,6 +1043,15 @@ def write_variant(src: Path, out_dir: Path, variant: str, seed: int) -> Path:
     elif isinstance(recipe, PictureTablesRecipe):
         sidecar["kind"] = "picture-tables"
         sidecar["pages"] = make_picture_tables(src, out, recipe, seed, label)
+    elif isinstance(recipe, TurnedRecipe):
+        sidecar["kind"] = "turned"
+        source = src
+        if recipe.base is not None:
+            source = out.with_name(out.stem + ".base.pdf")
+            sidecar.update(scramble_tounicode(src, source, recipe.base, seed, label))
+        sidecar["pages"] = make_turned(source, out, recipe, seed, label)
+        if source != src:
+            source.unlink()
     elif isinstance(recipe, JunkLayerRecipe):
         sidecar["kind"] = "junk-layer"
         sidecar["pages"] = [dataclasses.asdict(r) for r in make_junk_layer(src, out, recipe, seed, seal_text, label)]

@@ -161,3 +161,25 @@ def test_a_searchable_layer_holds_numbers_as_read_not_as_spelled():
     from pipeline.extract import _as_printed
     assert [_as_printed(t) for t in ("o", "7730.28", "12", "信息内容", "—", "22（其中修订16件）")] == \
         ["0", "7730.28", "12", "信息内容", "—", "22（其中修订16件）"]
+
+
+@pytest.mark.parametrize("lying_map", [False, True])
+def test_pages_stored_turned_are_read_as_displayed(tmp_path, real_pdf, real_truth, lying_map):
+    """Every page stored turned (content drawn rotated, /Rotate turning it back): the layer's text
+    and rulings are where the page shows them, whether the layer is good or lies by its fonts'
+    maps (read then through codes that OCR of the upright glyphs tells)."""
+    from samples.degrade import ToUnicodeRecipe, scramble_tounicode, turn_page
+
+    source = real_pdf
+    if lying_map:
+        source = tmp_path / "lying.pdf"
+        scramble_tounicode(real_pdf, source, ToUnicodeRecipe(digits=True, cjk=True))
+    turned = tmp_path / "turned.pdf"
+    with pikepdf.open(source) as pdf:
+        for page, turn in zip(pdf.pages, [90, 180, 270] * 3):
+            turn_page(pdf, page, turn)
+        pdf.save(turned)
+    data = pipeline.extract(turned).to_json()
+    result = compare_with_truth(data, real_truth)
+    assert result["fully_right"] and not data["needs_review"]
+    assert {p["text_layer"] for p in data["pages"]} == {"garbled" if lying_map else "good"}

@@ -41,3 +41,37 @@ def test_regions_are_the_whole_renders_pixels(tmp_path, rotation, dpi):
         assert inked >= 10                      # the runs' text is in the pieces
     finally:
         doc.close()
+
+
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_a_page_stored_turned_gives_its_layer_as_displayed(tmp_path, turn):
+    """Content drawn turned in user space and /Rotate turning it back (landscape pages, some
+    exporters): lines, runs and boxes come out as on the upright original, in the displayed frame."""
+    import pikepdf
+
+    from samples.degrade import turn_page
+
+    path = tmp_path / "turned.pdf"
+    with pikepdf.open(SAMPLE) as pdf:
+        for page in pdf.pages:
+            turn_page(pdf, page, turn)
+        pdf.save(path)
+    upright, turned = pdfium.PdfDocument(SAMPLE), pdfium.PdfDocument(path)
+    try:
+        for index in range(2):
+            assert pdfio.page_size(turned, index) == pytest.approx(pdfio.page_size(upright, index), abs=0.01)
+            expected = pdfio.page_text_lines(upright, index)
+            got = pdfio.page_text_lines(turned, index)
+            assert [line.text for line in got[:6]] == [line.text for line in expected[:6]]
+            for a, b in zip(got[:6], expected[:6]):     # the same height on the page
+                assert (a.bbox[1], a.bbox[3]) == pytest.approx((b.bbox[1], b.bbox[3]), abs=0.5)
+            runs = pdfio.page_text_runs(upright, index, max_len=10)
+            turned_runs = pdfio.page_text_runs(turned, index, max_len=10)
+            assert len(turned_runs) == len(runs)
+            for run in turned_runs:
+                assert any(r.text == run.text and r.bbox == pytest.approx(run.bbox, abs=0.5) for r in runs)
+            title = expected[0]
+            assert pdfio.text_in_box(turned, index, title.bbox).strip() == title.text
+    finally:
+        upright.close()
+        turned.close()

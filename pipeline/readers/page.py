@@ -75,20 +75,15 @@ class Page:
         on a page that is not itself an image."""
         page = self.doc.pdf[self.index]
         try:
-            height = page.get_height()
+            frame = pdfio.display_frame(page)
             out = []
             for obj in page.get_objects(max_depth=3):
                 if obj.type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
                     continue
-                x0, y0, x1, y1 = obj.get_bounds()
-                if x1 - x0 < PICTURE_MIN_W_IN * 72 or y1 - y0 < PICTURE_MIN_H_IN * 72:
+                box = frame.box(*obj.get_bounds())
+                if box[2] - box[0] < PICTURE_MIN_W_IN * 72 or box[3] - box[1] < PICTURE_MIN_H_IN * 72:
                     continue
-                try:
-                    px_w, _ = obj.get_px_size()
-                except Exception:
-                    px_w = 0
-                dpi = px_w / ((x1 - x0) / 72.0) if px_w else 0.0
-                out.append(((x0, height - y1, x1, height - y0), dpi))
+                out.append((box, pdfio.image_dpi(obj, box)))
             return out
         finally:
             page.close()
