@@ -22,7 +22,8 @@ def _env_int(name: str, default: int) -> int:
 class Config:
     # Rendering of pages for OCR and image-based grid detection.
     scan_dpi: int = 200
-    # camelot lattice: short sub-column rules of the 15-column review table need ~40 (notes).
+    # Line detection on pixels (scans; camelot's raster fallback): short sub-column rules of the
+    # 15-column review table need ~40 (notes).
     line_scale: int = 40
     # OCR engine threads per process; batch workers divide the cores among themselves.
     cpu_threads: int = field(default_factory=lambda: _env_int("GOVREPORT_THREADS", os.cpu_count() or 1))

@@ -1,9 +1,10 @@
 """From a lattice of rulings to a table grid with merged cells resolved.
 
-Both grid sources — camelot's lattice on vector pages and the morphological rulings of scans
-(pipeline.grid_image) — describe a table the same way: the x of every vertical rule, the y of
-every horizontal rule, and for each atomic cell which of its edges carry a ruling. Atomic cells
-not separated by a ruling are one merged cell.
+Every grid source — the vector rulings of born-digital pages (pipeline.grid_pdf), camelot's
+lattice where those are missed, the morphological rulings of scans (pipeline.grid_image) —
+describes a table the same way: the x of every vertical rule, the y of every horizontal rule,
+and for each atomic cell which of its edges carry a ruling. Atomic cells not separated by a
+ruling are one merged cell.
 """
 from __future__ import annotations
 

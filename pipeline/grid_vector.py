@@ -1,9 +1,15 @@
-"""Grids and their text from vector pages: camelot's lattice, reading the PDF's own rulings."""
+"""Grids and their text from vector pages: the PDF's own rulings read from its drawing
+(pipeline.grid_pdf); camelot's lattice with its raster line detection only for the rare page
+whose rulings that reading misses (filled bars, patterns), so camelot (pandas, ~0.8 s of CPU to
+import) is imported for those pages alone."""
 from __future__ import annotations
 
 import logging
 import warnings
 
+import pypdfium2 as pdfium
+
+from . import grid_pdf
 from .config import Config
 from .grid import merge_cells
 from .types import Grid
@@ -13,15 +19,45 @@ log = logging.getLogger(__name__)
 
 def read_vector_grids(path: str, pages: list[int], page_heights: dict[int, float],
                       config: Config, engine: str = "vector") -> dict[int, list[Grid]]:
-    """Tables on `pages` (1-based) as Grids with the text layer's text in each cell. A page that
-    camelot cannot parse is left out of the result.
+    """Tables on `pages` (1-based) as Grids with the text layer's text in each cell. A page whose
+    rulings cannot be read is left out of the result.
 
-    engine "vector" reads the rulings from the drawing operators (no render); "combined" adds
-    camelot's raster line detection, for rulings drawn in ways the vector reader misses.
+    engine "vector" reads the rulings from the page's path objects (no render); "combined" is
+    camelot's lattice with its raster line detection added, for rulings drawn in ways the
+    vector reading misses.
     """
     out: dict[int, list[Grid]] = {p: [] for p in pages}
     if not pages:
-        return out          # a scan: camelot (pandas, ~0.6 s to import) is never imported
+        return out
+    if engine == "vector":
+        _read_own(path, pages, out)
+    else:
+        _read_camelot(path, pages, page_heights, config, engine, out)
+    for page in out:
+        out[page].sort(key=lambda g: g.bbox[1])
+    return out
+
+
+def _read_own(path: str, pages: list[int], out: dict[int, list[Grid]]) -> None:
+    try:
+        pdf = pdfium.PdfDocument(path)
+    except Exception as e:      # the caller reads pages missing here another way
+        log.warning("cannot open %s for its rulings: %s", path, e)
+        out.clear()
+        return
+    try:
+        for page in pages:
+            try:
+                out[page] = grid_pdf.read_page_grids(pdf, page - 1)
+            except Exception as e:
+                log.warning("cannot read the rulings of page %d: %s", page, e)
+                out.pop(page, None)
+    finally:
+        pdf.close()
+
+
+def _read_camelot(path: str, pages: list[int], page_heights: dict[int, float], config: Config,
+                  engine: str, out: dict[int, list[Grid]]) -> None:
     import camelot
     try:
         tables = _lattice(camelot, path, pages, config, engine)
@@ -39,9 +75,6 @@ def read_vector_grids(path: str, pages: list[int], page_heights: dict[int, float
         grid = grid_from_camelot(table, page, page_heights[page])
         if grid.n_rows and grid.n_cols:
             out.setdefault(page, []).append(grid)
-    for page in out:
-        out[page].sort(key=lambda g: g.bbox[1])
-    return out
 
 
 def _lattice(camelot, path: str, pages: list[int], config: Config, engine: str) -> list:

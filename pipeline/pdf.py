@@ -22,7 +22,7 @@ from .types import InputError, TextLine
 
 log = logging.getLogger(__name__)
 # PDF libraries' own chatter stays off stderr: pikepdf's INFO line on first use, and pdfminer's
-# (under camelot) warnings while it rebuilds a damaged file's xref. A damaged file is reported by
+# (under camelot, the fallback for missed rulings) warnings while it rebuilds a damaged file's xref. A damaged file is reported by
 # us, in one line (count_unreadable).
 logging.getLogger("pikepdf").setLevel(logging.WARNING)
 logging.getLogger("pdfminer").setLevel(logging.ERROR)

@@ -130,8 +130,8 @@ def plan_pages(doc: pdfio.Document, report: Report) -> list[PagePlan]:
             plans.append(PagePlan(index, "strip_ocr"))
             continue
         if verdict == "good":
-            # A good layer read by OCR: its tables were pictures (or rulings camelot could not
-            # parse, where the page has no picture and is kept).
+            # A good layer read by OCR: its tables were pictures (or rulings that could not be
+            # read, where the page has no picture and is kept).
             regions = _pictures(doc, index) if read_by.get(index + 1) == "ocr" else []
             plans.append(PagePlan(index, "pictures", regions) if regions else PagePlan(index, "keep"))
             continue

@@ -1,25 +1,24 @@
 """Page readers: the one place where how each page is read is chosen.
 
 Every page is a `Page` (its verdict, what it holds, its own renders). Pages with a text layer
-first take what the layer gives (readers.text: vector grids by camelot, prose, title lines);
-then `choose_reader` names the reader that reads the page's tables:
+first take what the layer gives (readers.text: grids from its vector rulings, prose, title
+lines); then `choose_reader` names the reader that reads the page's tables:
 
     text         good layer, vector rulings (or no table): the layer alone, no OCR
-    vector_ocr   garbled layer, vector rulings (or a drawn page without tables): camelot's
+    vector_ocr   garbled layer, vector rulings (or a drawn page without tables): the rulings'
                  grid, text decoded through codes OCR tells
     image_layer  good (invisible) layer over an image: grid from the image, title from the
                  layer, cells by OCR (the layer is someone's OCR, not trusted for values)
     mixed        good born-digital layer with tables pasted as pictures: the pictures' grids and
                  text by OCR, the prose keeps its layer
-    scan         no layer, a garbled layer over an image or pictures, or rulings camelot
-                 cannot parse: pixels only
+    scan         no layer, a garbled layer over an image or pictures, or rulings that cannot
+                 be read: pixels only
 
 Each reader fills the page's PageContent (pipeline.types) the way the rest of the pipeline
 reads it: grids, lines, prose, to_page, cell_source, second_look, info.read_by/rotation/skew.
 """
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 import time
@@ -67,7 +66,7 @@ def choose_reader(page: Page, config: Config) -> str:
     if page.text_layer == "garbled":
         # A drawn page without tables (a title page, prose) is read as a vector page too: the
         # layer's lines tell where the title is and the render needs no preparation. Pictures,
-        # or paths in which camelot found no table, may hold one: the scan reader looks.
+        # or paths in which no table was found, may hold one: the scan reader looks.
         drawn_prose = not page.is_image and not page.has_paths and not page.pictures
         return "vector_ocr" if page.has_vector_grids or drawn_prose else "scan"
     if page.is_image and page.has_vector_grids:
@@ -82,15 +81,11 @@ def read_pages(doc: pdfio.Document, config: Config, timings: dict) -> list[PageC
     from ..textlayer import judge_text_layers
 
     t = time.perf_counter()
-    if any(pdfio.page_char_count(doc.pdf, i) and pdfio.page_has_paths(doc.pdf, i) for i in range(doc.n_pages)):
-        # camelot will read the vector rulings: its import (pandas, ~0.6 s of Python) runs
-        # while the verdict's OCR waits on native code.
-        _meanwhile(lambda: importlib.import_module("camelot"))
     verdicts = judge_text_layers(doc, config)
     timings["verdict"] = time.perf_counter() - t
     pages = open_pages(doc, config, verdicts)
     if any(v != "good" for v in verdicts) or any(p.is_image for p in pages):
-        # Pages will be read from their pixels: the OCR models load while camelot reads.
+        # Pages will be read from their pixels: the OCR models load while the layer is read.
         def load_engine() -> None:
             from ..ocr import get_engine
             get_engine(config)

@@ -26,10 +26,10 @@ class Page:
     width: float                   # points, as displayed
     height: float
     text_layer: str                # good | garbled | none (pipeline.textlayer)
-    # The layer's own ruled tables (camelot on the vector rulings): None where none were looked
-    # for (no layer, no paths) or where camelot could not parse the page.
+    # The layer's own ruled tables (from the vector rulings, pipeline.grid_pdf): None where none
+    # were looked for (no layer, no paths) or where the rulings could not be read.
     vector_grids: Optional[list[Grid]] = None
-    vector_unparsed: bool = False  # the page draws paths but camelot could not parse it
+    vector_unparsed: bool = False  # the page draws paths whose rulings could not be read
     # Pictures on a born-digital page that hold a ruled table the layer does not (tables pasted
     # as screenshots), bbox in points top-left; set by pipeline.readers.mixed.find_picture_tables.
     picture_tables: list[BBox] = field(default_factory=list)

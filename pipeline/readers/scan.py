@@ -1,5 +1,5 @@
 """Pages read from their pixels alone: no text layer, a layer that lies over an image, or vector
-rulings camelot could not parse. Render at the scan's own resolution → prepare (orientation,
+rulings that could not be read. Render at the scan's own resolution → prepare (orientation,
 skew, seal, lighting) → grids from the rulings → every cell recognised, one batch per page.
 Pages without a ruled table cost no OCR, except the first pages' tops, where the title is."""
 from __future__ import annotations

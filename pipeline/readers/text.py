@@ -1,7 +1,8 @@
-"""Pages with a text layer: the layer's own ruled tables (camelot lattice on the PDF's vector
-rulings) and its lines. A good born-digital layer with vector rulings is read by this alone
-(no render, no OCR); every other page with a layer still takes from it what it can give (its
-vector grids, its title lines, its prose) before its own reader runs."""
+"""Pages with a text layer: the layer's own ruled tables (the PDF's vector rulings, read from
+its path objects by pipeline.grid_pdf) and its lines. A good born-digital layer with vector
+rulings is read by this alone (no render, no OCR); every other page with a layer still takes
+from it what it can give (its vector grids, its title lines, its prose) before its own reader
+runs."""
 from __future__ import annotations
 
 from ..config import Config
@@ -14,8 +15,8 @@ TABLE_WORDS = ("信息内容", "申请人情况", "行政复议", "第二十条"
 
 
 def find_vector_grids(pages: list[Page], config: Config) -> None:
-    """Every layered page's ruled tables from its vector rulings, in one camelot pass for the
-    document; sets page.vector_grids (and vector_unparsed where camelot could not parse it)."""
+    """Every layered page's ruled tables from its vector rulings; sets page.vector_grids (and
+    vector_unparsed where its rulings could not be read)."""
     if not pages:
         return
     doc = pages[0].doc
@@ -23,8 +24,9 @@ def find_vector_grids(pages: list[Page], config: Config) -> None:
     vector = [p for p in pages if p.has_layer and p.has_paths]
     numbers = [p.number for p in vector]
     grids = read_vector_grids(str(doc.path), numbers, heights, config)
-    # Rulings drawn in ways the vector reader misses (filled bars, patterns) are seen by
-    # camelot's raster detection: tried on pages that name a table but gave no grid.
+    # Rulings drawn in ways the vector reading misses (patterns, images of lines) are seen by
+    # camelot's raster detection: tried on pages that name a table but gave no grid (the only
+    # pages that import camelot).
     missed = [p.number for p in vector if p.number in grids and not grids[p.number]
               and any(k in p.text() for k in TABLE_WORDS)]
     if missed:

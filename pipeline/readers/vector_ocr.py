@@ -1,4 +1,4 @@
-"""Pages whose layer lies but whose rulings are vector: camelot's grid; the text decoded from the
+"""Pages whose layer lies but whose rulings are vector: the rulings' grid; the text decoded from the
 layer through a code map that OCR teaches (pipeline.layer_decode), and read by OCR wherever the
 map does not tell it.
 

@@ -44,7 +44,7 @@ def test_scan_is_read_from_pixels(variants):
     assert {p.text_layer for p in pages} == {"none"} and all(p.is_image for p in pages)
 
 
-def test_garbled_layer_over_vector_rulings_keeps_camelots_grid_and_reads_by_ocr(variants):
+def test_garbled_layer_over_vector_rulings_keeps_its_vector_grid_and_reads_by_ocr(variants):
     kinds, pages = readers_of(variants["tounicode-digits"])
     by_page = dict(zip((p.number for p in pages), kinds))
     assert {p.text_layer for p in pages if p.number in TABLE_PAGES} == {"garbled"}

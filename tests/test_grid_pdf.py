@@ -1,0 +1,277 @@
+"""Ruled tables read from a page's own drawing (pipeline.grid_pdf) on real PDFs: reportlab draws
+tables the ways producers do (stroked lines, thin filled bars, rectangles per cell, a Form
+XObject, a page stored turned), and the committed reports' truth gives every cell's box and
+value as drawn."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+from reportlab.pdfgen import canvas
+
+from pipeline import grid_pdf
+from pipeline.config import Config
+from pipeline.grid_vector import read_vector_grids
+
+from conftest import COMMITTED, ROOT
+
+W, H = 400.0, 300.0
+
+
+def _pdf(path, draw, size=(W, H)):
+    c = canvas.Canvas(str(path), pagesize=size, invariant=1)
+    c.setFont("Helvetica", 9)
+    draw(c)
+    c.save()
+    return path
+
+
+def _grids(path, index: int = 0):
+    document = pdfium.PdfDocument(str(path))
+    try:
+        return grid_pdf.read_page_grids(document, index)
+    finally:
+        document.close()
+
+
+def _cells(grid) -> dict:
+    return {(c.row, c.col): c for c in grid.cells}
+
+
+def _spans(grid) -> set:
+    return {(c.row, c.col, c.rowspan, c.colspan) for c in grid.cells}
+
+
+def _cjk(c, size: float = 9) -> None:
+    from samples.render import register_fonts
+    register_fonts()
+    c.setFont("zenhei", size)
+
+
+# A 3 x 3 table, x 50..350 and y (reportlab, up) 250..190: the header's first two cells merged,
+# the first column's lower two cells merged.
+XS = [50, 150, 250, 350]
+YS = [250, 230, 210, 190]
+
+
+def _merged_table_lines(c) -> None:
+    # Rules as separate strokes, the top rule in two abutting pieces (drawn as producers do).
+    c.line(XS[0], YS[0], 200, YS[0]); c.line(200, YS[0], XS[3], YS[0])
+    c.line(XS[0], YS[1], XS[3], YS[1])
+    c.line(XS[1], YS[2], XS[3], YS[2])          # not across the merged first column
+    c.line(XS[0], YS[3], XS[3], YS[3])
+    c.line(XS[0], YS[0], XS[0], YS[3]); c.line(XS[3], YS[0], XS[3], YS[3])
+    c.line(XS[1], YS[1], XS[1], YS[3])          # not through the merged header
+    c.line(XS[2], YS[0], XS[2], YS[3])
+    c.drawString(55, 236, "Header AB"); c.drawString(255, 236, "C")
+    c.drawString(55, 204, "tall"); c.drawString(155, 216, "12"); c.drawString(255, 216, "3 4")
+    c.drawString(155, 196, "5"); c.drawString(255, 196, "six")
+
+
+def _assert_merged_table(grid) -> None:
+    assert (grid.n_rows, grid.n_cols) == (3, 3)
+    assert _spans(grid) == {(0, 0, 1, 2), (0, 2, 1, 1), (1, 0, 2, 1), (1, 1, 1, 1), (1, 2, 1, 1),
+                            (2, 1, 1, 1), (2, 2, 1, 1)}
+    assert grid.col_edges == pytest.approx(XS, abs=0.01)
+    assert grid.row_edges == pytest.approx([H - y for y in YS], abs=0.01)
+    cells = _cells(grid)
+    assert cells[(1, 0)].bbox == pytest.approx((50, H - 230, 150, H - 190), abs=0.01)
+    assert {k: c.text for k, c in cells.items()} == {
+        (0, 0): "Header AB", (0, 2): "C", (1, 0): "tall", (1, 1): "12", (1, 2): "3 4",
+        (2, 1): "5", (2, 2): "six"}
+
+
+def test_stroked_lines_with_merged_cells(tmp_path):
+    grids = _grids(_pdf(tmp_path / "lines.pdf", _merged_table_lines))
+    assert len(grids) == 1
+    _assert_merged_table(grids[0])
+
+
+def test_filled_bars_shading_and_white_lines(tmp_path):
+    """Rules drawn as thin filled bars; a header shading whose edges are no rules; a white line
+    across a merged cell parts nothing."""
+    def draw(c):
+        c.setFillColorRGB(0.8, 0.85, 0.9)
+        c.rect(XS[0], YS[1], XS[3] - XS[0], YS[0] - YS[1], stroke=0, fill=1)   # header shading
+        c.rect(XS[1] + 10, YS[3] + 4, 60, 8, stroke=0, fill=1)                  # a highlight
+        c.setFillColorRGB(0, 0, 0)
+        t = 0.75
+        for y in YS:
+            x0 = XS[1] if y == YS[2] else XS[0]
+            c.rect(x0, y - t / 2, XS[3] - x0, t, stroke=0, fill=1)
+        for x in XS:
+            y1 = YS[1] if x == XS[1] else YS[0]
+            c.rect(x - t / 2, YS[3], t, y1 - YS[3], stroke=0, fill=1)
+        c.setStrokeColorRGB(1, 1, 1)
+        c.line(XS[0], YS[2], XS[1], YS[2])              # white, through the merged cell
+        c.line(200, YS[0], 200, YS[1])                  # white, through the merged header
+        c.setFillColorRGB(0, 0, 0)
+        c.drawString(55, 236, "Header AB"); c.drawString(255, 236, "C")
+        c.drawString(55, 204, "tall"); c.drawString(155, 216, "12"); c.drawString(255, 216, "3 4")
+        c.drawString(155, 196, "5"); c.drawString(255, 196, "six")
+    grids = _grids(_pdf(tmp_path / "bars.pdf", draw))
+    assert len(grids) == 1
+    _assert_merged_table(grids[0])
+
+
+def test_rectangle_per_cell_in_a_form_on_a_page_stored_turned(tmp_path):
+    """One stroked rectangle per cell (merged cells one rectangle), inside a Form XObject placed
+    by a translation, on a page whose content is drawn turned and shown upright by /Rotate 90,
+    with a CropBox off the MediaBox's corner: boxes are where the render shows the rules."""
+    cells = [(0, 0, 1, 2, "Header AB"), (0, 2, 1, 1, "C"), (1, 0, 2, 1, "tall"),
+             (1, 1, 1, 1, "12"), (1, 2, 1, 1, "3 4"), (2, 1, 1, 1, "5"), (2, 2, 1, 1, "six")]
+
+    def draw(c):
+        c.beginForm("table", 0, 0, W, H)
+        c.setFont("Helvetica", 9)
+        for r, col, rs, cs, text in cells:
+            x0, x1 = XS[col], XS[col + cs]
+            y_top, y_bottom = YS[r], YS[r + rs]
+            c.rect(x0, y_bottom, x1 - x0, y_top - y_bottom, stroke=1, fill=0)
+            c.drawString(x0 + 5, y_top - 14, text)
+        c.endForm()
+        # Stored turned: user space runs up the displayed page; /Rotate 90 turns it upright.
+        c.translate(H, 0)
+        c.rotate(90)
+        c.translate(-20, 30)        # where the form goes
+        c.doForm("table")
+
+    path = _pdf(tmp_path / "turned.pdf", draw, size=(H, W))
+    turned = tmp_path / "turned90.pdf"
+    with pikepdf.open(path) as pdf:
+        pdf.pages[0].Rotate = 90
+        pdf.pages[0].CropBox = [10, 15, H - 5, W - 20]
+        pdf.save(turned)
+    grids = _grids(turned)
+    assert len(grids) == 1
+    grid = grids[0]
+    assert (grid.n_rows, grid.n_cols) == (3, 3)
+    assert _spans(grid) == {(r, c, rs, cs) for r, c, rs, cs, _ in cells}
+    assert {(c.row, c.col): c.text for c in grid.cells} == {(r, c): t for r, c, _, _, t in cells}
+    # Displayed: the CropBox (285 x 365 pt) turned; the rules lie where the render draws them.
+    document = pdfium.PdfDocument(str(turned))
+    try:
+        image = document[0].render(scale=2).to_numpy().mean(axis=2)
+    finally:
+        document.close()
+    assert image.shape[:2] == (2 * (H - 5 - 10), 2 * (W - 20 - 15))
+    mid_y = (grid.row_edges[1] + grid.row_edges[2]) / 2
+    mid_x = (grid.col_edges[1] + grid.col_edges[2]) / 2
+    for x in grid.col_edges:
+        assert image[int(2 * mid_y), int(round(2 * x)) - 1:int(round(2 * x)) + 2].min() < 128
+    for y in grid.row_edges:
+        assert image[int(round(2 * y)) - 1:int(round(2 * y)) + 2, int(2 * mid_x) + 30].min() < 128
+    assert image[int(2 * mid_y), int(2 * mid_x) + 30] > 200      # inside a cell: paper
+
+
+def test_two_tables_stacked_close_are_two_grids(tmp_path):
+    def draw(c):
+        for top in (250, 196):          # the second 4 pt below the first
+            ys = [top, top - 25, top - 50]
+            for y in ys:
+                c.line(50, y, 350, y)
+            for x in (50, 200, 350):
+                c.line(x, ys[0], x, ys[-1])
+            c.drawString(55, top - 17, f"t{top} a"); c.drawString(205, top - 17, "1")
+            c.drawString(55, top - 42, "b"); c.drawString(205, top - 42, "2")
+    grids = _grids(_pdf(tmp_path / "stacked.pdf", draw))
+    assert [(g.n_rows, g.n_cols) for g in grids] == [(2, 2), (2, 2)]
+    assert [g.bbox for g in grids] == [pytest.approx((50, 50, 350, 100)), pytest.approx((50, 104, 350, 154))]
+    assert [c.text for c in grids[1].cells] == ["t196 a", "1", "b", "2"]
+
+
+def test_turned_and_stacked_labels_read_as_one_line(tmp_path):
+    """A label set turned (reading downwards, as WPS's 文字方向 does) and one stacked a character
+    a line read top to bottom, text turned the other way bottom to top; digits one under another
+    stay two lines."""
+    def draw(c):
+        for y in (250, 150, 50):
+            c.line(50, y, 250, y)
+        for x in (50, 100, 250):
+            c.line(x, 250, x, 50)
+        _cjk(c, 10)
+        c.saveState()
+        c.translate(70, 240)
+        c.rotate(-90)
+        c.drawString(0, 0, "三、本年度")
+        c.restoreState()
+        for i, ch in enumerate(["申", "请", "人"]):
+            c.drawString(70, 130 - 14 * i, ch)
+        c.drawString(120, 230, "1")
+        c.drawString(120, 214, "2")
+        c.setFont("Helvetica", 10)
+        c.saveState()
+        c.translate(180, 60)
+        c.rotate(90)                    # reading upwards
+        c.drawString(0, 0, "Sum 12")
+        c.restoreState()
+    grid = _grids(_pdf(tmp_path / "vertical.pdf", draw))[0]
+    texts = {(c.row, c.col): c.text for c in grid.cells}
+    assert texts == {(0, 0): "三、本年度", (0, 1): "1\n2", (1, 0): "申请人", (1, 1): "Sum 12"}
+
+
+def test_no_table_from_a_frame_an_empty_grid_or_curves(tmp_path):
+    def draw(c):
+        c.rect(20, 20, 360, 260)                        # a page frame: one box
+        for y in (250, 230, 210):                       # a ruled grid with nothing in it
+            c.line(50, y, 350, y)
+        for x in (50, 150, 250, 350):
+            c.line(x, 250, x, 210)
+        c.circle(200, 100, 40)
+        c.drawString(60, 150, "prose")
+    path = _pdf(tmp_path / "none.pdf", draw)
+    assert _grids(path) == []
+    document = pdfium.PdfDocument(str(path))
+    try:
+        rulings = grid_pdf.page_rulings(document[0])
+    finally:
+        document.close()
+    # The frame's 4 sides and the grid's 7 lines; the circle's arcs are none.
+    assert len(rulings) == 11
+    assert all(r.hi - r.lo >= 40 for r in rulings)
+
+
+def test_flat_curves_are_lines(tmp_path):
+    def draw(c):
+        p = c.beginPath()
+        for y in (250, 225, 200):
+            p.moveTo(50, y)
+            p.curveTo(100, y, 200, y, 250, y)       # a Bezier drawn straight
+        for x in (50, 150, 250):
+            p.moveTo(x, 250)
+            p.lineTo(x, 200)
+        c.drawPath(p, stroke=1, fill=0)             # one path of many subpaths
+        c.drawString(55, 235, "a"); c.drawString(155, 235, "b"); c.drawString(55, 210, "c")
+    grids = _grids(_pdf(tmp_path / "flat.pdf", draw))
+    assert [(g.n_rows, g.n_cols) for g in grids] == [(2, 2)]
+
+
+@pytest.mark.parametrize("pdf", sorted(COMMITTED.glob("*.pdf")), ids=lambda p: p.stem)
+def test_committed_reports_cells_are_where_they_were_drawn(pdf):
+    """Every template cell of a committed report is a grid cell with the box it was drawn in
+    and its value as text."""
+    truth = json.loads(pdf.with_suffix(".truth.json").read_text(encoding="utf-8"))
+    pages = sorted({c["page"] for c in truth["cells"]})
+    grids = read_vector_grids(str(pdf), pages, {}, Config())
+    for cell in truth["cells"]:
+        found = [g for grid in grids[cell["page"]] for g in grid.cells
+                 if max(abs(a - b) for a, b in zip(g.bbox, cell["bbox"])) < 0.05]
+        assert len(found) == 1, cell
+        printed = cell["printed"] if "printed" in cell else str(cell["value"])
+        assert "".join(found[0].text.split()) == "".join(printed.split()), (cell, found[0].text)
+
+
+def test_extract_of_a_born_digital_report_does_not_import_camelot():
+    """camelot (and pandas under it) is for the raster fallback alone."""
+    code = ("import sys, pipeline; report = pipeline.extract(sys.argv[1]); "
+            "assert report.cells; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('camelot', 'pandas')))")
+    pdf = sorted(COMMITTED.glob("*.pdf"))[0]
+    proc = subprocess.run([sys.executable, "-c", code, str(pdf)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
