@@ -183,3 +183,21 @@ def test_pages_stored_turned_are_read_as_displayed(tmp_path, real_pdf, real_trut
     result = compare_with_truth(data, real_truth)
     assert result["fully_right"] and not data["needs_review"]
     assert {p["text_layer"] for p in data["pages"]} == {"garbled" if lying_map else "good"}
+
+
+def test_pages_shown_sideways_are_read_from_their_pixels(tmp_path):
+    """A born-digital report whose pages a wrong /Rotate shows sideways or upside down: its layer
+    runs across the page as displayed, so the pages are read as a turned scan is."""
+    import pypdfium2 as pdfium
+
+    source = ROOT / "samples" / "committed" / "synth-2024-002-2021.pdf"
+    truth = json.loads(source.with_suffix(".truth.json").read_text(encoding="utf-8"))
+    shown = tmp_path / "sideways.pdf"
+    document = pdfium.PdfDocument(source)
+    for index, turn in zip(range(len(document)), [90, 180, 270, 90, 180, 270]):
+        document[index].set_rotation(turn)
+    document.save(shown)
+    document.close()
+    data = pipeline.extract(shown).to_json()
+    assert compare_with_truth(data, truth)["fully_right"] and not data["needs_review"]
+    assert {p["read_by"] for p in data["pages"]} == {"ocr"}

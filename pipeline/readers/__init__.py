@@ -11,8 +11,8 @@ lines); then `choose_reader` names the reader that reads the page's tables:
                  layer, cells by OCR (the layer is someone's OCR, not trusted for values)
     mixed        good born-digital layer with tables pasted as pictures: the pictures' grids and
                  text by OCR, the prose keeps its layer
-    scan         no layer, a garbled layer over an image or pictures, or rulings that cannot
-                 be read: pixels only
+    scan         no layer, a garbled layer over an image or pictures, rulings that cannot be
+                 read, or a layer shown sideways (a wrong /Rotate): pixels only
 
 Each reader fills the page's PageContent (pipeline.types) the way the rest of the pipeline
 reads it: grids, lines, prose, to_page, cell_source, second_look, info.read_by/rotation/skew.
@@ -61,7 +61,7 @@ def _meanwhile(work) -> None:
 
 def choose_reader(page: Page, config: Config) -> str:
     """The reader of one page (its vector grids, if it has a layer, already looked for)."""
-    if not page.has_layer or page.vector_unparsed:
+    if not page.has_layer or page.vector_unparsed or page.reads_turned:
         return "scan"
     if page.text_layer == "garbled":
         # A drawn page without tables (a title page, prose) is read as a vector page too: the

@@ -53,6 +53,24 @@ class Page:
         """The page draws vector paths (a table's rulings are paths)."""
         return pdfio.page_has_paths(self.doc.pdf, self.index)
 
+    @cached_property
+    def reads_turned(self) -> bool:
+        """Most of its layer's text does not read upright as displayed: a born-digital page
+        shown sideways or upside down (a wrong /Rotate), whose layer boxes and lines run across
+        the page. Its pixels are read as a turned scan's are."""
+        matrix = pdfium_c.FS_MATRIX()
+        with pdfio.text_page(self.doc.pdf, self.index) as (page, tp):
+            frame = pdfio.display_frame(page)
+            upright = turned = 0
+            for i in range(tp.count_chars()):
+                if pdfium_c.FPDFText_GetUnicode(tp.raw, i) <= 32 or not pdfium_c.FPDFText_GetMatrix(tp.raw, i, matrix):
+                    continue
+                if frame.turns_upright(matrix.a, matrix.b, matrix.c, matrix.d, tolerance=0.1):
+                    upright += 1
+                else:
+                    turned += 1
+        return turned > upright
+
     @property
     def has_vector_grids(self) -> bool:
         return bool(self.vector_grids)

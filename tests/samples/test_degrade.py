@@ -305,12 +305,29 @@ def test_cli_writes_every_variant_with_truth_and_sidecar_and_qpdf_accepts_them(c
         assert sidecar["variant"] == variant and sidecar["seed"] == 11
         if sidecar["kind"] == "tounicode":
             assert sidecar["renders_identical"] and sidecar["text_differs"]
+        elif sidecar["kind"] == "turned":
+            assert set(sidecar["pages"]) <= {0, 90, 180, 270} and any(sidecar["pages"])
         elif variant == "picture-tables":      # a picture's dpi is drawn per report, 120-200
             assert all(120 <= p["dpi"] <= 200 for p in sidecar["pages"] if "dpi" in p)
         else:
             assert sidecar["pages"][0]["dpi"] in (100, 150, 200, 300)
         check = subprocess.run([qpdf, "--check", str(folder / "huaian-p4.pdf")], capture_output=True, text=True)
         assert check.returncode == 0, f"{variant}: {check.stdout}{check.stderr}"
+
+
+def test_turned_pages_look_as_before_and_are_stored_turned(clean_pdf, tmp_path):
+    out = tmp_path / "turned.pdf"
+    turns = degrade.make_turned(clean_pdf, out, degrade.VARIANTS["turned"], seed=3)
+    before, after = pdfium.PdfDocument(clean_pdf), pdfium.PdfDocument(out)
+    try:
+        for index, turn in enumerate(turns):
+            assert after[index].get_rotation() == turn
+            a = before[index].render(scale=50 / 72).to_numpy().astype(int)
+            b = after[index].render(scale=50 / 72).to_numpy().astype(int)
+            assert a.shape == b.shape and abs(a - b).mean() < 0.5
+    finally:
+        before.close()
+        after.close()
 
 
 def _scan(clean_pdf: Path, folder: Path, variant: str, seed: int = 0) -> Path:
