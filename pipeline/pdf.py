@@ -135,15 +135,15 @@ class DisplayFrame:
         x1, y1 = self.point(right, top)
         return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
+    def inverse(self) -> "DisplayFrame":
+        """Displayed points → user space."""
+        det = self.a * self.d - self.b * self.c
+        return DisplayFrame(self.d / det, -self.b / det, -self.c / det, self.a / det,
+                            (self.c * self.f - self.d * self.e) / det, (self.b * self.e - self.a * self.f) / det)
+
     def to_user(self, x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
         """A displayed box → (left, bottom, right, top) in user space."""
-        det = self.a * self.d - self.b * self.c
-        corners = []
-        for x, y in ((x0, y0), (x1, y1)):
-            x, y = x - self.e, y - self.f
-            corners.append(((self.d * x - self.c * y) / det, (self.a * y - self.b * x) / det))
-        (ux0, uy0), (ux1, uy1) = corners
-        return min(ux0, ux1), min(uy0, uy1), max(ux0, ux1), max(uy0, uy1)
+        return self.inverse().box(x0, y0, x1, y1)
 
     @property
     def turned(self) -> bool:

@@ -16,7 +16,6 @@ Per page, by the report's text-layer verdict:
 """
 from __future__ import annotations
 
-import ctypes
 import io
 import logging
 import os
@@ -272,24 +271,17 @@ def _ink_box(gray: np.ndarray, box, ink_bbox) -> Optional[tuple[int, int, int, i
 
 def display_to_user(pdf, index: int, width_px: int, height_px: int) -> np.ndarray:
     """3x3 affine: pixel of the page rendered at width_px x height_px → user space relative to
-    the MediaBox's lower-left corner. Taken from pdfium itself, so /Rotate and the CropBox are
-    handled exactly as the render that the pixels came from."""
-    import pypdfium2.raw as pdfium_c
-
+    the MediaBox's lower-left corner, through the page's display frame (/Rotate and the CropBox
+    as the render that the pixels came from)."""
     page = pdf[index]
     try:
+        to_user = pdfio.display_frame(page).inverse()
+        sx, sy = page.get_width() / width_px, page.get_height() / height_px
         mx0, my0, _, _ = page.get_mediabox()
-        points = []
-        for dx, dy in ((0, 0), (width_px, 0), (0, height_px)):
-            ux, uy = ctypes.c_double(), ctypes.c_double()
-            pdfium_c.FPDF_DeviceToPage(page.raw, 0, 0, width_px, height_px, 0, dx, dy,
-                                       ctypes.byref(ux), ctypes.byref(uy))
-            points.append((ux.value - mx0, uy.value - my0))
     finally:
         page.close()
-    (ox, oy), (ax, ay), (bx, by) = points
-    return np.array([[(ax - ox) / width_px, (bx - ox) / height_px, ox],
-                     [(ay - oy) / width_px, (by - oy) / height_px, oy],
+    return np.array([[to_user.a * sx, to_user.c * sy, to_user.e - mx0],
+                     [to_user.b * sx, to_user.d * sy, to_user.f - my0],
                      [0.0, 0.0, 1.0]])
 
 
