@@ -27,7 +27,18 @@ MIN_DPI, MAX_DPI = 150, 300
 # Grey and colour scans are read at no more than this: the working resolution (see scan_dpi).
 WORKING_DPI = 200
 TITLE_REGION = 0.4         # fraction of the page height searched for the title
-TITLE_DPI = 120
+# The detector finds the lines of the title and of prose at this resolution: its time grows with
+# the pixels (the top of a page at 90 dpi takes half the time it takes at 120), and the lines it
+# finds there are those it finds at 120, but for some isolated marks a few characters wide (a
+# page number, a lone digit). What goes into a searchable layer is found at LAYER_LINE_DPI,
+# where those are kept.
+LINE_DPI = 90
+LAYER_LINE_DPI = 120
+# Prose is sought outside the tables at least this share of the page wide, in bands reaching this
+# far (inches) into them; a band narrower than MIN_BAND_IN holds no line.
+WIDE_TABLE_SHARE = 0.6
+PROSE_BAND_OVERLAP_IN = 0.1
+MIN_BAND_IN = 0.15
 # Lines of the top of a page read at a time, until the title is complete: a title and the lines
 # that may belong to it (an agency's name above, the year below) fit in two batches.
 TITLE_BATCH = 6
@@ -585,10 +596,34 @@ def _read_title_lines(engine, top: np.ndarray, boxes: list, ppp: float, first: i
 
 def read_prose_lines(engine, prepared: PreparedPage, grids: list[Grid]) -> list[TextLine]:
     """The page's lines of text outside its tables (points of the prepared page, the frame the
-    grids were found in), top to bottom."""
+    grids were found in), top to bottom. Lines are sought only in the bands of the page that no
+    table fills from side to side: on a table page, the detector's time goes mostly to the
+    table otherwise."""
     ppp = prepared.points_per_pixel
     tables = [tuple(v / ppp for v in g.bbox) for g in grids]
-    return _read_lines(engine, prepared.gray, outside(line_boxes(engine, prepared.gray, prepared.dpi), tables), ppp)
+    boxes = []
+    for top, bottom in bands_outside(tables, prepared.gray.shape, prepared.dpi):
+        boxes += [(x0, y0 + top, x1, y1 + top)
+                  for x0, y0, x1, y1 in line_boxes(engine, prepared.gray[top:bottom], prepared.dpi)]
+    return _read_lines(engine, prepared.gray, outside(boxes, tables), ppp)
+
+
+def bands_outside(tables: list, shape: tuple, dpi: float) -> list[tuple[int, int]]:
+    """(top, bottom) pixel rows of the page outside the tables that span most of its width,
+    each band reaching PROSE_BAND_OVERLAP_IN into the tables beside it (a line next to a table
+    is seen whole, with the paper around it). A narrow table (prose may stand beside it) stays
+    in the bands."""
+    height, width = shape[:2]
+    reach = PROSE_BAND_OVERLAP_IN * dpi
+    covered = sorted((y0 + reach, y1 - reach) for x0, y0, x1, y1 in tables
+                     if x1 - x0 >= WIDE_TABLE_SHARE * width and y1 - y0 > 2 * reach)
+    bands, top = [], 0.0
+    for y0, y1 in covered:
+        if y0 > top:
+            bands.append((top, y0))
+        top = max(top, y1)
+    bands.append((top, float(height)))
+    return [(int(a), int(np.ceil(b))) for a, b in bands if b - a >= MIN_BAND_IN * dpi]
 
 
 def outside(boxes: list, regions: list) -> list:
@@ -598,11 +633,11 @@ def outside(boxes: list, regions: list) -> list:
                        for x0, y0, x1, y1 in regions)]
 
 
-def line_boxes(engine, gray: np.ndarray, dpi: float) -> list[tuple[float, float, float, float]]:
-    """Boxes of the text lines (pixels of gray), in reading order, a little margin around each.
-
-    Found at about 120 dpi: detection time grows with pixels, and lines of text stay apart."""
-    scale = min(1.0, TITLE_DPI / dpi)
+def line_boxes(engine, gray: np.ndarray, dpi: float, find_dpi: float = LINE_DPI
+               ) -> list[tuple[float, float, float, float]]:
+    """Boxes of the text lines (pixels of gray), in reading order, a little margin around each;
+    found at find_dpi (lines of text stay apart there), read by the caller at full resolution."""
+    scale = min(1.0, find_dpi / dpi)
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
     boxes = []
     for box in engine.detect_boxes(small):

@@ -99,3 +99,38 @@ def test_broken_print_is_never_confirmed_by_two_readers_alike(sources, tmp_path)
     broken = [c for c in data["cells"] if "broken print" in c.get("flags", [])]
     assert broken, "the light threshold no longer breaks glyphs: the test proves nothing"
     assert not any("agreement" in c["evidence"] for c in broken)
+
+
+def test_prose_is_sought_beside_the_tables_not_in_them():
+    """The prose of a table page is found in the bands the wide tables leave: the same lines as a
+    search of the whole page finds outside the tables, read alike (the detector's boxes move by a
+    pixel or two with the size of its input, and a reading with them now and then)."""
+    import pypdfium2 as pdfium
+
+    from pipeline.config import Config
+    from pipeline.grid_image import detect_grids
+    from pipeline.ocr import get_engine
+    from pipeline.preprocess import prepare_page
+    from pipeline.scan import bands_outside, line_boxes, outside, read_prose_lines, _read_lines
+
+    engine = get_engine(Config())
+    with pdfium.PdfDocument(REAL_PDF) as pdf:
+        image = pdf[2].render(scale=200 / 72).to_numpy()[:, :, :3].copy()     # prose, then tables
+    prepared = prepare_page(image, 200)
+    grids = detect_grids(prepared, 3)
+    assert grids
+    ppp = prepared.points_per_pixel
+    tables = [tuple(v / ppp for v in g.bbox) for g in grids]
+    bands = bands_outside(tables, prepared.gray.shape, prepared.dpi)
+    assert sum(b - a for a, b in bands) < 0.7 * prepared.gray.shape[0]
+    whole = _read_lines(engine, prepared.gray, outside(line_boxes(engine, prepared.gray, 200), tables), ppp)
+    in_bands = read_prose_lines(engine, prepared, grids)
+    assert len(whole) >= 5 and len(in_bands) == len(whole)
+
+    def overlap(a, b):
+        width = min(a[2], b[2]) - max(a[0], b[0])
+        height = min(a[3], b[3]) - max(a[1], b[1])
+        return max(0, width) * max(0, height) / ((a[2] - a[0]) * (a[3] - a[1]))
+
+    assert all(overlap(a.bbox, b.bbox) > 0.8 for a, b in zip(in_bands, whole))
+    assert sum(a.text == b.text for a, b in zip(in_bands, whole)) >= 0.8 * len(whole)

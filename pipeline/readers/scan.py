@@ -5,6 +5,7 @@ Pages without a ruled table cost no OCR, except the first pages' tops, where the
 from __future__ import annotations
 
 import time
+from typing import Optional
 
 from ..config import Config
 from ..types import PageContent
@@ -58,9 +59,11 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
             timings["title"] = timings.get("title", 0.0) + time.perf_counter() - t
 
 
-def prose_reader(page: Page, content: PageContent, upright_score):
-    """Reads the page's prose when called: rendered and prepared again (the same frame as its
-    grids), the lines outside the grids detected and recognised."""
+def prose_reader(page: Page, content: PageContent, upright_score,
+                 frame: Optional[tuple[int, float]] = None):
+    """Reads the page's prose when called: rendered and prepared again in the frame its grids
+    were found in (`frame`, else the turn and skew measured when they were: applied, not
+    measured again), the lines outside the grids detected and recognised."""
     def read():
         from ..ocr import get_engine
         from ..preprocess import prepare_page
@@ -69,6 +72,8 @@ def prose_reader(page: Page, content: PageContent, upright_score):
         dpi = page.scan_dpi
         image = page.render(dpi)
         page.release()
-        prepared = prepare_page(image, dpi, upright_score=upright_score)
+        info = content.info
+        measured = ((360 - info.rotation) % 360, info.skew) if info.frame_measured else None
+        prepared = prepare_page(image, dpi, upright_score=upright_score, frame=frame or measured)
         return read_prose_lines(get_engine(page.config), prepared, content.grids)
     return read

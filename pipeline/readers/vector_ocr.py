@@ -59,7 +59,8 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
             content.info.read_by = "ocr"
             content.cell_source = "ocr"
             content.second_look = second_look_reader(prepared)
-            content.read_prose = prose_reader(page, content, upright_score)
+            # Its grids are in the page's own frame, upright as displayed.
+            content.read_prose = prose_reader(page, content, upright_score, frame=(0, 0.0))
             cells = [cell for grid in content.grids for cell in grid.cells]
             glyphs = layer.glyphs(page.index)
             lines = layer.glyphs_in_boxes(page.index, [cell.bbox for cell in cells], glyphs)
