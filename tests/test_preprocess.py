@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.preprocess import (UPRIGHT_FIRST_LINES, binarize, estimate_skew, flatten_lighting,
                                  has_ruled_table, prepare_page, remove_red_seal, rule_masks,
-                                 text_layout)
+                                 text_layout, text_layout_coarse)
 
 from page_images import blur_and_noise, render_page, rotate_content, seal_ink, stamp
 
@@ -175,7 +175,8 @@ def test_real_reader_decides_the_flip(real_pdf):
 def test_character_size_on_a_1bit_scan_with_shaded_cells(tmp_path):
     """A 1-bit scanner's heavy threshold turns a shaded header cell into speckle: thousands of
     small clumps that outnumber the characters. The text's size is still the characters' (it
-    sets how text lines are found, and so which way the page is turned)."""
+    sets how text lines are found, and so which way the page is turned), on the page and on the
+    coarse copy the turn is decided on."""
     from samples.degrade import write_variant
     from samples.generate import generate_one
 
@@ -185,8 +186,17 @@ def test_character_size_on_a_1bit_scan_with_shaded_cells(tmp_path):
     for variant in ("scan300", "bilevel300-heavy"):
         scan = write_variant(src, tmp_path / variant, variant, seed=0)
         gray = cv2.cvtColor(render_page(scan, 2, 300), cv2.COLOR_BGR2GRAY)
-        sizes[variant] = text_layout(binarize(gray, 300), 300).char_size
+        binary = binarize(gray, 300)
+        full = text_layout(binary, 300)
+        sizes[variant] = full.char_size
         assert prepare_page(render_page(scan, 2, 300), 300).rotation == 0
+        # The turn is decided on a 150 dpi copy: its lines are the page's, in the page's pixels.
+        coarse = text_layout_coarse(binary, 300)
+        assert coarse.char_size == pytest.approx(full.char_size, rel=0.25), variant
+        assert coarse.h_score > 1.5 * coarse.v_score and full.h_score > 1.5 * full.v_score
+        assert len(coarse.h_lines) == pytest.approx(len(full.h_lines), rel=0.3), variant
+        sideways = text_layout_coarse(cv2.rotate(binary, cv2.ROTATE_90_CLOCKWISE), 300)
+        assert sideways.v_score > 1.5 * sideways.h_score, variant
     assert sizes["bilevel300-heavy"] == pytest.approx(sizes["scan300"], rel=0.25), sizes
 
 
