@@ -380,7 +380,7 @@ def text_layout(binary: np.ndarray, dpi: float) -> TextLayout:
 
 def text_layout_coarse(binary: np.ndarray, dpi: float) -> TextLayout:
     """text_layout measured on a copy at no more than LAYOUT_DPI, in the pixels of `binary`:
-    lines of print are as plain there, in a third of the time at 300 dpi and half at 200. A pixel
+    lines of print are as plain there, in a quarter of a 300 dpi page's pixels. A pixel
     of the copy is ink where a quarter of what it covers was: a 1-bit scan's thin strokes stay."""
     scale = LAYOUT_DPI / dpi
     if scale >= 1.0:
