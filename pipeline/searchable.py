@@ -203,9 +203,7 @@ def ocr_page_lines(doc: pdfio.Document, index: int, config: Config,
     # Upright and deskewed: the detector reads horizontal lines only. The prepared frame's
     # boxes go back to the page through the same transform the grids use. Where the extraction
     # measured the page's turn and skew, they are taken as measured (the render is the same).
-    frame = None
-    if not regions and read_as is not None and read_as.frame_measured:
-        frame = ((360 - read_as.rotation) % 360, read_as.skew)
+    frame = read_as.measured_frame() if not regions and read_as is not None else None
     prepared = prepare_page(image, dpi, upright_score=reading_confidences(engine), frame=frame)
     to_user = display_to_user(doc.pdf, index, image.shape[1], image.shape[0]) @ \
         np.vstack([prepared.to_original, [0.0, 0.0, 1.0]])

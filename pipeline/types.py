@@ -76,6 +76,14 @@ class PageInfo:
     # left at their defaults: `--searchable` prepares the page in that frame again, unmeasured.
     frame_measured: bool = False
 
+    def measured_frame(self) -> Optional[tuple[int, float]]:
+        """The (turn, skew) that `preprocess.prepare_page` applies to read the page as it was
+        read here; None where nothing was measured. `rotation` counts the turn as the scanner
+        made it, so the turn that undoes it is its complement."""
+        if not self.frame_measured:
+            return None
+        return ((360 - self.rotation) % 360, self.skew)
+
 
 @dataclass
 class PageContent:

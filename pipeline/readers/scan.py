@@ -72,8 +72,7 @@ def prose_reader(page: Page, content: PageContent, upright_score,
         dpi = page.scan_dpi
         image = page.render(dpi)
         page.release()
-        info = content.info
-        measured = ((360 - info.rotation) % 360, info.skew) if info.frame_measured else None
-        prepared = prepare_page(image, dpi, upright_score=upright_score, frame=frame or measured)
+        prepared = prepare_page(image, dpi, upright_score=upright_score,
+                                frame=frame or content.info.measured_frame())
         return read_prose_lines(get_engine(page.config), prepared, content.grids)
     return read
