@@ -35,6 +35,7 @@ rule accepts (none in table 三), and the test shows which.
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Callable, Optional
 
@@ -67,8 +68,13 @@ def identities_of(cells: list[Cell]) -> list[T.Identity]:
     """The template's identities whose every term the document prints."""
     keys = {c.key for c in cells}
     app_rows = list(dict.fromkeys(c.row for c in cells if c.table == T.TABLE_APPLICATIONS))
-    return [i for i in T.identities(app_rows)
+    return [i for i in _identities(tuple(app_rows))
             if all((i.table, r, col) in keys for r, col in i.lhs + i.rhs)]
+
+
+@functools.lru_cache(maxsize=64)
+def _identities(app_rows: tuple[str, ...]) -> tuple[T.Identity, ...]:
+    return tuple(T.identities(list(app_rows)))
 
 
 def holds(ident: T.Identity, by_key: dict) -> bool:
@@ -92,27 +98,26 @@ def identity_evidence(cells: list[Cell], min_confidence: float,
     """For each cell that the ACCEPTANCE RULE confirms, its `identity:` evidence."""
     by_key = {c.key: c for c in cells}
     idents = identities_of(cells)
-    through: dict[tuple, list[T.Identity]] = {}
-    for ident in idents:
+    through: dict[tuple, list[int]] = {}
+    for n, ident in enumerate(idents):
         for r, col in ident.lhs + ident.rhs:
-            through.setdefault((ident.table, r, col), []).append(ident)
+            through.setdefault((ident.table, r, col), []).append(n)
     chosen = {c.key for c in cells if CHOSEN_FLAG in c.flags}
     # Identities that hold as read, none of whose terms was chosen to make them hold.
-    proving = {i for i in idents if holds(i, by_key)
-               and not any((i.table, r, col) in chosen for r, col in i.lhs + i.rhs)}
+    proving = [holds(i, by_key) and not any((i.table, r, col) in chosen for r, col in i.lhs + i.rhs)
+               for i in idents]
     out: dict[tuple, list[str]] = {}
     for cell in cells:
-        mine = through.get(cell.key, [])
-        if not mine or not is_definite(cell, min_confidence):
+        mine = through.get(cell.key)
+        if not mine or not all(proving[n] for n in mine):
             continue
-        if not all(i in proving for i in mine):
+        if not is_definite(cell, min_confidence) or (len(mine) < 2 and not agreed(cell)):
             continue
-        if len(mine) < 2 and not agreed(cell):
-            continue
-        out[cell.key] = [f"identity:{_name(i)}" for i in mine]
+        out[cell.key] = [f"identity:{_name(idents[n])}" for n in mine]
     return out
 
 
+@functools.lru_cache(maxsize=512)
 def _name(ident: T.Identity) -> str:
     rule = ident.rule.split(": ", 1)[-1]
     return f"{ident.table} {rule}" + (f" [{ident.column}]" if ident.column and "row " not in rule else "")
@@ -162,14 +167,15 @@ def assign_status(cells: list[Cell], min_confidence: float, narrative: dict[tupl
     same = agreed_keys if same_keys is None else same_keys | agreed_keys
     ident = identity_evidence(cells, min_confidence, lambda c: c.key in same)
     for cell in cells:
+        definite = is_definite(cell, min_confidence)
         evidence: list[str] = []
-        if cell.source == SOURCE_TEXT_LAYER and is_definite(cell, min_confidence):
+        if definite and cell.source == SOURCE_TEXT_LAYER:
             evidence.append("text_layer")
-        evidence += ident.get(cell.key, [])
-        if is_definite(cell, min_confidence):
+        evidence += ident.get(cell.key, ())
+        if definite:
             if cell.key in agreed_keys:
                 evidence.append("agreement")
-            evidence += narrative.get(cell.key, [])
+            evidence += narrative.get(cell.key, ())
         cell.evidence = evidence
         cell.status = STATUS_CONFIRMED if evidence else STATUS_DOUBTFUL
 
