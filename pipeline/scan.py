@@ -34,11 +34,10 @@ TITLE_REGION = 0.4         # fraction of the page height searched for the title
 # where those are kept.
 LINE_DPI = 90
 LAYER_LINE_DPI = 120
-# Prose is sought outside the tables at least this share of the page wide, in bands reaching this
-# far (inches) into them; a band narrower than MIN_BAND_IN holds no line.
-WIDE_TABLE_SHARE = 0.6
-PROSE_BAND_OVERLAP_IN = 0.1
-MIN_BAND_IN = 0.15
+# Lines are sought in bands of rows reaching this far (inches) beyond the ink found there (a line
+# is seen whole, with paper around it); bands closer than JOIN_BANDS_IN are searched as one.
+BAND_REACH_IN = 0.1
+JOIN_BANDS_IN = 0.15
 # Lines of the top of a page read at a time, until the title is complete: a title and the lines
 # that may belong to it (an agency's name above, the year below) fit in two batches.
 TITLE_BATCH = 6
@@ -49,6 +48,8 @@ FAINT_INK_CONTRAST = 20
 SLIVER_IN = 0.02
 # The shortest dash "—" worth the name: a blank mark in 9 pt print is some 0.1 inch long.
 DASH_MIN_IN = 0.05
+# Ink blobs smaller than this (inches, the larger side) are paper noise: a full stop is 0.04.
+SPECK_IN = 0.03
 SLIVER_ELONGATION = 4
 # A "/" leans this far from the horizontal (degrees); "1" stands at ~90.
 SLASH_DEG = (50.0, 80.0)
@@ -596,34 +597,51 @@ def _read_title_lines(engine, top: np.ndarray, boxes: list, ppp: float, first: i
 
 def read_prose_lines(engine, prepared: PreparedPage, grids: list[Grid]) -> list[TextLine]:
     """The page's lines of text outside its tables (points of the prepared page, the frame the
-    grids were found in), top to bottom. Lines are sought only in the bands of the page that no
-    table fills from side to side: on a table page, the detector's time goes mostly to the
-    table otherwise."""
+    grids were found in), top to bottom. Lines are sought only in the rows that hold ink outside
+    the tables: on a table page, the detector's time goes mostly to the tables otherwise."""
     ppp = prepared.points_per_pixel
     tables = [tuple(v / ppp for v in g.bbox) for g in grids]
     boxes = []
-    for top, bottom in bands_outside(tables, prepared.gray.shape, prepared.dpi):
+    for top, bottom in bands_with_ink(prepared.gray, prepared.dpi, tables):
         boxes += [(x0, y0 + top, x1, y1 + top)
                   for x0, y0, x1, y1 in line_boxes(engine, prepared.gray[top:bottom], prepared.dpi)]
     return _read_lines(engine, prepared.gray, outside(boxes, tables), ppp)
 
 
-def bands_outside(tables: list, shape: tuple, dpi: float) -> list[tuple[int, int]]:
-    """(top, bottom) pixel rows of the page outside the tables that span most of its width,
-    each band reaching PROSE_BAND_OVERLAP_IN into the tables beside it (a line next to a table
-    is seen whole, with the paper around it). A narrow table (prose may stand beside it) stays
-    in the bands."""
-    height, width = shape[:2]
-    reach = PROSE_BAND_OVERLAP_IN * dpi
-    covered = sorted((y0 + reach, y1 - reach) for x0, y0, x1, y1 in tables
-                     if x1 - x0 >= WIDE_TABLE_SHARE * width and y1 - y0 > 2 * reach)
-    bands, top = [], 0.0
-    for y0, y1 in covered:
-        if y0 > top:
-            bands.append((top, y0))
-        top = max(top, y1)
-    bands.append((top, float(height)))
-    return [(int(a), int(np.ceil(b))) for a, b in bands if b - a >= MIN_BAND_IN * dpi]
+def bands_with_ink(gray: np.ndarray, dpi: float, covered: list, find_dpi: float = LINE_DPI
+                   ) -> list[tuple[int, int]]:
+    """(top, bottom) pixel rows of the page that hold ink outside the `covered` boxes (pixels;
+    text already known there), each reaching BAND_REACH_IN beyond its ink, bands closer than
+    JOIN_BANDS_IN joined. The detector's time grows with the pixels it is given: on a table
+    page whose cells were read, it then searches only where a line it could add may be (a note
+    printed inside a table's frame included), on a prose page only the rows that hold text."""
+    scale = min(1.0, find_dpi / dpi)
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    mask = ink_mask(small)
+    for x0, y0, x1, y1 in covered:
+        mask[max(0, int(y0 * scale)):int(np.ceil(y1 * scale)), max(0, int(x0 * scale)):int(np.ceil(x1 * scale))] = 0
+    # Specks of paper noise are not text: a blob whose larger side is under SPECK_IN is dropped.
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    speck = SPECK_IN * find_dpi
+    rows = np.zeros(mask.shape[0], bool)
+    for x, y, w, h, _ in stats[1:n]:
+        if max(w, h) >= speck:
+            rows[y:y + h] = True
+    reach, join = BAND_REACH_IN * dpi, JOIN_BANDS_IN * dpi
+    bands: list[list[float]] = []
+    for top, bottom in _runs(rows):
+        top, bottom = max(0.0, top / scale - reach), min(float(gray.shape[0]), bottom / scale + reach)
+        if bands and top - bands[-1][1] < join:
+            bands[-1][1] = bottom
+        else:
+            bands.append([top, bottom])
+    return [(int(a), int(np.ceil(b))) for a, b in bands]
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) of the runs of True in a 1-D array, end exclusive."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(np.int8), [0]])))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
 
 
 def outside(boxes: list, regions: list) -> list:

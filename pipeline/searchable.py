@@ -186,8 +186,8 @@ def ocr_page_lines(doc: pdfio.Document, index: int, config: Config,
     are recognised — a table page's cells are most of its lines."""
     from .ocr import get_engine, ink_bbox
     from .preprocess import prepare_page
-    from .scan import (LAYER_LINE_DPI, line_boxes, outside, page_rotation, reading_confidences,
-                       scan_dpi, without_rulings)
+    from .scan import (LAYER_LINE_DPI, bands_with_ink, line_boxes, outside, page_rotation,
+                       reading_confidences, scan_dpi, without_rulings)
 
     engine = get_engine(config)
     dpi = scan_dpi(doc, index, config)
@@ -223,7 +223,13 @@ def ocr_page_lines(doc: pdfio.Document, index: int, config: Config,
         for line, line_box in zip(lines, _line_boxes(cell_ink, box, len(lines))):
             if line:
                 placed.append(place_line(line, line_box, ppp, to_user))
-    boxes = outside(line_boxes(engine, prepared.gray, dpi, LAYER_LINE_DPI), [box for _, box in cells])
+    # Lines are sought only in the rows that hold ink no placed cell accounts for.
+    known_boxes = [box for _, box in cells]
+    boxes = []
+    for top, bottom in bands_with_ink(cell_ink, dpi, known_boxes, LAYER_LINE_DPI):
+        boxes += [(x0, y0 + top, x1, y1 + top)
+                  for x0, y0, x1, y1 in line_boxes(engine, prepared.gray[top:bottom], dpi, LAYER_LINE_DPI)]
+    boxes = outside(boxes, known_boxes)
     crops = [prepared.gray[int(y0):int(np.ceil(y1)), int(x0):int(np.ceil(x1))] for x0, y0, x1, y1 in boxes]
     for box, reading in zip(boxes, engine.recognize(crops) if crops else []):
         text = reading.text.strip()

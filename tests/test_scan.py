@@ -102,16 +102,18 @@ def test_broken_print_is_never_confirmed_by_two_readers_alike(sources, tmp_path)
 
 
 def test_prose_is_sought_beside_the_tables_not_in_them():
-    """The prose of a table page is found in the bands the wide tables leave: the same lines as a
-    search of the whole page finds outside the tables, read alike (the detector's boxes move by a
-    pixel or two with the size of its input, and a reading with them now and then)."""
+    """The prose of a table page is found in the rows that hold ink outside its tables: the same
+    lines as a search of the whole page finds outside the tables, read alike (the detector's boxes
+    move by a pixel or two with the size of its input, and a reading with them now and then).
+    With the cells' text known, only the rows holding ink outside the cells are searched."""
     import pypdfium2 as pdfium
 
     from pipeline.config import Config
     from pipeline.grid_image import detect_grids
     from pipeline.ocr import get_engine
     from pipeline.preprocess import prepare_page
-    from pipeline.scan import bands_outside, line_boxes, outside, read_prose_lines, _read_lines
+    from pipeline.scan import (bands_with_ink, line_boxes, outside, read_prose_lines, _read_lines,
+                               without_rulings)
 
     engine = get_engine(Config())
     with pdfium.PdfDocument(REAL_PDF) as pdf:
@@ -121,7 +123,7 @@ def test_prose_is_sought_beside_the_tables_not_in_them():
     assert grids
     ppp = prepared.points_per_pixel
     tables = [tuple(v / ppp for v in g.bbox) for g in grids]
-    bands = bands_outside(tables, prepared.gray.shape, prepared.dpi)
+    bands = bands_with_ink(prepared.gray, prepared.dpi, tables)
     assert sum(b - a for a, b in bands) < 0.7 * prepared.gray.shape[0]
     whole = _read_lines(engine, prepared.gray, outside(line_boxes(engine, prepared.gray, 200), tables), ppp)
     in_bands = read_prose_lines(engine, prepared, grids)
@@ -134,3 +136,14 @@ def test_prose_is_sought_beside_the_tables_not_in_them():
 
     assert all(overlap(a.bbox, b.bbox) > 0.8 for a, b in zip(in_bands, whole))
     assert sum(a.text == b.text for a, b in zip(in_bands, whole)) >= 0.8 * len(whole)
+
+    # --searchable places the cells as read: the rows of cells are left out, and every line a
+    # whole-page search finds outside the cells is found.
+    cells = [tuple(v / ppp for v in c.bbox) for g in grids for c in g.cells]
+    rows = bands_with_ink(without_rulings(prepared), prepared.dpi, cells)
+    assert sum(b - a for a, b in rows) < sum(b - a for a, b in bands)
+    loose = outside(line_boxes(engine, prepared.gray, 200), cells)
+    found = outside([(x0, y0 + a, x1, y1 + a) for a, b in rows
+                     for x0, y0, x1, y1 in line_boxes(engine, prepared.gray[a:b], 200)], cells)
+    assert len(loose) >= 10 and len(found) == len(loose)
+    assert all(outside([box], found) == [] for box in loose)       # each centre in a line found
