@@ -472,6 +472,8 @@ def match_review(grids: list[Grid], match: Match) -> None:
     if len(assigned) != len(ids) and not by_group and len(unplaced) == len(ids):
         assigned = dict(zip(ids, unplaced))
         match.problems.append("review: header not understood; columns taken in template order")
+    elif len(assigned) != len(ids):
+        _place_by_order(assigned, by_group, unplaced, ids, match)
     for col in ids:
         if col in assigned:
             cell, grid = assigned[col]
@@ -480,6 +482,25 @@ def match_review(grids: list[Grid], match: Match) -> None:
             match.cells.append(MatchedCell(T.TABLE_REVIEW, "all", col, None, None, "column not found"))
             match.problems.append(f"review: column {col} not found")
     match.tables_found.add(T.TABLE_REVIEW)
+
+
+def _place_by_order(assigned: dict, by_group: dict, unplaced: list, ids: list[str], match: Match) -> None:
+    """Part of the header unreadable (a heavy 1-bit scan fills its strokes in): where the data row
+    holds exactly the template's columns and every column placed by its header stands at its
+    template position, the others are taken in the template's order, each named in a problem (its
+    position is for a person to confirm)."""
+    row = {id(cell): (cell, grid) for members in by_group.values() for cell, grid, _ in members}
+    row.update({id(cell): (cell, grid) for cell, grid in unplaced})
+    if len(row) != len(ids) or len({id(grid) for _, grid in row.values()}) != 1:
+        return
+    ordered = sorted(row.values(), key=lambda m: m[0].bbox[0])
+    position = {id(cell): k for k, (cell, _) in enumerate(ordered)}
+    if not assigned or any(position[id(cell)] != ids.index(col) for col, (cell, _) in assigned.items()):
+        return
+    for k, col in enumerate(ids):
+        if col not in assigned:
+            assigned[col] = ordered[k]
+            match.problems.append(f"review: column {col} placed by the template's order (its header unread)")
 
 
 def _header_path(grid: Grid, cell: GridCell, data_row: int) -> list[str]:

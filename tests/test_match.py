@@ -63,6 +63,32 @@ def test_group_headers_joined_by_a_worn_rule(real_grids, real_truth, top_too):
     assert any("names suit_direct, suit_after_review" in p for p in match.problems)
 
 
+@pytest.mark.parametrize("consistent", [True, False])
+def test_review_headers_partly_unread(real_grids, real_truth, consistent):
+    """Group and outcome headers left as a heavy 1-bit scan leaves them (行政议, 后起诉, blots for
+    the outcomes), 未经复议直接起诉 still read: the fifteen values are taken in the template's
+    order, since the group read stands where the template puts it, and each column so placed is
+    named for a person to confirm. Where the group read stands elsewhere, nothing is guessed."""
+    grids = [dataclasses.replace(g, cells=list(g.cells)) for g in real_grids]
+    review = next(g for g in grids if any("复议后起诉" in c.text for c in g.cells))
+    damaged = {"行政复议": "行政议", "复议后起诉": "后起诉", "行政诉讼": ""}
+    if not consistent:
+        damaged["未经复议直接起诉"] = "复议后起诉"           # the first group's columns say the last's
+    outcomes = ("维持", "纠正", "其他", "尚未审结", "总计")
+    review.cells = [dataclasses.replace(c, text=next((v for k, v in damaged.items() if k in c.text),
+                                                     "M" if c.text.strip() in outcomes else c.text))
+                    for c in review.cells]
+    match = match_document(grids)
+    got = review_values(match)
+    by_order = [p for p in match.problems if "placed by the template's order" in p]
+    if consistent:
+        truth = {c["column"]: c["value"] for c in real_truth["cells"] if c["table"] == "review"}
+        assert {k: float(v) for k, v in got.items()} == {k: float(v) for k, v in truth.items()}
+        assert len(by_order) == 10 and not any("suit_direct." in p for p in by_order)
+    else:
+        assert not by_order and sum(v is None for v in got.values()) >= 5
+
+
 def test_value_cells_joined_by_a_worn_rule(real_grids, real_truth):
     """Two value cells of one applications row joined by a worn rule: the row's other values
     keep their columns; the two joined ones are not guessed, and say why."""
