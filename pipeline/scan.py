@@ -601,11 +601,19 @@ def read_prose_lines(engine, prepared: PreparedPage, grids: list[Grid]) -> list[
     the tables: on a table page, the detector's time goes mostly to the tables otherwise."""
     ppp = prepared.points_per_pixel
     tables = [tuple(v / ppp for v in g.bbox) for g in grids]
+    return _read_lines(engine, prepared.gray, lines_outside(engine, prepared.gray, prepared.dpi, tables), ppp)
+
+
+def lines_outside(engine, gray: np.ndarray, dpi: float, covered: list, ink: Optional[np.ndarray] = None,
+                  find_dpi: float = LINE_DPI) -> list[tuple[float, float, float, float]]:
+    """Boxes of the text lines (pixels of gray) whose centre lies outside the `covered` boxes,
+    sought only in the bands of rows that hold ink outside them (`ink`: the image to look for
+    it in, default gray)."""
     boxes = []
-    for top, bottom in bands_with_ink(prepared.gray, prepared.dpi, tables):
+    for top, bottom in bands_with_ink(gray if ink is None else ink, dpi, covered, find_dpi):
         boxes += [(x0, y0 + top, x1, y1 + top)
-                  for x0, y0, x1, y1 in line_boxes(engine, prepared.gray[top:bottom], prepared.dpi)]
-    return _read_lines(engine, prepared.gray, outside(boxes, tables), ppp)
+                  for x0, y0, x1, y1 in line_boxes(engine, gray[top:bottom], dpi, find_dpi)]
+    return outside(boxes, covered)
 
 
 def bands_with_ink(gray: np.ndarray, dpi: float, covered: list, find_dpi: float = LINE_DPI
@@ -619,10 +627,11 @@ def bands_with_ink(gray: np.ndarray, dpi: float, covered: list, find_dpi: float 
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
     mask = ink_mask(small)
     for x0, y0, x1, y1 in covered:
-        mask[max(0, int(y0 * scale)):int(np.ceil(y1 * scale)), max(0, int(x0 * scale)):int(np.ceil(x1 * scale))] = 0
+        top, left = max(0, int(y0 * scale)), max(0, int(x0 * scale))
+        mask[top:int(np.ceil(y1 * scale)), left:int(np.ceil(x1 * scale))] = 0
     # Specks of paper noise are not text: a blob whose larger side is under SPECK_IN is dropped.
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    speck = SPECK_IN * find_dpi
+    speck = SPECK_IN * dpi * scale
     rows = np.zeros(mask.shape[0], bool)
     for x, y, w, h, _ in stats[1:n]:
         if max(w, h) >= speck:

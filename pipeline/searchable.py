@@ -186,8 +186,8 @@ def ocr_page_lines(doc: pdfio.Document, index: int, config: Config,
     are recognised — a table page's cells are most of its lines."""
     from .ocr import get_engine, ink_bbox
     from .preprocess import prepare_page
-    from .scan import (LAYER_LINE_DPI, bands_with_ink, line_boxes, outside, page_rotation,
-                       reading_confidences, scan_dpi, without_rulings)
+    from .scan import (LAYER_LINE_DPI, lines_outside, page_rotation, reading_confidences, scan_dpi,
+                       without_rulings)
 
     engine = get_engine(config)
     dpi = scan_dpi(doc, index, config)
@@ -224,12 +224,7 @@ def ocr_page_lines(doc: pdfio.Document, index: int, config: Config,
             if line:
                 placed.append(place_line(line, line_box, ppp, to_user))
     # Lines are sought only in the rows that hold ink no placed cell accounts for.
-    known_boxes = [box for _, box in cells]
-    boxes = []
-    for top, bottom in bands_with_ink(cell_ink, dpi, known_boxes, LAYER_LINE_DPI):
-        boxes += [(x0, y0 + top, x1, y1 + top)
-                  for x0, y0, x1, y1 in line_boxes(engine, prepared.gray[top:bottom], dpi, LAYER_LINE_DPI)]
-    boxes = outside(boxes, known_boxes)
+    boxes = lines_outside(engine, prepared.gray, dpi, [box for _, box in cells], cell_ink, LAYER_LINE_DPI)
     crops = [prepared.gray[int(y0):int(np.ceil(y1)), int(x0):int(np.ceil(x1))] for x0, y0, x1, y1 in boxes]
     for box, reading in zip(boxes, engine.recognize(crops) if crops else []):
         text = reading.text.strip()

@@ -112,8 +112,8 @@ def test_prose_is_sought_beside_the_tables_not_in_them():
     from pipeline.grid_image import detect_grids
     from pipeline.ocr import get_engine
     from pipeline.preprocess import prepare_page
-    from pipeline.scan import (bands_with_ink, line_boxes, outside, read_prose_lines, _read_lines,
-                               without_rulings)
+    from pipeline.scan import (bands_with_ink, line_boxes, lines_outside, outside, read_prose_lines,
+                               _read_lines, without_rulings)
 
     engine = get_engine(Config())
     with pdfium.PdfDocument(REAL_PDF) as pdf:
@@ -143,7 +143,6 @@ def test_prose_is_sought_beside_the_tables_not_in_them():
     rows = bands_with_ink(without_rulings(prepared), prepared.dpi, cells)
     assert sum(b - a for a, b in rows) < sum(b - a for a, b in bands)
     loose = outside(line_boxes(engine, prepared.gray, 200), cells)
-    found = outside([(x0, y0 + a, x1, y1 + a) for a, b in rows
-                     for x0, y0, x1, y1 in line_boxes(engine, prepared.gray[a:b], 200)], cells)
+    found = lines_outside(engine, prepared.gray, prepared.dpi, cells, without_rulings(prepared))
     assert len(loose) >= 10 and len(found) == len(loose)
     assert all(outside([box], found) == [] for box in loose)       # each centre in a line found
