@@ -33,6 +33,9 @@ UprightScore = Callable[[list[np.ndarray]], list[float]]
 # upright and turned differ by no more than UPRIGHT_SETTLED.
 UPRIGHT_FIRST_LINES = 2
 UPRIGHT_SETTLED = 0.3
+# Lines that read below this mean confidence both ways up are not text (a shaded cell that a
+# 1-bit scanner turned to speckle smears into long blobs): the marks in them are no punctuation.
+UPRIGHT_UNREAD = 0.1
 # Which way the lines of text run is measured at no more than this resolution (dpi): on 84 pages
 # of 1-bit 300 dpi, turned and plain 200 dpi scans, every page's turn was decided as at full
 # resolution, and deciding took 58% of the time.
@@ -477,6 +480,8 @@ def _is_upside_down(gray, binary, layout: TextLayout,
                 break
         if ups and abs(s_up - s_down) > 0.02:
             return s_down > s_up, "upright_score"
+        if ups and max(s_up, s_down) < UPRIGHT_UNREAD:
+            return False, "default"
     bottom, top = punctuation_flip_vote(binary, layout)
     log.debug("punctuation marks low %d, high %d", bottom, top)
     # Needs a clear majority of enough marks; otherwise keep the page as it is (most scans are upright).
