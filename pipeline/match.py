@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 MIN_LABEL_SCORE = 0.5      # below this a printed label is not taken for a template label
 # The review table's data row: the last row where at least this share of the cells read as values.
 REVIEW_DATA_SHARE = 0.6
+# A table known by the review table's shape alone may have this many of its values unread.
+REVIEW_SHAPE_UNREAD = 2
 
 
 @dataclass
@@ -557,18 +559,37 @@ def _continues(prev: Grid, grid: Grid, grids: list[Grid]) -> bool:
     last_on_prev = max((g for g in grids if g.page == prev.page), key=lambda g: g.bbox[3])
     return grid.page == prev.page + 1 and first_on_page is grid and last_on_prev is prev
 
+def _review_shaped(grid: Grid) -> bool:
+    """The review table's shape where none of its labels could be read (a heavy 1-bit scan turns
+    its shaded header cells to speckle): header rows over one last row of exactly its fifteen
+    columns, one cell each, nearly all read as numbers. No other table of either template prints
+    fifteen values in a row."""
+    n = len(T.REVIEW_COLUMNS)
+    last = _starting_at(grid, grid.n_rows - 1)
+    return (grid.n_rows >= 2 and grid.n_cols == n and len(last) == n
+            and all(c.colspan == 1 and c.rowspan == 1 for c in last)
+            and sum(parse_value(c.text).kind == "number" for c in last) >= n - REVIEW_SHAPE_UNREAD)
+
+
 def match_document(grids: list[Grid], version_hint: Optional[str] = None) -> Match:
     """Grids in reading order → template cells. Version from table `active` (or the hint)."""
     by_table: dict[str, list[Grid]] = {t: [] for t in T.TABLES}
     previous: Optional[tuple[str, Grid]] = None
+    shaped: list[Grid] = []
     for grid in grids:
         table = classify_grid(grid)
+        if table is None and _review_shaped(grid):
+            shaped.append(grid)
+            continue
         if table is None and previous and _continues(previous[1], grid, grids):
             table = previous[0]         # a table continued on the next page, few labels of its own
         if table:
             by_table[table].append(grid)
             previous = (table, grid)
     match = Match(version=None, split_six=True)
+    if not by_table[T.TABLE_REVIEW] and len(shaped) == 1:
+        by_table[T.TABLE_REVIEW] = shaped
+        match.problems.append("review: table known by its shape alone (none of its labels read)")
     match.version = match_active(by_table[T.TABLE_ACTIVE], match, version_hint) \
         if by_table[T.TABLE_ACTIVE] else version_hint
     if not by_table[T.TABLE_ACTIVE]:

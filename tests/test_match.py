@@ -89,6 +89,35 @@ def test_review_headers_partly_unread(real_grids, real_truth, consistent):
         assert not by_order and sum(v is None for v in got.values()) >= 5
 
 
+@pytest.mark.parametrize("values_unread", [0, 4])
+def test_review_table_with_no_label_read_is_known_by_its_shape(real_grids, real_truth, values_unread):
+    """Every header cell of the review table read as speckle (a heavy 1-bit scan of shaded
+    headers: "M", "8", nothing): its one row of fifteen numbers under the header rows is still the
+    review table, its values taken in the template's order, every one of them for a person to
+    confirm. With more of the values unread too, the grid is not taken for the table."""
+    grids = [dataclasses.replace(g, cells=list(g.cells)) for g in real_grids]
+    review = next(g for g in grids if any("复议后起诉" in c.text for c in g.cells))
+    data_row = review.n_rows - 1
+    speckle = ("M", "8", "", "n")
+    review.cells = [c if c.row == data_row else dataclasses.replace(c, text=speckle[k % len(speckle)])
+                    for k, c in enumerate(review.cells)]
+    values = sorted((c for c in review.cells if c.row == data_row), key=lambda c: c.col)
+    for c in values[:values_unread]:
+        review.cells[review.cells.index(c)] = dataclasses.replace(c, text="M")
+    match = match_document(grids)
+    got = review_values(match)
+    if values_unread == 0:
+        truth = {c["column"]: c["value"] for c in real_truth["cells"] if c["table"] == "review"}
+        assert {k: float(v) for k, v in got.items()} == {k: float(v) for k, v in truth.items()}
+        assert "review: table known by its shape alone (none of its labels read)" in match.problems
+    else:
+        assert "review: table not found" in match.problems and not got
+    # The other tables are read as before.
+    assert match.version == match_document(real_grids).version
+    assert {(m.table, m.row, m.column) for m in match.cells if m.table != "review"} == \
+        {(m.table, m.row, m.column) for m in match_document(real_grids).cells if m.table != "review"}
+
+
 def test_value_cells_joined_by_a_worn_rule(real_grids, real_truth):
     """Two value cells of one applications row joined by a worn rule: the row's other values
     keep their columns; the two joined ones are not guessed, and say why."""
