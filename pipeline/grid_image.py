@@ -52,6 +52,14 @@ WORN_EDGE_LEFTOVERS = 0.5
 CUT_EDGE_MIN_INK = 0.25
 # A grid with at least this share of its area inside a larger grid is a part of that table.
 NESTED_SHARE = 0.8
+# Speckle: where more than this share of the paper within SPECKLE_WINDOW_IN of a pixel is ink, it
+# is no rule and no text but a shaded area that a 1-bit scanner's threshold turned to dense dots
+# (their chance runs of ink look like rules of both directions: one shaded header row gave a
+# table of 61 columns). Such areas, drawn in by SPECKLE_KEEP_IN so that the rules around them
+# stay, are left out of the search for rules.
+SPECKLE_INK_SHARE = 0.5
+SPECKLE_WINDOW_IN = 0.1
+SPECKLE_KEEP_IN = 0.04
 
 
 @dataclass
@@ -107,7 +115,7 @@ def detect_grids(prepared: PreparedPage, page_number: int,
     dpi = prepared.dpi
     # Worn toner cuts gaps of a few millimetres into rules; no cell is that small, so bridging
     # them joins pieces of one rule, never two rules.
-    h_rep, v_rep = rule_masks(prepared.binary, dpi, gap_in=RULE_GAP_IN)
+    h_rep, v_rep = rule_masks(without_speckle(prepared.binary, dpi), dpi, gap_in=RULE_GAP_IN)
     text_ink = text_ink_mask(prepared.binary, h_rep, v_rep, dpi)
     h_mask, h_segs = find_rulings(h_rep, horizontal=True, line_scale=line_scale)
     v_mask, v_segs = find_rulings(v_rep, horizontal=False, line_scale=line_scale)
@@ -124,6 +132,20 @@ def detect_grids(prepared: PreparedPage, page_number: int,
     log.debug("page %d: %d grid(s) %s", page_number, len(grids),
              [(g.n_rows, g.n_cols) for g in grids])
     return grids
+
+
+def without_speckle(binary: np.ndarray, dpi: float) -> np.ndarray:
+    """`binary` with its areas of dense speckle (SPECKLE_INK_SHARE) cleared, less a margin."""
+    window = max(3, int(round(SPECKLE_WINDOW_IN * dpi)))
+    share = cv2.boxFilter((binary > 0).astype(np.float32), -1, (window, window))
+    dense = (share > SPECKLE_INK_SHARE).astype(np.uint8)
+    if not dense.any():
+        return binary
+    keep = max(1, int(round(SPECKLE_KEEP_IN * dpi)))
+    dense = cv2.erode(dense, np.ones((2 * keep + 1, 2 * keep + 1), np.uint8))
+    if not dense.any():
+        return binary
+    return np.where(dense > 0, np.uint8(0), binary)
 
 
 def find_rulings(mask: np.ndarray, horizontal: bool, line_scale: int) -> tuple[np.ndarray, list[Segment]]:

@@ -31,5 +31,15 @@ def require_shared(path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def heavy_bilevel_scan(tmp_path_factory) -> Path:
+    """The committed 2021-template report as an office scanner's 1-bit archive setting with a
+    heavy threshold leaves it (samples.degrade's bilevel300-heavy): its shaded header cells turned
+    to dense speckle."""
+    from samples.degrade import write_variant
+    return write_variant(COMMITTED / "synth-2024-002-2021.pdf", tmp_path_factory.mktemp("heavy"),
+                         "bilevel300-heavy", seed=0)
+
+
+@pytest.fixture(scope="session")
 def real_truth() -> dict:
     return json.loads(require_shared(REAL_TRUTH).read_text(encoding="utf-8"))

@@ -281,3 +281,19 @@ def test_faded_column_rule_under_a_spanning_band(real_pdf):
     worn = wear(render_page(real_pdf, 4, 200), (x - 2, y0 + 2, x + 2, y1 - 2), 200, 0.3)
     prepared = prepare_page(worn, 200)
     assert_same_grids(expected, detect_grids(prepared, 4), prepared)
+
+
+def test_shaded_cells_turned_to_speckle_draw_no_rules(heavy_bilevel_scan):
+    """A 1-bit scan's heavy threshold turns the shaded header rows of the active-disclosure table
+    into dense speckle, whose chance runs of ink looked like rules both ways (a grid of 61
+    columns). They are no rules: the table keeps its four printed columns, its label and value
+    cells whole, and its shaded rows as blank bands between the rules around them."""
+    prepared = prepare_page(render_page(heavy_bilevel_scan, 2, 300), 300)
+    active = detect_grids(prepared, 2)[0]
+    assert active.n_cols == 4
+    rows = {c.row: c for c in active.cells if c.col == 0}
+    shaded = [c for c in rows.values() if c.colspan == 4]
+    assert len(shaded) >= 3
+    labelled = [c for c in active.cells if c.col == 0 and c.colspan == 1 and c.rowspan == 1]
+    assert len(labelled) >= 6 and all(any(o.row == c.row and o.col >= 1 for o in active.cells) for c in labelled)
+

@@ -200,17 +200,15 @@ def test_character_size_on_a_1bit_scan_with_shaded_cells(tmp_path):
     assert sizes["bilevel300-heavy"] == pytest.approx(sizes["scan300"], rel=0.25), sizes
 
 
-def test_lines_that_read_as_nothing_either_way_up_do_not_turn_the_page(tmp_path):
+def test_lines_that_read_as_nothing_either_way_up_do_not_turn_the_page(heavy_bilevel_scan):
     """On a heavy 1-bit scan of a landscape review-table page, the longest "lines" are its shaded
     header cells turned to speckle: the reader finds nothing in them either way up, and the specks
     in them are no punctuation. The page stays as it is (it was turned 180° on those specks)."""
-    from conftest import COMMITTED
     from pipeline.ocr import get_engine
     from pipeline.scan import reading_confidences
-    from samples.degrade import write_variant
 
-    scan = write_variant(COMMITTED / "synth-2024-002-2021.pdf", tmp_path, "bilevel300-heavy", seed=0)
-    prepared = prepare_page(render_page(scan, 4, 300), 300, upright_score=reading_confidences(get_engine()))
+    page = render_page(heavy_bilevel_scan, 4, 300)
+    prepared = prepare_page(page, 300, upright_score=reading_confidences(get_engine()))
     assert (prepared.rotation, prepared.orientation_source) == (0, "default")
 
 
