@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 MIN_LABEL_SCORE = 0.5      # below this a printed label is not taken for a template label
 # The review table's data row: the last row where at least this share of the cells read as values.
 REVIEW_DATA_SHARE = 0.6
+# The template version is told by the rows' value cells alone from this many rows that fit it.
+ACTIVE_SHAPE_ROWS = 4
 # A table known by the review table's shape alone may have this many of its values unread.
 REVIEW_SHAPE_UNREAD = 2
 
@@ -322,6 +324,8 @@ def match_active(grids: list[Grid], match: Match, version_hint: Optional[str]) -
     if version is None and any(_block_number("".join(c.text for c in cells)) == 9
                                for kind, _, cells in printed if kind == "heading"):
         version = "2019"            # only the 2019 template has 第二十条第（九）项
+    if version is None and (version := _active_version_by_shape(printed)):
+        match.problems.append("active: template version told by its rows' value cells alone (no header read)")
     if version is None:
         match.problems.append("active: template version not recognised")
         return None
@@ -366,6 +370,32 @@ def match_active(grids: list[Grid], match: Match, version_hint: Optional[str]) -
                     match.problems.append(f"active: row {row.id} column {col}: {problem}")
     match.tables_found.add(T.TABLE_ACTIVE)
     return version
+
+
+def _active_version_by_shape(printed: list[tuple[str, Grid, list[GridCell]]]) -> Optional[str]:
+    """The template version whose rows the printed rows fit, where no header could be read (a
+    heavy 1-bit scan turns shaded header rows to speckle): each row read by its label prints as
+    many value cells as its block has columns (2021: one for 行政许可, 行政处罚, 行政强制 and
+    行政事业性收费; 2019: two or three). Only one version may fit, with at least
+    ACTIVE_SHAPE_ROWS rows and none against it."""
+    fitting = []
+    for version, blocks in T.ACTIVE_BLOCKS.items():
+        width = {r.label: len(b.columns) for b in blocks for r in b.rows}
+        labels = list(width)
+        fit = misfit = 0
+        for kind, _, cells in printed:
+            if kind != "data" or len(cells) < 2:
+                continue
+            i, score = best_match(cells[0].text, labels)
+            if i < 0 or score < MIN_LABEL_SCORE:
+                continue
+            if len(cells) - 1 == width[labels[i]]:
+                fit += 1
+            else:
+                misfit += 1
+        if fit >= ACTIVE_SHAPE_ROWS and not misfit:
+            fitting.append(version)
+    return fitting[0] if len(fitting) == 1 else None
 
 
 def _assign_active_columns(block: T.Block, values: list[GridCell], header: Optional[list[GridCell]]):

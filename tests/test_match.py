@@ -10,6 +10,7 @@ from pipeline import pdf as pdfio
 from pipeline.config import Config
 from pipeline.extract import read_pages
 from pipeline.match import match_document
+from pipeline.numbers import parse_value
 from pipeline.types import GridCell
 
 
@@ -116,6 +117,37 @@ def test_review_table_with_no_label_read_is_known_by_its_shape(real_grids, real_
     assert match.version == match_document(real_grids).version
     assert {(m.table, m.row, m.column) for m in match.cells if m.table != "review"} == \
         {(m.table, m.row, m.column) for m in match_document(real_grids).cells if m.table != "review"}
+
+
+def test_active_table_version_told_by_its_rows_where_no_header_reads(real_grids, real_truth):
+    """The active-disclosure table's shaded heading and header rows read as nothing (a heavy
+    1-bit scan): the template version is the one whose rows its printed rows fit, by how many
+    value cells each prints (2021: one for 行政许可, 2019: three); its values are placed and the
+    whole table goes to a person. With the rows' labels unread too, no version is guessed."""
+    from pipeline.match import classify_grid
+
+    def unread(keep_labels: bool) -> list:
+        grids = [dataclasses.replace(g, cells=list(g.cells)) for g in real_grids]
+        for g in grids:
+            if classify_grid(g) != "active":
+                continue
+            for r in range(g.n_rows):
+                row = sorted((c for c in g.cells if c.row == r), key=lambda c: c.col)
+                header = len(row) == 1 or "信息内容" in row[0].text
+                for c in row:
+                    if header or (not keep_labels and c is row[0]):
+                        g.cells[g.cells.index(c)] = dataclasses.replace(c, text="")
+        return grids
+
+    as_printed = match_document(real_grids)
+    match = match_document(unread(keep_labels=True))
+    assert as_printed.version == "2021" and match.version == "2021"
+    assert any("told by its rows' value cells" in p for p in match.problems)
+    truth = {(c["row"], c["column"]): c["value"] for c in real_truth["cells"] if c["table"] == "active"}
+    got = {(m.row, m.column): parse_value(m.source.text).value for m in match.cells
+           if m.table == "active" and m.source is not None}
+    assert got == truth
+    assert match_document(unread(keep_labels=False)).version is None
 
 
 def test_value_cells_joined_by_a_worn_rule(real_grids, real_truth):
