@@ -589,6 +589,7 @@ def _continues(prev: Grid, grid: Grid, grids: list[Grid]) -> bool:
     last_on_prev = max((g for g in grids if g.page == prev.page), key=lambda g: g.bbox[3])
     return grid.page == prev.page + 1 and first_on_page is grid and last_on_prev is prev
 
+
 def _review_shaped(grid: Grid) -> bool:
     """The review table's shape where none of its labels could be read (a heavy 1-bit scan turns
     its shaded header cells to speckle): header rows over one last row of exactly its fifteen

@@ -255,7 +255,8 @@ def estimate_skew(binary: np.ndarray, dpi: float) -> Optional[float]:
     min_len = int(round(1.0 * sdpi))             # an inch of straight ink: a rule, not text
     max_gap = max(2, int(0.02 * sdpi))
     # Hough's time grows with its ink: only shapes that long, their pieces taken together across
-    # the gaps a segment may jump, can hold such a segment (the text goes, ~40% of the time).
+    # the gaps a segment may jump, can hold such a segment. The text goes: on 119 pages of
+    # twelve scan variants the search took 15.5 s instead of 28.4, every angle within 0.022°.
     joined = cv2.dilate(small, np.ones((max_gap + 1, max_gap + 1), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     long_shape = np.zeros(n, np.uint8)
