@@ -296,4 +296,3 @@ def test_shaded_cells_turned_to_speckle_draw_no_rules(heavy_bilevel_scan):
     assert len(shaded) >= 3
     labelled = [c for c in active.cells if c.col == 0 and c.colspan == 1 and c.rowspan == 1]
     assert len(labelled) >= 6 and all(any(o.row == c.row and o.col >= 1 for o in active.cells) for c in labelled)
-
