@@ -24,6 +24,10 @@ Box = tuple[float, float, float, float]
 
 
 class PPOCREngine:
+    # Lines longer than the recognizer's minimum input are padded to a multiple of this width
+    # (pad_to_width_step).
+    width_step = REC_MIN_WIDTH
+
     def __init__(self, characters: list[str], config: Config):
         # The recognizer's classes: blank, the 6623 dictionary characters, the space.
         self._characters = characters
@@ -46,7 +50,7 @@ class PPOCREngine:
         batch_size = max(1, self._config.ocr_batch_size)
         for start in range(0, len(todo), batch_size):
             chunk = todo[start:start + batch_size]
-            lines = [pad_to_width_step(as_bgr(images[i])) for i in chunk]
+            lines = [pad_to_width_step(as_bgr(images[i]), self.width_step) for i in chunk]
             for index, probabilities in zip(chunk, self._run_recognizer(lines, tight)):
                 readings[index] = self.decode(probabilities)
         return readings
@@ -85,21 +89,22 @@ def as_bgr(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(image)
 
 
-def pad_to_width_step(image: np.ndarray) -> np.ndarray:
+def pad_to_width_step(image: np.ndarray, step: int = REC_MIN_WIDTH) -> np.ndarray:
     """A line longer than the recognizer's minimum input, scaled to its input height and padded
-    with white to the next multiple of that minimum width.
+    with white to the next multiple of `step` (the engine's width_step).
 
-    oneDNN builds its kernels for each input shape it meets and keeps only a few: text lines of
-    all lengths each cost a rebuild (a page of prose took 15 s to recognize instead of about 3).
-    With widths in steps, the shapes repeat. Images within the minimum width (table cells) are
-    left alone: the recognizer pads those to its minimum width itself.
+    oneDNN (the paddle engine) builds its kernels for each input shape it meets and keeps only a
+    few: text lines of all lengths each cost a rebuild (a page of prose took 15 s to recognize
+    instead of about 3). With widths in steps of the minimum width, the shapes repeat. Images
+    within the minimum width (table cells) are left alone: the recognizer pads those to its
+    minimum width itself.
     """
     height, width = image.shape[:2]
     scaled_width = int(np.ceil(REC_HEIGHT * width / height))
     if scaled_width <= REC_MIN_WIDTH:
         return image
     scaled = cv2.resize(image, (scaled_width, REC_HEIGHT))
-    padded_width = -(-scaled_width // REC_MIN_WIDTH) * REC_MIN_WIDTH
+    padded_width = -(-scaled_width // step) * step
     return cv2.copyMakeBorder(scaled, 0, 0, 0, padded_width - scaled_width, cv2.BORDER_CONSTANT,
                               value=(255, 255, 255))
 
