@@ -138,14 +138,10 @@ def without_speckle(binary: np.ndarray, dpi: float) -> np.ndarray:
     """`binary` with its areas of dense speckle (SPECKLE_INK_SHARE) cleared, less a margin."""
     window = max(3, int(round(SPECKLE_WINDOW_IN * dpi)))
     share = cv2.boxFilter((binary > 0).astype(np.float32), -1, (window, window))
-    dense = (share > SPECKLE_INK_SHARE).astype(np.uint8)
-    if not dense.any():
-        return binary
     keep = max(1, int(round(SPECKLE_KEEP_IN * dpi)))
-    dense = cv2.erode(dense, np.ones((2 * keep + 1, 2 * keep + 1), np.uint8))
-    if not dense.any():
-        return binary
-    return np.where(dense > 0, np.uint8(0), binary)
+    dense = cv2.erode((share > SPECKLE_INK_SHARE).astype(np.uint8),
+                      np.ones((2 * keep + 1, 2 * keep + 1), np.uint8))
+    return np.where(dense > 0, np.uint8(0), binary) if dense.any() else binary
 
 
 def find_rulings(mask: np.ndarray, horizontal: bool, line_scale: int) -> tuple[np.ndarray, list[Segment]]:
