@@ -15,7 +15,9 @@ ACCEPTANCE RULE (identities). A cell is confirmed by the identities when all of 
   1. its reading is definite: a number read, or a blank whose blankness is sure (an identity
      counts a blank as 0, so it cannot tell "—" from a lost "0"); no position doubt; not
      unreadable;
-  2. it takes part in at least one identity, and every identity it takes part in holds as read;
+  2. it takes part in at least one identity, and every identity it takes part in holds as read,
+     every term of it definite as in 1 (an unreadable term counts as 0 in the sum: a row the
+     print lost whole holds as 0 = 0);
   3. no term of those identities was chosen by the resolver (an identity made to hold by a choice
      proves nothing about its other terms);
   4. it takes part in at least two identities, or the second recognizer read the same value
@@ -103,8 +105,11 @@ def identity_evidence(cells: list[Cell], min_confidence: float,
         for r, col in ident.lhs + ident.rhs:
             through.setdefault((ident.table, r, col), []).append(n)
     chosen = {c.key for c in cells if CHOSEN_FLAG in c.flags}
-    # Identities that hold as read, none of whose terms was chosen to make them hold.
-    proving = [holds(i, by_key) and not any((i.table, r, col) in chosen for r, col in i.lhs + i.rhs)
+    # Identities that hold as read, every term of them definite (an unreadable cell counts as 0
+    # in the sum: a row whose every value the print lost "holds" as 0 = 0), none of their terms
+    # chosen to make them hold.
+    proving = [holds(i, by_key) and all(is_definite(by_key[(i.table, r, col)], min_confidence)
+                                        and (i.table, r, col) not in chosen for r, col in i.lhs + i.rhs)
                for i in idents]
     out: dict[tuple, list[str]] = {}
     for cell in cells:

@@ -175,6 +175,27 @@ def test_blank_certainty_decides_blank_cells(real_truth):
     assert blank.status != STATUS_CONFIRMED
 
 
+def test_an_identity_with_an_unreadable_term_proves_nothing(real_truth):
+    """An unreadable cell counts as 0 in an identity's sum: a row whose values the print lost
+    holds as 0 = 0. Its other cells, however sure, are not confirmed by that row (a 1-bit fax
+    that cut a row's digits to dots: its total unreadable, a "2" read as a sure blank)."""
+    cells = ocr_cells(real_truth)
+    rows: dict[str, list[Cell]] = {}
+    for c in cells:
+        if c.table == T.TABLE_APPLICATIONS:
+            rows.setdefault(c.row, []).append(c)
+    name, row = next((r, cs) for r, cs in rows.items() if all(not c.value for c in cs))
+    total = next(c for c in row if c.column == "total")
+    total.value, total.text, total.confidence, total.flags = None, "..", 0.3, ["unreadable"]
+    assign_status(cells, MIN_CONFIDENCE, {}, set())
+    assert all(not any(e.endswith(f" row {name} total = sum of applicants") for e in c.evidence) for c in row)
+    assert all(c.status != STATUS_CONFIRMED for c in row)
+    # Its total read (a "0"): the row's identity proves its cells again.
+    total.value, total.text, total.confidence, total.flags = 0, "0", 0.99, []
+    assign_status(cells, MIN_CONFIDENCE, {}, set())
+    assert all(c.status == STATUS_CONFIRMED for c in row)
+
+
 def test_a_zero_only_the_second_reader_read_is_never_confirmed(real_truth):
     """A cell the first reader could not read takes the second reader's number: the identities
     may confirm it, except a 0 — it may be a blank mark the second reader took for one, and an
