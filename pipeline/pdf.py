@@ -164,10 +164,11 @@ class DisplayFrame:
         return dx[0] > 0 and abs(dx[1]) < tolerance * dx[0] and dy[1] < 0 and abs(dy[0]) < tolerance * -dy[1]
 
 
-def image_dpi(obj, box: tuple[float, float, float, float]) -> float:
-    """The resolution an image object is drawn at across its displayed box (points): its pixel
-    columns over the box's width, or its rows where the image lies turned a quarter (its pixels
-    then fit the box the other way round); 0 where pdfium cannot size it."""
+def image_dpi(obj, box: tuple[float, float, float, float], page_rotation: int = 0) -> float:
+    """The resolution an image object is drawn at on its displayed box (points): the finer of
+    its pixels across the box's width and down its height (a fax's 200 x 100 dpi reads as 200),
+    its rows taken across where the image lies turned a quarter (drawn so, or on a page turned
+    by /Rotate); 0 where pdfium cannot size it."""
     try:
         px_w, px_h = obj.get_px_size()
     except Exception:
@@ -175,8 +176,30 @@ def image_dpi(obj, box: tuple[float, float, float, float]) -> float:
     w_in, h_in = (box[2] - box[0]) / 72.0, (box[3] - box[1]) / 72.0
     if not (px_w and px_h and w_in > 0 and h_in > 0):
         return 0.0
-    turned = abs(px_h / w_in - px_w / h_in) < abs(px_w / w_in - px_h / h_in)
-    return (px_h if turned else px_w) / w_in
+    turned = _drawn_turned(obj)
+    if turned is None:
+        # Drawn at an angle other than quarter turns: the pixel counts that fit the box best.
+        turned = abs(px_h / w_in - px_w / h_in) < abs(px_w / w_in - px_h / h_in)
+    elif page_rotation in (90, 270):
+        turned = not turned
+    across, down = (px_h, px_w) if turned else (px_w, px_h)
+    return max(across / w_in, down / h_in)
+
+
+def _drawn_turned(obj) -> bool | None:
+    """Whether the image's matrix lays its rows upright in user space (a quarter turn), or None
+    where it is neither upright nor a quarter turn. Its aspect cannot tell: a fax's 200 x 100
+    dpi page is as wide as it is tall turned."""
+    try:
+        m = obj.get_matrix()
+    except Exception:
+        return None
+    straight, crossed = max(abs(m.a), abs(m.d)), max(abs(m.b), abs(m.c))
+    if crossed <= 1e-3 * straight:
+        return False
+    if straight <= 1e-3 * crossed:
+        return True
+    return None
 
 
 def display_frame(page) -> DisplayFrame:

@@ -109,7 +109,7 @@ def _largest_image(doc: pdfio.Document, index: int) -> tuple[float, bool]:
         for obj in page.get_objects(max_depth=2):
             if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
                 box = frame.box(*obj.get_bounds())
-                dpi = pdfio.image_dpi(obj, box)
+                dpi = pdfio.image_dpi(obj, box, page.get_rotation())
                 if box[2] - box[0] > 0.5 * width_pt and dpi > best:
                     best = dpi
                     bilevel = _bits_per_pixel(obj) == 1

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pikepdf
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 import pytest
 
 from pipeline import pdf as pdfio
@@ -75,3 +77,37 @@ def test_a_page_stored_turned_gives_its_layer_as_displayed(tmp_path, turn):
     finally:
         upright.close()
         turned.close()
+
+
+def _one_image_page(path, px: tuple[int, int], matrix: str, media=(595.0, 842.0), rotate: int = 0) -> None:
+    """A page drawing one grey image of `px` (width, height) pixels by `matrix` ("a b c d e f")."""
+    pdf = pikepdf.new()
+    image = pikepdf.Stream(pdf, bytes(px[0] * px[1]))
+    image.Type, image.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    image.Width, image.Height, image.BitsPerComponent = px[0], px[1], 8
+    image.ColorSpace = pikepdf.Name.DeviceGray
+    page = pikepdf.Dictionary(Type=pikepdf.Name.Page, MediaBox=[0, 0, *media], Rotate=rotate,
+                              Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image)),
+                              Contents=pikepdf.Stream(pdf, f"q {matrix} cm /Im0 Do Q".encode()))
+    pdf.pages.append(pikepdf.Page(page))
+    pdf.save(path)
+
+
+@pytest.mark.parametrize("px,matrix,media,rotate", [
+    # A fax: 200 dpi across, 100 down, its pixels as wide as a turned page's would be.
+    ((1654, 1169), "595 0 0 842 0 0", (595.0, 842.0), 0),
+    # A landscape scan drawn turned onto a portrait page, and one upright on a page turned by /Rotate.
+    ((2339, 1654), "0 842 -595 0 595 0", (595.0, 842.0), 0),
+    ((1654, 2339), "595 0 0 842 0 0", (595.0, 842.0), 90),
+])
+def test_an_images_resolution_is_its_finer_axis_however_it_is_drawn(tmp_path, px, matrix, media, rotate):
+    path = tmp_path / "page.pdf"
+    _one_image_page(path, px, matrix, media, rotate)
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        page = pdf[0]
+        frame = pdfio.display_frame(page)
+        obj = next(o for o in page.get_objects() if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE)
+        assert pdfio.image_dpi(obj, frame.box(*obj.get_bounds()), page.get_rotation()) == pytest.approx(200, abs=1)
+    finally:
+        pdf.close()

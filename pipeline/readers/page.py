@@ -101,7 +101,7 @@ class Page:
                 box = frame.box(*obj.get_bounds())
                 if box[2] - box[0] < PICTURE_MIN_W_IN * 72 or box[3] - box[1] < PICTURE_MIN_H_IN * 72:
                     continue
-                out.append((box, pdfio.image_dpi(obj, box)))
+                out.append((box, pdfio.image_dpi(obj, box, page.get_rotation())))
             return out
         finally:
             page.close()
