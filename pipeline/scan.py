@@ -63,6 +63,12 @@ LINE_PITCH = 1.15
 THIN_ROW_SHARE = 0.25
 # Ink smaller than this many pixels is a speck (a decimal point at 150 dpi is larger).
 SPECK_AREA = 6
+# Black pixels in an empty-looking cell of a 1-bit page from which its blankness is in doubt:
+# paper there is white to the pixel, and a digit the threshold cut to dots leaves a few (a "2"
+# of a 200 x 100 dpi fax left 4).
+BILEVEL_DOTS = 3
+# Ink this far (inches) off the line of a cell's one stroke is no piece of that stroke.
+OFF_STROKE_IN = 0.015
 # A piece of ink at least this share of the line's largest piece is part of a glyph, not a speck.
 PIECE_SHARE = 0.1
 # A reading below this confidence is the reader hesitating (config.min_confidence's value).
@@ -173,14 +179,15 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
             if not bilevel and cell.confidence < 1.0 and is_faint_dash(text_image, cell.bbox, ppp):
                 cell.text, cell.confidence = "—", SHAPE_CONFIDENCE
             continue
-        if len(lines) == 1 and is_dash(lines[0], ppp):
+        mark = "—" if len(lines) == 1 and is_dash(lines[0], ppp) else \
+            "/" if len(lines) == 1 and is_slash(lines[0], ppp) else None
+        if mark:
             # A lone bar is the blank mark "—": its shape says so better than the recognizer,
-            # which reads a wide thin stroke as "1" or "一" without confidence.
-            cell.text, cell.confidence = "—", SHAPE_CONFIDENCE
-            continue
-        if len(lines) == 1 and is_slash(lines[0], ppp):
-            # Likewise the blank mark "/", which blur turns into "1" or "7" for the recognizer.
-            cell.text, cell.confidence = "/", SHAPE_CONFIDENCE
+            # which reads a wide thin stroke as "1" or "一" without confidence; likewise "/",
+            # which blur turns into "1" or "7". On a 1-bit page a digit the threshold cut may
+            # leave one such stroke (a 2's foot) and dots of the rest: the mark is then in doubt.
+            doubt = bilevel and ink_off_stroke(text_image, cell.bbox, ppp) >= BILEVEL_DOTS
+            cell.text, cell.confidence = mark, 0.5 if doubt else SHAPE_CONFIDENCE
             continue
         pieces = [split_wide_gaps(line) for line in lines]
         jobs.append((cell, sum(len(p) for p in pieces)))
@@ -283,11 +290,31 @@ def blank_confidence(gray: np.ndarray, bbox, ppp: float, bilevel: bool = False) 
     inner = inner[int(0.2 * h):int(0.8 * h) + 1, int(0.1 * w):int(0.9 * w) + 1]
     if inner.size == 0 or min(inner.shape) < 4:
         return 1.0
-    if bilevel and int(np.count_nonzero(inner < 128)) >= SPECK_AREA:
+    if bilevel and int(np.count_nonzero(inner < 128)) >= BILEVEL_DOTS:
         return 0.5
     smooth = cv2.medianBlur(np.ascontiguousarray(inner), 3)
     contrast = float(np.median(smooth)) - float(np.partition(smooth.ravel(), 10)[10])
     return 1.0 if contrast < FAINT_INK_CONTRAST else 0.5
+
+
+def ink_off_stroke(gray: np.ndarray, bbox, ppp: float) -> int:
+    """Ink pixels (darker than mid-grey) in the middle of the cell (as blank_confidence looks)
+    off the line of its largest piece: a "—" or "/" the threshold broke into pieces along its
+    own line has none; a digit cut to one stroke and dots (a 2's foot and arc) has some."""
+    inner = cell_interior(gray, bbox, ppp)
+    h, w = inner.shape[:2]
+    inner = inner[int(0.2 * h):int(0.8 * h) + 1, int(0.1 * w):int(0.9 * w) + 1]
+    if inner.size == 0:
+        return 0
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((inner < 128).astype(np.uint8), connectivity=8)
+    if count <= 2:
+        return 0
+    largest = 1 + int(np.argmax(stats[1:count, cv2.CC_STAT_AREA]))
+    ys, xs = np.nonzero(labels == largest)
+    vx, vy, x0, y0 = cv2.fitLine(np.column_stack([xs, ys]).astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01).ravel()
+    ys, xs = np.nonzero((labels > 0) & (labels != largest))
+    off = np.abs((xs - x0) * vy - (ys - y0) * vx)
+    return int(np.count_nonzero(off > max(2.0, OFF_STROKE_IN * 72 / ppp)))
 
 
 def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline.scan import (SPECK_AREA, _without_border_slivers, blank_confidence, cell_line_images, ink_pieces,
-                           is_dash, is_faint_dash, is_slash, split_lines)
+from pipeline.scan import (BILEVEL_DOTS, SPECK_AREA, _without_border_slivers, blank_confidence, cell_line_images,
+                           ink_off_stroke, ink_pieces, is_dash, is_faint_dash, is_slash, split_lines)
 
 FONTS = [f for f in ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
                      "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -195,6 +195,43 @@ def test_remnants_of_a_digit_on_a_1bit_page_are_no_sure_blank():
             seen += 1
             assert blank_confidence(cell, bbox, ppp, bilevel=True) < 1.0, (font, threshold)
     assert seen >= 3
+
+
+def test_a_digit_cut_to_a_few_dots_on_a_1bit_page_is_no_sure_blank():
+    """A "2" of a 200 x 100 dpi fax, its strokes cut by the threshold to two dots of two pixels
+    each (as measured there): fewer pixels than a speck, still no sure blank on a 1-bit page,
+    where paper is white to the pixel. One stray pixel is paper."""
+    dpi = 200
+    ppp = 72 / dpi
+    bbox = (0.0, 0.0, 94 * ppp, 50 * ppp)
+    cell = np.full((50, 94), 255, np.uint8)
+    cell[22:24, 44] = cell[27:29, 48] = 0
+    assert cell_line_images(cell, bbox, ppp) == []
+    assert blank_confidence(cell, bbox, ppp, bilevel=True) < 1.0
+    stray = np.full((50, 94), 255, np.uint8)
+    stray[25, 47] = 0
+    assert blank_confidence(stray, bbox, ppp, bilevel=True) == 1.0
+
+
+def test_a_digit_cut_to_its_foot_is_told_from_a_broken_blank_mark():
+    """A light 1-bit threshold can leave of a "2" its foot (a bar, as "—" is) and a few dots of
+    its arc: ink off the bar's line. A "—" or "/" the threshold broke into pieces has its pieces
+    along its own line."""
+    dpi = 300
+    ppp = 72 / dpi
+    bbox = (0.0, 0.0, 142 * ppp, 67 * ppp)
+    two = np.full((67, 142), 255, np.uint8)
+    two[40:42, 64:78] = 0                   # the foot
+    two[25:27, 66:68] = two[26:30, 75:77] = 0   # what is left of the arc
+    dash = np.full((67, 142), 255, np.uint8)
+    dash[33:35, 60:66] = dash[33:35, 68:74] = dash[33:36, 76:82] = 0
+    slash = np.full((67, 142), 255, np.uint8)
+    for k, y in enumerate(range(48, 18, -1)):
+        if k % 10 < 7:
+            slash[y, 60 + k // 2:62 + k // 2] = 0
+    assert ink_off_stroke(two, bbox, ppp) >= BILEVEL_DOTS
+    assert ink_off_stroke(dash, bbox, ppp) == 0
+    assert ink_off_stroke(slash, bbox, ppp) == 0
 
 
 def test_a_dash_one_pixel_thin_is_a_dash_not_a_doubtful_blank():
