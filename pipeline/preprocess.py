@@ -52,6 +52,12 @@ SEAL_REDNESS = 40
 SEAL_REDNESS_NEAR = 15
 # Margin (inches) around seal ink whose pixels are read in the red channel too.
 SEAL_FRINGE_IN = 0.015
+# The scanner's own background where the paper does not cover the glass (dark bands along the
+# image's edges, square to the image while the paper lies skewed): dark (below this share of the
+# paper's level), thicker than any stroke or rule (inches), and reaching the image's edge.
+MARGIN_DARK = 0.5
+MARGIN_THICK_IN = 0.08
+MARGIN_DPI = 50
 
 
 @dataclass
@@ -118,6 +124,30 @@ def remove_red_seal(image_bgr: np.ndarray, dpi: float) -> np.ndarray:
     lifted = image_bgr[:, :, 2][red].astype(np.float32) * (paper / max(seal_level, 1.0))
     out[red] = np.maximum(gray[red], np.clip(np.minimum(lifted, paper), 0, 255).astype(np.uint8))
     return out
+
+
+def scanner_bed(gray: np.ndarray, dpi: float) -> Optional[np.ndarray]:
+    """Where the scanner's dark bed shows around the paper (a mask of the page's pixels, out to
+    the band's soft edge), or None.
+
+    Where the paper does not cover the glass, a scan holds dark bands along its edges. Their
+    long straight borders are square to the image, not to the skewed paper: they would outvote
+    the rules in the skew measure and be taken for rules and ink. Such a band is dark ground
+    thicker than any stroke that reaches the image's edge, found on a copy at MARGIN_DPI.
+    """
+    scale = min(1.0, MARGIN_DPI / dpi)
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    paper = float(np.percentile(small, 90))
+    dark = (small < MARGIN_DARK * paper).astype(np.uint8)
+    side = _odd(MARGIN_THICK_IN * dpi * scale)
+    dark = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
+    if not (dark[0].any() or dark[-1].any() or dark[:, 0].any() or dark[:, -1].any()):
+        return None
+    _, labels = cv2.connectedComponents(dark, connectivity=8)
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    bed = np.isin(labels, edge[edge > 0]).astype(np.uint8)
+    bed = cv2.dilate(bed, np.ones((3, 3), np.uint8))
+    return cv2.resize(bed, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_NEAREST) > 0
 
 
 def flatten_lighting(gray: np.ndarray, dpi: float) -> np.ndarray:
@@ -524,8 +554,13 @@ def prepare_page(image_bgr: np.ndarray, dpi: float,
         image_bgr = cv2.cvtColor(image_bgr, cv2.COLOR_GRAY2BGR)
     h0, w0 = image_bgr.shape[:2]
     gray = remove_red_seal(image_bgr, dpi)
+    bed = scanner_bed(gray, dpi)
     sigma = noise_sigma(gray)
     gray = flatten_lighting(gray, dpi)
+    if bed is not None:
+        # Painted white once the paper is: the paper beside the bed, lit alike, meets it
+        # without an edge (painted before, at the paper's level, the bed's outline stayed).
+        gray[bed] = 255
     binary = binarize(gray, dpi, sigma)
 
     skew = frame[1] if frame is not None else estimate_skew(binary, dpi)

@@ -94,6 +94,10 @@ class ScanRecipe:
     grey: bool = False                 # a greyscale JPEG (DeviceGray), as many sites publish scans
     bilevel_threshold: int = 0         # a 1-bit scan: ink where grey < threshold, CCITT G4 in the PDF
     bilevel_threshold_max: int = 0     # the threshold drawn per report from [threshold, max]
+    scanner_bed: bool = False          # paper skewed and shifted on a dark scanner bed, the glass's
+                                       # dark frame along the far edges (square to the image)
+    show_through: float = 0.0          # the next page's print, mirrored, showing through thin paper
+                                       # at up to this share of its darkness (drawn per page)
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,12 @@ VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe | PictureTabl
                                    light_falloff=0.08, bilevel_threshold=105, bilevel_threshold_max=120),
     "bilevel300-heavy": ScanRecipe(dpi=300, blur_sigma_px=0.7, noise_sigma=10.0, paper_grey=0.96,
                                    light_falloff=0.08, bilevel_threshold=185, bilevel_threshold_max=205),
+    # A sheet laid skewed and short of the corner on a dark scanner bed (an ADF's black backing).
+    "scan200-bed": ScanRecipe(dpi=200, skew_min_deg=0.3, skew_max_deg=1.5, scanner_bed=True,
+                              paper_grey=0.96, light_falloff=0.05, noise_sigma=3.0),
+    # Thin paper printed on both sides: the back page's print shows through, mirrored.
+    "scan200-show-through": ScanRecipe(dpi=200, show_through=0.18, paper_grey=0.96, light_falloff=0.05,
+                                       noise_sigma=3.0),
     # Scans as sites publish them to keep files small: 100 dpi, JPEG quality 50-75, grey or colour.
     "scan100": ScanRecipe(dpi=100, paper_grey=0.95, light_falloff=0.06, noise_sigma=3.0, jpeg_quality=60),
     "scan100-grey": ScanRecipe(dpi=100, paper_grey=0.95, light_falloff=0.06, noise_sigma=3.0,
@@ -202,6 +212,8 @@ class PageDegradation:
     seal_bbox_image_px: list[int] | None = None   # in the final image
     seal_digits_inside: int = 0                   # digits within the seal's outer ring
     junk_text_lines: int = 0
+    bed_shift_px: list[int] | None = None         # the paper's offset on a dark scanner bed
+    show_through: float = 0.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -435,13 +447,24 @@ def apply_paper_and_light(rgb: np.ndarray, grey: float, falloff: float,
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def skew_image(rgb: np.ndarray, angle_deg_ccw: float) -> tuple[np.ndarray, np.ndarray]:
-    """Rotate about the centre (positive = counter-clockwise as seen), white scanner lid around."""
+def skew_image(rgb: np.ndarray, angle_deg_ccw: float, shift: tuple[int, int] = (0, 0),
+               bed: int = 255) -> tuple[np.ndarray, np.ndarray]:
+    """Rotate about the centre (positive = counter-clockwise as seen) and shift by (dx, dy)
+    pixels, the scanner's lid or bed of grey level `bed` around."""
     height, width = rgb.shape[:2]
     matrix = cv2.getRotationMatrix2D((width / 2.0, height / 2.0), angle_deg_ccw, 1.0)
+    matrix[:, 2] += shift
     turned = cv2.warpAffine(rgb, matrix, (width, height), flags=cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255))
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=(bed, bed, bed))
     return turned, matrix
+
+
+def show_through(rgb: np.ndarray, back: np.ndarray, strength: float) -> np.ndarray:
+    """The back page's print, mirrored and softened by the paper, darkening this one by up to
+    `strength` of its ink."""
+    ink = 255.0 - cv2.GaussianBlur(cv2.cvtColor(back[:, ::-1], cv2.COLOR_RGB2GRAY), (0, 0), 1.5).astype(np.float32)
+    ink = cv2.resize(ink, (rgb.shape[1], rgb.shape[0]))
+    return np.clip(rgb.astype(np.float32) - strength * ink[..., None], 0, 255).astype(np.uint8)
 
 
 def rotate_quarter_turns(rgb: np.ndarray, cw_deg: int) -> np.ndarray:
@@ -524,11 +547,12 @@ def jpeg_roundtrip(rgb: np.ndarray, quality: int) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 def scan_page(page: pdfium.PdfPage, index: int, recipe: ScanRecipe, rng: np.random.Generator,
-              seal_text: str, is_last_page: bool = False) -> tuple[bytes, PageDegradation]:
+              seal_text: str, is_last_page: bool = False,
+              back: pdfium.PdfPage | None = None) -> tuple[bytes, PageDegradation]:
     """One page through the scanner: returns the final JPEG and the record of what was applied.
 
     Seals go on every page with a table (over its digits) and on the last page, where the
-    issuing office signs.
+    issuing office signs. `back`: the page printed on its reverse (recipe.show_through).
     """
     dpi = recipe.dpi
     rgb = render_page_rgb(page, dpi)
@@ -541,14 +565,28 @@ def scan_page(page: pdfium.PdfPage, index: int, recipe: ScanRecipe, rng: np.rand
     if recipe.seal and (tables or is_last_page):
         rgb, record.seal_bbox_page_px, record.seal_digits_inside = apply_seal(
             rgb, dpi, tables, digit_boxes_px(page, dpi), seal_text, rng)
+    if recipe.show_through > 0 and back is not None:
+        record.show_through = round(float(rng.uniform(0.5, 1.0) * recipe.show_through), 3)
+        rgb = show_through(rgb, render_page_rgb(back, dpi), record.show_through)
     if recipe.paper_grey < 1.0 or recipe.light_falloff > 0:
         rgb = apply_paper_and_light(rgb, recipe.paper_grey, recipe.light_falloff, rng)
         record.paper_grey, record.light_falloff = recipe.paper_grey, recipe.light_falloff
     matrix = None
-    if recipe.skew_max_deg > 0:
+    if recipe.skew_max_deg > 0 or recipe.scanner_bed:
         magnitude = rng.uniform(recipe.skew_min_deg, recipe.skew_max_deg)
         record.skew_deg_ccw = round(float(magnitude * rng.choice([-1.0, 1.0])), 3)
-        rgb, matrix = skew_image(rgb, record.skew_deg_ccw)
+        shift, bed = (0, 0), 255
+        if recipe.scanner_bed:
+            # The paper laid short of the bed's top-left corner, the bed dark where it shows.
+            shift = (int(rng.uniform(0.05, 0.3) * dpi), int(rng.uniform(0.05, 0.3) * dpi))
+            bed = int(rng.integers(15, 70))
+            record.bed_shift_px = list(shift)
+        rgb, matrix = skew_image(rgb, record.skew_deg_ccw, shift, bed)
+        if recipe.scanner_bed:
+            # The glass's frame along the far edges, square to the image, over the paper.
+            rgb = rgb.copy()
+            rgb[:, rgb.shape[1] - int(rng.uniform(0.08, 0.25) * dpi):] = bed
+            rgb[rgb.shape[0] - int(rng.uniform(0.08, 0.25) * dpi):, :] = bed
     shape_before_rotation = rgb.shape[:2]
     if recipe.rotate_cw_deg and (tables or not recipe.rotate_table_pages_only):
         rgb = rotate_quarter_turns(rgb, recipe.rotate_cw_deg)
@@ -591,8 +629,10 @@ def scan_pages(src: Path, recipe: ScanRecipe, seed: int, seal_text: str,
     document = pdfium.PdfDocument(str(src))
     try:
         count = len(document)
+        # Printed on both sides: a page's back is the next page (the last one's, the one before).
         return [scan_page(document[index], index, recipe, rng_for(seed, label, str(index)), seal_text,
-                          is_last_page=index == count - 1)
+                          is_last_page=index == count - 1,
+                          back=document[index + 1 if index + 1 < count else index - 1] if count > 1 else None)
                 for index in range(count)]
     finally:
         document.close()
