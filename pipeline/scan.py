@@ -186,7 +186,7 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
             # which reads a wide thin stroke as "1" or "一" without confidence; likewise "/",
             # which blur turns into "1" or "7". On a 1-bit page a digit the threshold cut may
             # leave one such stroke (a 2's foot) and dots of the rest: the mark is then in doubt.
-            doubt = bilevel and ink_off_stroke(text_image, cell.bbox, ppp) >= BILEVEL_DOTS
+            doubt = bilevel and ink_off_stroke(text_image, cell.bbox, ppp, lines[0])
             cell.text, cell.confidence = mark, 0.5 if doubt else SHAPE_CONFIDENCE
             continue
         pieces = [split_wide_gaps(line) for line in lines]
@@ -284,37 +284,67 @@ def blank_confidence(gray: np.ndarray, bbox, ppp: float, bilevel: bool = False) 
     1-bit page, where black pixels are left that no glyph's worth of ink makes (the remnants of
     a digit whose strokes the scanner's threshold cut to specks: a blank paper of a 1-bit scan
     holds none)."""
-    inner = cell_interior(gray, bbox, ppp)
-    h, w = inner.shape[:2]
+    whole = cell_interior(gray, bbox, ppp)
+    h, w = whole.shape[:2]
     # Away from the borders, where a ruling's blurred fringe stays darker than the paper.
-    inner = inner[int(0.2 * h):int(0.8 * h) + 1, int(0.1 * w):int(0.9 * w) + 1]
+    core = np.zeros(whole.shape, bool)
+    core[int(0.2 * h):int(0.8 * h) + 1, int(0.1 * w):int(0.9 * w) + 1] = True
+    inner = whole[int(0.2 * h):int(0.8 * h) + 1, int(0.1 * w):int(0.9 * w) + 1]
     if inner.size == 0 or min(inner.shape) < 4:
         return 1.0
-    if bilevel and int(np.count_nonzero(inner < 128)) >= BILEVEL_DOTS:
-        return 0.5
+    if bilevel:
+        # The paper's own specks, as thick in the cell's margin, allowed for ("—" of a heavy
+        # threshold's noise); its rulings' remains in the outermost pixels left out.
+        ink = whole < 128
+        ink[:2], ink[-2:], ink[:, :2], ink[:, -2:] = False, False, False, False
+        if np.count_nonzero(ink & core) >= BILEVEL_DOTS + _speck_allowance(ink, core):
+            return 0.5
     smooth = cv2.medianBlur(np.ascontiguousarray(inner), 3)
     contrast = float(np.median(smooth)) - float(np.partition(smooth.ravel(), 10)[10])
     return 1.0 if contrast < FAINT_INK_CONTRAST else 0.5
 
 
-def ink_off_stroke(gray: np.ndarray, bbox, ppp: float) -> int:
-    """Ink pixels (darker than mid-grey) in the middle of the cell (as blank_confidence looks)
-    off the line of its largest piece: a "—" or "/" the threshold broke into pieces along its
-    own line has none; a digit cut to one stroke and dots (a 2's foot and arc) has some."""
+def ink_off_stroke(gray: np.ndarray, bbox, ppp: float, stroke: np.ndarray) -> bool:
+    """Whether ink lies off the line of the cell's stroke, where a digit it could be part of
+    would print, beyond the specks of the paper around it: a "—" or "/" the threshold broke into
+    pieces has its pieces along its own line; a digit cut to one stroke keeps dots of the rest
+    (a 2's foot and its arc). Paper noise that a heavy threshold turned to specks lies all over
+    the cell, as thick beside the stroke as away from it. `stroke`: the image of the stroke
+    (cropped to its ink) that told the mark."""
     inner = cell_interior(gray, bbox, ppp)
     h, w = inner.shape[:2]
     inner = inner[int(0.2 * h):int(0.8 * h) + 1, int(0.1 * w):int(0.9 * w) + 1]
     if inner.size == 0:
-        return 0
+        return False
     count, labels, stats, _ = cv2.connectedComponentsWithStats((inner < 128).astype(np.uint8), connectivity=8)
     if count <= 2:
-        return 0
-    largest = 1 + int(np.argmax(stats[1:count, cv2.CC_STAT_AREA]))
-    ys, xs = np.nonzero(labels == largest)
-    vx, vy, x0, y0 = cv2.fitLine(np.column_stack([xs, ys]).astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01).ravel()
-    ys, xs = np.nonzero((labels > 0) & (labels != largest))
-    off = np.abs((xs - x0) * vy - (ys - y0) * vx)
-    return int(np.count_nonzero(off > max(2.0, OFF_STROKE_IN * 72 / ppp)))
+        return False
+    ink = labels > 0
+    yy, xx = np.mgrid[0:inner.shape[0], 0:inner.shape[1]]
+    reach = max(2.0, OFF_STROKE_IN * 72 / ppp)
+    # The stroke: the line through one of the larger pieces that most of the ink lies along
+    # (a broken stroke's pieces, all of them).
+    along, centre = None, (0.0, 0.0)
+    for seed in 1 + np.argsort(-stats[1:count, cv2.CC_STAT_AREA])[:3]:
+        ys, xs = np.nonzero(labels == seed)
+        vx, vy, x0, y0 = cv2.fitLine(np.column_stack([xs, ys]).astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01).ravel()
+        on = ink & (np.abs((xx - x0) * vy - (yy - y0) * vx) <= reach)
+        if along is None or np.count_nonzero(on) > np.count_nonzero(along):
+            along, centre = on, (float(x0), float(y0))
+    off = ink & ~along
+    # Where the digit would be, the stroke its top or foot: the stroke's length to either side
+    # of it, twice that above and below (digits stand taller than wide).
+    side = max(stroke.shape[:2])
+    near = (np.abs(xx - centre[0]) <= side) & (np.abs(yy - centre[1]) <= 2 * side)
+    return np.count_nonzero(off & near) >= BILEVEL_DOTS + _speck_allowance(off, near)
+
+
+def _speck_allowance(ink: np.ndarray, near: np.ndarray) -> float:
+    """Ink pixels the paper's specks would put in the `near` part of a cell, judged by their
+    density in the rest of it, with room for their chance clumping."""
+    far = int(np.count_nonzero(~near))
+    expected = np.count_nonzero(ink & ~near) / far * np.count_nonzero(near) if far else 0.0
+    return expected + 4.0 * float(np.sqrt(expected))
 
 
 def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:
