@@ -58,6 +58,10 @@ NESTED_SHARE = 0.8
 # table of 61 columns). Such areas, drawn in by SPECKLE_KEEP_IN so that the rules around them
 # stay, are left out of the search for rules.
 SPECKLE_INK_SHARE = 0.5
+# Ink less dark than this share of the page's print (its darkest 1%) is left out of the search
+# for rules: the back page's table showing through thin paper is 0.08-0.2 as dark, a rule worn
+# pale 0.2 and up along parts of it, the rest of it as dark as print.
+FAINT_INK = 0.25
 SPECKLE_WINDOW_IN = 0.1
 SPECKLE_KEEP_IN = 0.04
 
@@ -115,7 +119,7 @@ def detect_grids(prepared: PreparedPage, page_number: int,
     dpi = prepared.dpi
     # Worn toner cuts gaps of a few millimetres into rules; no cell is that small, so bridging
     # them joins pieces of one rule, never two rules.
-    h_rep, v_rep = rule_masks(without_speckle(prepared.binary, dpi), dpi, gap_in=RULE_GAP_IN)
+    h_rep, v_rep = rule_masks(without_speckle(without_faint_ink(prepared), dpi), dpi, gap_in=RULE_GAP_IN)
     text_ink = text_ink_mask(prepared.binary, h_rep, v_rep, dpi)
     h_mask, h_segs = find_rulings(h_rep, horizontal=True, line_scale=line_scale)
     v_mask, v_segs = find_rulings(v_rep, horizontal=False, line_scale=line_scale)
@@ -132,6 +136,14 @@ def detect_grids(prepared: PreparedPage, page_number: int,
     log.debug("page %d: %d grid(s) %s", page_number, len(grids),
              [(g.n_rows, g.n_cols) for g in grids])
     return grids
+
+
+def without_faint_ink(prepared: PreparedPage) -> np.ndarray:
+    """The page's ink (binary) less what is far paler than its print (FAINT_INK) with all its
+    neighbours (the edge of a stroke, and the paper between a 1-bit scan's dots, stay ink)."""
+    print_darkness = 255.0 - float(np.percentile(prepared.gray[::4, ::4], 1))
+    faint = cv2.erode(prepared.gray, np.ones((3, 3), np.uint8)) > 255.0 - FAINT_INK * print_darkness
+    return np.where(faint, np.uint8(0), prepared.binary) if faint.any() else prepared.binary
 
 
 def without_speckle(binary: np.ndarray, dpi: float) -> np.ndarray:

@@ -296,3 +296,19 @@ def test_shaded_cells_turned_to_speckle_draw_no_rules(heavy_bilevel_scan):
     assert len(shaded) >= 3
     labelled = [c for c in active.cells if c.col == 0 and c.colspan == 1 and c.rowspan == 1]
     assert len(labelled) >= 6 and all(any(o.row == c.row and o.col >= 1 for o in active.cells) for c in labelled)
+
+
+def test_a_table_showing_through_from_the_back_draws_no_rules(tmp_path):
+    """Thin paper printed on both sides: the next page's tables show through, mirrored, at up to
+    a sixth of the print's darkness. Their rules are no rules of this page: every page's grids
+    come out as on the same scan without the show-through."""
+    from samples.degrade import write_variant
+    from conftest import COMMITTED
+
+    source = COMMITTED / "synth-2024-002-2021.pdf"
+    plain = write_variant(source, tmp_path / "plain", "scan200", seed=0)
+    through = write_variant(source, tmp_path / "through", "scan200-show-through", seed=0)
+    for page in (2, 3):
+        shapes = [[(g.n_rows, g.n_cols) for g in detect_grids(prepare_page(render_page(pdf, page, 200), 200), page)]
+                  for pdf in (plain, through)]
+        assert shapes[0] and shapes[1] == shapes[0], page
