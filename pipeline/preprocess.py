@@ -58,6 +58,13 @@ SEAL_FRINGE_IN = 0.015
 MARGIN_DARK = 0.5
 MARGIN_THICK_IN = 0.08
 MARGIN_DPI = 50
+# A scanner's streak: a line of dirt on the glass draws a dark line along the whole image, the
+# way the paper moved: image columns (or rows) darker than STREAK_DARK of the paper's level along
+# STREAK_SHARE of their length, no wider than STREAK_MAX_IN. A table's rules stop at its edges
+# and never cross the page's margins.
+STREAK_DARK = 0.85
+STREAK_SHARE = 0.9
+STREAK_MAX_IN = 0.04
 
 
 @dataclass
@@ -124,6 +131,36 @@ def remove_red_seal(image_bgr: np.ndarray, dpi: float) -> np.ndarray:
     lifted = image_bgr[:, :, 2][red].astype(np.float32) * (paper / max(seal_level, 1.0))
     out[red] = np.maximum(gray[red], np.clip(np.minimum(lifted, paper), 0, 255).astype(np.uint8))
     return out
+
+
+def without_streaks(gray: np.ndarray, dpi: float) -> np.ndarray:
+    """The page with its scanner streaks painted over by what lies beside them, row by row (a
+    glyph crossing one keeps its strokes across it)."""
+    paper = float(np.percentile(gray[::4, ::4], 90))
+    out = gray
+    for axis in (0, 1):
+        share = (gray < STREAK_DARK * paper).mean(axis=axis)
+        widest = max(1, int(round(STREAK_MAX_IN * dpi)))
+        for start, end in runs_of(share >= STREAK_SHARE):
+            if end - start > widest:
+                continue
+            if out is gray:
+                out = gray.copy()
+            view = out if axis == 0 else out.T
+            left, right = max(0, start - 2), min(view.shape[1] - 1, end + 1)
+            span = np.arange(left + 1, right)
+            weight = ((span - left) / max(1, right - left))[None, :]
+            view[:, left + 1:right] = np.round(view[:, [left]] * (1 - weight)
+                                               + view[:, [right]] * weight).astype(gray.dtype)
+    if out is not gray:
+        log.debug("scanner streaks painted over")
+    return out
+
+
+def runs_of(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) of the runs of True in a 1-D array, end exclusive."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(np.int8), [0]])))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
 
 
 def scanner_bed(gray: np.ndarray, dpi: float) -> Optional[np.ndarray]:
@@ -553,7 +590,7 @@ def prepare_page(image_bgr: np.ndarray, dpi: float,
     if image_bgr.ndim == 2:
         image_bgr = cv2.cvtColor(image_bgr, cv2.COLOR_GRAY2BGR)
     h0, w0 = image_bgr.shape[:2]
-    gray = remove_red_seal(image_bgr, dpi)
+    gray = without_streaks(remove_red_seal(image_bgr, dpi), dpi)
     bed = scanner_bed(gray, dpi)
     sigma = noise_sigma(gray)
     gray = flatten_lighting(gray, dpi)

@@ -18,7 +18,7 @@ from . import pdf as pdfio
 from .config import Config
 from .ocr import crop_to_ink
 from .ocr.crop import ink_mask
-from .preprocess import PreparedPage, rule_masks
+from .preprocess import PreparedPage, rule_masks, runs_of
 from .types import SHAPE_CONFIDENCE, Grid, GridCell, TextLine
 
 log = logging.getLogger(__name__)
@@ -695,19 +695,13 @@ def bands_with_ink(gray: np.ndarray, dpi: float, covered: list, find_dpi: float 
             rows[y:y + h] = True
     reach, join = BAND_REACH_IN * dpi, JOIN_BANDS_IN * dpi
     bands: list[list[float]] = []
-    for top, bottom in _runs(rows):
+    for top, bottom in runs_of(rows):
         top, bottom = max(0.0, top / scale - reach), min(float(gray.shape[0]), bottom / scale + reach)
         if bands and top - bands[-1][1] < join:
             bands[-1][1] = bottom
         else:
             bands.append([top, bottom])
     return [(int(a), int(np.ceil(b))) for a, b in bands]
-
-
-def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
-    """(start, end) of the runs of True in a 1-D array, end exclusive."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(np.int8), [0]])))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
 
 
 def outside(boxes: list, regions: list) -> list:

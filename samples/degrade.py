@@ -98,6 +98,8 @@ class ScanRecipe:
                                        # dark frame along the far edges (square to the image)
     show_through: float = 0.0          # the next page's print, mirrored, showing through thin paper
                                        # at up to this share of its darkness (drawn per page)
+    streaks: int = 0                   # up to this many dark lines along the image (dirt on an
+                                       # automatic feeder's glass), drawn per page
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,9 @@ VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe | PictureTabl
     # Thin paper printed on both sides: the back page's print shows through, mirrored.
     "scan200-show-through": ScanRecipe(dpi=200, show_through=0.18, paper_grey=0.96, light_falloff=0.05,
                                        noise_sigma=3.0),
+    # An automatic feeder with dirt on its glass: one or two dark lines down every page.
+    "scan200-streaks": ScanRecipe(dpi=200, streaks=2, blur_sigma_px=0.6, noise_sigma=3.0,
+                                  paper_grey=0.96, light_falloff=0.05),
     # Scans as sites publish them to keep files small: 100 dpi, JPEG quality 50-75, grey or colour.
     "scan100": ScanRecipe(dpi=100, paper_grey=0.95, light_falloff=0.06, noise_sigma=3.0, jpeg_quality=60),
     "scan100-grey": ScanRecipe(dpi=100, paper_grey=0.95, light_falloff=0.06, noise_sigma=3.0,
@@ -214,6 +219,7 @@ class PageDegradation:
     junk_text_lines: int = 0
     bed_shift_px: list[int] | None = None         # the paper's offset on a dark scanner bed
     show_through: float = 0.0
+    streaks_px: list[int] = field(default_factory=list)   # x of each streak in the final image
 
 
 # ---------------------------------------------------------------------------------------------
@@ -591,6 +597,13 @@ def scan_page(page: pdfium.PdfPage, index: int, recipe: ScanRecipe, rng: np.rand
     if recipe.rotate_cw_deg and (tables or not recipe.rotate_table_pages_only):
         rgb = rotate_quarter_turns(rgb, recipe.rotate_cw_deg)
         record.rotation_cw_deg = recipe.rotate_cw_deg
+    if recipe.streaks:
+        # Dirt on the feeder's glass: a line along the way the sheet moved, through everything.
+        rgb = rgb.copy()
+        for _ in range(int(rng.integers(1, recipe.streaks + 1))):
+            x, width = int(rng.uniform(0.15, 0.85) * rgb.shape[1]), int(rng.integers(1, 4))
+            rgb[:, x:x + width] = np.minimum(rgb[:, x:x + width], int(rng.integers(20, 120)))
+            record.streaks_px.append(x)
     if record.seal_bbox_page_px is not None:
         record.seal_bbox_image_px = transform_bbox(record.seal_bbox_page_px, matrix,
                                                    record.rotation_cw_deg, shape_before_rotation)

@@ -57,6 +57,20 @@ def test_skew_is_measured_on_a_dark_scanner_bed(real_pdf, page4, angle):
     assert scanner_bed(cv2.cvtColor(page4, cv2.COLOR_BGR2GRAY), 200) is None
 
 
+@pytest.mark.parametrize("x, width, level", [(700, 2, 40), (1000, 3, 100), (333, 1, 60)])
+def test_a_scanner_streak_is_painted_over(page4, x, width, level):
+    """Dirt on a feeder's glass draws a dark line down the whole image, through the margins and
+    the table: painted over, it splits no column of the table, and the page is as without it."""
+    from pipeline.grid_image import detect_grids
+
+    streaked = page4.copy()
+    streaked[:, x:x + width] = np.minimum(streaked[:, x:x + width], level)
+    plain, prepared = prepare_page(page4, 200), prepare_page(streaked, 200)
+    assert prepared.gray[:150, x - 2:x + width + 2].min() > 200      # the top margin: paper again
+    assert [(g.n_rows, g.n_cols) for g in detect_grids(prepared, 4)] == \
+        [(g.n_rows, g.n_cols) for g in detect_grids(plain, 4)]
+
+
 @pytest.mark.parametrize("code, expected", [(None, 0), (cv2.ROTATE_90_CLOCKWISE, 270),
                                             (cv2.ROTATE_180, 180), (cv2.ROTATE_90_COUNTERCLOCKWISE, 90)])
 def test_rotation_is_detected_and_undone(page4, code, expected):
