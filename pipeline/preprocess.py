@@ -58,6 +58,12 @@ SEAL_FRINGE_IN = 0.015
 MARGIN_DARK = 0.5
 MARGIN_THICK_IN = 0.08
 MARGIN_DPI = 50
+# Print paler than this (grey levels below the paper, its darkest 1%) is darkened to
+# PRINT_DARKNESS, by at most MAX_PRINT_GAIN (black print on a scan is 180-235 below the paper).
+PALE_PRINT = 150.0
+INK_AT_LEAST = 40
+PRINT_DARKNESS = 210.0
+MAX_PRINT_GAIN = 3.0
 # A scanner's streak: a line of dirt on the glass draws a dark line along the whole image, the
 # way the paper moved: image columns (or rows) darker than STREAK_DARK of the paper's level along
 # STREAK_SHARE of their length, no wider than STREAK_MAX_IN. A table's rules stop at its edges
@@ -204,6 +210,23 @@ def flatten_lighting(gray: np.ndarray, dpi: float) -> np.ndarray:
     bg = np.maximum(bg.astype(np.float32), 1.0)
     flat = gray.astype(np.float32) * (255.0 / bg)
     return np.clip(flat, 0, 255).astype(np.uint8)
+
+
+def with_print_darkened(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    """A page whose print is pale (toner running out, a light photocopy: the darkest tenth of
+    its ink less than PALE_PRINT below the paper) with its darkness scaled up to PRINT_DARKNESS,
+    and the gain;
+    the recognizer reads pale digits with little confidence. Other pages as they are, gain 1."""
+    sample = gray[::2, ::2]
+    ink = sample[sample < 255 - INK_AT_LEAST]
+    if ink.size < 50:
+        return gray, 1.0
+    darkness = 255.0 - float(np.percentile(ink, 10))
+    if darkness >= PALE_PRINT:
+        return gray, 1.0
+    gain = min(MAX_PRINT_GAIN, PRINT_DARKNESS / darkness)
+    out = 255.0 - (255.0 - gray.astype(np.float32)) * gain
+    return np.clip(out, 0, 255).astype(np.uint8), gain
 
 
 def noise_sigma(gray: np.ndarray) -> float:
@@ -598,7 +621,8 @@ def prepare_page(image_bgr: np.ndarray, dpi: float,
         # Painted white once the paper is: the paper beside the bed, lit alike, meets it
         # without an edge (painted before, at the paper's level, the bed's outline stayed).
         gray[bed] = 255
-    binary = binarize(gray, dpi, sigma)
+    gray, gain = with_print_darkened(gray)
+    binary = binarize(gray, dpi, sigma * gain)
 
     skew = frame[1] if frame is not None else estimate_skew(binary, dpi)
     if skew is None:
@@ -606,7 +630,7 @@ def prepare_page(image_bgr: np.ndarray, dpi: float,
     m_skew, size = rotation_matrix((w0, h0), skew)
     if abs(skew) > 0.01:
         gray = cv2.warpAffine(gray, m_skew[:2], size, flags=cv2.INTER_LINEAR, borderValue=255)
-        binary = binarize(gray, dpi, sigma)
+        binary = binarize(gray, dpi, sigma * gain)
     else:
         m_skew, size = np.eye(3), (w0, h0)
 

@@ -100,6 +100,7 @@ class ScanRecipe:
                                        # at up to this share of its darkness (drawn per page)
     streaks: int = 0                   # up to this many dark lines along the image (dirt on an
                                        # automatic feeder's glass), drawn per page
+    pale_print: float = 0.0            # toner running out: black printed as this share of white
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,9 @@ VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe | PictureTabl
     # Thin paper printed on both sides: the back page's print shows through, mirrored.
     "scan200-show-through": ScanRecipe(dpi=200, show_through=0.18, paper_grey=0.96, light_falloff=0.05,
                                        noise_sigma=3.0),
+    # A printer running out of toner (its black a mid grey), scanned to grey JPEG.
+    "scan200-pale": ScanRecipe(dpi=200, pale_print=0.45, paper_grey=0.94, light_falloff=0.05,
+                               blur_sigma_px=0.6, noise_sigma=4.0, grey=True, jpeg_quality=70),
     # An automatic feeder with dirt on its glass: one or two dark lines down every page.
     "scan200-streaks": ScanRecipe(dpi=200, streaks=2, blur_sigma_px=0.6, noise_sigma=3.0,
                                   paper_grey=0.96, light_falloff=0.05),
@@ -564,6 +568,8 @@ def scan_page(page: pdfium.PdfPage, index: int, recipe: ScanRecipe, rng: np.rand
     rgb = render_page_rgb(page, dpi)
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     tables = table_bboxes(gray, dpi)
+    if recipe.pale_print:
+        rgb = (recipe.pale_print * 255.0 + (1.0 - recipe.pale_print) * rgb.astype(np.float32)).astype(np.uint8)
     record = PageDegradation(page=index, dpi=dpi, width_px=0, height_px=0, width_pt=0.0, height_pt=0.0,
                              table_bboxes_px=tables, jpeg_quality=recipe.jpeg_quality)
     if recipe.broken_rulings:
