@@ -54,14 +54,17 @@ SEAL_REDNESS_NEAR = 15
 SEAL_FRINGE_IN = 0.015
 # The scanner's own background where the paper does not cover the glass (dark bands along the
 # image's edges, square to the image while the paper lies skewed): dark (below this share of the
-# paper's level), thicker than any stroke or rule (inches), and reaching the image's edge.
-MARGIN_DARK = 0.5
-MARGIN_THICK_IN = 0.08
-MARGIN_DPI = 50
-# Print paler than this (grey levels below the paper, its darkest 1%) is darkened to
-# PRINT_DARKNESS, by at most MAX_PRINT_GAIN (black print on a scan is 180-235 below the paper).
-PALE_PRINT = 150.0
+# paper's level), thicker than any stroke or rule (inches), and reaching the image's edge; sought
+# at BED_DPI.
+BED_DARK = 0.5
+BED_THICK_IN = 0.08
+BED_DPI = 50
+# Print is the page's pixels at least INK_AT_LEAST grey levels below the paper. Where the darkest
+# tenth of them is less than PALE_PRINT below it, the print is darkened to PRINT_DARKNESS, by at
+# most MAX_PRINT_GAIN (black print on the corpus's scans: 126-255, below 150 only on blurred
+# pages of grey paper; a pale toner's, 100-135).
 INK_AT_LEAST = 40
+PALE_PRINT = 150.0
 PRINT_DARKNESS = 210.0
 MAX_PRINT_GAIN = 3.0
 # A scanner's streak: a line of dirt on the glass draws a dark line along the whole image, the
@@ -178,13 +181,13 @@ def scanner_bed(gray: np.ndarray, dpi: float) -> Optional[np.ndarray]:
     Where the paper does not cover the glass, a scan holds dark bands along its edges. Their
     long straight borders are square to the image, not to the skewed paper: they would outvote
     the rules in the skew measure and be taken for rules and ink. Such a band is dark ground
-    thicker than any stroke that reaches the image's edge, found on a copy at MARGIN_DPI.
+    thicker than any stroke that reaches the image's edge, found on a copy at BED_DPI.
     """
-    scale = min(1.0, MARGIN_DPI / dpi)
+    scale = min(1.0, BED_DPI / dpi)
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     paper = float(np.percentile(small, 90))
-    dark = (small < MARGIN_DARK * paper).astype(np.uint8)
-    side = _odd(MARGIN_THICK_IN * dpi * scale)
+    dark = (small < BED_DARK * paper).astype(np.uint8)
+    side = _odd(BED_THICK_IN * dpi * scale)
     dark = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
     if not (dark[0].any() or dark[-1].any() or dark[:, 0].any() or dark[:, -1].any()):
         return None
@@ -215,10 +218,9 @@ def flatten_lighting(gray: np.ndarray, dpi: float) -> np.ndarray:
 
 
 def with_print_darkened(gray: np.ndarray) -> tuple[np.ndarray, float]:
-    """A page whose print is pale (toner running out, a light photocopy: the darkest tenth of
-    its ink less than PALE_PRINT below the paper) with its darkness scaled up to PRINT_DARKNESS,
-    and the gain;
-    the recognizer reads pale digits with little confidence. Other pages as they are, gain 1."""
+    """A page whose print is pale (toner running out, a light photocopy) with its darkness
+    scaled up to PRINT_DARKNESS, and the gain: the recognizer reads pale digits with little
+    confidence. Other pages as they are, gain 1."""
     sample = gray[::2, ::2]
     ink = sample[sample < 255 - INK_AT_LEAST]
     if ink.size < 50:
