@@ -68,6 +68,8 @@ DARK_SHARE = 0.25
 # Fewer pale pixels than this in a rule mask hold no pale rule (rule_masks keeps pieces of at
 # least 0.15 inch: 30 pixels at 150 dpi, three quarters of them pale).
 PALE_RULE_PIXELS = 22
+# A pale piece of rule this close (inches) to a dark rule on its line is a worn part of that rule.
+WORN_REACH_IN = 0.2
 SPECKLE_WINDOW_IN = 0.1
 SPECKLE_KEEP_IN = 0.04
 
@@ -127,7 +129,7 @@ def detect_grids(prepared: PreparedPage, page_number: int,
     # them joins pieces of one rule, never two rules.
     h_rep, v_rep = rule_masks(without_speckle(prepared.binary, dpi), dpi, gap_in=RULE_GAP_IN)
     dark = dark_ink(prepared)
-    h_rep, v_rep = dark_rules(h_rep, v_rep, dark), dark_rules(v_rep, h_rep, dark)
+    h_rep, v_rep = dark_rules(h_rep, v_rep, dark, True, dpi), dark_rules(v_rep, h_rep, dark, False, dpi)
     text_ink = text_ink_mask(prepared.binary, h_rep, v_rep, dpi)
     h_mask, h_segs = find_rulings(h_rep, horizontal=True, line_scale=line_scale)
     v_mask, v_segs = find_rulings(v_rep, horizontal=False, line_scale=line_scale)
@@ -146,13 +148,16 @@ def detect_grids(prepared: PreparedPage, page_number: int,
     return grids
 
 
-def dark_rules(mask: np.ndarray, across: np.ndarray, dark: np.ndarray) -> np.ndarray:
+def dark_rules(mask: np.ndarray, across: np.ndarray, dark: np.ndarray, horizontal: bool,
+               dpi: float) -> np.ndarray:
     """The rules of a rule mask whose ink is `dark` (dark_ink, 255) along DARK_SHARE of them, each
     whole: a stretch worn pale stays with the rest of its rule. Where rules of the other
-    direction (`across`) cross it does not count: a pale line crossing dark rules is dark there."""
+    direction (`across`) cross it does not count: a pale line crossing dark rules is dark there.
+    A pale piece that continues a dark rule on its line (within WORN_REACH_IN) is a worn part of
+    it, cut off by a gap, and stays."""
     if cv2.countNonZero(cv2.bitwise_and(mask, cv2.bitwise_not(dark))) < PALE_RULE_PIXELS:
         return mask             # no rule of it could be pale along three quarters of it
-    count, labels = cv2.connectedComponents((mask > 0).astype(np.uint8), connectivity=8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((mask > 0).astype(np.uint8), connectivity=8)
     if count <= 1:
         return mask
     xs, ys = cv2.findNonZero(mask)[:, 0].T         # the mask's pixels only: a few % of the page
@@ -161,11 +166,19 @@ def dark_rules(mask: np.ndarray, across: np.ndarray, dark: np.ndarray) -> np.nda
     length = np.bincount(rule[own], minlength=count)
     inked = np.bincount(rule[own & (dark[ys, xs] > 0)], minlength=count)
     pale = inked < DARK_SHARE * np.maximum(length, 1)
-    if not pale[1:].any():
+    pale[0] = False
+    if not pale.any():
         return mask
     out = mask.copy()
     gone = pale[rule]
     out[ys[gone], xs[gone]] = 0
+    reach, side = int(round(WORN_REACH_IN * dpi)), 2
+    for k in np.flatnonzero(pale):
+        x, y, w, h = stats[k, :4]
+        near = out[max(0, y - side):y + h + side, max(0, x - reach):x + w + reach] if horizontal else \
+            out[max(0, y - reach):y + h + reach, max(0, x - side):x + w + side]
+        if near.any():
+            out[labels == k] = mask[labels == k]
     return out
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from pipeline.grid import merge_cells
-from pipeline.grid_image import detect_grids
+from pipeline.grid_image import dark_rules, detect_grids
 from pipeline.preprocess import prepare_page
 from pipeline.types import Grid
 
@@ -281,6 +281,20 @@ def test_faded_column_rule_under_a_spanning_band(real_pdf):
     worn = wear(render_page(real_pdf, 4, 200), (x - 2, y0 + 2, x + 2, y1 - 2), 200, 0.3)
     prepared = prepare_page(worn, 200)
     assert_same_grids(expected, detect_grids(prepared, 4), prepared)
+
+
+def test_a_pale_piece_on_a_dark_rule_s_line_stays_and_a_pale_line_of_its_own_goes():
+    """dark_rules at 200 dpi: a rule dark over its left part, worn pale over the rest and cut
+    off from it by a gap wider than rule_masks bridges (0.15 in), stays whole; a pale line as
+    long on a line of its own (a table showing through from the back) goes."""
+    mask = np.zeros((200, 1000), np.uint8)
+    dark = np.zeros_like(mask)
+    mask[50:52, 100:400] = dark[50:52, 100:400] = 255      # the rule, dark
+    mask[50:52, 430:900] = 255                             # its worn part, past a 30-pixel gap
+    mask[150:152, 100:900] = 255                           # a pale line of its own
+    kept = dark_rules(mask, np.zeros_like(mask), dark, True, 200)
+    assert kept[50:52, 430:900].all() and kept[50:52, 100:400].all()
+    assert not kept[150:152].any()
 
 
 def test_shaded_cells_turned_to_speckle_draw_no_rules(heavy_bilevel_scan):
