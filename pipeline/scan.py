@@ -278,6 +278,13 @@ def cell_interior(gray: np.ndarray, bbox, ppp: float) -> np.ndarray:
     return gray[max(0, y0 + inset):max(0, y1 - inset), max(0, x0 + inset):max(0, x1 - inset)]
 
 
+def cell_core(interior: np.ndarray) -> tuple[slice, slice]:
+    """The middle of a cell's interior, away from its borders, where a ruling's blurred fringe
+    stays darker than the paper."""
+    h, w = interior.shape[:2]
+    return slice(int(0.2 * h), int(0.8 * h) + 1), slice(int(0.1 * w), int(0.9 * w) + 1)
+
+
 def blank_confidence(gray: np.ndarray, bbox, ppp: float, bilevel: bool = False) -> float:
     """How sure a cell without readable ink is blank: sure on clean paper; not where something
     darker than the paper's noise is there, too faint to read (a washed-out digit), nor, on a
@@ -285,11 +292,9 @@ def blank_confidence(gray: np.ndarray, bbox, ppp: float, bilevel: bool = False) 
     a digit whose strokes the scanner's threshold cut to specks: a blank paper of a 1-bit scan
     holds none)."""
     whole = cell_interior(gray, bbox, ppp)
-    h, w = whole.shape[:2]
-    # Away from the borders, where a ruling's blurred fringe stays darker than the paper.
     core = np.zeros(whole.shape, bool)
-    core[int(0.2 * h):int(0.8 * h) + 1, int(0.1 * w):int(0.9 * w) + 1] = True
-    inner = whole[int(0.2 * h):int(0.8 * h) + 1, int(0.1 * w):int(0.9 * w) + 1]
+    core[cell_core(whole)] = True
+    inner = whole[cell_core(whole)]
     if inner.size == 0 or min(inner.shape) < 4:
         return 1.0
     if bilevel:
@@ -312,8 +317,7 @@ def ink_off_stroke(gray: np.ndarray, bbox, ppp: float, stroke: np.ndarray) -> bo
     the cell, as thick beside the stroke as away from it. `stroke`: the image of the stroke
     (cropped to its ink) that told the mark."""
     inner = cell_interior(gray, bbox, ppp)
-    h, w = inner.shape[:2]
-    inner = inner[int(0.2 * h):int(0.8 * h) + 1, int(0.1 * w):int(0.9 * w) + 1]
+    inner = inner[cell_core(inner)]
     if inner.size == 0:
         return False
     count, labels, stats, _ = cv2.connectedComponentsWithStats((inner < 128).astype(np.uint8), connectivity=8)
