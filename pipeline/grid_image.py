@@ -157,7 +157,7 @@ def dark_rules(mask: np.ndarray, across: np.ndarray, dark: np.ndarray, horizonta
     it, cut off by a gap, and stays."""
     if cv2.countNonZero(cv2.bitwise_and(mask, cv2.bitwise_not(dark))) < PALE_RULE_PIXELS:
         return mask             # no rule of it could be pale along three quarters of it
-    count, labels, stats, _ = cv2.connectedComponentsWithStats((mask > 0).astype(np.uint8), connectivity=8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
         return mask
     xs, ys = cv2.findNonZero(mask)[:, 0].T         # the mask's pixels only: a few % of the page
@@ -177,8 +177,9 @@ def dark_rules(mask: np.ndarray, across: np.ndarray, dark: np.ndarray, horizonta
         x, y, w, h = stats[k, :4]
         near = out[max(0, y - side):y + h + side, max(0, x - reach):x + w + reach] if horizontal else \
             out[max(0, y - reach):y + h + reach, max(0, x - side):x + w + side]
-        if near.any():
-            out[labels == k] = mask[labels == k]
+        pale[k] = not near.any()
+    back = gone & ~pale[rule]
+    out[ys[back], xs[back]] = mask[ys[back], xs[back]]
     return out
 
 

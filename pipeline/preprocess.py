@@ -146,12 +146,12 @@ def without_streaks(gray: np.ndarray, dpi: float) -> np.ndarray:
     """The page with its scanner streaks painted over by what lies beside them, row by row (a
     glyph crossing one keeps its strokes across it)."""
     paper = float(np.percentile(gray[::4, ::4], 90))
+    widest = max(1, int(round(STREAK_MAX_IN * dpi)))
     out = gray
     for axis in (0, 1):
         # Along every fourth line across: a streak runs the whole length.
         share = (gray[::4] if axis == 0 else gray[:, ::4]) < STREAK_DARK * paper
         share = share.mean(axis=axis)
-        widest = max(1, int(round(STREAK_MAX_IN * dpi)))
         for start, end in runs_of(share >= STREAK_SHARE):
             if end - start > widest:
                 continue
