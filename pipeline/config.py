@@ -54,5 +54,13 @@ class Config:
     # The title is on page 1, or on page 2 after a cover.
     title_pages: int = 2
 
+    @property
+    def page_threads(self) -> int:
+        """Pages of a scan read at once (pipeline.readers.overlap): one page is prepared while
+        another's cells are recognised, so both cores work through the whole file. Two, not
+        more: recognition runs one batch at a time on every core, so a third page would only
+        wait, holding its images. One where the process has one core (batch workers)."""
+        return max(1, min(2, self.cpu_threads))
+
 
 DEFAULT = Config()

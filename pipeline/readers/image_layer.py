@@ -11,22 +11,36 @@ import time
 
 from ..config import Config
 from ..types import PageContent
+from .overlap import read_overlapped
 from .page import Page
 
 
 def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -> None:
+    """Pages two at a time (pipeline.readers.overlap), as the scan reader reads them."""
     from ..grid_image import detect_grids
     from ..ocr import get_engine
     from ..preprocess import has_ruled_table, prepare_page
     from ..scan import page_rotation, read_grid_cells, second_look_reader
 
-    for page, content in items:
+    engine = get_engine(config)
+
+    def render(item: tuple[Page, PageContent]):
+        page, _ = item
         t = time.perf_counter()
         dpi = page.scan_dpi
         image = page.render(dpi)
         page.release()
+        bilevel = page.is_bilevel           # asked here: the PDF stays in this thread
+        timings["render"] = timings.get("render", 0.0) + time.perf_counter() - t
+        return image, dpi, bilevel
+
+    def read_tables(item: tuple[Page, PageContent], rendered) -> dict[str, float]:
+        # In a worker thread: nothing here touches the PDF.
+        _, content = item
+        image, dpi, bilevel = rendered
+        t = time.perf_counter()
         if not has_ruled_table(image, dpi):
-            continue
+            return {"image_grid": time.perf_counter() - t}
         # No upright_score: a page whose layer reads right is upright or turned by quarter turns
         # that the geometry tells.
         prepared = prepare_page(image, dpi)
@@ -36,7 +50,12 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
         content.info.read_by = "ocr"
         content.cell_source = "ocr"
         content.second_look = second_look_reader(prepared)
-        timings["image_grid"] = timings.get("image_grid", 0.0) + time.perf_counter() - t
+        took = {"image_grid": time.perf_counter() - t}
         t = time.perf_counter()
-        read_grid_cells(get_engine(config), prepared, content.grids, bilevel=page.is_bilevel)
-        timings["recognize"] = timings.get("recognize", 0.0) + time.perf_counter() - t
+        read_grid_cells(engine, prepared, content.grids, bilevel=bilevel)
+        took["recognize"] = time.perf_counter() - t
+        return took
+
+    for _, took in read_overlapped(items, render, read_tables, config.page_threads):
+        for stage, seconds in took.items():
+            timings[stage] = timings.get(stage, 0.0) + seconds

@@ -5,58 +5,91 @@ Pages without a ruled table cost no OCR, except the first pages' tops, where the
 from __future__ import annotations
 
 import time
-from typing import Optional
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional
 
 from ..config import Config
 from ..types import PageContent
+from .overlap import read_overlapped
 from .page import Page
+
+if TYPE_CHECKING:
+    from ..preprocess import PreparedPage
 
 
 def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -> None:
-    """Fill each PageContent's grids and title lines by OCR; sets read_by, rotation and skew."""
+    """Fill each PageContent's grids and title lines by OCR; sets read_by, rotation and skew.
+    Pages are read two at a time (pipeline.readers.overlap); titles in the pages' order."""
     from ..grid_image import detect_grids
     from ..ocr import get_engine
     from ..preprocess import has_ruled_table, prepare_page
-    from ..scan import (page_rotation, read_grid_cells, read_title_region, reading_confidences,
-                        second_look_reader)
+    from ..scan import page_rotation, read_grid_cells, read_title_region, reading_confidences, second_look_reader
     from ..title import find_title
 
     engine = get_engine(config)
     upright_score = reading_confidences(engine)
-    title_found = False
-    for page, content in items:
-        t = time.perf_counter()
-        dpi = page.scan_dpi
-        image = page.render(dpi)
-        page.release()
-        timings["render"] = timings.get("render", 0.0) + time.perf_counter() - t
-        content.info.read_by = "ocr"
-        content.cell_source = "ocr"
-        content.read_prose = prose_reader(page, content, upright_score)
-        wants_title = content.info.page <= config.title_pages and not title_found
-        t = time.perf_counter()
-        has_table = has_ruled_table(image, dpi)
-        if not has_table and not wants_title:
-            timings["prepare"] = timings.get("prepare", 0.0) + time.perf_counter() - t
-            continue
+
+    def prepare(content: PageContent, image, dpi: float):
         prepared = prepare_page(image, dpi, upright_score=upright_score)
         content.info.rotation, content.info.skew = page_rotation(prepared), prepared.skew
         content.info.frame_measured = True
         content.to_page = prepared.to_original_points
+        return prepared
+
+    def render(item: tuple[Page, PageContent]):
+        page, _ = item
+        t = time.perf_counter()
+        dpi = page.scan_dpi
+        image = page.render(dpi)
+        page.release()
+        bilevel = page.is_bilevel           # asked here: the PDF stays in this thread
+        timings["render"] = timings.get("render", 0.0) + time.perf_counter() - t
+        return image, dpi, bilevel
+
+    def read_tables(item: tuple[Page, PageContent], rendered) -> _PageRead:
+        # In a worker thread: nothing here touches the PDF.
+        page, content = item
+        image, dpi, bilevel = rendered
+        took: dict[str, float] = {}
+        t = time.perf_counter()
+        if not has_ruled_table(image, dpi):
+            took["prepare"] = time.perf_counter() - t
+            # Kept unprepared: prepared only if the title is still looked for when its turn comes.
+            return _PageRead(None, (image, dpi) if page.number <= config.title_pages else None, took)
+        prepared = prepare(content, image, dpi)
+        took["prepare"] = time.perf_counter() - t
+        t = time.perf_counter()
+        content.second_look = second_look_reader(prepared)
+        content.grids = detect_grids(prepared, content.info.page)
+        took["grid"] = time.perf_counter() - t
+        t = time.perf_counter()
+        read_grid_cells(engine, prepared, content.grids, bilevel=bilevel)
+        took["recognize"] = time.perf_counter() - t
+        return _PageRead(prepared if page.number <= config.title_pages else None, None, took)
+
+    title_found = False
+    for (page, content), done in read_overlapped(items, render, read_tables, config.page_threads):
+        for stage, seconds in done.took.items():
+            timings[stage] = timings.get(stage, 0.0) + seconds
+        content.info.read_by = "ocr"
+        content.cell_source = "ocr"
+        content.read_prose = prose_reader(page, content, upright_score)
+        if content.info.page > config.title_pages or title_found:
+            continue
+        t = time.perf_counter()
+        prepared = done.prepared or prepare(content, *done.unprepared)
         timings["prepare"] = timings.get("prepare", 0.0) + time.perf_counter() - t
-        if has_table:
-            t = time.perf_counter()
-            content.second_look = second_look_reader(prepared)
-            content.grids = detect_grids(prepared, content.info.page)
-            timings["grid"] = timings.get("grid", 0.0) + time.perf_counter() - t
-            t = time.perf_counter()
-            read_grid_cells(engine, prepared, content.grids, bilevel=page.is_bilevel)
-            timings["recognize"] = timings.get("recognize", 0.0) + time.perf_counter() - t
-        if wants_title:
-            t = time.perf_counter()
-            content.lines = read_title_region(engine, prepared)
-            title_found = find_title(content.lines) is not None
-            timings["title"] = timings.get("title", 0.0) + time.perf_counter() - t
+        t = time.perf_counter()
+        content.lines = read_title_region(engine, prepared)
+        title_found = find_title(content.lines) is not None
+        timings["title"] = timings.get("title", 0.0) + time.perf_counter() - t
+
+
+@dataclass
+class _PageRead:
+    prepared: Optional["PreparedPage"]      # of a title page whose tables were read
+    unprepared: Optional[tuple]             # (image, dpi) of a title page without tables
+    took: dict
 
 
 def prose_reader(page: Page, content: PageContent, upright_score,
