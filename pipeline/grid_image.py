@@ -24,7 +24,7 @@ import numpy as np
 
 from .config import DEFAULT
 from .grid import joined_cells, merge_cells
-from .preprocess import PreparedPage, rule_masks, rule_thickness
+from .preprocess import PreparedPage, rule_masks, rule_thickness, runs_of
 from .types import Grid
 
 log = logging.getLogger(__name__)
@@ -68,8 +68,19 @@ DARK_SHARE = 0.25
 # Fewer pale pixels than this in a rule mask hold no pale rule (rule_masks keeps pieces of at
 # least 0.15 inch: 30 pixels at 150 dpi, three quarters of them pale).
 PALE_RULE_PIXELS = 22
-# A pale piece of rule this close (inches) to a dark rule on its line is a worn part of that rule.
+# A pale piece of rule this close (inches) to a dark rule on its line is a worn part of that rule,
+# where that rule is at least WORN_ANCHOR_IN long (a heading's upright stroke is a dark "rule" of
+# 0.2 inch, and a ghost line on its line is no part of it).
 WORN_REACH_IN = 0.2
+WORN_ANCHOR_IN = 0.5
+# A band of the page at least this long (inches) across which every rule is pale holds no table:
+# the back page's frame, where it lies on the line of this page's frames, carries them across the
+# gap between two stacked tables (and joins them) in ink as pale as the rest of the back page.
+PALE_BAND_IN = 0.2
+# A rule is dark only in runs at least this long (inches): a pale line crossing print is dark
+# where each stroke crosses it, a few pixels at a time (a ghost line through a bold heading was
+# dark so along 28% of it).
+DARK_RUN_IN = 0.05
 SPECKLE_WINDOW_IN = 0.1
 SPECKLE_KEEP_IN = 0.04
 
@@ -154,7 +165,8 @@ def dark_rules(mask: np.ndarray, across: np.ndarray, dark: np.ndarray, horizonta
     whole: a stretch worn pale stays with the rest of its rule. Where rules of the other
     direction (`across`) cross it does not count: a pale line crossing dark rules is dark there.
     A pale piece that continues a dark rule on its line (within WORN_REACH_IN) is a worn part of
-    it, cut off by a gap, and stays."""
+    it, cut off by a gap, and stays. Then no rule is kept across a band where all are pale
+    (_without_pale_bands)."""
     if cv2.countNonZero(cv2.bitwise_and(mask, cv2.bitwise_not(dark))) < PALE_RULE_PIXELS:
         return mask             # no rule of it could be pale along three quarters of it
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -163,23 +175,63 @@ def dark_rules(mask: np.ndarray, across: np.ndarray, dark: np.ndarray, horizonta
     xs, ys = cv2.findNonZero(mask)[:, 0].T         # the mask's pixels only: a few % of the page
     rule = labels[ys, xs]
     own = across[ys, xs] == 0
-    length = np.bincount(rule[own], minlength=count)
-    inked = np.bincount(rule[own & (dark[ys, xs] > 0)], minlength=count)
+    along = xs if horizontal else ys
+    length = _run_lengths(rule[own], along[own], count, 1)
+    inked = _run_lengths(rule[own & (dark[ys, xs] > 0)], along[own & (dark[ys, xs] > 0)], count,
+                         max(2, int(round(DARK_RUN_IN * dpi))))
     pale = inked < DARK_SHARE * np.maximum(length, 1)
     pale[0] = False
-    if not pale.any():
-        return mask
+    whole = ~pale[rule]                 # pixels of rules dark as a whole
     out = mask.copy()
-    gone = pale[rule]
-    out[ys[gone], xs[gone]] = 0
-    reach, side = int(round(WORN_REACH_IN * dpi)), 2
-    for k in np.flatnonzero(pale):
-        x, y, w, h = stats[k, :4]
-        near = out[max(0, y - side):y + h + side, max(0, x - reach):x + w + reach] if horizontal else \
-            out[max(0, y - reach):y + h + reach, max(0, x - side):x + w + side]
-        pale[k] = not near.any()
-    back = gone & ~pale[rule]
-    out[ys[back], xs[back]] = mask[ys[back], xs[back]]
+    if pale.any():
+        gone = pale[rule]
+        out[ys[gone], xs[gone]] = 0
+        extent = stats[:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT]
+        short = extent[rule] < WORN_ANCHOR_IN * dpi
+        anchors = out.copy()
+        anchors[ys[short], xs[short]] = 0
+        reach, side = int(round(WORN_REACH_IN * dpi)), 2
+        for k in np.flatnonzero(pale):
+            x, y, w, h = stats[k, :4]
+            near = anchors[max(0, y - side):y + h + side, max(0, x - reach):x + w + reach] if horizontal else \
+                anchors[max(0, y - reach):y + h + reach, max(0, x - side):x + w + side]
+            pale[k] = not near.any()
+        back = gone & ~pale[rule]
+        out[ys[back], xs[back]] = mask[ys[back], xs[back]]
+    return _without_pale_bands(out, ys, xs, own & (out[ys, xs] > 0), whole, dark, horizontal, dpi)
+
+
+def _run_lengths(rule: np.ndarray, along: np.ndarray, count: int, shortest: int) -> np.ndarray:
+    """Per rule (label 0..count-1), how far along it (pixels) its given pixels reach, in runs of
+    at least `shortest` consecutive positions."""
+    keys = np.unique(rule.astype(np.int64) * (int(along.max(initial=0)) + 2) + along)
+    if keys.size == 0:
+        return np.zeros(count, np.int64)
+    starts = np.flatnonzero(np.diff(keys, prepend=keys[0] - 2) != 1)
+    lengths = np.diff(np.append(starts, keys.size))
+    long_enough = lengths >= shortest
+    owners = keys[starts[long_enough]] // (int(along.max(initial=0)) + 2)
+    return np.bincount(owners, weights=lengths[long_enough], minlength=count).astype(np.int64)
+
+
+def _without_pale_bands(out: np.ndarray, ys: np.ndarray, xs: np.ndarray, kept: np.ndarray,
+                        whole: np.ndarray, dark: np.ndarray, horizontal: bool, dpi: float) -> np.ndarray:
+    """`out` without the stretches of its dark rules that run through a band (columns for
+    horizontal rules, rows for vertical ones) at least PALE_BAND_IN long where rules run and
+    none of them is dark: a table's row is bounded by dark rules on some side, even where one
+    side is worn (worn stretches fall where they will, not on every rule of a row at once).
+    Pieces kept as worn parts of a rule (dark_rules) stay. `kept`: which of the mask's pixels
+    (ys, xs) are still rules, off the crossings; `whole`: which are of rules dark as a whole."""
+    along = xs if horizontal else ys
+    size = out.shape[1] if horizontal else out.shape[0]
+    ruled = np.bincount(along[kept], minlength=size) > 0
+    inked = np.bincount(along[kept & (dark[ys, xs] > 0)], minlength=size) > 0
+    band = np.zeros(size + 1, bool)
+    for a, b in runs_of(ruled & ~inked):
+        if b - a >= PALE_BAND_IN * dpi:
+            band[a:b] = True
+    cut = whole & band[along]
+    out[ys[cut], xs[cut]] = 0
     return out
 
 

@@ -297,6 +297,49 @@ def test_a_pale_piece_on_a_dark_rule_s_line_stays_and_a_pale_line_of_its_own_goe
     assert not kept[150:152].any()
 
 
+def test_a_pale_line_on_a_print_stroke_s_line_is_no_worn_rule():
+    """A heading's upright stroke (0.2 in at 200 dpi) is dark and long enough for rule_masks; a
+    pale line of the back page running on from it is no worn part of a rule."""
+    mask = np.zeros((400, 300), np.uint8)
+    dark = np.zeros_like(mask)
+    mask[20:60, 150:153] = dark[20:60, 150:153] = 255      # the stroke, 40 pixels
+    mask[70:370, 150:153] = 255                            # a pale line past a 10-pixel gap
+    kept = dark_rules(mask, np.zeros_like(mask), dark, False, 200)
+    assert not kept[70:370].any()
+
+
+def _stacked_tables_page(ghosts: bool) -> np.ndarray:
+    """A 200 dpi page with two ruled tables one above the other and a bold heading between them;
+    with `ghosts`, the back page shows through: its frame on the line of this page's frames,
+    running on across the gap, and a rule of its own through the heading."""
+    page = np.full((1300, 1400), 250, np.uint8)
+    if ghosts:
+        for x in (200, 1200, 760):
+            cv2.line(page, (x, 60), (x, 1180), 232, 2)
+        cv2.line(page, (200, 560), (1200, 560), 232, 2)
+    for top, bottom, rows in ((100, 500, 5), (660, 1140, 6)):
+        for k in range(rows + 1):
+            y = top + k * (bottom - top) // rows
+            cv2.line(page, (200, y), (1200, y), 20, 2)
+        for x in (200, 500, 850, 1200):
+            cv2.line(page, (x, top), (x, bottom), 20, 2)
+        for k in range(rows):
+            cv2.putText(page, str(10 + k), (600, top + k * (bottom - top) // rows + 55),
+                        cv2.FONT_HERSHEY_SIMPLEX, 1.2, 20, 3)
+    cv2.putText(page, "Heading", (300, 600), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 20, 5)
+    return cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)
+
+
+def test_stacked_tables_stay_apart_when_the_back_page_s_frame_runs_between_them():
+    """The back page's table, centred as this page's are, has its frame on the line of theirs:
+    in the gap between two stacked tables only its pale frame runs. A band of the page where
+    every rule is pale holds no table: the two tables come out as on the page without it."""
+    shapes = [[(g.n_rows, g.n_cols) for g in detect_grids(prepare_page(_stacked_tables_page(ghosts), 200), 1)]
+              for ghosts in (False, True)]
+    assert shapes[0] == [(5, 3), (6, 3)]
+    assert shapes[1] == shapes[0]
+
+
 def test_shaded_cells_turned_to_speckle_draw_no_rules(heavy_bilevel_scan):
     """A 1-bit scan's heavy threshold turns the shaded header rows of the active-disclosure table
     into dense speckle, whose chance runs of ink looked like rules both ways (a grid of 61
