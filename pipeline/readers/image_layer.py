@@ -25,14 +25,10 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
     engine = get_engine(config)
 
     def render(item: tuple[Page, PageContent]):
-        page, _ = item
         t = time.perf_counter()
-        dpi = page.scan_dpi
-        image = page.render(dpi)
-        page.release()
-        bilevel = page.is_bilevel           # asked here: the PDF stays in this thread
+        rendered = item[0].render_scan()
         timings["render"] = timings.get("render", 0.0) + time.perf_counter() - t
-        return image, dpi, bilevel
+        return rendered
 
     def read_tables(item: tuple[Page, PageContent], rendered) -> dict[str, float]:
         # In a worker thread: nothing here touches the PDF.

@@ -113,6 +113,14 @@ class Page:
             self._renders[key] = pdfio.render_page(self.doc.pdf, self.index, dpi)
         return self._renders[key]
 
+    def render_scan(self) -> tuple[np.ndarray, float, bool]:
+        """The page at its scan's resolution, that resolution, and whether its scan is 1-bit: what
+        a pixel reader needs of the PDF, asked in the thread that holds it (readers.overlap).
+        The render is not kept."""
+        image = self.render(self.scan_dpi)
+        self.release()
+        return image, self.scan_dpi, self.is_bilevel
+
     def release(self) -> None:
         """Forget the renders (a page at 300 dpi is 25 MB)."""
         self._renders.clear()

@@ -23,7 +23,8 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
     from ..grid_image import detect_grids
     from ..ocr import get_engine
     from ..preprocess import has_ruled_table, prepare_page
-    from ..scan import page_rotation, read_grid_cells, read_title_region, reading_confidences, second_look_reader
+    from ..scan import (page_rotation, read_grid_cells, read_title_region, reading_confidences,
+                        second_look_reader)
     from ..title import find_title
 
     engine = get_engine(config)
@@ -37,14 +38,10 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
         return prepared
 
     def render(item: tuple[Page, PageContent]):
-        page, _ = item
         t = time.perf_counter()
-        dpi = page.scan_dpi
-        image = page.render(dpi)
-        page.release()
-        bilevel = page.is_bilevel           # asked here: the PDF stays in this thread
+        rendered = item[0].render_scan()
         timings["render"] = timings.get("render", 0.0) + time.perf_counter() - t
-        return image, dpi, bilevel
+        return rendered
 
     def read_tables(item: tuple[Page, PageContent], rendered) -> _PageRead:
         # In a worker thread: nothing here touches the PDF.
