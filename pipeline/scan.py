@@ -633,12 +633,29 @@ def read_title_region(engine, prepared: PreparedPage, boxes: Optional[list] = No
     them, the lines are found by the detector as on a scan."""
     from .title import find_title
 
+    from .grid_image import dark_ink
+
     top = prepared.gray[: int(prepared.gray.shape[0] * TITLE_REGION)]
     if boxes:
         lines = _read_title_lines(engine, top, boxes, prepared.points_per_pixel, first)
         if find_title(lines) is not None:
             return lines
-    return _read_title_lines(engine, top, line_boxes(engine, top, prepared.dpi), prepared.points_per_pixel)
+    dark = dark_ink(prepared)[: top.shape[0]]
+    found = [b for b in (within_print(dark, box) for box in line_boxes(engine, top, prepared.dpi)) if b]
+    return _read_title_lines(engine, top, found, prepared.points_per_pixel)
+
+
+def within_print(dark: np.ndarray, box: tuple) -> Optional[tuple]:
+    """A detected line's box narrowed to where its ink is as dark as print (`dark`:
+    grid_image.dark_ink), with the detector's margin; None where none of it is. Thin paper shows
+    the back page's lines through, mirrored and pale: the detector joins one beside the title
+    to it, and the title came out with their characters appended."""
+    x0, y0, x1, y1 = box
+    columns = np.flatnonzero(dark[int(y0):int(np.ceil(y1)), int(x0):int(np.ceil(x1))].any(axis=0))
+    if columns.size == 0:
+        return None
+    pad = 0.15 * (y1 - y0)
+    return (max(x0, x0 + columns[0] - pad), y0, min(x1, x0 + columns[-1] + 1 + pad), y1)
 
 
 def _read_title_lines(engine, top: np.ndarray, boxes: list, ppp: float, first: int = TITLE_BATCH

@@ -146,3 +146,34 @@ def test_prose_is_sought_beside_the_tables_not_in_them():
     found = lines_outside(engine, prepared.gray, prepared.dpi, cells, without_rulings(prepared))
     assert len(loose) >= 10 and len(found) == len(loose)
     assert all(outside([box], found) == [] for box in loose)       # each centre in a line found
+
+
+def test_a_title_among_the_back_page_s_lines_is_read_alone():
+    """Thin paper: the back page's prose shows through, mirrored and pale, on the rows of a
+    centred title, and the detector joined it to the title's lines ("…人民政府工开公息…" came
+    out as the agency). The title is read from the ink as dark as print."""
+    import cv2
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from pipeline.ocr import get_engine
+    from pipeline.preprocess import prepare_page
+    from pipeline.scan import read_title_region, reading_confidences
+    from pipeline.title import find_title, parse_title
+    from test_scan_cells import FONTS
+
+    front, back = Image.new("L", (1654, 1400), 250), Image.new("L", (1654, 1400), 0)
+    text, title = ImageFont.truetype(FONTS[0], 44), ImageFont.truetype(FONTS[0], 60)
+    for y in (230, 290, 350, 410):
+        ImageDraw.Draw(back).text((140, y), "加强政府信息公开工作监督检查，按季度开展网站栏目巡查，发现问题",
+                                  font=text, fill=255)
+    draw = ImageDraw.Draw(front)
+    for line, y in (("杭州市西湖区人民政府", 280), ("2020年政府信息公开工作年度报告", 380)):
+        draw.text(((1654 - draw.textlength(line, font=title)) / 2, y), line, font=title, fill=15)
+    for k in range(6):
+        draw.text((160, 560 + 70 * k), "本报告根据《中华人民共和国政府信息公开条例》要求编制", font=text, fill=15)
+    page = np.asarray(front).astype(np.float32) - 0.12 * np.asarray(back)[:, ::-1]
+    image = cv2.cvtColor(np.clip(page, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+    engine = get_engine()
+    lines = read_title_region(engine, prepare_page(image, 200, upright_score=reading_confidences(engine)))
+    assert parse_title(find_title(lines), lines) == ("杭州市西湖区人民政府", 2020)
