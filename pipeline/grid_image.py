@@ -161,8 +161,8 @@ def detect_grids(prepared: PreparedPage, page_number: int,
 
 def dark_rules(mask: np.ndarray, across: np.ndarray, dark: np.ndarray, horizontal: bool,
                dpi: float) -> np.ndarray:
-    """The rules of a rule mask whose ink is `dark` (dark_ink, 255) along DARK_SHARE of them, each
-    whole: a stretch worn pale stays with the rest of its rule. Where rules of the other
+    """The rules of a rule mask whose ink is `dark` (dark_ink, 255) along DARK_SHARE of them (in
+    runs of DARK_RUN_IN), each whole: a stretch worn pale stays with the rest of its rule. Where rules of the other
     direction (`across`) cross it does not count: a pale line crossing dark rules is dark there.
     A pale piece that continues a dark rule on its line (within WORN_REACH_IN) is a worn part of
     it, cut off by a gap, and stays. Then no rule is kept across a band where all are pale
@@ -176,9 +176,9 @@ def dark_rules(mask: np.ndarray, across: np.ndarray, dark: np.ndarray, horizonta
     rule = labels[ys, xs]
     own = across[ys, xs] == 0
     along = xs if horizontal else ys
+    lit = own & (dark[ys, xs] > 0)
     length = _run_lengths(rule[own], along[own], count, 1)
-    inked = _run_lengths(rule[own & (dark[ys, xs] > 0)], along[own & (dark[ys, xs] > 0)], count,
-                         max(2, int(round(DARK_RUN_IN * dpi))))
+    inked = _run_lengths(rule[lit], along[lit], count, max(2, int(round(DARK_RUN_IN * dpi))))
     pale = inked < DARK_SHARE * np.maximum(length, 1)
     pale[0] = False
     whole = ~pale[rule]                 # pixels of rules dark as a whole
@@ -204,13 +204,15 @@ def dark_rules(mask: np.ndarray, across: np.ndarray, dark: np.ndarray, horizonta
 def _run_lengths(rule: np.ndarray, along: np.ndarray, count: int, shortest: int) -> np.ndarray:
     """Per rule (label 0..count-1), how far along it (pixels) its given pixels reach, in runs of
     at least `shortest` consecutive positions."""
-    keys = np.unique(rule.astype(np.int64) * (int(along.max(initial=0)) + 2) + along)
+    # One key per (rule, position), a gap of at least 2 between rules: runs never join across.
+    stride = int(along.max(initial=0)) + 2
+    keys = np.unique(rule.astype(np.int64) * stride + along)
     if keys.size == 0:
         return np.zeros(count, np.int64)
     starts = np.flatnonzero(np.diff(keys, prepend=keys[0] - 2) != 1)
     lengths = np.diff(np.append(starts, keys.size))
     long_enough = lengths >= shortest
-    owners = keys[starts[long_enough]] // (int(along.max(initial=0)) + 2)
+    owners = keys[starts[long_enough]] // stride
     return np.bincount(owners, weights=lengths[long_enough], minlength=count).astype(np.int64)
 
 

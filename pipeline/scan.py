@@ -292,9 +292,10 @@ def blank_confidence(gray: np.ndarray, bbox, ppp: float, bilevel: bool = False) 
     a digit whose strokes the scanner's threshold cut to specks: a blank paper of a 1-bit scan
     holds none)."""
     whole = cell_interior(gray, bbox, ppp)
+    middle = cell_core(whole)
     core = np.zeros(whole.shape, bool)
-    core[cell_core(whole)] = True
-    inner = whole[cell_core(whole)]
+    core[middle] = True
+    inner = whole[middle]
     if inner.size == 0 or min(inner.shape) < 4:
         return 1.0
     if bilevel:
@@ -631,9 +632,8 @@ def read_title_region(engine, prepared: PreparedPage, boxes: Optional[list] = No
     `boxes`: the lines' boxes (pixels, top first) where the caller knows them (a text layer's
     lines), `first` of them read before the title is looked for; where no title is read in
     them, the lines are found by the detector as on a scan."""
-    from .title import find_title
-
     from .grid_image import dark_ink
+    from .title import find_title
 
     top = prepared.gray[: int(prepared.gray.shape[0] * TITLE_REGION)]
     if boxes:
