@@ -16,6 +16,7 @@ import pypdfium2.raw as pdfium_c
 
 from . import pdf as pdfio
 from .config import Config
+from .numbers import parse_value
 from .ocr import crop_to_ink
 from .ocr.crop import ink_mask
 from .preprocess import PreparedPage, rule_masks, runs_of
@@ -156,8 +157,53 @@ def reading_confidences(engine):
 # --- cells --------------------------------------------------------------------------------------
 
 def read_grid_cells(engine, prepared: PreparedPage, grids: list[Grid], bilevel: bool = False) -> None:
-    """Recognise every cell of every grid, one batch for the page."""
-    read_cells(engine, prepared, [cell for grid in grids for cell in grid.cells], bilevel=bilevel)
+    """Recognise every cell of every grid, one batch for the page; cells that a lost rule
+    merged are read apart again (split_merged_values)."""
+    text_image = without_rulings(prepared)
+    read_cells(engine, prepared, [cell for grid in grids for cell in grid.cells], text_image, bilevel)
+    split_merged_values(engine, prepared, grids, text_image, bilevel)
+
+
+def split_merged_values(engine, prepared: PreparedPage, grids: list[Grid], text_image: np.ndarray,
+                        bilevel: bool = False) -> None:
+    """Cells spanning several rows or columns of their grid that hold two or more values, split
+    into the grid's cells where they read the same apart.
+
+    A worn or broken rule between two value cells leaves them one cell of the grid, whose
+    reading is both values ("0\\n0"); the table's other rows and columns still draw that rule,
+    so the grid has its edge. Read apart at the grid's edges, each piece must hold one value at
+    most and the pieces' values in order the merged reading's: a cut through a glyph (a value
+    printed across two rows on purpose) reads otherwise, and the cell stays whole. Labels merged
+    over rows are not values: kept.
+    """
+    splits: list[tuple[Grid, GridCell, list[GridCell]]] = []
+    for grid in grids:
+        for cell in grid.cells:
+            if (cell.rowspan > 1 or cell.colspan > 1) and len(_values(cell.text) or ()) > 1 \
+                    and len(grid.row_edges) > cell.row + cell.rowspan \
+                    and len(grid.col_edges) > cell.col + cell.colspan:
+                splits.append((grid, cell, [
+                    GridCell(r, c, 1, 1, (grid.col_edges[c], grid.row_edges[r],
+                                          grid.col_edges[c + 1], grid.row_edges[r + 1]))
+                    for r in range(cell.row, cell.row + cell.rowspan)
+                    for c in range(cell.col, cell.col + cell.colspan)]))
+    if not splits:
+        return
+    read_cells(engine, prepared, [piece for _, _, pieces in splits for piece in pieces], text_image, bilevel)
+    for grid, cell, pieces in splits:
+        if all(len(_values(p.text) or ()) <= 1 for p in pieces) \
+                and _values(" ".join(p.text for p in pieces)) == _values(cell.text):
+            at = grid.cells.index(cell)
+            grid.cells[at:at + 1] = pieces
+            log.debug("page %d: cell r%d c%d (%dx%d) read apart: %r", grid.page, cell.row, cell.col,
+                      cell.rowspan, cell.colspan, cell.text)
+
+
+def _values(text: str) -> Optional[list[tuple[str, object]]]:
+    """The values a cell's reading holds, one per word (a number, or a blank mark), or None when
+    a word is no value (a label's)."""
+    parsed = [parse_value(word) for word in text.split()]
+    return None if any(p.kind == "unreadable" for p in parsed) else [(p.kind, p.value) for p in parsed]
 
 
 def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],

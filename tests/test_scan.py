@@ -177,3 +177,51 @@ def test_a_title_among_the_back_page_s_lines_is_read_alone():
     engine = get_engine()
     lines = read_title_region(engine, prepare_page(image, 200, upright_score=reading_confidences(engine)))
     assert parse_title(find_title(lines), lines) == ("杭州市西湖区人民政府", 2020)
+
+
+def test_value_cells_a_lost_rule_merged_are_read_apart():
+    """A row rule worn away under two neighbouring value cells (too long a gap for the grid to
+    close) leaves each of them one cell of the grid holding two values ("3\\n5"); the other
+    columns still draw that rule, so the cells are read apart at it and each value keeps its row.
+    A label printed over two rows on purpose stays one cell."""
+    import cv2
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from pipeline.grid_image import detect_grids
+    from pipeline.numbers import parse_value
+    from pipeline.ocr import get_engine
+    from pipeline.preprocess import prepare_page
+    from pipeline.scan import read_grid_cells
+    from test_scan_cells import FONTS
+
+    xs, ys = [150, 600, 850, 1100, 1350], [300, 390, 480, 570, 660]
+    values = {(0, 1): "12", (0, 2): "3", (0, 3): "40", (1, 1): "7", (1, 2): "5", (1, 3): "0",
+              (2, 1): "9", (2, 2): "21", (2, 3): "6", (3, 1): "1", (3, 2): "4", (3, 3): "8"}
+    labels = {0: "一、本年新收申请数量", 3: "四、结转下年度继续办理"}
+    image = Image.new("L", (1654, 1000), 245)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONTS[0], 38)
+    for y in ys:
+        for x0, x1 in zip(xs, xs[1:]):
+            # Lost: the rule under row 0 in columns 2 and 3, and under row 1 in the label column.
+            if (y, x0) not in ((390, 850), (390, 1100), (480, 150)):
+                draw.line([(x0, y), (x1, y)], fill=20, width=3)
+    for x in xs:
+        draw.line([(x, ys[0]), (x, ys[-1])], fill=20, width=3)
+    for (r, c), text in values.items():
+        draw.text(((xs[c] + xs[c + 1] - draw.textlength(text, font=font)) / 2, ys[r] + 22), text, font=font, fill=20)
+    for r, text in labels.items():
+        draw.text((170, ys[r] + 22), text, font=font, fill=20)
+    draw.text((170, 440), "（二）其他处理", font=font, fill=20)      # over rows 1 and 2
+    bgr = cv2.cvtColor(cv2.GaussianBlur(np.asarray(image), (0, 0), 1.0), cv2.COLOR_GRAY2BGR)
+
+    prepared = prepare_page(bgr, 200)
+    grids = detect_grids(prepared, 1)
+    assert len(grids) == 1
+    read_grid_cells(get_engine(), prepared, grids)
+    cells = {(c.row, c.col): c for c in grids[0].cells}
+    assert all(cells[(r, c)].rowspan == 1 for r in (0, 1) for c in (2, 3))
+    assert {k: parse_value(cells[k].text).value for k in values} == {k: int(v) for k, v in values.items()}
+    label = cells[(1, 0)]
+    assert label.rowspan == 2 and "其他处理" in label.text
