@@ -57,11 +57,14 @@ BROKEN_FLAG = "broken print"
 # A count (every template cell but an amount of money) read with a fraction: a speck taken for
 # a point ("114" read "11.4" by both readers of a 1-bit scan).
 FRACTION_FLAG = "a count read with a fraction"
+# A number read with a leading zero ("01"), which no table prints: two values run together where
+# the rule between their cells was lost (both readers read the pair alike), or a misreading.
+LEADING_ZERO_FLAG = "a number read with a leading zero"
 # A cell the first reader could not read, whose value is the second reader's clear number: one
 # reading, so agreement cannot confirm it (it would agree with itself); the identities may.
 SECOND_ONLY_FLAG = "read by the second reader alone"
 # Flags that make a reading indefinite: the value read is not known to be the value printed.
-_INDEFINITE = ("unreadable", "missing", POSITION_FLAG, FRACTION_FLAG)
+_INDEFINITE = ("unreadable", "missing", POSITION_FLAG, FRACTION_FLAG, LEADING_ZERO_FLAG)
 # The second recognizer writes a blank mark "—" as CJK "一" at times; in a value cell it is a mark.
 _SECOND_BLANKS = {"一", "_", "…"}
 

@@ -10,13 +10,14 @@ from typing import Optional
 from . import pdf as pdfio
 from . import readers
 from .checks import run_checks
-from .evidence import (BROKEN_FLAG, FIRST_READER, FRACTION_FLAG, SECOND_ONLY_FLAG, SECOND_READER,
-                       SOURCE_TEXT_LAYER, agrees, assign_status, classify_checks, flag_positions,
-                       identity_evidence, is_definite, review_cells, same_stroke, second_value)
+from .evidence import (BROKEN_FLAG, FIRST_READER, FRACTION_FLAG, LEADING_ZERO_FLAG, SECOND_ONLY_FLAG,
+                       SECOND_READER, SOURCE_TEXT_LAYER, agrees, assign_status, classify_checks,
+                       flag_positions, identity_evidence, is_definite, review_cells, same_stroke,
+                       second_value)
 from .config import DEFAULT, Config
 from .match import Match, match_document
 from .narrative import STATED_KEYS, narrative_checks, narrative_evidence, read_statements
-from .numbers import number_candidates, read_number
+from .numbers import normalize_numeric_text, number_candidates, read_number
 from .resolve import choose_by_identities
 from .title import find_title, parse_title, title_is_uncertain, title_lines
 from .types import STATUS_CONFIRMED, Cell, Grid, InputError, PageContent, Report, TextLine
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 
 # Template columns of money, the only ones whose values may have a fraction (template.py).
 AMOUNT_COLUMNS = {"amount"}
+# A number's digits after a leading zero ("01", "o7"; not "0.5").
+_LEADING_ZERO = re.compile(r"^[+-]?[0oO〇]\d")
 
 
 def extract(path: str | Path, config: Optional[Config] = None) -> Report:
@@ -213,6 +216,8 @@ def _cell_of(m, config: Config, content: Optional[PageContent] = None) -> Cell:
     fraction = isinstance(parsed.value, float) and not parsed.value.is_integer() and m.column not in AMOUNT_COLUMNS
     if fraction:
         flags.append(FRACTION_FLAG)
+    if parsed.kind == "number" and _LEADING_ZERO.match(normalize_numeric_text(text)):
+        flags.append(LEADING_ZERO_FLAG)
     if confidence < config.min_confidence:
         flags.append("low_confidence")
     bbox = to_page(src.bbox) if to_page else src.bbox

@@ -155,6 +155,30 @@ def test_a_count_read_with_a_fraction_is_doubtful_and_offers_its_digits():
     assert money.value == 11.4 and FRACTION_FLAG not in money.flags
 
 
+def test_a_number_read_with_a_leading_zero_is_never_confirmed():
+    """No table prints "01": where the rule between two cells was lost, "0" and "1" side by side
+    were read as one number by both readers alike (a silent 1 on a streaked scan). Doubtful;
+    "0", "0.5" and "10" are read as ever."""
+    from pipeline.config import DEFAULT
+    from pipeline.evidence import LEADING_ZERO_FLAG, is_definite
+    from pipeline.extract import _cell_of
+    from pipeline.match import MatchedCell
+    from pipeline.types import GridCell
+
+    def read(text, column="pending"):
+        src = GridCell(0, 0, 1, 1, (0, 0, 10, 10), text, 0.99)
+        table, row = ("active", "20.8/fees") if column == "amount" else ("review", "all")
+        return _cell_of(MatchedCell(table, row, column if column == "amount" else "review." + column, src, 4),
+                        DEFAULT)
+
+    for text in ("01", "o1", "007"):
+        cell = read(text)
+        assert LEADING_ZERO_FLAG in cell.flags and not is_definite(cell, DEFAULT.min_confidence), text
+    for text, column in (("0", "pending"), ("10", "pending"), ("0.5", "amount")):
+        cell = read(text, column)
+        assert LEADING_ZERO_FLAG not in cell.flags and is_definite(cell, DEFAULT.min_confidence), text
+
+
 def test_a_searchable_layer_holds_numbers_as_read_not_as_spelled():
     """The recognizer may write a 0 as "o"; the number read is 0, and that is what a searchable
     layer built from the reading holds. Other text is kept as read."""
