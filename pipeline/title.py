@@ -81,12 +81,15 @@ def title_lines(lines: list[TextLine]) -> list[TextLine]:
         prev = flat[k]
         if not prev:
             continue            # an empty line (a stray box of the reader) is no break
+        # "年政府信息…" is the rest of a year whose digits an OCR tool's layer set apart
+        # ("北京市朝阳区人民政府 2023" / "年政府信息…", or "2023" alone on the line above).
         complete = any(e in title for e in _ENDS) and not title.startswith(
-            ("政府信息", "年度", "关于")) and not _YEAR.match(title)
+            ("政府信息", "年", "关于")) and not _YEAR.match(title)
         if complete and _agency_wrapped(lines[k], lines[used[0]], prev):
             complete = False       # "北京市朝阳区" / "人民政府2023年…": the name itself wraps
+        year_digits = title.startswith("年") and re.fullmatch(r"(?:19|20)\d{2}", prev)
         if above >= _MAX_ABOVE or complete or any(p in prev for p in _PROSE) \
-                or re.fullmatch(r"[-—\d第页/]+", prev):
+                or (re.fullmatch(r"[-—\d第页/]+", prev) and not year_digits):
             if complete and not _YEAR.search(title) and _BARE_YEAR.fullmatch(prev):
                 used.insert(0, k)          # the year printed on a line of its own, above
             break

@@ -59,6 +59,9 @@ _PREFACE = ("本报告根据《中华人民共和国政府信息公开条例》�
     # the agency's name itself wrapped; 关于…的报告
     ("- 1 -", "北京市朝阳区", "人民政府", "2023年政府信息公开工作年度报告", _PREFACE),
     ("北京市朝阳区人民政府关于2023年", "政府信息公开工作年度报告的报告", _PREFACE),
+    # an OCR tool's layer that sets the year's digits apart from its 年, on the line or above it
+    ("北京市朝阳区人民政府 2023", "年政府信息公开工作年度报告", _PREFACE),
+    ("北京市朝阳区人民政府", "2023", "年政府信息公开工作年度报告", _PREFACE),
     # "2023年度政府信息公开工作报告", as some agencies word it, whole or wrapped
     ("北京市朝阳区人民政府", "2023年度政府信息公开工作报告", _PREFACE),
     ("北京市朝阳区人民政府2023年度政府信息公开工", "作报告", _PREFACE),
