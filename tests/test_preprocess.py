@@ -270,3 +270,23 @@ def test_a_frame_measured_before_is_applied_not_measured_again(page4):
     assert not calls and again.orientation_source == "measured before"
     assert (again.rotation, again.skew) == (first.rotation, first.skew)
     assert np.array_equal(again.gray, first.gray) and np.allclose(again.to_original, first.to_original)
+
+
+def test_an_upright_page_is_told_by_reading_where_its_punctuation_votes_turned():
+    """Quotation marks sit high in their lines, where a turned page's commas sit: on a page full
+    of them the punctuation's vote turns an upright page over. Reading its lines both ways tells
+    (the scan and image-layer readers both read; an OCRmyPDF page came out upside down)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from pipeline.ocr import get_engine
+    from pipeline.scan import reading_confidences
+    from test_scan_cells import FONTS
+
+    image = Image.new("L", (1654, 1200), 245)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONTS[0], 40)
+    for k in range(12):
+        draw.text((120, 100 + 80 * k), "“政府”“信息”“公开”“工作”“年度”“报告”", font=font, fill=20)
+    bgr = cv2.cvtColor(np.asarray(image), cv2.COLOR_GRAY2BGR)
+    assert prepare_page(bgr, 200).rotation == 180        # the vote alone: what the test is about
+    assert prepare_page(bgr, 200, upright_score=reading_confidences(get_engine())).rotation == 0

@@ -20,9 +20,10 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
     from ..grid_image import detect_grids
     from ..ocr import get_engine
     from ..preprocess import has_ruled_table, prepare_page
-    from ..scan import page_rotation, read_grid_cells, second_look_reader
+    from ..scan import page_rotation, read_grid_cells, reading_confidences, second_look_reader
 
     engine = get_engine(config)
+    upright_score = reading_confidences(engine)
 
     def render(item: tuple[Page, PageContent]):
         t = time.perf_counter()
@@ -37,9 +38,9 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
         t = time.perf_counter()
         if not has_ruled_table(image, dpi):
             return {"image_grid": time.perf_counter() - t}
-        # No upright_score: a page whose layer reads right is upright or turned by quarter turns
-        # that the geometry tells.
-        prepared = prepare_page(image, dpi)
+        # Upright or turned is told by reading, as on a scan: the geometry's own vote (where the
+        # punctuation sits) turned a page of an OCRmyPDF output upside down.
+        prepared = prepare_page(image, dpi, upright_score=upright_score)
         content.info.rotation, content.info.skew = page_rotation(prepared), prepared.skew
         content.to_page = prepared.to_original_points
         content.grids = detect_grids(prepared, content.info.page)
