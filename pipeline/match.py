@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -488,7 +489,7 @@ def match_review(grids: list[Grid], match: Match) -> None:
                 # More columns under a group than it has: the header is not understood.
                 match.problems.append(f"review: {len(members)} columns under {group}")
                 continue
-            for (cell, grid, _), (i, s) in zip(members, read):
+            for (cell, grid, header), (i, s) in zip(members, read):
                 # A value missing from the group (its cell merged away): the others are placed
                 # by their column under the group's header cell, else by their own label.
                 offset = _offset_under_group(grid, cell, group)
@@ -497,6 +498,11 @@ def match_review(grids: list[Grid], match: Match) -> None:
                 key = f"{group}.{outcomes[i]}" if i >= 0 and s >= MIN_LABEL_SCORE else None
                 if key and key not in assigned:
                     assigned[key] = (cell, grid)
+                    if header and len(_labels_within(header[-1], labels)) > 1:
+                        # The rule between two columns lost from header to data: the cell
+                        # under the header naming both may hold both values, or either.
+                        match.problems.append(f"review: column {key}: its header cell names "
+                                              f"{', '.join(_labels_within(header[-1], labels))}")
     ids = [c.id for c in T.REVIEW_COLUMNS]
     if not assigned and not unplaced:
         match.problems.append("review: no data row found")
@@ -514,6 +520,13 @@ def match_review(grids: list[Grid], match: Match) -> None:
             match.cells.append(MatchedCell(T.TABLE_REVIEW, "all", col, None, None, "column not found"))
             match.problems.append(f"review: column {col} not found")
     match.tables_found.add(T.TABLE_REVIEW)
+
+
+def _labels_within(text: str, labels: list[str]) -> list[str]:
+    """The labels whose every character a header cell's text holds (two labels side by side in
+    one cell read as their lines interleaved: "尚未  总" / "审结   计")."""
+    have = Counter(_flat(text))
+    return [label for label in labels if not Counter(label) - have]
 
 
 def _place_by_order(assigned: dict, by_group: dict, unplaced: list, ids: list[str], match: Match) -> None:

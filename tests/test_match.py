@@ -233,3 +233,31 @@ def test_label_cells_beside_empty_label_cells(real_grids, real_truth, layout):
     got = _applications_values(match)
     assert not [p for p in match.problems if "applications" in p]
     assert got == {k: None if v is None else float(v) for k, v in truth.items()}
+
+
+def test_outcome_headers_joined_by_a_worn_rule_put_their_column_in_doubt(real_grids):
+    """The rule between 尚未审结 and 总计 of 行政复议 worn from the header down through the values:
+    one header cell names both, and the one value cell under it is taken for 尚未审结 — it may
+    hold both values run together, or either ("01" was read alike by both readers). Its
+    position is for a person to confirm."""
+    from pipeline.config import DEFAULT
+    from pipeline.evidence import POSITION_FLAG, flag_positions
+    from pipeline.extract import _cell_of
+
+    grids = [dataclasses.replace(g, cells=list(g.cells)) for g in real_grids]
+    review = next(g for g in grids if any("复议后起诉" in c.text for c in g.cells))
+    leftmost = lambda label: min((c for c in review.cells if label in "".join(c.text.split())),  # noqa: E731
+                                 key=lambda c: c.bbox[0])
+    value = lambda header: max((c for c in review.cells if c.col == header.col), key=lambda c: c.row)  # noqa: E731
+    pending, total = leftmost("尚未审结"), leftmost("总计")
+    values = value(pending), value(total)
+    review.cells = join(review.cells, pending, total)
+    review.cells = join(review.cells, *values)
+    match = match_document(grids)
+    assert any("column review.pending: its header cell names 尚未审结, 总计" in p for p in match.problems)
+    cells = [_cell_of(m, DEFAULT) for m in match.cells if m.table == "review"]
+    flag_positions(cells, match.problems)
+    pending_cell = next(c for c in cells if c.column == "review.pending")
+    assert any(f.startswith(POSITION_FLAG) for f in pending_cell.flags)
+    assert all(not any(f.startswith(POSITION_FLAG) for f in c.flags)
+               for c in cells if c.column.startswith("suit_"))
