@@ -1,10 +1,11 @@
 """Scans under an invisible layer that reads right where it was checked (a searchable PDF, an
-OCR tool's output): grid from the image, title lines from the layer, cells by our recognizer.
+OCR tool's output): grid from the image, cells and title by our recognizer, prose from the layer.
 
 The layer is someone's OCR, and a sample that reads right says little of each value: an OCR
 tool that dropped a "0" leaves a blank the identities would take for one, and its misreadings
 ("66" as "00") are the errors a reader is here to avoid. So the cells are read from the pixels,
-as a scan's are, and need evidence like a scan's."""
+as a scan's are, and need evidence like a scan's; so is the title, whose agency and year nothing
+else checks (the layer's lines stay where no title is read in the pixels)."""
 from __future__ import annotations
 
 import time
@@ -20,7 +21,9 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
     from ..grid_image import detect_grids
     from ..ocr import get_engine
     from ..preprocess import has_ruled_table, prepare_page
-    from ..scan import page_rotation, read_grid_cells, reading_confidences, second_look_reader
+    from ..scan import (page_rotation, read_grid_cells, read_title_region, reading_confidences,
+                        second_look_reader)
+    from ..title import find_title
 
     engine = get_engine(config)
     upright_score = reading_confidences(engine)
@@ -56,3 +59,14 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
     for _, took in read_overlapped(items, render, read_tables, config.page_threads):
         for stage, seconds in took.items():
             timings[stage] = timings.get(stage, 0.0) + seconds
+
+    t = time.perf_counter()
+    for page, content in items:
+        if page.number > config.title_pages:
+            break
+        image, dpi, _ = page.render_scan()
+        lines = read_title_region(engine, prepare_page(image, dpi, upright_score=upright_score))
+        if find_title(lines) is not None:
+            content.lines = lines
+            break
+    timings["title"] = timings.get("title", 0.0) + time.perf_counter() - t

@@ -68,6 +68,8 @@ def test_scan_under_an_invisible_layer(variants):
     result = compare_with_truth(data, truth)
     assert result["right"] == result["total"] and not result["extra"]
     assert all(p["read_by"] == "ocr" for p in data["pages"] if p["page"] in TABLE_PAGES)
+    # So is the title: the junk layer's would name no agency.
+    assert (data["agency"], data["year"]) == (truth["agency"], truth["year"])
     # Checked, the junk layer is garbled: over an image, that is a scan.
     kinds, pages = readers_of(variants["junk-layer200"])
     assert [k for p, k in zip(pages, kinds) if p.number in TABLE_PAGES] == ["scan"] * 3
