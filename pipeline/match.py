@@ -498,11 +498,12 @@ def match_review(grids: list[Grid], match: Match) -> None:
                 key = f"{group}.{outcomes[i]}" if i >= 0 and s >= MIN_LABEL_SCORE else None
                 if key and key not in assigned:
                     assigned[key] = (cell, grid)
-                    if header and len(_labels_within(header[-1], labels)) > 1:
+                    named = _labels_within(header[-1], labels) if header else []
+                    if len(named) > 1:
                         # The rule between two columns lost from header to data: the cell
                         # under the header naming both may hold both values, or either.
                         match.problems.append(f"review: column {key}: its header cell names "
-                                              f"{', '.join(_labels_within(header[-1], labels))}")
+                                              f"{', '.join(named)}")
     ids = [c.id for c in T.REVIEW_COLUMNS]
     if not assigned and not unplaced:
         match.problems.append("review: no data row found")
