@@ -27,6 +27,8 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
 
     engine = get_engine(config)
     upright_score = reading_confidences(engine)
+    # A title page prepared for its tables is not prepared again for its title.
+    title_pages: dict[int, object] = {}     # page number -> that page prepared
 
     def render(item: tuple[Page, PageContent]):
         t = time.perf_counter()
@@ -36,7 +38,7 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
 
     def read_tables(item: tuple[Page, PageContent], rendered) -> dict[str, float]:
         # In a worker thread: nothing here touches the PDF.
-        _, content = item
+        page, content = item
         image, dpi, bilevel = rendered
         t = time.perf_counter()
         if not has_ruled_table(image, dpi):
@@ -47,6 +49,8 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
         content.info.rotation, content.info.skew = page_rotation(prepared), prepared.skew
         content.to_page = prepared.to_original_points
         content.grids = detect_grids(prepared, content.info.page)
+        if page.number <= config.title_pages:
+            title_pages[page.number] = prepared
         content.info.read_by = "ocr"
         content.cell_source = "ocr"
         content.second_look = second_look_reader(prepared)
@@ -64,8 +68,11 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
     for page, content in items:
         if page.number > config.title_pages:
             break
-        image, dpi, _ = page.render_scan()
-        lines = read_title_region(engine, prepare_page(image, dpi, upright_score=upright_score))
+        prepared = title_pages.get(page.number)
+        if prepared is None:
+            image, dpi, _ = page.render_scan()
+            prepared = prepare_page(image, dpi, upright_score=upright_score)
+        lines = read_title_region(engine, prepared)
         if find_title(lines) is not None:
             content.lines = lines
             break
