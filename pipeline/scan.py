@@ -2,7 +2,7 @@
 second recognizer's crops, the title's lines; the scan's resolution and the page's rotation.
 
 Which pages are read so, and in what order of stages, is for the page readers
-(pipeline/readers/: scan, vector_ocr, image_layer, mixed).
+(pipeline/readers/: scan, vector_ocr, mixed).
 """
 from __future__ import annotations
 

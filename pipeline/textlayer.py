@@ -4,6 +4,10 @@ A layer can lie in ways no statistic of its characters shows: a ToUnicode map th
 for other digits, or common CJK for other common CJK, still yields plausible text. So the verdict
 compares the layer with what the page shows: a sample of the layer's runs (numbers first, then
 labels and prose) is rendered, recognised by OCR, and compared character by character.
+
+An OCR tool's layer over a scan is read again from the pixels whatever it says (its cells and its
+title, pipeline.readers.scan), and that reading is what it is compared with (`judge_by_reading`):
+no sample is read for it, except on a page where too little was read to tell.
 """
 from __future__ import annotations
 
@@ -15,12 +19,16 @@ from difflib import SequenceMatcher
 
 from . import pdf as pdfio
 from .config import Config
-from .types import TextLine
+from .types import BBox, TextLine
 
 log = logging.getLogger(__name__)
 
 VERDICT_DPI = 200
 RUN_CHARS = 10
+# The verdict of a page whose layer is all invisible text over a scan, until its pixels are read.
+UNJUDGED = "unjudged"
+# Digits and CJK a page's reading must show for its verdict of the layer to stand.
+READING_SHOWN = 16
 
 
 @dataclass
@@ -51,8 +59,10 @@ class Agreement:
 SETTLED_DIGITS, SETTLED_CJK = 8, 16
 
 
-def judge_text_layers(doc: pdfio.Document, config: Config) -> list[str]:
-    """A verdict per page: "none" (no characters), "good", or "garbled".
+def judge_text_layers(doc: pdfio.Document, config: Config, defer_scan_layers: bool = False) -> list[str]:
+    """A verdict per page: "none" (no characters), "good", or "garbled"; with
+    `defer_scan_layers`, UNJUDGED for a scan whose only text is invisible (an OCR tool's layer),
+    which its reader judges by its own reading of the pixels (`judge_by_reading`).
 
     A lying ToUnicode map belongs to a font, and a document draws all its pages in a few fonts: a
     font's verdict, once enough of its characters were checked, holds on every page, so OCR runs on
@@ -67,11 +77,12 @@ def judge_text_layers(doc: pdfio.Document, config: Config) -> list[str]:
         elif not config.verify_text_layer:
             verdicts.append("good")
         else:
-            verdicts.append(judge_page(doc, i, config, evidence))
+            verdicts.append(judge_page(doc, i, config, evidence, defer_scan_layers))
     return verdicts
 
 
-def judge_page(doc: pdfio.Document, index: int, config: Config, evidence: dict[str, Agreement]) -> str:
+def judge_page(doc: pdfio.Document, index: int, config: Config, evidence: dict[str, Agreement],
+               defer_scan_layer: bool = False) -> str:
     # Short runs: the recognizer's time grows with a line's width, and a dozen characters say enough.
     # Invisible runs are checked whatever they hold: junk of Latin letters over Chinese print
     # is what a tool reading the wrong language writes.
@@ -79,6 +90,9 @@ def judge_page(doc: pdfio.Document, index: int, config: Config, evidence: dict[s
             if _countable(r.text) or (r.invisible and r.text.strip())]
     if not runs:
         return "good"       # only spaces or marks: nothing that could mislead
+    if defer_scan_layer and all(r.invisible for r in runs) and pdfio.page_is_image(doc.pdf, index) \
+            and not pdfio.page_has_paths(doc.pdf, index):
+        return UNJUDGED
     invisible = [r for r in runs if r.invisible]
     visible = [r for r in runs if not r.invisible]
     page_evidence = Agreement()
@@ -113,6 +127,24 @@ def judge_page(doc: pdfio.Document, index: int, config: Config, evidence: dict[s
              ", ".join(f"{f or '?'}: digits {_pct(evidence[f].rate('digits'))} CJK "
                        f"{_pct(evidence[f].rate('cjk'))}" for f in fonts if f in evidence))
     return verdict
+
+
+def judge_by_reading(doc: pdfio.Document, index: int, readings: list[tuple[BBox, str]]) -> str | None:
+    """The verdict of a page's invisible layer from what its pixels were read as: each reading
+    (bbox in points of the page as displayed, its text: a cell, a title line) compared with the
+    layer's runs whose middle lies in its box. None where the reading shows too few digits and
+    CJK to tell (a page without tables, read only for its title or not at all)."""
+    runs = pdfio.page_text_runs(doc.pdf, index, max_len=RUN_CHARS)
+    agreement = Agreement()
+    for (x0, y0, x1, y1), text in readings:
+        inside = [r.text for r in runs
+                  if x0 <= (r.bbox[0] + r.bbox[2]) / 2 <= x1 and y0 <= (r.bbox[1] + r.bbox[3]) / 2 <= y1]
+        compare("".join(inside), text, agreement)
+    if agreement.shown < READING_SHOWN:
+        return None
+    log.debug("page %d invisible layer by its reading: digits %s CJK %s shown %s", index + 1,
+              _pct(agreement.rate("digits")), _pct(agreement.rate("cjk")), _pct(agreement.rate("shown")))
+    return verdict_of(agreement)
 
 
 def _settled(font: str, runs: list[TextLine], evidence: dict[str, Agreement]) -> bool:

@@ -7,12 +7,12 @@ lines); then `choose_reader` names the reader that reads the page's tables:
     text         good layer, vector rulings (or no table): the layer alone, no OCR
     vector_ocr   garbled layer, vector rulings (or a drawn page without tables): the rulings'
                  grid, text decoded through codes OCR tells
-    image_layer  good (invisible) layer over an image: grid from the image, title from the
-                 layer, cells by OCR (the layer is someone's OCR, not trusted for values)
     mixed        good born-digital layer with tables pasted as pictures: the pictures' grids and
                  text by OCR, the prose keeps its layer
-    scan         no layer, a garbled layer over an image or pictures, rulings that cannot be
-                 read, or a layer shown sideways (a wrong /Rotate): pixels only
+    scan         no layer, a layer over an image (someone's OCR, not trusted for values: judged
+                 by the scan's own reading, its title lines kept where the pixels show none), a
+                 garbled layer over pictures, rulings that cannot be read, or a layer shown
+                 sideways (a wrong /Rotate): pixels only
 
 Each reader fills the page's PageContent (pipeline.types) the way the rest of the pipeline
 reads it: grids, lines, prose, to_page, cell_source, second_look, info.read_by/rotation/skew.
@@ -25,16 +25,16 @@ import time
 
 from .. import pdf as pdfio
 from ..config import Config
+from ..textlayer import UNJUDGED, judge_text_layers
 from ..types import PageContent, PageInfo
-from . import image_layer, mixed, scan, text, vector_ocr
+from . import mixed, scan, text, vector_ocr
 from .page import Page
 
 log = logging.getLogger(__name__)
 
-READERS = {"text": text, "vector_ocr": vector_ocr, "image_layer": image_layer, "mixed": mixed,
-           "scan": scan}
+READERS = {"text": text, "vector_ocr": vector_ocr, "mixed": mixed, "scan": scan}
 # The order the pixel readers run in (each over all its pages).
-ORDER = ("vector_ocr", "image_layer", "mixed", "scan")
+ORDER = ("vector_ocr", "mixed", "scan")
 
 __all__ = ["Page", "READERS", "choose_reader", "open_pages", "read_pages"]
 
@@ -61,7 +61,7 @@ def _meanwhile(work) -> None:
 
 def choose_reader(page: Page, config: Config) -> str:
     """The reader of one page (its vector grids, if it has a layer, already looked for)."""
-    if not page.has_layer or page.vector_unparsed or page.reads_turned:
+    if not page.has_layer or page.vector_unparsed or page.reads_turned or page.text_layer == UNJUDGED:
         return "scan"
     if page.text_layer == "garbled":
         # A drawn page without tables (a title page, prose) is read as a vector page too: the
@@ -73,15 +73,13 @@ def choose_reader(page: Page, config: Config) -> str:
         return "text"
     if mixed.find_picture_tables(page, config):
         return "mixed"
-    return "image_layer" if page.is_image else "text"
+    return "scan" if page.is_image else "text"
 
 
 def read_pages(doc: pdfio.Document, config: Config, timings: dict) -> list[PageContent]:
     """Each page's tables and text lines, each page by its reader."""
-    from ..textlayer import judge_text_layers
-
     t = time.perf_counter()
-    verdicts = judge_text_layers(doc, config)
+    verdicts = judge_text_layers(doc, config, defer_scan_layers=True)
     timings["verdict"] = time.perf_counter() - t
     pages = open_pages(doc, config, verdicts)
     if any(v != "good" for v in verdicts) or any(p.is_image for p in pages):

@@ -33,7 +33,7 @@ def find_picture_tables(page: Page, config: Config) -> list[BBox]:
     has_ruled_table on the picture's own pixels) and that no vector grid of the layer covers;
     sets and returns page.picture_tables.
 
-    A picture over most of the page is a scan under an invisible layer (readers.image_layer)
+    A picture over most of the page is a scan under an invisible layer (readers.scan)
     when the layer has text over it; a picture the layer leaves empty is a pasted table however
     large it is."""
     page.picture_tables = []

@@ -1,7 +1,12 @@
-"""Pages read from their pixels alone: no text layer, a layer that lies over an image, or vector
-rulings that could not be read. Render at the scan's own resolution → prepare (orientation,
-skew, seal, lighting) → grids from the rulings → every cell recognised, one batch per page.
-Pages without a ruled table cost no OCR, except the first pages' tops, where the title is."""
+"""Pages read from their pixels alone: no text layer, a layer over an image (someone's OCR, or a
+layer that lies), or vector rulings that could not be read. Render at the scan's own resolution →
+prepare (orientation, skew, seal, lighting) → grids from the rulings → every cell recognised, one
+batch per page. Pages without a ruled table cost no OCR, except the first pages' tops, where the
+title is.
+
+A layer over a scan gives nothing to the reading but its title lines, where the pixels show no
+title and the layer reads right; whether it does is judged by this reading of its cells and
+title (pipeline.textlayer.judge_by_reading)."""
 from __future__ import annotations
 
 import time
@@ -9,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
 from ..config import Config
+from ..textlayer import UNJUDGED
 from ..types import PageContent
 from .overlap import read_overlapped
 from .page import Page
@@ -80,6 +86,29 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
         content.lines = read_title_region(engine, prepared)
         title_found = find_title(content.lines) is not None
         timings["title"] = timings.get("title", 0.0) + time.perf_counter() - t
+
+    t = time.perf_counter()
+    for page, content in items:
+        if page.text_layer == UNJUDGED:
+            page.text_layer = content.info.text_layer = judge_layer_by_reading(page, content)
+    timings["verdict"] = timings.get("verdict", 0.0) + time.perf_counter() - t
+    if not title_found:
+        # The layer's lines where they read right: a title the pixels did not give.
+        for page, content in items:
+            if page.number <= config.title_pages and page.text_layer == "good":
+                content.lines = page.text_lines()
+
+
+def judge_layer_by_reading(page: Page, content: PageContent) -> str:
+    """The verdict of an OCR tool's layer over this scan, from what its cells and title lines
+    were read as; from a sample of the layer read by OCR where they show too little."""
+    from ..textlayer import judge_by_reading, judge_page
+
+    to_page = content.to_page or (lambda bbox: bbox)
+    readings = [(to_page(cell.bbox), cell.text) for grid in content.grids for cell in grid.cells]
+    readings += [(to_page(line.bbox), line.text) for line in content.lines]
+    return judge_by_reading(page.doc, page.index, readings) \
+        or judge_page(page.doc, page.index, page.config, {})
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pipeline.config import DEFAULT
 from pipeline.evaluate import compare_with_truth
 from pipeline.readers import choose_reader, open_pages
 from pipeline.readers.text import find_vector_grids
-from pipeline.textlayer import judge_text_layers
+from pipeline.textlayer import UNJUDGED, judge_text_layers
 
 TABLE_PAGES = (2, 3, 4)       # the committed report: title and prose on 1, tables on 2-4 (4 landscape), prose on 5
 
@@ -22,7 +22,7 @@ TABLE_PAGES = (2, 3, 4)       # the committed report: title and prose on 1, tabl
 def readers_of(path, config=DEFAULT) -> tuple[list[str], list]:
     doc = pdfio.open_document(path, config)
     try:
-        pages = open_pages(doc, config, judge_text_layers(doc, config))
+        pages = open_pages(doc, config, judge_text_layers(doc, config, defer_scan_layers=True))
         find_vector_grids(pages, config)
         kinds = [choose_reader(p, config) for p in pages]
         for p in pages:     # what the tests look at, read while the document is open
@@ -56,10 +56,11 @@ def test_garbled_layer_over_vector_rulings_keeps_its_vector_grid_and_reads_by_oc
 
 
 def test_scan_under_an_invisible_layer(variants):
-    # Trusted, the layer is good: the grid comes from the image, the title from the layer.
+    # Trusted, the layer is good, and the page is still read as a scan: grid and cells from the
+    # image, title from the pixels (the layer's lines only where the pixels show none).
     trusting = dataclasses.replace(DEFAULT, verify_text_layer=False)
     kinds, pages = readers_of(variants["junk-layer200"], trusting)
-    assert kinds == ["image_layer"] * 5
+    assert kinds == ["scan"] * 5
     assert all(p.is_image and p.text_layer == "good" for p in pages)
     # Its values are still read from the pixels: a layer someone's OCR wrote, however well it
     # reads where it was checked, is not taken for what a cell prints (this one is junk).
@@ -70,9 +71,10 @@ def test_scan_under_an_invisible_layer(variants):
     assert all(p["read_by"] == "ocr" for p in data["pages"] if p["page"] in TABLE_PAGES)
     # So is the title: the junk layer's would name no agency.
     assert (data["agency"], data["year"]) == (truth["agency"], truth["year"])
-    # Checked, the junk layer is garbled: over an image, that is a scan.
+    # Checked, the layer waits for that reading to be judged by (pipeline.textlayer.
+    # judge_by_reading): no sample of it is read by OCR first.
     kinds, pages = readers_of(variants["junk-layer200"])
-    assert [k for p, k in zip(pages, kinds) if p.number in TABLE_PAGES] == ["scan"] * 3
+    assert kinds == ["scan"] * 5 and {p.text_layer for p in pages} == {UNJUDGED}
 
 
 def test_tables_pasted_as_pictures_into_a_text_page(variants):
