@@ -52,6 +52,10 @@ log = logging.getLogger(__name__)
 VOTE_MIN_CONFIDENCE = 0.9
 # Cells read by OCR per round: the first rounds settle the common codes, the rest decode.
 ROUND_CELLS = 24
+# Readings of a code below VOTE_MIN_CONFIDENCE after which cells of it alone will not settle it:
+# the same glyph read again reads alike (a lone "0" reads at ~0.8 each time). Where no cell of
+# more glyphs is left to teach it, its cells are all read in one round, not two a round.
+UNTAUGHT_READINGS = 2
 # A glimpse's glyphs are cut by their loose boxes with GLIMPSE_PAD of their height in paper
 # above and below, scaled to the recognizer's input height and to GLIMPSE_SQUEEZE of their width
 # (the recognizer's time grows with its input's width; glyphs set apart read as well narrowed),
@@ -97,6 +101,7 @@ class CodeMap:
     best: dict[Code, float] = field(default_factory=lambda: defaultdict(float))
     glimpses: dict[Code, Counter] = field(default_factory=lambda: defaultdict(Counter))
     glimpse_best: dict[Code, float] = field(default_factory=lambda: defaultdict(float))
+    untaught: Counter = field(default_factory=Counter)     # code -> readings too unsure to teach
 
     def settled(self, code: Code) -> Optional[str]:
         counter = self.votes.get(code)
@@ -118,7 +123,10 @@ class CodeMap:
         """A cell's codes and OCR's reading of it, paired one to one where their lengths agree
         (spaces aside); a reading of another length teaches nothing."""
         read = [ch for ch in text if not ch.isspace()]
-        if confidence < VOTE_MIN_CONFIDENCE or len(read) != len(codes):
+        if len(read) != len(codes):
+            return
+        if confidence < VOTE_MIN_CONFIDENCE:
+            self.untaught.update(codes)
             return
         for code, ch in zip(codes, read):
             self.votes[code][ch] += 1
@@ -176,12 +184,16 @@ class CodeMap:
     def to_read(self, cells: dict[int, list[Code]], sizes: dict[int, float], limit: int) -> list[int]:
         """Which of these undecoded cells (their codes, and what reading each costs) to read by
         OCR next: those that no reading of others can decode (a code read otherwise by two
-        readings), then, up to `limit`, the cells that give the codes they want the readings
-        these still need at the least cost — a number of several digits before one of one
+        readings, or too unsurely to teach where only cells of it alone are left), then, up to
+        `limit`, the cells that give the codes they want the readings these still need at the
+        least cost — a number of several digits before one of one
         (a lone glyph reads with less confidence, and teaches nothing below VOTE_MIN_CONFIDENCE)."""
         wanted = {k: self.wanted(codes) for k, codes in cells.items()}
         needed = {code: self.needed(code) for want in wanted.values() for code in want}
-        batch = [k for k, want in wanted.items() if any(needed[code] is None for code in want)]
+        taught_with_others = {code for codes in cells.values() if len(codes) > 1 for code in codes}
+        stuck = {code for code, n in needed.items() if n and self.untaught[code] >= UNTAUGHT_READINGS
+                 and code not in taught_with_others}
+        batch = [k for k, want in wanted.items() if any(needed[code] is None or code in stuck for code in want)]
         left = {code: n for code, n in needed.items() if n}
         for k in batch:
             for code in wanted[k]:

@@ -111,6 +111,23 @@ def test_cells_to_read_are_those_that_teach_the_most_at_least_cost():
     assert learned.to_read(cells, sizes, limit=1)[0] == 5
 
 
+def test_a_lone_glyph_read_unsurely_twice_is_read_in_all_its_cells_at_once():
+    """A lone "0" reads at ~0.8 each time, below what teaches: where no cell of more glyphs is
+    left to settle it, its cells are read in one round (they were read two a round, one round
+    per recognizer call: 70 rounds on a page of zeros). Cells of more glyphs still come first."""
+    zero, one = ("N", 0), ("N", 1)
+    learned = CodeMap(current={})
+    lone = {k: [zero] for k in range(40)}
+    sizes = {k: 3 for k in range(41)}
+    assert len(learned.to_read(lone, sizes, limit=24)) == 1      # unread yet: one reading first
+    learned.learn([zero], "0", 0.8)
+    learned.learn([zero], "0", 0.8)
+    assert not learned.votes and learned.settled(zero) is None
+    assert sorted(learned.to_read(lone, sizes, limit=24)) == list(range(40))
+    # A number with a 0 in it may still settle it: read first, the lone ones wait.
+    assert learned.to_read({**lone, 40: [one, zero]}, sizes, limit=24) == [40]
+
+
 # --- reading order, glimpse lines -------------------------------------------------------------
 
 def _glyph(code, x, top, bottom, width=10.0, upright=True, loose=(-2.0, 12.0)):
