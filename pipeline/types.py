@@ -210,7 +210,8 @@ class Report:
             "agency": self.agency,
             "year": self.year,
             "pages": [{"page": p.page, "text_layer": p.text_layer, "read_by": p.read_by,
-                       "rotation": p.rotation, "skew": round(float(p.skew), 2)} for p in self.pages],
+                       "rotation": p.rotation, "skew": round(float(p.skew), 2) + 0.0}    # never -0.0
+                      for p in self.pages],
             "cells": [c.to_json() for c in self.cells],
             "checks": [c.to_json() for c in self.checks],
             "review_cells": [list(k) for k in self.review_cells],

@@ -53,7 +53,8 @@ def find_picture_tables(page: Page, config: Config) -> list[BBox]:
     return page.picture_tables
 
 
-def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -> None:
+def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
+         title_found: bool = False) -> None:
     from ..grid_image import detect_grids
     from ..ocr import get_engine
     from ..preprocess import prepare_page

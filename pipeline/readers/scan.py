@@ -23,9 +23,11 @@ if TYPE_CHECKING:
     from ..preprocess import PreparedPage
 
 
-def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -> None:
+def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
+         title_found: bool = False) -> None:
     """Fill each PageContent's grids and title lines by OCR; sets read_by, rotation and skew.
-    Pages are read two at a time (pipeline.readers.overlap); titles in the pages' order."""
+    Pages are read two at a time (pipeline.readers.overlap); titles in the pages' order, none
+    where an earlier page holds one (title_found)."""
     from ..grid_image import detect_grids
     from ..ocr import get_engine
     from ..preprocess import has_ruled_table, prepare_page
@@ -70,7 +72,6 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
         took["recognize"] = time.perf_counter() - t
         return _PageRead(prepared if page.number <= config.title_pages else None, None, took)
 
-    title_found = False
     for (page, content), done in read_overlapped(items, render, read_tables, config.page_threads):
         for stage, seconds in done.took.items():
             timings[stage] = timings.get(stage, 0.0) + seconds

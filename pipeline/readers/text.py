@@ -50,5 +50,6 @@ def read_layer(page: Page, content: PageContent, config: Config) -> None:
             content.lines = lines
 
 
-def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -> None:
+def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
+         title_found: bool = False) -> None:
     """A good layer with vector rulings: what read_layer took is the page's whole reading."""

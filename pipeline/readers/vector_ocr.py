@@ -36,7 +36,8 @@ MARK_SHARE = 0.5
 TITLE_SIZE_SHARE = 0.9
 
 
-def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -> None:
+def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
+         title_found: bool = False) -> None:
     from ..layer_decode import (ROUND_CELLS, CodeMap, LayerCodes, glimpse_lines, glimpse_units, line_codes,
                                 reading_lines)
     from ..ocr import get_engine
@@ -47,7 +48,6 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -
 
     engine = get_engine(config)
     upright_score = reading_confidences(engine)
-    title_found = False
     layer = LayerCodes(items[0][0].doc)
     learned = CodeMap(layer.current)
     second_readings: dict = {}

@@ -15,6 +15,8 @@ from pipeline.evaluate import compare_with_truth
 from pipeline.readers import choose_reader, open_pages
 from pipeline.readers.text import find_vector_grids
 from pipeline.textlayer import UNJUDGED, judge_text_layers
+from pipeline.title import find_title
+from samples.degrade import write_variant
 
 TABLE_PAGES = (2, 3, 4)       # the committed report: title and prose on 1, tables on 2-4 (4 landscape), prose on 5
 
@@ -77,6 +79,27 @@ def test_scan_under_an_invisible_layer(variants):
     assert kinds == ["scan"] * 5 and {p.text_layer for p in pages} == {UNJUDGED}
 
 
+def test_a_title_one_reader_read_is_not_looked_for_again_by_another(tmp_path, real_pdf):
+    """The real report under a lying map: its title page draws paths without a table (the scan
+    reader's), the next page is prose (the vector reader's). The title read on page 1 is not
+    looked for on page 2, whichever reader would have run first."""
+    import shutil
+
+    from pipeline.readers import read_pages
+
+    shutil.copy(real_pdf, tmp_path / "real.pdf")
+    garbled = write_variant(tmp_path / "real.pdf", tmp_path / "v", "tounicode-digits", seed=5)
+    kinds, _ = readers_of(garbled)
+    assert kinds[:2] == ["scan", "vector_ocr"]
+    doc = pdfio.open_document(garbled, DEFAULT)
+    try:
+        contents = read_pages(doc, DEFAULT, {})
+    finally:
+        doc.close()
+    assert find_title(contents[0].lines) is not None
+    assert contents[1].lines == []
+
+
 def test_tables_pasted_as_pictures_into_a_text_page(variants):
     kinds, pages = readers_of(variants["picture-tables"])
     assert kinds == ["text", "mixed", "mixed", "mixed", "text"]
@@ -106,8 +129,6 @@ def test_a_pasted_table_over_most_of_the_page_is_not_a_scan(tmp_path):
     """A picture over more than half the page, with the layer's text around it and none over it:
     a pasted table (mixed), not a scan under an invisible layer (image_layer)."""
     import shutil
-
-    from samples.degrade import write_variant
 
     from conftest import COMMITTED
 
