@@ -266,10 +266,17 @@ def review_cells(cells: list[Cell], version: Optional[str], split_six: bool,
                  tables_found: set) -> list[list[str]]:
     """Every doubtful cell, and every template cell the document should print and that was not
     read (a table or a row not found), in template order; with the template version unknown,
-    every cell of either version that was not read."""
+    every cell of either version that was not read, and with row （六） not read, the cells of
+    both its forms."""
     out = [list(c.key) for c in cells if c.status != STATUS_CONFIRMED]
     have = {c.key for c in cells}
     expected = set(T.cell_keys(version, split_six)) if version is not None else set()
+    if version is not None:
+        # Row （六） printed whole or in three: where no row of either form was read, the form
+        # is a guess, and the cells of both are lost.
+        six = set(T.cell_keys(version, True)) ^ set(T.cell_keys(version, False))
+        if not six & have:
+            expected |= six
     # A table not found: every cell it may print, in whichever version and form of row （六）;
     # a table found: every cell of its template that was not read (a row lost).
     for key in T.all_cell_keys() if version is None else \

@@ -10,15 +10,16 @@ Conventions (shared with pipeline.grid_image and the output contract):
 - `skew` is the residual angle of the content in degrees, positive when the content is turned
   counter-clockwise as displayed; we rotate it by -skew to straighten it. It is measured in the
   upright frame (a 90° turn does not change the sign of a small rotation).
-- `to_original` is the 2x3 affine matrix mapping pixel coordinates of the prepared (upright,
-  deskewed) image to pixel coordinates of the input image. Multiply by 72/dpi to get PDF points
-  of the page as displayed when the input image is the page rendered as displayed.
+- `to_original` is the 3x3 matrix mapping pixel coordinates of the prepared (upright,
+  deskewed) image to pixel coordinates of the input image: affine, or a homography where the page
+  was rectified (`keystone`); `PreparedPage.original_of` applies it. Multiply by 72/dpi to get PDF
+  points of the page as displayed when the input image is the page rendered as displayed.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 import cv2
 import numpy as np
@@ -47,6 +48,18 @@ MAX_SKEW_DEG = 5.0
 SKEW_SEGMENTS = 40
 SKEW_SEARCH_DPI = 100
 SKEW_FIT_POINTS = 500
+# A page that did not lie flat (a curled sheet, a book's page, a photograph) draws its rules
+# converging: where their angles differ by this much across the page, it is rectified by the
+# homography that makes each family parallel again, not only turned. A flat scan's rules agree
+# to a few hundredths of a degree.
+KEYSTONE_MIN_DEG = 0.15
+# Rules of each direction needed to tell where they converge, spread over this share of the page;
+# rules of one direction, and how much better their meeting point explains their angles than one
+# direction does (length-weighted RMS), for the page to be taken as not flat.
+KEYSTONE_MIN_RULES = 3
+KEYSTONE_MIN_SPREAD = 0.3
+KEYSTONE_SURE_RULES = 6
+KEYSTONE_GAIN = 4.0
 # Red minus the larger of green and blue: seal ink above this; beside seal ink, above the second.
 SEAL_REDNESS = 40
 SEAL_REDNESS_NEAR = 15
@@ -83,13 +96,17 @@ class PreparedPage:
     rotation: int               # clockwise degrees applied to the input to make it upright
     skew: float                 # degrees, content counter-clockwise positive, corrected
     dpi: float
-    to_original: np.ndarray     # 2x3 affine: prepared pixel (x, y, 1) -> input image pixel
+    to_original: np.ndarray     # 3x3: prepared pixel (x, y, 1) -> input image pixel (homogeneous)
     original_size: tuple[int, int]    # (width, height) of the input image in pixels
     orientation_source: str = "geometry"   # geometry | upright_score | punctuation | default | measured before
 
     @property
     def points_per_pixel(self) -> float:
         return 72.0 / self.dpi
+
+    def original_of(self, points: np.ndarray) -> np.ndarray:
+        """Pixels (N x 2) of the prepared page -> pixels of the input image."""
+        return apply_homography(self.to_original, points)
 
     def to_original_points(self, bbox: BBox) -> BBox:
         """A bbox in PDF points of the prepared page -> PDF points of the input page as displayed.
@@ -99,8 +116,7 @@ class PreparedPage:
         """
         ppp = self.points_per_pixel
         x0, y0, x1, y1 = (v / ppp for v in bbox)
-        corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], dtype=np.float64)
-        mapped = corners @ self.to_original.T
+        mapped = self.original_of(np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]], dtype=np.float64))
         return (float(mapped[:, 0].min() * ppp), float(mapped[:, 1].min() * ppp),
                 float(mapped[:, 0].max() * ppp), float(mapped[:, 1].max() * ppp))
 
@@ -334,7 +350,30 @@ def has_ruled_table(image: np.ndarray, dpi: float) -> bool:
 # ---------------------------------------------------------------- skew
 
 def estimate_skew(binary: np.ndarray, dpi: float) -> Optional[float]:
-    """Skew in degrees (content counter-clockwise positive) from long ruling segments, or None.
+    """Skew in degrees (content counter-clockwise positive) from long ruling segments, or None."""
+    return skew_of(ruling_lines(binary, dpi))
+
+
+class RulingLine(NamedTuple):
+    x: float                # px, the middle of the segment
+    y: float
+    angle: float            # degrees, visual counter-clockwise
+    length: float           # px
+    longest: bool           # among the SKEW_SEGMENTS longest of the page, whatever their direction
+
+
+def skew_of(lines: list[RulingLine]) -> Optional[float]:
+    """The length-weighted median angle, modulo 90°, of the longest ruling lines (a few dozen
+    outvote any stray one; the shorter ones, mostly vertical, measure it less well)."""
+    longest = [line for line in lines if line.longest]
+    if not longest:
+        return None
+    angles = np.array([(line.angle + 45.0) % 90.0 - 45.0 for line in longest])
+    return _weighted_median(angles, np.array([line.length for line in longest]))
+
+
+def ruling_lines(binary: np.ndarray, dpi: float) -> list[RulingLine]:
+    """Long ruling segments: the longest of the page, and the longest of each direction.
 
     Hough segments give candidates; each is refined by a least-squares fit of the ink pixels
     along it, so that the angle is good to a few hundredths of a degree. Rules of either
@@ -356,17 +395,25 @@ def estimate_skew(binary: np.ndarray, dpi: float) -> Optional[float]:
     long_shape = np.zeros(n, np.uint8)
     long_shape[1:] = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]) >= min_len
     if not long_shape.any():
-        return None
+        return []
     small = np.where(long_shape[labels] > 0, small, np.uint8(0))
     segs = cv2.HoughLinesP(small, 1, np.pi / 720, threshold=min_len // 2,
                            minLineLength=min_len, maxLineGap=max_gap)
     if segs is None:
-        return None
-    angles, weights = [], []
+        return []
+    lines = []
     segs = np.round(segs[:, 0, :] / scale).astype(np.int64)
-    # The longest segments measure the angle best; a few dozen outvote any stray one.
-    longest = np.argsort(-np.hypot(segs[:, 2] - segs[:, 0], segs[:, 3] - segs[:, 1]))[:SKEW_SEGMENTS]
-    for x1, y1, x2, y2 in segs[longest]:
+    # The longest segments measure the angle best; those of each direction tell where a page's
+    # rules of that direction meet (its vertical ones are shorter than its horizontal ones).
+    lengths = np.hypot(segs[:, 2] - segs[:, 0], segs[:, 3] - segs[:, 1])
+    across = np.abs(segs[:, 2] - segs[:, 0]) >= np.abs(segs[:, 3] - segs[:, 1])
+    longest = set(np.argsort(-lengths)[:SKEW_SEGMENTS].tolist())
+    chosen = set(longest)
+    for direction in (across, ~across):
+        members = np.flatnonzero(direction)
+        chosen.update(members[np.argsort(-lengths[members])[:SKEW_SEGMENTS]].tolist())
+    for k in sorted(chosen, key=lambda k: -lengths[k]):
+        x1, y1, x2, y2 = segs[k]
         length = float(np.hypot(x2 - x1, y2 - y1))
         a = np.degrees(np.arctan2(-(y2 - y1), x2 - x1))   # visual CCW angle
         a_mod = (a + 45.0) % 90.0 - 45.0                # vertical rules count too
@@ -375,11 +422,134 @@ def estimate_skew(binary: np.ndarray, dpi: float) -> Optional[float]:
         refined = _refine_segment_angle(binary, (x1, y1, x2, y2), a, dpi)
         if refined is None:
             continue
-        angles.append((refined + 45.0) % 90.0 - 45.0)
-        weights.append(length)
-    if not angles:
+        lines.append(RulingLine((x1 + x2) / 2.0, (y1 + y2) / 2.0, refined, length, k in longest))
+    return lines
+
+
+def keystone(lines: list[RulingLine], size: tuple[int, int]) -> Optional[np.ndarray]:
+    """The 3x3 homography (input px -> output px, on a canvas holding the whole page) that makes
+    the page's horizontal rules horizontal and its vertical rules vertical, where the rules of one
+    direction plainly converge (KEYSTONE_SURE_RULES of them, by KEYSTONE_MIN_DEG across the page);
+    None where neither do, as on a flat scan (a turn straightens its rules). The other direction's
+    rules meet where they point, or at infinity where they do not tell a point (too few, or
+    parallel)."""
+    w, h = size
+    norm = max(w, h)
+    # Coordinates centred and scaled to about one, for a well-conditioned fit.
+    to_norm = np.array([[1.0 / norm, 0, -w / 2 / norm], [0, 1.0 / norm, -h / 2 / norm], [0, 0, 1]])
+    families = {True: [], False: []}        # horizontal?: (line a, b, c; weight; middle)
+    for x, y, angle, length, _ in lines:
+        horizontal = abs(((angle + 90.0) % 180.0) - 90.0) < 45.0
+        t = np.radians(angle)
+        normal = np.array([np.sin(t), np.cos(t)])     # of the direction (cos, -sin), y down
+        if normal[1 if horizontal else 0] < 0:        # one sense per family (a median is taken)
+            normal = -normal
+        middle = (to_norm @ (x, y, 1.0))[:2]
+        families[horizontal].append((np.array([*normal, -(normal @ middle)]), length / norm, middle))
+    vanishing, converging = {}, False
+    for horizontal, members in families.items():
+        # Horizontal rules lie apart down the page, vertical ones across it.
+        found = _vanishing_point(members, 1 if horizontal else 0, (h if horizontal else w) / norm)
+        if found is None:
+            vanishing[horizontal] = None
+            continue
+        vp, kept = found
+        ends = [(0.0, -0.5 * h / norm), (0.0, 0.5 * h / norm)] if horizontal else \
+            [(-0.5 * w / norm, 0.0), (0.5 * w / norm, 0.0)]
+        angles = [np.degrees(np.arctan2(vp[1] - ey * vp[2], vp[0] - ex * vp[2])) % 180.0 for ex, ey in ends]
+        spread = abs((angles[0] - angles[1] + 90.0) % 180.0 - 90.0)
+        normal = np.median([line[:2] for line, _, _ in kept], axis=0)
+        direction = np.array([normal[1], -normal[0]]) / np.linalg.norm(normal)
+        # How much better the point explains the lines than one direction does: a short rule's
+        # angle errs by a tenth of a degree, and a few of them may seem to meet anywhere.
+        gain = _misfit(kept, direction=direction) / max(_misfit(kept, vp=vp), 1e-9)
+        # The page is not flat where one direction's rules, enough of them, plainly converge; a
+        # direction whose rules do not is taken as parallel (they meet at infinity).
+        if spread >= KEYSTONE_MIN_DEG and gain >= KEYSTONE_GAIN and len(kept) >= KEYSTONE_SURE_RULES:
+            converging = True
+        elif gain < KEYSTONE_GAIN / 2:
+            vp = np.array([*direction, 0.0])
+        vanishing[horizontal] = vp
+    if not converging:
         return None
-    return _weighted_median(np.array(angles), np.array(weights))
+    for horizontal in (True, False):
+        if vanishing[horizontal] is None:
+            # Too few rules of this direction: square to the other one at the page's middle.
+            other = vanishing[not horizontal]
+            along = other[:2] / np.linalg.norm(other[:2]) if abs(other[2]) < 1e-12 else -other[:2] / other[2]
+            along = along / np.linalg.norm(along)
+            vanishing[horizontal] = np.array([-along[1], along[0], 0.0])
+    h_vp, v_vp = (vanishing[k] / np.linalg.norm(vanishing[k]) for k in (True, False))
+    # Rows of the rectifying map: the first vanishes on where the verticals meet, the second on
+    # where the horizontals meet, the third on both (the line through them goes to infinity).
+    r1 = np.array([1.0, 0, 0]) - v_vp[0] * v_vp
+    r2 = np.array([0, 1.0, 0]) - h_vp[1] * h_vp
+    r3 = np.cross(h_vp, v_vp)
+    rect = np.vstack([r1, r2, r3])
+    if rect[2] @ (0, 0, 1.0) < 0:
+        rect = -rect
+    m = np.linalg.inv(to_norm) @ rect @ to_norm
+    m = m / m[2, 2]
+    # Scale 1 at the page's middle; the canvas holds every corner.
+    m[:2] /= np.sqrt(abs(np.linalg.det(affine_at(m, w / 2.0, h / 2.0)[:2, :2])))
+    corners = apply_homography(m, np.array([[0, 0], [w, 0], [w, h], [0, h]], float))
+    shift = np.array([[1.0, 0, -corners[:, 0].min()], [0, 1.0, -corners[:, 1].min()], [0, 0, 1]])
+    return shift @ m
+
+
+def _vanishing_point(members: list, axis: int, extent: float) -> Optional[tuple[np.ndarray, list]]:
+    """Where lines of one direction meet (homogeneous), by least squares over the lines that
+    agree with it, and those lines: a stroke that is no rule (a corner cell's diagonal, a few
+    degrees off) is left out. None where fewer than KEYSTONE_MIN_RULES agree, or where they lie
+    too close together to tell (less than KEYSTONE_MIN_SPREAD of the page's `extent` apart along
+    `axis`)."""
+    kept = members
+    for _ in range(3):
+        if len(kept) < KEYSTONE_MIN_RULES:
+            return None
+        vp = np.linalg.svd(np.array([line * weight for line, weight, _ in kept]))[2][-1]
+        # Each line's angle off the direction from its middle to the point.
+        residual = []
+        for line, _, middle in members:
+            toward = vp[:2] - middle * vp[2]
+            residual.append(abs(line[:2] @ toward) / max(np.linalg.norm(toward), 1e-12))
+        residual = np.array(residual)
+        limit = max(np.sin(np.radians(0.05)), 3 * np.median(residual))
+        agree = [m for m, r in zip(members, residual) if r <= limit]
+        if len(agree) == len(kept):
+            break
+        kept = agree
+    if len(kept) < KEYSTONE_MIN_RULES:
+        return None
+    if np.ptp([middle[axis] for _, _, middle in kept]) < KEYSTONE_MIN_SPREAD * extent:
+        return None
+    return vp, kept
+
+
+def _misfit(members: list, vp: Optional[np.ndarray] = None, direction: Optional[np.ndarray] = None) -> float:
+    """Length-weighted RMS of the sines of the lines' angles off the direction from each line's
+    middle to `vp`, or off one `direction`."""
+    offs, weights = [], []
+    for line, weight, middle in members:
+        toward = direction if vp is None else vp[:2] - middle * vp[2]
+        offs.append(line[:2] @ toward / max(np.linalg.norm(toward), 1e-12))
+        weights.append(weight)
+    return float(np.sqrt(np.average(np.square(offs), weights=weights)))
+
+
+def apply_homography(m: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Points (N x 2) through a 3x3 matrix, affine or projective."""
+    mapped = np.column_stack([points, np.ones(len(points))]) @ m.T
+    return mapped[:, :2] / mapped[:, 2:3]
+
+
+def affine_at(m: np.ndarray, x: float, y: float) -> np.ndarray:
+    """The 3x3 affine matrix that maps like `m` around (x, y): m itself where it is affine."""
+    u, v, s = m @ (x, y, 1.0)
+    jac = np.array([[m[0, 0] * s - u * m[2, 0], m[0, 1] * s - u * m[2, 1]],
+                    [m[1, 0] * s - v * m[2, 0], m[1, 1] * s - v * m[2, 1]]]) / (s * s)
+    offset = np.array([u / s, v / s]) - jac @ (x, y)
+    return np.vstack([np.column_stack([jac, offset]), [0.0, 0.0, 1.0]])
 
 
 def _refine_segment_angle(binary, seg, angle_deg, dpi) -> Optional[float]:
@@ -628,11 +798,19 @@ def prepare_page(image_bgr: np.ndarray, dpi: float,
     gray, gain = with_print_darkened(gray)
     binary = binarize(gray, dpi, sigma * gain)
 
-    skew = frame[1] if frame is not None else estimate_skew(binary, dpi)
+    rules = ruling_lines(binary, dpi)
+    skew = frame[1] if frame is not None else skew_of(rules)
     if skew is None:
         skew = estimate_skew_from_text(binary, dpi)
-    m_skew, size = rotation_matrix((w0, h0), skew)
-    if abs(skew) > 0.01:
+    # Measured again where a frame is given: the same render gives the same rectification.
+    m_skew = keystone(rules, (w0, h0))
+    if m_skew is not None:
+        corners = apply_homography(m_skew, np.array([[0, 0], [w0, 0], [w0, h0], [0, h0]], float))
+        size = (int(np.ceil(corners[:, 0].max())), int(np.ceil(corners[:, 1].max())))
+        gray = cv2.warpPerspective(gray, m_skew, size, flags=cv2.INTER_LINEAR, borderValue=255)
+        binary = binarize(gray, dpi, sigma * gain)
+    elif abs(skew) > 0.01:
+        m_skew, size = rotation_matrix((w0, h0), skew)
         gray = cv2.warpAffine(gray, m_skew[:2], size, flags=cv2.INTER_LINEAR, borderValue=255)
         binary = binarize(gray, dpi, sigma * gain)
     else:
@@ -645,8 +823,9 @@ def prepare_page(image_bgr: np.ndarray, dpi: float,
         gray = cv2.rotate(gray, _ROTATE_CODES[rotation])
         binary = cv2.rotate(binary, _ROTATE_CODES[rotation])
     to_prepared = m_turn @ m_skew
-    to_original = np.linalg.inv(to_prepared)[:2]
-    log.debug("page prepared: rotation %d (%s), skew %.2f°", rotation, source, skew)
+    to_original = np.linalg.inv(to_prepared)
+    log.debug("page prepared: rotation %d (%s), skew %.2f°%s", rotation, source, skew,
+              ", rectified" if to_original[2, :2].any() else "")
     return PreparedPage(gray, binary, rotation, float(skew), float(dpi), to_original, (w0, h0), source)
 
 

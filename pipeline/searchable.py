@@ -205,8 +205,7 @@ def ocr_page_lines(doc: pdfio.Document, index: int, config: Config,
     # measured the page's turn and skew, they are taken as measured (the render is the same).
     frame = read_as.measured_frame() if not regions and read_as is not None else None
     prepared = prepare_page(image, dpi, upright_score=reading_confidences(engine), frame=frame)
-    to_user = display_to_user(doc.pdf, index, image.shape[1], image.shape[0]) @ \
-        np.vstack([prepared.to_original, [0.0, 0.0, 1.0]])
+    to_user = display_to_user(doc.pdf, index, image.shape[1], image.shape[0]) @ prepared.to_original
     ppp = 72.0 / dpi
     same_frame = read_as is not None and page_rotation(prepared) == read_as.rotation \
         and abs(prepared.skew - read_as.skew) < 1e-6
@@ -287,6 +286,8 @@ def display_to_user(pdf, index: int, width_px: int, height_px: int) -> np.ndarra
 def place_line(text: str, box: tuple[float, float, float, float], ppp: float,
                to_user: np.ndarray) -> PlacedLine:
     """Size, stretch and position `text` so that its glyphs cover `box` (ink, prepared pixels)."""
+    from .preprocess import affine_at
+
     x0, y0, x1, y1 = box
     font = _pil_font()
     # The font's own ink box of this text at 1000 units: sets the size from the ink height and
@@ -297,9 +298,10 @@ def place_line(text: str, box: tuple[float, float, float, float], ppp: float,
     size_pt = max((y1 - y0) * ppp / ink_height_em, 1.0)
     scale = 100.0 * (x1 - x0) * ppp / (advance / 1000.0 * size_pt)
     baseline_px = y1 - (bottom / 1000.0) * size_pt / ppp
-    # The line's frame in prepared pixels: x along the text, y up, in points.
+    # The line's frame in prepared pixels: x along the text, y up, in points. A rectified page's
+    # map is projective: a line is placed by how it maps where the line is.
     local = np.array([[1.0 / ppp, 0.0, x0], [0.0, -1.0 / ppp, baseline_px], [0.0, 0.0, 1.0]])
-    m = to_user @ local
+    m = affine_at(to_user, (x0 + x1) / 2, baseline_px) @ local
     return PlacedLine(text, float(size_pt), float(max(scale, 1.0)),
                       (float(m[0, 0]), float(m[1, 0]), float(m[0, 1]), float(m[1, 1]),
                        float(m[0, 2]), float(m[1, 2])))

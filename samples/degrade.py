@@ -101,6 +101,9 @@ class ScanRecipe:
     streaks: int = 0                   # up to this many dark lines along the image (dirt on an
                                        # automatic feeder's glass), drawn per page
     pale_print: float = 0.0            # toner running out: black printed as this share of white
+    keystone: float = 0.0              # a sheet not lying flat, or photographed: each corner of the
+                                       # image moved by up to this share of the page's width
+                                       # (a perspective: rules converge), drawn per page
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,9 @@ VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe | PictureTabl
     # An automatic feeder with dirt on its glass: one or two dark lines down every page.
     "scan200-streaks": ScanRecipe(dpi=200, streaks=2, blur_sigma_px=0.6, noise_sigma=3.0,
                                   paper_grey=0.96, light_falloff=0.05),
+    # A sheet that did not lie flat on the glass, or a page photographed: its rules converge.
+    "scan200-keystone": ScanRecipe(dpi=200, keystone=0.02, paper_grey=0.95, light_falloff=0.1,
+                                   blur_sigma_px=0.5, noise_sigma=3.0),
     # Scans as sites publish them to keep files small: 100 dpi, JPEG quality 50-75, grey or colour.
     "scan100": ScanRecipe(dpi=100, paper_grey=0.95, light_falloff=0.06, noise_sigma=3.0, jpeg_quality=60),
     "scan100-grey": ScanRecipe(dpi=100, paper_grey=0.95, light_falloff=0.06, noise_sigma=3.0,
@@ -224,6 +230,7 @@ class PageDegradation:
     bed_shift_px: list[int] | None = None         # the paper's offset on a dark scanner bed
     show_through: float = 0.0
     streaks_px: list[int] = field(default_factory=list)   # x of each streak in the final image
+    keystone_corners_px: list[list[int]] | None = None    # each corner's move (tl, tr, br, bl)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -469,6 +476,17 @@ def skew_image(rgb: np.ndarray, angle_deg_ccw: float, shift: tuple[int, int] = (
     return turned, matrix
 
 
+def keystone_image(rgb: np.ndarray, share: float, rng: np.random.Generator) -> tuple[np.ndarray, list[list[int]]]:
+    """The page seen in perspective (a sheet that did not lie flat, a photograph): each corner
+    moved by up to `share` of the width each way, white where no paper shows; and the moves."""
+    h, w = rgb.shape[:2]
+    corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    moves = np.round(rng.uniform(-share * w, share * w, (4, 2))).astype(np.float32)
+    matrix = cv2.getPerspectiveTransform(corners, corners + moves)
+    warped = cv2.warpPerspective(rgb, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
+    return warped, moves.astype(int).tolist()
+
+
 def show_through(rgb: np.ndarray, back: np.ndarray, strength: float) -> np.ndarray:
     """The back page's print, mirrored and softened by the paper, darkening this one by up to
     `strength` of its ink."""
@@ -599,6 +617,8 @@ def scan_page(page: pdfium.PdfPage, index: int, recipe: ScanRecipe, rng: np.rand
             rgb = rgb.copy()
             rgb[:, rgb.shape[1] - int(rng.uniform(0.08, 0.25) * dpi):] = bed
             rgb[rgb.shape[0] - int(rng.uniform(0.08, 0.25) * dpi):, :] = bed
+    if recipe.keystone > 0:
+        rgb, record.keystone_corners_px = keystone_image(rgb, recipe.keystone, rng)
     shape_before_rotation = rgb.shape[:2]
     if recipe.rotate_cw_deg and (tables or not recipe.rotate_table_pages_only):
         rgb = rotate_quarter_turns(rgb, recipe.rotate_cw_deg)
@@ -610,7 +630,7 @@ def scan_page(page: pdfium.PdfPage, index: int, recipe: ScanRecipe, rng: np.rand
             x, width = int(rng.uniform(0.15, 0.85) * rgb.shape[1]), int(rng.integers(1, 4))
             rgb[:, x:x + width] = np.minimum(rgb[:, x:x + width], int(rng.integers(20, 120)))
             record.streaks_px.append(x)
-    if record.seal_bbox_page_px is not None:
+    if record.seal_bbox_page_px is not None and record.keystone_corners_px is None:
         record.seal_bbox_image_px = transform_bbox(record.seal_bbox_page_px, matrix,
                                                    record.rotation_cw_deg, shape_before_rotation)
     if recipe.blur_sigma_px > 0:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from pipeline.preprocess import (UPRIGHT_FIRST_LINES, binarize, estimate_skew, flatten_lighting,
-                                 has_ruled_table, prepare_page, remove_red_seal, rule_masks, scanner_bed,
-                                 text_layout, text_layout_coarse, with_print_darkened)
+                                 has_ruled_table, prepare_page, remove_red_seal, rule_masks, ruling_lines,
+                                 scanner_bed, text_layout, text_layout_coarse, with_print_darkened)
 
 from page_images import blur_and_noise, render_page, rotate_content, seal_ink, stamp
 
@@ -104,7 +104,7 @@ def test_rotation_with_skew_maps_back_to_the_input(page4):
     # A dark pixel of the prepared page maps onto a dark pixel of the input.
     ys, xs = np.nonzero(prepared.gray < 60)
     idx = np.linspace(0, len(xs) - 1, 200).astype(int)
-    pts = np.column_stack([xs[idx], ys[idx], np.ones(len(idx))]) @ prepared.to_original.T
+    pts = prepared.original_of(np.column_stack([xs[idx], ys[idx]]).astype(float))
     src = cv2.cvtColor(turned, cv2.COLOR_BGR2GRAY)
     vals = src[np.clip(np.round(pts[:, 1]).astype(int), 0, src.shape[0] - 1),
                np.clip(np.round(pts[:, 0]).astype(int), 0, src.shape[1] - 1)]
@@ -255,9 +255,39 @@ def test_lines_that_read_as_nothing_either_way_up_do_not_turn_the_page(heavy_bil
     assert (prepared.rotation, prepared.orientation_source) == (0, "default")
 
 
+def test_a_page_seen_in_perspective_is_rectified(page4):
+    """A sheet that did not lie flat, or a photograph: its rules converge (here by up to 2° across
+    the page; rows of the table were lost, and cells read into their neighbours' rows). Prepared,
+    its rules are square again, and the prepared page's points map back onto the input's ink.
+    A flat page, skewed, is only turned."""
+    h, w = page4.shape[:2]
+    corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    moved = corners + np.float32([[25, 30], [-30, 10], [-10, -25], [35, -20]])
+    warped = cv2.warpPerspective(page4, cv2.getPerspectiveTransform(corners, moved), (w, h),
+                                 borderValue=(255, 255, 255))
+    before = [abs((line.angle + 45.0) % 90.0 - 45.0) for line in
+              ruling_lines(binarize(cv2.cvtColor(warped, cv2.COLOR_BGR2GRAY), 200), 200) if line.length > 400]
+    assert max(before) > 0.5
+    prepared = prepare_page(warped, 200)
+    assert prepared.to_original[2, :2].any()
+    # Square again to a fraction of a degree (a short rule's angle errs by a tenth of one).
+    after = [abs((line.angle + 45.0) % 90.0 - 45.0) for line in ruling_lines(prepared.binary, 200)
+             if line.length > 400]
+    assert len(after) >= 10 and max(after) < 0.3 and np.median(after) < 0.05
+    ys, xs = np.nonzero(prepared.gray < 60)
+    idx = np.linspace(0, len(xs) - 1, 200).astype(int)
+    pts = prepared.original_of(np.column_stack([xs[idx], ys[idx]]).astype(float))
+    src = cv2.cvtColor(warped, cv2.COLOR_BGR2GRAY)
+    vals = src[np.clip(np.round(pts[:, 1]).astype(int), 0, src.shape[0] - 1),
+               np.clip(np.round(pts[:, 0]).astype(int), 0, src.shape[1] - 1)]
+    assert np.mean(vals < 160) > 0.9
+    flat = prepare_page(rotate_content(page4, 1.5)[0], 200)
+    assert not flat.to_original[2, :2].any() and flat.skew == pytest.approx(1.5, abs=0.05)
+
+
 def test_a_frame_measured_before_is_applied_not_measured_again(page4):
     """`--searchable` prepares a page the extraction prepared: the turn and skew it measured are
-    applied as they are (no upright test, no skew search), and the page comes out the same."""
+    applied as they are (no upright test), and the page comes out the same."""
     turned = cv2.rotate(rotate_content(page4, 1.5)[0], cv2.ROTATE_180)
     first = prepare_page(turned, 200, upright_score=None)
     calls = []

@@ -128,14 +128,16 @@ def _crop(image: np.ndarray, bbox: BBox, dpi: float) -> np.ndarray:
 def _into_frame(grid: Grid, prepared) -> Grid:
     """A grid in page points moved into the prepared page's frame (where the picture grids and
     the second look live); unchanged when the picture needed no turn nor deskew."""
-    if not prepared.rotation and abs(prepared.skew) <= 0.01:
+    from ..preprocess import apply_homography
+
+    if np.array_equal(prepared.to_original, np.eye(3)):
         return grid
     ppp = prepared.points_per_pixel
-    to_prepared = np.linalg.inv(np.vstack([prepared.to_original, [0.0, 0.0, 1.0]]))[:2]
+    to_prepared = np.linalg.inv(prepared.to_original)
 
     def box(b: BBox) -> BBox:
         x0, y0, x1, y1 = (v / ppp for v in b)
-        pts = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], float) @ to_prepared.T
+        pts = apply_homography(to_prepared, np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]], float))
         return (float(pts[:, 0].min() * ppp), float(pts[:, 1].min() * ppp),
                 float(pts[:, 0].max() * ppp), float(pts[:, 1].max() * ppp))
 
