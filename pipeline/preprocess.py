@@ -55,7 +55,8 @@ SKEW_FIT_POINTS = 500
 KEYSTONE_MIN_DEG = 0.15
 # Rules of each direction needed to tell where they converge, spread over this share of the page;
 # rules of one direction, and how much better their meeting point explains their angles than one
-# direction does (length-weighted RMS), for the page to be taken as not flat.
+# direction does (length-weighted RMS), for the page to be taken as not flat: that gain in one
+# direction, or half of it in both. Flat scans' rules show gains of 1.0-1.3 where six or more tell.
 KEYSTONE_MIN_RULES = 3
 KEYSTONE_MIN_SPREAD = 0.3
 KEYSTONE_SURE_RULES = 6
@@ -429,8 +430,9 @@ def ruling_lines(binary: np.ndarray, dpi: float) -> list[RulingLine]:
 def keystone(lines: list[RulingLine], size: tuple[int, int]) -> Optional[np.ndarray]:
     """The 3x3 homography (input px -> output px, on a canvas holding the whole page) that makes
     the page's horizontal rules horizontal and its vertical rules vertical, where the rules of one
-    direction plainly converge (KEYSTONE_SURE_RULES of them, by KEYSTONE_MIN_DEG across the page);
-    None where neither do, as on a flat scan (a turn straightens its rules). The other direction's
+    direction plainly converge (KEYSTONE_SURE_RULES of them, by KEYSTONE_MIN_DEG across the page,
+    KEYSTONE_GAIN), or those of both less plainly; None where they do not, as on a flat scan (a
+    turn straightens its rules). The other direction's
     rules meet where they point, or at infinity where they do not tell a point (too few, or
     parallel)."""
     w, h = size
@@ -446,7 +448,7 @@ def keystone(lines: list[RulingLine], size: tuple[int, int]) -> Optional[np.ndar
             normal = -normal
         middle = (to_norm @ (x, y, 1.0))[:2]
         families[horizontal].append((np.array([*normal, -(normal @ middle)]), length / norm, middle))
-    vanishing, converging = {}, False
+    vanishing, evidence = {}, []
     for horizontal, members in families.items():
         # Horizontal rules lie apart down the page, vertical ones across it.
         found = _vanishing_point(members, 1 if horizontal else 0, (h if horizontal else w) / norm)
@@ -463,14 +465,16 @@ def keystone(lines: list[RulingLine], size: tuple[int, int]) -> Optional[np.ndar
         # How much better the point explains the lines than one direction does: a short rule's
         # angle errs by a tenth of a degree, and a few of them may seem to meet anywhere.
         gain = _misfit(kept, direction=direction) / max(_misfit(kept, vp=vp), 1e-9)
-        # The page is not flat where one direction's rules, enough of them, plainly converge; a
-        # direction whose rules do not is taken as parallel (they meet at infinity).
-        if spread >= KEYSTONE_MIN_DEG and gain >= KEYSTONE_GAIN and len(kept) >= KEYSTONE_SURE_RULES:
-            converging = True
-        elif gain < KEYSTONE_GAIN / 2:
+        # The page is not flat where one direction's rules, enough of them, plainly converge, or
+        # both directions' rules do less plainly; a direction whose rules do not is taken as
+        # parallel (they meet at infinity).
+        sure = spread >= KEYSTONE_MIN_DEG and len(kept) >= KEYSTONE_SURE_RULES
+        evidence.append(gain if sure else 0.0)
+        if gain < KEYSTONE_GAIN / 2:
             vp = np.array([*direction, 0.0])
         vanishing[horizontal] = vp
-    if not converging:
+    if not evidence or (max(evidence) < KEYSTONE_GAIN and
+                        (len(evidence) < 2 or min(evidence) < KEYSTONE_GAIN / 2)):
         return None
     for horizontal in (True, False):
         if vanishing[horizontal] is None:

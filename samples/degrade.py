@@ -104,6 +104,8 @@ class ScanRecipe:
     keystone: float = 0.0              # a sheet not lying flat, or photographed: each corner of the
                                        # image moved by up to this share of the page's width
                                        # (a perspective: rules converge), drawn per page
+    desk: bool = False                 # with keystone: the sheet photographed on a desk, which shows
+                                       # around it (dark, a colour of its own)
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,10 @@ VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe | PictureTabl
     # A sheet that did not lie flat on the glass, or a page photographed: its rules converge.
     "scan200-keystone": ScanRecipe(dpi=200, keystone=0.02, paper_grey=0.95, light_falloff=0.1,
                                    blur_sigma_px=0.5, noise_sigma=3.0),
+    # A page photographed on a desk (by phone, by a journalist): perspective, the desk around the
+    # sheet, uneven light, a soft lens, JPEG.
+    "photo200": ScanRecipe(dpi=200, keystone=0.035, desk=True, paper_grey=0.92, light_falloff=0.2,
+                           blur_sigma_px=0.8, noise_sigma=5.0, jpeg_quality=70),
     # Scans as sites publish them to keep files small: 100 dpi, JPEG quality 50-75, grey or colour.
     "scan100": ScanRecipe(dpi=100, paper_grey=0.95, light_falloff=0.06, noise_sigma=3.0, jpeg_quality=60),
     "scan100-grey": ScanRecipe(dpi=100, paper_grey=0.95, light_falloff=0.06, noise_sigma=3.0,
@@ -476,14 +482,24 @@ def skew_image(rgb: np.ndarray, angle_deg_ccw: float, shift: tuple[int, int] = (
     return turned, matrix
 
 
-def keystone_image(rgb: np.ndarray, share: float, rng: np.random.Generator) -> tuple[np.ndarray, list[list[int]]]:
+def keystone_image(rgb: np.ndarray, share: float, rng: np.random.Generator,
+                   desk: bool = False) -> tuple[np.ndarray, list[list[int]]]:
     """The page seen in perspective (a sheet that did not lie flat, a photograph): each corner
-    moved by up to `share` of the width each way, white where no paper shows; and the moves."""
+    moved by up to `share` of the width each way, white where no paper shows; and the moves.
+    `desk`: photographed on a desk, which shows around the sheet (a margin of 6% of the width)."""
     h, w = rgb.shape[:2]
+    margin = int(round(0.06 * w)) if desk else 0
     corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     moves = np.round(rng.uniform(-share * w, share * w, (4, 2))).astype(np.float32)
-    matrix = cv2.getPerspectiveTransform(corners, corners + moves)
-    warped = cv2.warpPerspective(rgb, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
+    matrix = cv2.getPerspectiveTransform(corners, corners + moves + margin)
+    size = (w + 2 * margin, h + 2 * margin)
+    if desk:
+        colour = tuple(int(c) for c in rng.integers(25, 110, 3))
+        warped = np.empty((size[1], size[0], 3), np.uint8)
+        warped[:] = colour
+        cv2.warpPerspective(rgb, matrix, size, dst=warped, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_TRANSPARENT)
+    else:
+        warped = cv2.warpPerspective(rgb, matrix, size, flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
     return warped, moves.astype(int).tolist()
 
 
@@ -618,7 +634,7 @@ def scan_page(page: pdfium.PdfPage, index: int, recipe: ScanRecipe, rng: np.rand
             rgb[:, rgb.shape[1] - int(rng.uniform(0.08, 0.25) * dpi):] = bed
             rgb[rgb.shape[0] - int(rng.uniform(0.08, 0.25) * dpi):, :] = bed
     if recipe.keystone > 0:
-        rgb, record.keystone_corners_px = keystone_image(rgb, recipe.keystone, rng)
+        rgb, record.keystone_corners_px = keystone_image(rgb, recipe.keystone, rng, recipe.desk)
     shape_before_rotation = rgb.shape[:2]
     if recipe.rotate_cw_deg and (tables or not recipe.rotate_table_pages_only):
         rgb = rotate_quarter_turns(rgb, recipe.rotate_cw_deg)
