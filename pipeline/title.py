@@ -68,6 +68,12 @@ def _agency_wrapped(upper: TextLine, lower: TextLine, text: str) -> bool:
     return centred or abs(ux0 - lx0) <= lh
 
 
+def _over(line: TextLine, title: list[TextLine]) -> bool:
+    """Whether `line` lies over the title's lines (their columns overlap), not beside them."""
+    x0, x1 = min(l.bbox[0] for l in title), max(l.bbox[2] for l in title)
+    return line.bbox[0] < x1 and line.bbox[2] > x0
+
+
 def title_lines(lines: list[TextLine]) -> list[TextLine]:
     """The lines the title is made of, top first (none when no title is found)."""
     flat = [_clean(l.text) for l in lines]
@@ -81,6 +87,8 @@ def title_lines(lines: list[TextLine]) -> list[TextLine]:
         prev = flat[k]
         if not prev:
             continue            # an empty line (a stray box of the reader) is no break
+        if not _over(lines[k], [lines[j] for j in used]):
+            continue            # beside the title, not above it: another page of a sheet of two
         # "年政府信息…" is the rest of a year whose digits an OCR tool's layer set apart
         # ("北京市朝阳区人民政府 2023" / "年政府信息…", or "2023" alone on the line above).
         complete = any(e in title for e in _ENDS) and not title.startswith(

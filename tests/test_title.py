@@ -97,3 +97,14 @@ def test_title_complete_once_its_lines_and_the_two_below_are_read():
     assert title_complete(_lines(*no_year, "报告所列统计期限自 2022 年 1 月 1 日至 2022 年 12 月 31 日。"))
     # Prose that cites the template's name is no title.
     assert not title_complete(_lines("根据《中华人民共和国政府信息公开工作年度报告格式》，", "现将…", "…", "…"))
+
+
+def test_a_line_beside_the_title_is_not_part_of_it():
+    """Two pages scanned to one sheet: the right page's table header lies between the left page's
+    agency and its title line in reading order. Beside the title, not above it, it is left out
+    (it came out as the agency, unflagged)."""
+    ls = [TextLine("佛山市顺德区人民政府", (120, 100, 300, 118)),
+          TextLine("本年处理决定数量", (700, 112, 860, 126)),
+          TextLine("2021年政府信息公开工作年度报告", (60, 130, 360, 148)),
+          TextLine("信息内容", (650, 140, 720, 154))]
+    assert parse_title(find_title(ls), ls) == ("佛山市顺德区人民政府", 2021)
