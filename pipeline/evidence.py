@@ -8,7 +8,8 @@ Evidence, strongest first:
 - `agreement`: the second recognizer (pipeline.ocr.second: another model, another runtime, another
   preparation of the crop) read the same value — except where the printed glyphs are broken
   apart (BROKEN_FLAG): both readers then read the same remains, and on 1-bit scans both read a
-  4 that lost its crossbar as "1".
+  4 that lost its crossbar as "1"; or where the scan is too coarse (COARSE_FLAG): both read the
+  same blur of a few pixels, a 5 as 3 alike.
 - `narrative`: the report's own prose states the same number (pipeline.narrative).
 
 ACCEPTANCE RULE (identities). A cell is confirmed by the identities when all of these hold:
@@ -54,6 +55,9 @@ POSITION_FLAG = "position"
 # A number whose printed glyphs are broken apart (pipeline.scan.ink_pieces): a second reading of
 # the same remains is no independent witness, so agreement confirms nothing there.
 BROKEN_FLAG = "broken print"
+# A cell of a scan made below pipeline.scan.COARSE_DPI: its digits a few pixels tall, which two
+# readers misread alike as readily as they read them right (a 5 as 3, 4024 as 4034 at 75 dpi).
+COARSE_FLAG = "a scan too coarse for two readings to confirm"
 # A count (every template cell but an amount of money) read with a fraction: a speck taken for
 # a point ("114" read "11.4" by both readers of a 1-bit scan).
 FRACTION_FLAG = "a count read with a fraction"

@@ -25,6 +25,9 @@ from .types import SHAPE_CONFIDENCE, Grid, GridCell, TextLine
 log = logging.getLogger(__name__)
 
 MIN_DPI, MAX_DPI = 150, 300
+# A scan made below this has digits under ~9 px tall (a 10.5 pt figure): two readers misread them
+# alike (pipeline.evidence.COARSE_FLAG). The 100 dpi scans sites publish read apart.
+COARSE_DPI = 90
 # Grey and colour scans are read at no more than this: the working resolution (see scan_dpi).
 WORKING_DPI = 200
 TITLE_REGION = 0.4         # fraction of the page height searched for the title
@@ -123,6 +126,11 @@ def _largest_image(doc: pdfio.Document, index: int) -> tuple[float, bool]:
         return best, bilevel
     finally:
         page.close()
+
+
+def image_dpi(doc: pdfio.Document, index: int) -> float:
+    """The resolution the page's largest image was made at; 0 where it has none."""
+    return _largest_image(doc, index)[0]
 
 
 def scan_dpi(doc: pdfio.Document, index: int, config: Config) -> float:

@@ -99,6 +99,8 @@ class PageContent:
     # Where its cells' text came from: "text_layer" (a born-digital layer) or "ocr" (our
     # recognizer; an invisible layer over an image is not read for values); see pipeline.evidence.
     cell_source: str = "text_layer"
+    # Read from a scan too coarse for two readings of a cell to confirm it (pipeline.evidence).
+    coarse: bool = False
     # A grid cell's bbox (in the frame the grids were read in) -> its image prepared for the
     # second recognizer, None when no ink is there; set where the page was read from pixels.
     second_look: Optional[Callable[[BBox], object]] = None

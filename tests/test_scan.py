@@ -78,6 +78,22 @@ def test_archive_scans_read_to_target_without_silent_cells(sources, tmp_path, na
     assert (data["version"], data["agency"], data["year"]) == (truth["version"], truth["agency"], truth["year"])
 
 
+def test_a_coarse_scan_s_cells_are_not_confirmed_by_two_readings_alike(sources, tmp_path):
+    """A 75 dpi scan: digits some 8 px tall, which both readers misread alike (5 as 3, 4024 as
+    4034: confirmed by their agreement, silently wrong). Its cells say so, agreement confirms
+    none of them, and no wrong value goes unlisted."""
+    from samples.degrade import ScanRecipe, make_scan
+
+    out = tmp_path / "real75.pdf"
+    make_scan(sources / "real.pdf", out, ScanRecipe(dpi=75, jpeg_quality=50), seed=3)
+    truth = json.loads((sources / "real.truth.json").read_text(encoding="utf-8"))
+    data = pipeline.extract(out).to_json()
+    result = compare_with_truth(data, truth)
+    assert not result["silent_cells"] and data["needs_review"]
+    assert all("a scan too coarse for two readings to confirm" in c["flags"] for c in data["cells"] if c["page"])
+    assert not any("agreement" in c.get("evidence", []) for c in data["cells"])
+
+
 def test_grey_scans_are_read_at_the_working_resolution_and_1bit_at_their_own(sources, tmp_path):
     from pipeline import pdf as pdfio
     from pipeline.config import DEFAULT

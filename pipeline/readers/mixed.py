@@ -58,7 +58,7 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
     from ..grid_image import detect_grids
     from ..ocr import get_engine
     from ..preprocess import prepare_page
-    from ..scan import page_rotation, read_grid_cells, reading_confidences, second_look_reader
+    from ..scan import COARSE_DPI, page_rotation, read_grid_cells, reading_confidences, second_look_reader
 
     engine = get_engine(config)
     for page, content in items:
@@ -74,6 +74,7 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
         prepared = prepare_page(masked, dpi, upright_score=reading_confidences(engine))
         content.info.read_by = "ocr"
         content.cell_source = "ocr"
+        content.coarse = any(0 < d < COARSE_DPI for bbox, d in page.pictures if bbox in page.picture_tables)
         content.info.rotation, content.info.skew = page_rotation(prepared), prepared.skew
         content.to_page = prepared.to_original_points
         content.second_look = second_look_reader(prepared)

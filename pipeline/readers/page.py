@@ -82,6 +82,12 @@ class Page:
         return scan_dpi(self.doc, self.index, self.config)
 
     @cached_property
+    def is_coarse(self) -> bool:
+        """Its largest image was made below pipeline.scan.COARSE_DPI (read at MIN_DPI, upscaled)."""
+        from ..scan import COARSE_DPI, image_dpi
+        return 0 < image_dpi(self.doc, self.index) < COARSE_DPI
+
+    @cached_property
     def is_bilevel(self) -> bool:
         """Its largest image is 1-bit: a scan whose thin strokes the scanner's threshold cut."""
         from ..scan import is_bilevel

@@ -77,6 +77,7 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
             timings[stage] = timings.get(stage, 0.0) + seconds
         content.info.read_by = "ocr"
         content.cell_source = "ocr"
+        content.coarse = page.is_coarse
         content.read_prose = prose_reader(page, content, upright_score)
         if content.info.page > config.title_pages or title_found:
             continue
