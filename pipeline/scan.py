@@ -25,6 +25,8 @@ from .types import SHAPE_CONFIDENCE, Grid, GridCell, TextLine
 log = logging.getLogger(__name__)
 
 MIN_DPI, MAX_DPI = 150, 300
+# A cell lower than this (points) holds no printed figure (a 9 pt figure is 6.3 pt tall).
+MIN_FIGURE_PT = 6.0
 # A scan made below this has digits under ~9 px tall (a 10.5 pt figure): two readers misread them
 # alike (pipeline.evidence.COARSE_FLAG). The 100 dpi scans sites publish read apart.
 COARSE_DPI = 90
@@ -344,14 +346,17 @@ def blank_confidence(gray: np.ndarray, bbox, ppp: float, bilevel: bool = False) 
     darker than the paper's noise is there, too faint to read (a washed-out digit), nor, on a
     1-bit page, where black pixels are left that no glyph's worth of ink makes (the remnants of
     a digit whose strokes the scanner's threshold cut to specks: a blank paper of a 1-bit scan
-    holds none)."""
+    holds none), nor where the cell is too low to print a figure in (a pen stroke taken for a
+    rule cut a sliver off its row: its value is in the rest)."""
+    if bbox[3] - bbox[1] < MIN_FIGURE_PT:
+        return 0.5
     whole = cell_interior(gray, bbox, ppp)
     middle = cell_core(whole)
     core = np.zeros(whole.shape, bool)
     core[middle] = True
     inner = whole[middle]
     if inner.size == 0 or min(inner.shape) < 4:
-        return 1.0
+        return 0.5
     if bilevel:
         # The paper's own specks, as thick in the cell's margin, allowed for ("—" of a heavy
         # threshold's noise); its rulings' remains in the outermost pixels left out.

@@ -243,3 +243,21 @@ def test_value_cells_a_lost_rule_merged_are_read_apart():
     assert {k: parse_value(cells[k].text).value for k in values} == {k: int(v) for k, v in values.items()}
     label = cells[(1, 0)]
     assert label.rowspan == 2 and "其他处理" in label.text
+
+
+def test_a_sliver_of_a_row_is_never_surely_blank(real_pdf):
+    """A pen stroke taken for a rule cuts a sliver off a row (seen: 5 pt of the review table's
+    row, the values in the rest): no figure prints in it, so its emptiness says nothing, and two
+    readers finding it empty confirmed two blanks where 1 and 6 were printed."""
+    import numpy as np
+
+    from pipeline.scan import blank_confidence
+
+    from page_images import render_page
+
+    gray = render_page(real_pdf, 5, 200)[:, :, 0]
+    ppp = 72.0 / 200
+    margin = (20.0, 20.0, 80.0, 40.0)            # points: paper at the page's top left
+    assert np.median(gray[int(20 / ppp):int(40 / ppp), int(20 / ppp):int(80 / ppp)]) > 200
+    assert blank_confidence(gray, margin, ppp) == 1.0
+    assert blank_confidence(gray, (20.0, 20.0, 80.0, 25.0), ppp) < 1.0
