@@ -101,11 +101,15 @@ def test_rotation_with_skew_maps_back_to_the_input(page4):
     prepared = prepare_page(turned, 200)
     assert prepared.rotation == 270
     assert prepared.skew == pytest.approx(1.5, abs=0.05)
-    # A dark pixel of the prepared page maps onto a dark pixel of the input.
+    assert_maps_onto_the_input_s_ink(prepared, turned)
+
+
+def assert_maps_onto_the_input_s_ink(prepared, image) -> None:
+    """A dark pixel of the prepared page maps onto a dark pixel of the input."""
     ys, xs = np.nonzero(prepared.gray < 60)
     idx = np.linspace(0, len(xs) - 1, 200).astype(int)
     pts = prepared.original_of(np.column_stack([xs[idx], ys[idx]]).astype(float))
-    src = cv2.cvtColor(turned, cv2.COLOR_BGR2GRAY)
+    src = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     vals = src[np.clip(np.round(pts[:, 1]).astype(int), 0, src.shape[0] - 1),
                np.clip(np.round(pts[:, 0]).astype(int), 0, src.shape[1] - 1)]
     assert np.mean(vals < 160) > 0.9
@@ -274,13 +278,7 @@ def test_a_page_seen_in_perspective_is_rectified(page4):
     after = [abs((line.angle + 45.0) % 90.0 - 45.0) for line in ruling_lines(prepared.binary, 200)
              if line.length > 400]
     assert len(after) >= 10 and max(after) < 0.3 and np.median(after) < 0.05
-    ys, xs = np.nonzero(prepared.gray < 60)
-    idx = np.linspace(0, len(xs) - 1, 200).astype(int)
-    pts = prepared.original_of(np.column_stack([xs[idx], ys[idx]]).astype(float))
-    src = cv2.cvtColor(warped, cv2.COLOR_BGR2GRAY)
-    vals = src[np.clip(np.round(pts[:, 1]).astype(int), 0, src.shape[0] - 1),
-               np.clip(np.round(pts[:, 0]).astype(int), 0, src.shape[1] - 1)]
-    assert np.mean(vals < 160) > 0.9
+    assert_maps_onto_the_input_s_ink(prepared, warped)
     flat = prepare_page(rotate_content(page4, 1.5)[0], 200)
     assert not flat.to_original[2, :2].any() and flat.skew == pytest.approx(1.5, abs=0.05)
 
