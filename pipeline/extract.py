@@ -11,9 +11,9 @@ from . import pdf as pdfio
 from . import readers
 from .checks import run_checks
 from .evidence import (BROKEN_FLAG, COARSE_FLAG, FIRST_READER, FRACTION_FLAG, LEADING_ZERO_FLAG,
-                       SECOND_ONLY_FLAG, SECOND_READER, SOURCE_TEXT_LAYER, agrees, assign_status, classify_checks,
-                       flag_positions, identity_evidence, is_definite, review_cells, same_stroke,
-                       second_value)
+                       SECOND_ONLY_FLAG, SECOND_READER, SOURCE_TEXT_LAYER, agrees, assign_status,
+                       classify_checks, flag_positions, identity_evidence, is_definite, review_cells,
+                       same_stroke, second_value)
 from .config import DEFAULT, Config
 from .match import Match, match_document
 from .narrative import STATED_KEYS, narrative_checks, narrative_evidence, read_statements

@@ -193,7 +193,8 @@ class CodeMap:
         taught_with_others = {code for codes in cells.values() if len(codes) > 1 for code in codes}
         stuck = {code for code, n in needed.items() if n and self.untaught[code] >= UNTAUGHT_READINGS
                  and code not in taught_with_others}
-        batch = [k for k, want in wanted.items() if any(needed[code] is None or code in stuck for code in want)]
+        batch = [k for k, want in wanted.items()
+                 if any(needed[code] is None or code in stuck for code in want)]
         left = {code: n for code, n in needed.items() if n}
         for k in batch:
             for code in wanted[k]:
