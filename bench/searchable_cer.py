@@ -60,10 +60,12 @@ def table_cells(clean_pdf: Path) -> dict[int, list[tuple[float, float, float, fl
 
 
 def map_box(box, record: dict | None):
-    """A clean page's box → the same place on the degraded page (skew about the centre, then a
-    quarter turn clockwise), as the degrader moved it; the box around the mapped corners."""
+    """A clean page's box → the same place on the degraded page (skew about the centre, a
+    perspective, then a quarter turn clockwise), as the degrader moved it; the box around the
+    mapped corners."""
     if not record:
         return box
+    keystone = record.get("keystone_matrix")
     angle = math.radians(record.get("skew_deg_ccw", 0.0))
     turn = record.get("rotation_cw_deg", 0) % 360
     # The record's size is the final image's: before a quarter turn it stood the other way.
@@ -77,6 +79,10 @@ def map_box(box, record: dict | None):
         dx, dy = x - cx, y - cy
         x2 = cx + dx * math.cos(angle) + dy * math.sin(angle)
         y2 = cy - dx * math.sin(angle) + dy * math.cos(angle)
+        if keystone:        # in the image's pixels
+            px = record["dpi"] / 72.0
+            u, v, w = (sum(keystone[r][c] * val for c, val in enumerate((x2 * px, y2 * px, 1.0))) for r in range(3))
+            x2, y2 = u / w / px, v / w / px
         if turn == 90:
             x2, y2 = height - y2, x2
         elif turn == 180:

@@ -237,6 +237,7 @@ class PageDegradation:
     show_through: float = 0.0
     streaks_px: list[int] = field(default_factory=list)   # x of each streak in the final image
     keystone_corners_px: list[list[int]] | None = None    # each corner's move (tl, tr, br, bl)
+    keystone_matrix: list[list[float]] | None = None      # px before -> px after the perspective
 
 
 # ---------------------------------------------------------------------------------------------
@@ -482,10 +483,11 @@ def skew_image(rgb: np.ndarray, angle_deg_ccw: float, shift: tuple[int, int] = (
     return turned, matrix
 
 
-def keystone_image(rgb: np.ndarray, share: float, rng: np.random.Generator,
-                   desk: bool = False) -> tuple[np.ndarray, list[list[int]]]:
+def keystone_image(rgb: np.ndarray, share: float, rng: np.random.Generator, desk: bool = False
+                   ) -> tuple[np.ndarray, list[list[int]], list[list[float]]]:
     """The page seen in perspective (a sheet that did not lie flat, a photograph): each corner
-    moved by up to `share` of the width each way, white where no paper shows; and the moves.
+    moved by up to `share` of the width each way, white where no paper shows; the moves, and the
+    matrix (px before -> px after).
     `desk`: photographed on a desk, which shows around the sheet (a margin of 6% of the width)."""
     h, w = rgb.shape[:2]
     margin = int(round(0.06 * w)) if desk else 0
@@ -500,7 +502,7 @@ def keystone_image(rgb: np.ndarray, share: float, rng: np.random.Generator,
         cv2.warpPerspective(rgb, matrix, size, dst=warped, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_TRANSPARENT)
     else:
         warped = cv2.warpPerspective(rgb, matrix, size, flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
-    return warped, moves.astype(int).tolist()
+    return warped, moves.astype(int).tolist(), matrix.tolist()
 
 
 def show_through(rgb: np.ndarray, back: np.ndarray, strength: float) -> np.ndarray:
@@ -634,7 +636,8 @@ def scan_page(page: pdfium.PdfPage, index: int, recipe: ScanRecipe, rng: np.rand
             rgb[:, rgb.shape[1] - int(rng.uniform(0.08, 0.25) * dpi):] = bed
             rgb[rgb.shape[0] - int(rng.uniform(0.08, 0.25) * dpi):, :] = bed
     if recipe.keystone > 0:
-        rgb, record.keystone_corners_px = keystone_image(rgb, recipe.keystone, rng, recipe.desk)
+        rgb, record.keystone_corners_px, record.keystone_matrix = keystone_image(
+            rgb, recipe.keystone, rng, recipe.desk)
     shape_before_rotation = rgb.shape[:2]
     if recipe.rotate_cw_deg and (tables or not recipe.rotate_table_pages_only):
         rgb = rotate_quarter_turns(rgb, recipe.rotate_cw_deg)
