@@ -153,7 +153,8 @@ def detect_grids(prepared: PreparedPage, page_number: int,
         if grid is not None:
             grids.append(grid)
     grids = _without_nested(grids)
-    grids.sort(key=lambda g: (g.bbox[1], g.bbox[0]))
+    # In reading order: a grid beside others (two pages to a sheet) after those wholly left of it.
+    grids = sorted(grids, key=lambda g: (sum(o.bbox[2] <= g.bbox[0] for o in grids), g.bbox[1], g.bbox[0]))
     log.debug("page %d: %d grid(s) %s", page_number, len(grids),
              [(g.n_rows, g.n_cols) for g in grids])
     return grids

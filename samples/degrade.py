@@ -106,6 +106,8 @@ class ScanRecipe:
                                        # (a perspective: rules converge), drawn per page
     desk: bool = False                 # with keystone: the sheet photographed on a desk, which shows
                                        # around it (dark, a colour of its own)
+    two_up: bool = False               # two pages side by side on one sheet (a booklet, or a copier's
+                                       # 2-in-1 setting), each pair one image; JPEG scans only
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,8 @@ VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe | PictureTabl
     # sheet, uneven light, a soft lens, JPEG.
     "photo200": ScanRecipe(dpi=200, keystone=0.035, desk=True, paper_grey=0.92, light_falloff=0.2,
                            blur_sigma_px=0.8, noise_sigma=5.0, jpeg_quality=70),
+    # A booklet scanned open, or a copier's 2-in-1 setting: two pages to a sheet.
+    "scan200-two-up": ScanRecipe(dpi=200, two_up=True, paper_grey=0.95, light_falloff=0.05, noise_sigma=3.0),
     # Scans as sites publish them to keep files small: 100 dpi, JPEG quality 50-75, grey or colour.
     "scan100": ScanRecipe(dpi=100, paper_grey=0.95, light_falloff=0.06, noise_sigma=3.0, jpeg_quality=60),
     "scan100-grey": ScanRecipe(dpi=100, paper_grey=0.95, light_falloff=0.06, noise_sigma=3.0,
@@ -238,6 +242,7 @@ class PageDegradation:
     streaks_px: list[int] = field(default_factory=list)   # x of each streak in the final image
     keystone_corners_px: list[list[int]] | None = None    # each corner's move (tl, tr, br, bl)
     keystone_matrix: list[list[float]] | None = None      # px before -> px after the perspective
+    sheet_pages: list[int] | None = None          # two_up: the source pages on this sheet, left first
 
 
 # ---------------------------------------------------------------------------------------------
@@ -688,12 +693,34 @@ def scan_pages(src: Path, recipe: ScanRecipe, seed: int, seal_text: str,
     try:
         count = len(document)
         # Printed on both sides: a page's back is the next page (the last one's, the one before).
-        return [scan_page(document[index], index, recipe, rng_for(seed, label, str(index)), seal_text,
-                          is_last_page=index == count - 1,
-                          back=document[index + 1 if index + 1 < count else index - 1] if count > 1 else None)
-                for index in range(count)]
+        pages = [scan_page(document[index], index, recipe, rng_for(seed, label, str(index)), seal_text,
+                           is_last_page=index == count - 1,
+                           back=document[index + 1 if index + 1 < count else index - 1] if count > 1 else None)
+                 for index in range(count)]
     finally:
         document.close()
+    return two_to_a_sheet(pages, recipe.jpeg_quality) if recipe.two_up else pages
+
+
+def two_to_a_sheet(pages: list[tuple[bytes, PageDegradation]], quality: int) -> list[tuple[bytes, PageDegradation]]:
+    """Pages side by side two to a sheet, left first (the last one alone where they are odd): one
+    JPEG per sheet, whose record is its left page's with the sheet's size."""
+    sheets = []
+    for k in range(0, len(pages), 2):
+        pair = pages[k:k + 2]
+        images = [cv2.cvtColor(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+                  for jpeg, _ in pair]
+        height = max(image.shape[0] for image in images)
+        images = [np.pad(image, ((0, height - image.shape[0]), (0, 0), (0, 0)), constant_values=255)
+                  for image in images]
+        sheet = np.hstack(images + [np.full_like(images[0], 255)] * (2 - len(images)))
+        jpeg = encode_jpeg(sheet, quality)
+        record = dataclasses.replace(pair[0][1], width_px=sheet.shape[1], height_px=sheet.shape[0],
+                                     jpeg_bytes=len(jpeg), sheet_pages=[r.page for _, r in pair])
+        record.width_pt = round(record.width_px * 72.0 / record.dpi, 3)
+        record.height_pt = round(record.height_px * 72.0 / record.dpi, 3)
+        sheets.append((jpeg, record))
+    return sheets
 
 
 def image_only_pdf(pages: list[tuple[bytes, PageDegradation]]) -> pikepdf.Pdf:
