@@ -20,7 +20,7 @@ from .narrative import STATED_KEYS, narrative_checks, narrative_evidence, read_s
 from .numbers import normalize_numeric_text, number_candidates, read_number
 from .resolve import choose_by_identities
 from .title import find_title, parse_title, title_is_uncertain, title_lines
-from .types import STATUS_CONFIRMED, Cell, Grid, InputError, PageContent, Report, TextLine
+from .types import STATUS_CONFIRMED, Cell, InputError, PageContent, Report, TextLine
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +52,26 @@ def read_pages(doc: pdfio.Document, config: Config, timings: dict) -> list[PageC
     return readers.read_pages(doc, config, timings)
 
 
+def match_in_page_order(contents: list[PageContent]):
+    """The template's cells from the pages' grids, in the pages' order; or in the reverse order
+    where that matches more cells with fewer problems (a stack fed to the scanner back to front:
+    a table continued on the next page is then on the page before, and its rows were lost)."""
+    match = match_document([g for c in contents for g in c.grids])
+    if not any(p.endswith("not found") for p in match.problems):
+        return match
+    backwards = match_document([g for c in reversed(contents) for g in c.grids])
+    found = lambda m: sum(c.source is not None for c in m.cells)
+    if found(backwards) > found(match) and len(backwards.problems) < len(match.problems):
+        log.info("pages matched in reverse order: %d cells found, %d in the pages' order",
+                 found(backwards), found(match))
+        return backwards
+    return match
+
+
 def build_report(doc: pdfio.Document, contents: list[PageContent], config: Config,
                  timings: dict) -> Report:
     t = time.perf_counter()
-    grids: list[Grid] = [g for c in contents for g in c.grids]
-    match = match_document(grids)
+    match = match_in_page_order(contents)
     if not match.tables_found:
         raise InputError(  # a damaged download says so: "not a report" is only true of what was read
             f"damaged PDF: {damaged} objects or streams could not be read; no table found in what could"
