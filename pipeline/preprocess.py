@@ -350,11 +350,6 @@ def has_ruled_table(image: np.ndarray, dpi: float) -> bool:
 
 # ---------------------------------------------------------------- skew
 
-def estimate_skew(binary: np.ndarray, dpi: float) -> Optional[float]:
-    """Skew in degrees (content counter-clockwise positive) from long ruling segments, or None."""
-    return skew_of(ruling_lines(binary, dpi))
-
-
 class RulingLine(NamedTuple):
     x: float                # px, the middle of the segment
     y: float
@@ -364,8 +359,9 @@ class RulingLine(NamedTuple):
 
 
 def skew_of(lines: list[RulingLine]) -> Optional[float]:
-    """The length-weighted median angle, modulo 90°, of the longest ruling lines (a few dozen
-    outvote any stray one; the shorter ones, mostly vertical, measure it less well)."""
+    """Skew in degrees (content counter-clockwise positive): the length-weighted median angle,
+    modulo 90°, of the longest ruling lines (a few dozen outvote any stray one; the shorter ones,
+    mostly vertical, measure it less well); None without rules."""
     longest = [line for line in lines if line.longest]
     if not longest:
         return None

@@ -105,12 +105,7 @@ def page_rotation(prepared: PreparedPage) -> int:
     return (360 - prepared.rotation) % 360
 
 
-def is_bilevel(doc: pdfio.Document, index: int) -> bool:
-    """Whether the page's largest image is 1-bit (an archive scanner's fixed threshold)."""
-    return _largest_image(doc, index)[1]
-
-
-def _largest_image(doc: pdfio.Document, index: int) -> tuple[float, bool]:
+def largest_image(doc: pdfio.Document, index: int) -> tuple[float, bool]:
     """(dpi, 1-bit?) of the largest image across at least half the page's width; (0, False)
     when there is none."""
     page = doc.pdf[index]
@@ -130,11 +125,6 @@ def _largest_image(doc: pdfio.Document, index: int) -> tuple[float, bool]:
         page.close()
 
 
-def image_dpi(doc: pdfio.Document, index: int) -> float:
-    """The resolution the page's largest image was made at; 0 where it has none."""
-    return _largest_image(doc, index)[0]
-
-
 def scan_dpi(doc: pdfio.Document, index: int, config: Config) -> float:
     """The resolution a scanned page is read at: its largest image's own (rendering above it
     invents nothing; below it loses strokes of small digits), within [MIN_DPI, WORKING_DPI] for
@@ -144,9 +134,12 @@ def scan_dpi(doc: pdfio.Document, index: int, config: Config) -> float:
     right) in half the pixels; a 1-bit scan's thin strokes, broken already, merge into grey
     when it is scaled down and read worse.
     """
-    best, bilevel = _largest_image(doc, index)
-    dpi = best or config.scan_dpi
-    return float(min(MAX_DPI if bilevel else WORKING_DPI, max(MIN_DPI, dpi)))
+    return dpi_to_read(*largest_image(doc, index), config)
+
+
+def dpi_to_read(image_dpi: float, bilevel: bool, config: Config) -> float:
+    """scan_dpi of a page whose largest image has this resolution (0: none) and depth."""
+    return float(min(MAX_DPI if bilevel else WORKING_DPI, max(MIN_DPI, image_dpi or config.scan_dpi)))
 
 
 def _bits_per_pixel(image_obj) -> int:

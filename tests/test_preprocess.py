@@ -7,9 +7,9 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.preprocess import (UPRIGHT_FIRST_LINES, binarize, estimate_skew, flatten_lighting,
+from pipeline.preprocess import (UPRIGHT_FIRST_LINES, binarize, flatten_lighting,
                                  has_ruled_table, prepare_page, remove_red_seal, rule_masks, ruling_lines,
-                                 scanner_bed, text_layout, text_layout_coarse, with_print_darkened)
+                                 scanner_bed, skew_of, text_layout, text_layout_coarse, with_print_darkened)
 
 from page_images import blur_and_noise, render_page, rotate_content, seal_ink, stamp
 
@@ -29,7 +29,7 @@ def page4(real_pdf):
 def test_skew_is_measured_on_rules(page4, angle):
     skewed, _ = rotate_content(page4, angle)
     binary = binarize(flatten_lighting(cv2.cvtColor(skewed, cv2.COLOR_BGR2GRAY), 200), 200)
-    assert estimate_skew(binary, 200) == pytest.approx(angle, abs=0.05)
+    assert skew_of(ruling_lines(binary, 200)) == pytest.approx(angle, abs=0.05)
 
 
 def test_skew_on_a_page_without_rules(real_pdf):

@@ -76,22 +76,27 @@ class Page:
         return bool(self.vector_grids)
 
     @cached_property
+    def largest_image(self) -> tuple[float, bool]:
+        """The resolution its largest image was made at (0: none), and whether it is 1-bit."""
+        from ..scan import largest_image
+        return largest_image(self.doc, self.index)
+
+    @cached_property
     def scan_dpi(self) -> float:
         """The resolution its largest image was made at, within the range OCR reads well."""
-        from ..scan import scan_dpi
-        return scan_dpi(self.doc, self.index, self.config)
+        from ..scan import dpi_to_read
+        return dpi_to_read(*self.largest_image, self.config)
 
-    @cached_property
+    @property
     def is_coarse(self) -> bool:
         """Its largest image was made below pipeline.scan.COARSE_DPI (read at MIN_DPI, upscaled)."""
-        from ..scan import COARSE_DPI, image_dpi
-        return 0 < image_dpi(self.doc, self.index) < COARSE_DPI
+        from ..scan import COARSE_DPI
+        return 0 < self.largest_image[0] < COARSE_DPI
 
-    @cached_property
+    @property
     def is_bilevel(self) -> bool:
         """Its largest image is 1-bit: a scan whose thin strokes the scanner's threshold cut."""
-        from ..scan import is_bilevel
-        return is_bilevel(self.doc, self.index)
+        return self.largest_image[1]
 
     @cached_property
     def pictures(self) -> list[tuple[BBox, float]]:
