@@ -486,6 +486,8 @@ def page_chars(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, to_display: M
                     break
             else:
                 continue
+        if pdfio.is_overlay(raw, i):
+            continue
         angle = get_angle(raw, i)
         # pdfium measures the angle clockwise; turns are counted counter-clockwise here.
         turned = 0 if angle < 0 else (-round(angle / quarter) * 90 - rotation) % 360

@@ -244,7 +244,8 @@ class LayerCodes:
             for i in range(tp.count_chars()):
                 ch = tp.get_text_range(i, 1)
                 box = tp.get_charbox(i)
-                if not ch.strip() or frame.empty_across(box) or pdfio._is_invisible(tp, i):
+                if not ch.strip() or frame.empty_across(box) or pdfio._is_invisible(tp, i) \
+                        or pdfio.is_overlay(tp.raw, i):
                     continue
                 # Upright as displayed: a turned page's text is turned in user space.
                 upright = bool(pdfium_c.FPDFText_GetMatrix(tp.raw, i, matrix)) \

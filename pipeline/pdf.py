@@ -265,6 +265,31 @@ def page_is_image(pdf: pdfium.PdfDocument, index: int) -> bool:
         page.close()
 
 
+# A watermark ("仅供参考" tiled across every page) or a stamp is text laid over the print, not
+# part of it: never a table's, a title's or prose. Its characters are set at a slant (further
+# than SLANT_TOLERANCE_DEG from a multiple of 90 degrees: an OCR tool's layer over a skewed scan
+# follows the skew by a few degrees, a watermark leans 25-45) or drawn faint: their fill's
+# darkness times its opacity under FAINT_TEXT (a watermark's light grey at half opacity is about
+# 0.15; print, coloured headings and grey footers 0.5 and more).
+SLANT_TOLERANCE_DEG = 10.0
+FAINT_TEXT = 0.3
+
+
+def is_overlay(textpage_raw, index: int) -> bool:
+    """Whether the layer's character `index` is a watermark's or a stamp's (see FAINT_TEXT)."""
+    angle = pdfium_c.FPDFText_GetCharAngle(textpage_raw, index)
+    if angle >= 0:      # negative: pdfium cannot tell, read as upright
+        off = math.degrees(angle) % 90.0
+        if min(off, 90.0 - off) > SLANT_TOLERANCE_DEG:
+            return True
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if not pdfium_c.FPDFText_GetFillColor(textpage_raw, index, ctypes.byref(r), ctypes.byref(g),
+                                          ctypes.byref(b), ctypes.byref(a)):
+        return False
+    luminance = (0.299 * r.value + 0.587 * g.value + 0.114 * b.value) / 255.0
+    return (1.0 - luminance) * a.value / 255.0 < FAINT_TEXT
+
+
 def text_in_box(pdf: pdfium.PdfDocument, index: int, bbox) -> str:
     """The text layer's characters inside bbox (points, top-left origin of the displayed page)."""
     with text_page(pdf, index) as (page, tp):
@@ -303,6 +328,8 @@ def page_text_lines(pdf: pdfium.PdfDocument, index: int) -> list[TextLine]:
                 continue
             if line_break and ch.isspace():
                 chars.append(ch)
+                continue
+            if is_overlay(tp.raw, i):
                 continue
             user_box = tp.get_charbox(i)
             box = frame.box(*user_box)
@@ -414,6 +441,9 @@ def page_text_runs(pdf: pdfium.PdfDocument, index: int, max_len: int = 24) -> li
                 # they are not where the displayed lines part, which the places below tell.
                 if not (frame.turned and pdfium_c.FPDFText_IsGenerated(tp.raw, i) == 1):
                     flush()
+                continue
+            if is_overlay(tp.raw, i):
+                flush()
                 continue
             user_box = tp.get_charbox(i)
             if frame.empty_across(user_box):

@@ -145,7 +145,22 @@ class TurnedRecipe:
     base: Optional[ToUnicodeRecipe] = None
 
 
-VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe | PictureTablesRecipe | TurnedRecipe] = {
+@dataclass(frozen=True)
+class WatermarkRecipe:
+    """The clean report under a watermark, as sites and archives stamp what they publish: a short
+    text ("仅供参考", the site's name) tiled across every page, light grey, half transparent,
+    slanted (angle, size, grey drawn per report), drawn over the tables as text of the layer;
+    `scan` then scans the watermarked pages (a printed copy of the download)."""
+    scan: Optional[ScanRecipe] = None
+    angle_min_deg: float = 25.0
+    angle_max_deg: float = 45.0
+
+
+WATERMARK_TEXTS = ("仅供参考", "政务公开 仅供参考", "内部资料 注意保存", "政府信息公开专栏", "本网站下载 仅供浏览")
+
+
+VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe | PictureTablesRecipe | TurnedRecipe
+               | WatermarkRecipe] = {
     "scan150": ScanRecipe(dpi=150, jpeg_quality=80),
     "scan200": ScanRecipe(dpi=200, jpeg_quality=80),
     "scan300": ScanRecipe(dpi=300, jpeg_quality=75),
@@ -195,6 +210,10 @@ VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe | PictureTabl
     "scan100": ScanRecipe(dpi=100, paper_grey=0.95, light_falloff=0.06, noise_sigma=3.0, jpeg_quality=60),
     "scan100-grey": ScanRecipe(dpi=100, paper_grey=0.95, light_falloff=0.06, noise_sigma=3.0,
                                jpeg_quality=50, grey=True),
+    # Downloaded with the site's watermark across every page; and that download printed and scanned.
+    "watermark": WatermarkRecipe(),
+    "scan200-watermark": WatermarkRecipe(scan=ScanRecipe(dpi=200, paper_grey=0.96, light_falloff=0.05,
+                                                         noise_sigma=3.0)),
     "tounicode-digits": ToUnicodeRecipe(digits=True, cjk=False),
     "tounicode-cjk": ToUnicodeRecipe(digits=False, cjk=True),
     "tounicode-both": ToUnicodeRecipe(digits=True, cjk=True),
@@ -1147,6 +1166,50 @@ def turn_page(pdf: pikepdf.Pdf, page: pikepdf.Page, turn: int) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Watermarks
+# ---------------------------------------------------------------------------------------------
+
+def make_watermarked(src: Path, out: Path, recipe: WatermarkRecipe, seed: int = 0,
+                     label: str = "watermark") -> dict:
+    """Write src with a watermark tiled over every page (the page's content first, the watermark
+    over it, as its own text in the layer) to out; returns what was drawn."""
+    from reportlab.pdfgen import canvas
+
+    from samples.render import register_fonts
+
+    register_fonts()
+    rng = rng_for(seed, label)
+    mark = {"text": str(rng.choice(WATERMARK_TEXTS)),
+            "angle_deg": round(float(rng.uniform(recipe.angle_min_deg, recipe.angle_max_deg)
+                                     * rng.choice([-1, 1])), 1),
+            "size_pt": round(float(rng.uniform(28, 48)), 1),
+            "grey": round(float(rng.uniform(0.55, 0.8)), 2),
+            "alpha": round(float(rng.uniform(0.3, 0.6)), 2)}
+    with pikepdf.open(src) as pdf:
+        for page in pdf.pages:
+            x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+            buf = io.BytesIO()
+            c = canvas.Canvas(buf, pagesize=(x1 - x0, y1 - y0))
+            c.setFillColorRGB(mark["grey"], mark["grey"], mark["grey"])
+            c.setFillAlpha(mark["alpha"])
+            c.setFont("zenhei", mark["size_pt"])
+            step_x, step_y = 7.0 * mark["size_pt"], 4.0 * mark["size_pt"]
+            for y in np.arange(-step_y, y1 - y0 + step_y, step_y):
+                for x in np.arange(-step_x, x1 - x0 + step_x, step_x):
+                    c.saveState()
+                    c.translate(float(x), float(y))
+                    c.rotate(mark["angle_deg"])
+                    c.drawString(0, 0, mark["text"])
+                    c.restoreState()
+            c.showPage()
+            c.save()
+            with pikepdf.open(io.BytesIO(buf.getvalue())) as overlay:
+                page.add_overlay(overlay.pages[0])
+        pdf.save(out)
+    return mark
+
+
+# ---------------------------------------------------------------------------------------------
 # CLI
 # ---------------------------------------------------------------------------------------------
 
@@ -1177,6 +1240,14 @@ def write_variant(src: Path, out_dir: Path, variant: str, seed: int) -> Path:
         sidecar["pages"] = make_turned(source, out, recipe, seed, label)
         if source != src:
             source.unlink()
+    elif isinstance(recipe, WatermarkRecipe):
+        sidecar["kind"] = "watermark" if recipe.scan is None else "scan"
+        target = out if recipe.scan is None else out.with_name(out.stem + ".base.pdf")
+        sidecar["watermark"] = make_watermarked(src, target, recipe, seed, label)
+        if recipe.scan is not None:
+            sidecar["pages"] = [dataclasses.asdict(r) for r in
+                                make_scan(target, out, recipe.scan, seed, seal_text, label)]
+            target.unlink()
     elif isinstance(recipe, JunkLayerRecipe):
         sidecar["kind"] = "junk-layer"
         sidecar["pages"] = [dataclasses.asdict(r) for r in make_junk_layer(src, out, recipe, seed, seal_text, label)]

@@ -48,3 +48,21 @@ def stamp(img: np.ndarray, ink: np.ndarray) -> np.ndarray:
     alpha = (ink > 0)[..., None] * 0.85
     red_bgr = np.array([38, 32, 205], np.float32) / 255.0
     return (img * (1 - alpha) + img * red_bgr * alpha).astype(np.uint8)
+
+
+def watermark(img: np.ndarray, dpi: float, text: str = "仅供参考", grey: int = 200, angle: float = 30.0) -> np.ndarray:
+    """img with `text` tiled across it in light grey at a slant, as sites watermark what they
+    publish (the print's darkest pixels stay; the watermark only darkens paper)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", int(0.5 * dpi))
+    h, w = img.shape[:2]
+    tile = Image.new("L", (int(2.6 * dpi), int(0.8 * dpi)), 0)
+    ImageDraw.Draw(tile).text((0, 0), text, fill=255, font=font)
+    tile = tile.rotate(angle, expand=True)
+    mask = Image.new("L", (w, h), 0)
+    for y in range(-tile.height // 2, h, int(1.6 * dpi)):
+        for x in range(-tile.width // 2, w, int(2.4 * dpi)):
+            mask.paste(tile, (x, y), tile)
+    ink = np.asarray(mask, np.float32)[..., None] / 255.0
+    return np.minimum(img, (255 - ink * (255 - grey))).astype(np.uint8)

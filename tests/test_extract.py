@@ -253,3 +253,27 @@ def test_pages_fed_back_to_front_are_matched_in_reverse(tmp_path):
     result = compare_with_truth(data, json.loads(src.with_suffix(".truth.json").read_text(encoding="utf-8")))
     assert result["right"] == result["total"] and not result["silent_cells"]
     assert data["agency"] is None and data["needs_review"]
+
+
+@pytest.mark.parametrize("angle", [None, 0.0])
+def test_a_watermark_over_the_text_is_not_read_into_the_cells(tmp_path, angle):
+    """A report as sites publish it, their watermark tiled over every page as text of the layer:
+    slanted (25-45 degrees) or level, light grey at part opacity. Its characters fell into the
+    cells ("0 考": unreadable; 20 and 39 of this report's 200 cells lost), and elsewhere turned
+    a landscape page's verdict to "sideways" or made a layer look garbled, whose decoding then
+    put a value on the wrong row, confirmed. They are no part of the layer's text: the report
+    reads as without them."""
+    from samples.degrade import WatermarkRecipe, make_watermarked
+
+    source = COMMITTED / "synth-2024-002-2021.pdf"
+    recipe = WatermarkRecipe() if angle is None else WatermarkRecipe(angle_min_deg=angle, angle_max_deg=angle)
+    out = tmp_path / source.name
+    mark = make_watermarked(source, out, recipe, label=f"watermark/{source.stem}")
+    assert (mark["angle_deg"] == 0.0) == (angle == 0.0)
+    data = pipeline.extract(out).to_json()
+    truth = json.loads(source.with_suffix(".truth.json").read_text(encoding="utf-8"))
+    result = compare_with_truth(data, truth)
+    assert result["right"] == result["total"] and result["fully_right"], result["wrong"]
+    assert data["needs_review"] is False
+    assert {p["read_by"] for p in data["pages"]} == {"text"}
+    assert {p["text_layer"] for p in data["pages"]} == {"good"}

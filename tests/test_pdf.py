@@ -111,3 +111,48 @@ def test_an_images_resolution_is_its_finer_axis_however_it_is_drawn(tmp_path, px
         assert pdfio.image_dpi(obj, frame.box(*obj.get_bounds()), page.get_rotation()) == pytest.approx(200, abs=1)
     finally:
         pdf.close()
+
+
+def test_a_watermark_s_characters_are_not_the_layer_s_text(tmp_path):
+    """Text laid over the print (slanted, or faint: a light fill at part opacity) is a watermark's
+    or a stamp's; it is left out of the layer's lines and runs. Print, a grey footer, and an OCR
+    tool's layer following a scan's skew of a few degrees stay."""
+    from reportlab.pdfgen import canvas
+
+    from samples.render import register_fonts
+
+    register_fonts()
+    path = tmp_path / "marked.pdf"
+    c = canvas.Canvas(str(path), pagesize=(595, 842))
+    c.setFont("zenhei", 12)
+    c.drawString(72, 700, "行政许可 563")
+    c.setFillColorRGB(0.5, 0.5, 0.5)
+    c.drawString(72, 60, "第 2 页")                            # a grey footer: kept
+    c.saveState()
+    c.translate(72, 400)
+    c.rotate(3)
+    c.setFillColorRGB(0, 0, 0)
+    c.drawString(0, 0, "本年新收申请")                         # an OCR layer over a skewed scan: kept
+    c.restoreState()
+    c.setFillColorRGB(0.7, 0.7, 0.7)
+    c.setFillAlpha(0.5)
+    c.setFont("zenhei", 40)
+    c.drawString(60, 690, "仅供参考")                           # level, faint: left out
+    c.saveState()
+    c.translate(100, 300)
+    c.rotate(35)
+    c.setFillAlpha(1.0)
+    c.setFillColorRGB(0, 0, 0)
+    c.drawString(0, 0, "内部资料")                              # slanted, dark: left out
+    c.restoreState()
+    c.showPage()
+    c.save()
+    doc = pdfium.PdfDocument(path)
+    try:
+        lines = " ".join(line.text for line in pdfio.page_text_lines(doc, 0))
+        runs = "".join(run.text for run in pdfio.page_text_runs(doc, 0))
+    finally:
+        doc.close()
+    for text in (lines, runs):
+        assert "563" in text and "第" in text and "本年新收申请" in text
+        assert not set("仅供参考内部资料") & set(text), text

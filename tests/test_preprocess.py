@@ -9,9 +9,10 @@ import pytest
 
 from pipeline.preprocess import (UPRIGHT_FIRST_LINES, binarize, flatten_lighting,
                                  has_ruled_table, prepare_page, remove_red_seal, rule_masks, ruling_lines,
-                                 scanner_bed, skew_of, text_layout, text_layout_coarse, with_print_darkened)
+                                 scanner_bed, skew_of, text_layout, text_layout_coarse, with_print_darkened,
+                                 without_faint_layer)
 
-from page_images import blur_and_noise, render_page, rotate_content, seal_ink, stamp
+from page_images import blur_and_noise, render_page, rotate_content, seal_ink, stamp, watermark
 
 
 def uneven_light(img: np.ndarray) -> np.ndarray:
@@ -81,6 +82,22 @@ def test_pale_print_is_darkened_and_black_print_left_alone(page4):
     black = flatten_lighting(cv2.cvtColor(page4, cv2.COLOR_BGR2GRAY), 200)
     same, gain = with_print_darkened(black)
     assert gain == 1.0 and same is black
+
+
+def test_a_watermark_is_lifted_off_and_the_print_kept(page4):
+    """A watermark tiled across the page in light grey: its strokes, apart from the print, are
+    paper again once the page is prepared; the print's pixels are as on the plain page; a page
+    without one (print and its own anti-aliased edges) is not touched."""
+    marked = watermark(page4, 200)
+    plain, prepared = prepare_page(page4, 200), prepare_page(marked, 200)
+    strokes = cv2.cvtColor(marked, cv2.COLOR_BGR2GRAY) < cv2.cvtColor(page4, cv2.COLOR_BGR2GRAY) - 20
+    assert strokes.mean() > 0.03
+    print_ = plain.gray < 128
+    assert (prepared.gray[strokes & ~cv2.dilate(print_.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)]
+            > 250).mean() > 0.99
+    assert np.abs(prepared.gray[print_].astype(int) - plain.gray[print_]).mean() < 8
+    black = flatten_lighting(cv2.cvtColor(page4, cv2.COLOR_BGR2GRAY), 200)
+    assert without_faint_layer(black, 200) is black
 
 
 @pytest.mark.parametrize("code, expected", [(None, 0), (cv2.ROTATE_90_CLOCKWISE, 270),

@@ -78,6 +78,17 @@ def test_archive_scans_read_to_target_without_silent_cells(sources, tmp_path, na
     assert (data["version"], data["agency"], data["year"]) == (truth["version"], truth["agency"], truth["year"])
 
 
+def test_a_watermark_printed_over_the_tables_is_lifted_off(sources, tmp_path):
+    """A downloaded report with the site's watermark tiled across every page, printed and
+    scanned: light grey strokes through the digits ("0" read "177") and through blank cells
+    (read as values), the title's line joined with the watermark's. The faint layer is lifted
+    before the cells are read: every cell and the title as on a plain scan."""
+    data, result, truth = _read(sources, tmp_path, "real", "scan200-watermark")
+    assert result["right"] == result["total"], (result["wrong"], result["missing"][:5])
+    assert not result["silent_cells"] and not result["silent_error"]
+    assert (data["version"], data["agency"], data["year"]) == (truth["version"], truth["agency"], truth["year"])
+
+
 def test_a_coarse_scan_s_cells_are_not_confirmed_by_two_readings_alike(sources, tmp_path):
     """A 75 dpi scan: digits some 8 px tall, which both readers misread alike (5 as 3, 4024 as
     4034: confirmed by their agreement, silently wrong). Its cells say so, agreement confirms

@@ -63,7 +63,8 @@ class Page:
             frame = pdfio.display_frame(page)
             upright = turned = 0
             for i in range(tp.count_chars()):
-                if pdfium_c.FPDFText_GetUnicode(tp.raw, i) <= 32 or not pdfium_c.FPDFText_GetMatrix(tp.raw, i, matrix):
+                if pdfium_c.FPDFText_GetUnicode(tp.raw, i) <= 32 or pdfio.is_overlay(tp.raw, i) \
+                        or not pdfium_c.FPDFText_GetMatrix(tp.raw, i, matrix):
                     continue
                 if frame.turns_upright(matrix.a, matrix.b, matrix.c, matrix.d, tolerance=0.1):
                     upright += 1

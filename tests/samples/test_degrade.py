@@ -307,12 +307,35 @@ def test_cli_writes_every_variant_with_truth_and_sidecar_and_qpdf_accepts_them(c
             assert sidecar["renders_identical"] and sidecar["text_differs"]
         elif sidecar["kind"] == "turned":
             assert set(sidecar["pages"]) <= {0, 90, 180, 270} and any(sidecar["pages"])
+        elif sidecar["kind"] == "watermark":
+            assert sidecar["watermark"]["text"] in degrade.WATERMARK_TEXTS
         elif variant == "picture-tables":      # a picture's dpi is drawn per report, 120-200
             assert all(120 <= p["dpi"] <= 200 for p in sidecar["pages"] if "dpi" in p)
         else:
             assert sidecar["pages"][0]["dpi"] in (100, 150, 200, 300)
         check = subprocess.run([qpdf, "--check", str(folder / "huaian-p4.pdf")], capture_output=True, text=True)
         assert check.returncode == 0, f"{variant}: {check.stdout}{check.stderr}"
+
+
+def test_a_watermark_is_slanted_faint_text_over_every_page(clean_pdf, tmp_path):
+    """The watermark is the layer's text too (as a site's tool stamps it), drawn over the print:
+    the page keeps every character it had, gains the watermark's, and its print stays dark."""
+    out = tmp_path / "marked.pdf"
+    mark = degrade.make_watermarked(clean_pdf, out, degrade.VARIANTS["watermark"], seed=3)
+    assert 25 <= abs(mark["angle_deg"]) <= 45 and 0.55 <= mark["grey"] <= 0.8
+    before, after = pdfium.PdfDocument(clean_pdf), pdfium.PdfDocument(out)
+    try:
+        text_before = before[0].get_textpage().get_text_range()
+        text_after = after[0].get_textpage().get_text_range()
+        assert sum(ch in text_after for ch in mark["text"].replace(" ", "")) == len(mark["text"].replace(" ", ""))
+        assert len(text_after) > len(text_before)
+        a = before[0].render(scale=50 / 72).to_numpy().astype(int)
+        b = after[0].render(scale=50 / 72).to_numpy().astype(int)
+        assert ((a > 250) & (b < 235)).mean() > 0.02             # paper greyed where the mark is
+        assert (b[a < 60] < 128).mean() > 0.9                    # print dark under it (half opaque)
+    finally:
+        before.close()
+        after.close()
 
 
 def test_turned_pages_look_as_before_and_are_stored_turned(clean_pdf, tmp_path):
