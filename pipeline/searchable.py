@@ -150,12 +150,25 @@ def _ocr_layer_over_image(doc: pdfio.Document, index: int) -> bool:
     return pdfio.page_is_image(doc.pdf, index) and any(r.invisible for r in pdfio.page_text_runs(doc.pdf, index))
 
 
+def _process_umask() -> int:
+    """The process's umask (read once, at import: setting it to read it is not thread-safe)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+_UMASK = _process_umask()
+
+
 def _save_atomically(pdf, out_path: Path) -> None:
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=out_path.name + ".", suffix=".tmp", dir=out_path.parent)
     os.close(fd)
     try:
         pdf.save(tmp)
+        # mkstemp makes the file private (0600); the PDF is the user's output like the JSON
+        # beside it: the permissions their umask gives a new file.
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, out_path)       # never leave a half-written PDF behind
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -91,6 +91,17 @@ def _cer(subset_dir, out, clean_cells) -> dict:
     return totals
 
 
+def test_outputs_have_the_permissions_of_any_new_file(outputs):
+    """Written through a private temporary file, the searchable PDF still ends up readable as
+    the JSON beside it is (the umask's permissions), not 0600."""
+    import os
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for _, out in outputs.values():
+        assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
 def test_good_layer_pages_untouched(outputs):
     src, out = outputs["clean"]
     with pikepdf.open(src) as a, pikepdf.open(out) as b:
