@@ -94,7 +94,9 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
     review = review_cells(cells, match.version, match.split_six, match.tables_found)
     reasons = _review_reasons(match, cells, checks, agency, year)
     have = {c.key for c in cells}
-    if unread := [k for k in review if tuple(k) not in have and k[0] in match.tables_found]:
+    # Every listed cell not read makes the report one to review (output.md: needs_review is
+    # true exactly when review_cells is not empty), a table whose grids held no row of values too.
+    if unread := [k for k in review if tuple(k) not in have]:
         reasons.append(f"{len(unread)} template cell(s) not read, e.g. {' '.join(unread[0])}")
     if title_is_uncertain(lines, config.min_confidence) and not _title_read_twice(lines, agency, year, config):
         reasons.append("title read by OCR with doubt: agency or year may be misread")
