@@ -291,7 +291,9 @@ def table_regions(h_mask: np.ndarray, v_mask: np.ndarray) -> list[tuple[int, int
 
 def _without_nested(grids: list[Grid]) -> list[Grid]:
     """Worn rules can split one table's outline into several contours, and each yields a grid of
-    the part of the table it spans. A grid lying mostly inside a larger one is such a part."""
+    the part of the table it spans. A grid lying mostly inside a larger one is such a part; of
+    grids of one size lying on each other (a frame drawn round the table, its own contour whose
+    rules reach the table's) the first stands for them."""
     def area(b) -> float:
         return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
 
@@ -300,9 +302,10 @@ def _without_nested(grids: list[Grid]) -> list[Grid]:
         x1, y1 = min(a.bbox[2], b.bbox[2]), min(a.bbox[3], b.bbox[3])
         return area((x0, y0, x1, y1)) / max(area(a.bbox), 1e-6)
 
-    return [g for g in grids
-            if not any(o is not g and area(o.bbox) > area(g.bbox) and inside(g, o) >= NESTED_SHARE
-                       for o in grids)]
+    return [g for k, g in enumerate(grids)
+            if not any(o is not g and inside(g, o) >= NESTED_SHARE
+                       and (area(o.bbox) > area(g.bbox) or area(o.bbox) == area(g.bbox) and j < k)
+                       for j, o in enumerate(grids))]
 
 
 def _grid_in_region(region, h_segs, v_segs, binary, h_rep, v_rep, text_ink, tol: Tolerances,
@@ -316,6 +319,7 @@ def _grid_in_region(region, h_segs, v_segs, binary, h_rep, v_rep, text_ink, tol:
     rows, cols = keep_crossing_rules(rows, cols, tol)
     if len(rows) < 1 or len(cols) < 2:
         return None
+    rows, cols = _without_double_rules(rows, tol), _without_double_rules(cols, tol)
     row_edges = [c.pos for c in rows]
     col_edges = [c.pos for c in cols]
     # A table cut by the page edge (continued on the next page) has rules running past the last
@@ -332,6 +336,22 @@ def _grid_in_region(region, h_segs, v_segs, binary, h_rep, v_rep, text_ink, tol:
     make_cells_rectangular(right_open, bottom_open, row_edges, col_edges, binary, text_ink, tol.band)
     return merge_cells(page_number, [x * ppp for x in col_edges], [y * ppp for y in row_edges],
                        right_open, bottom_open)
+
+
+def _without_double_rules(rules: list[RuleCluster], tol: Tolerances) -> list[RuleCluster]:
+    """The rules with each run of rules closer than a cell can be (tol.min_cell: no line of a
+    table's text fits between them) made one, the longest of them: a double rule (Word's double
+    border, a frame drawn round the table a few points outside its own, each cell framed inside
+    its rules as a web page's table is) bounds no cell. Left as a sliver of a column, it took a
+    place in the row: each value read one column over. Ink across such a sliver is a cell's
+    text cut by a stray stroke taken for a rule (a pen's), which the longer rule outlasts."""
+    runs: list[list[RuleCluster]] = []
+    for rule in rules:
+        if runs and rule.pos - runs[-1][-1].pos < tol.min_cell:
+            runs[-1].append(rule)
+        else:
+            runs.append([rule])
+    return [max(run, key=lambda r: sum(s.end - s.start for s in r.segments)) for run in runs]
 
 
 def cluster_segments(segments: list[Segment], tol: float) -> list[RuleCluster]:

@@ -38,6 +38,9 @@ AXIS_TOL = 0.5
 JOIN_TOL = 2.0
 # Row and column edges closer than this are one edge (camelot's line_tol).
 LINE_TOL = 2.0
+# Rules closer than this (points) bound no row or column: no line of a table's text fits
+# between them. They are one double rule (see _single_rules); pipeline.grid_image's min_cell.
+MIN_CELL = 7.2
 # A filled rectangle at most this thick, and longer than RULE_MIN_LENGTH the other way, is a rule
 # drawn as a bar; a larger filled rectangle is shading, and its edges are no rules.
 THIN_RULE = 2.0
@@ -372,12 +375,29 @@ def find_tables(rulings: list[Ruling]) -> list[Table]:
         xs = [x for h in h_members for x in (h.lo, h.hi)] + [v.pos for v in v_members]
         ys = [y for v in v_members for y in (v.lo, v.hi)] + [h.pos for h in h_members]
         bbox = (min(xs), min(ys), max(xs), max(ys))
-        cols = _merge_close(sorted([p[0] for p in pts] + [bbox[0], bbox[2]]))
-        rows = _merge_close(sorted([p[1] for p in pts] + [bbox[1], bbox[3]]))
+        cols = _single_rules(_merge_close(sorted([p[0] for p in pts] + [bbox[0], bbox[2]])), v_members)
+        rows = _single_rules(_merge_close(sorted([p[1] for p in pts] + [bbox[1], bbox[3]])), h_members)
         if len(cols) > 1 and len(rows) > 1:
             tables.append(Table(bbox, rows, cols))
     tables.sort(key=lambda t: (t.bbox[1], t.bbox[0]))
     return tables
+
+
+def _single_rules(edges: list[float], rulings: list[Ruling]) -> list[float]:
+    """Edges with each run of them closer than MIN_CELL made one, where the longest rulings run:
+    a double rule (Word's double border, each cell framed inside its rules as a web page's
+    table is) bounds no cell. Left as a sliver of a column, it took a place in the row: each
+    value read one column over."""
+    def drawn(edge: float) -> float:
+        return sum(r.hi - r.lo for r in rulings if abs(r.pos - edge) <= JOIN_TOL)
+
+    runs: list[list[float]] = []
+    for edge in edges:
+        if runs and edge - runs[-1][-1] < MIN_CELL:
+            runs[-1].append(edge)
+        else:
+            runs.append([edge])
+    return [max(run, key=drawn) for run in runs]
 
 
 def _merge_close(values: list[float]) -> list[float]:

@@ -57,6 +57,11 @@ DASH_MIN_IN = 0.05
 # Ink blobs smaller than this (inches, the larger side) are paper noise: a full stop is 0.04.
 SPECK_IN = 0.03
 SLIVER_ELONGATION = 4
+# A frame drawn inside a cell's rules (a web page's table, each cell boxed apart): two thin
+# strokes alike, one within FRAME_EDGE of the interior's width (height) from each side, over
+# half its height (width), their ends no further apart than a sliver is thick (SLIVER_IN). Its
+# side beside a value read as "1" ("7" read "17"); a digit has no twin at the other side.
+FRAME_EDGE = 0.15
 # A "/" leans this far from the horizontal (degrees); "1" stands at ~90.
 SLASH_DEG = (50.0, 80.0)
 # Lines of text in a cell are apart by at least this share of a line's height, and at least this
@@ -508,23 +513,44 @@ def is_slash(crop: np.ndarray, ppp: float) -> bool:
 def _without_border_slivers(inner: np.ndarray, max_width: int) -> np.ndarray:
     """Paint over thin straight strokes that touch the cell's border: what is left of a ruling
     (its blurred edge, a piece the rule mask missed) or of a seal's ring (grey where its red was
-    lost) reads as "1", "|" or "N" beside a cell's value. Text is kept inside its cell by the
-    cell's padding and does not touch the border."""
+    lost) reads as "1", "|" or "N" beside a cell's value; and thin strokes across the cell, a
+    frame inside its rules (FRAME_SPAN). Text is kept inside its cell by the cell's padding and
+    does not touch the border."""
     background = int(np.median(inner))
     ink = (inner < background - 40).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     h, w = inner.shape[:2]
+    frame = _frame_sides(stats[:count], w, h, max_width)
     out = None
     for k in range(1, count):
         x, y, cw, ch, area = stats[k]
         touches = x == 0 or y == 0 or x + cw == w or y + ch == h
         length = float(np.hypot(cw, ch))          # along a straight stroke, at any angle
         thickness = area / length
-        if touches and thickness <= max_width and length >= SLIVER_ELONGATION * max(thickness, 1.0):
+        if k in frame or touches and thickness <= max_width and length >= SLIVER_ELONGATION * max(thickness, 1.0):
             if out is None:
                 out = inner.copy()
             out[labels == k] = background
     return inner if out is None else out
+
+
+def _frame_sides(stats: np.ndarray, w: int, h: int, max_width: int) -> set[int]:
+    """The components (labels of connectedComponentsWithStats) that are the sides of a frame
+    inside a cell (FRAME_EDGE): pairs of thin strokes (at most max_width thick), alike, at
+    opposite sides."""
+    out: set[int] = set()
+    for across, along, size, extent in ((0, 1, 2, 3), (1, 0, 3, 2)):   # vertical sides, then horizontal
+        span, depth = (w, h) if across == 0 else (h, w)
+        sides = [k for k in range(1, len(stats))
+                 if stats[k][size] <= max_width and stats[k][extent] >= 0.5 * depth]
+        near = [k for k in sides if stats[k][across] <= FRAME_EDGE * span]
+        far = [k for k in sides if stats[k][across] + stats[k][size] >= (1 - FRAME_EDGE) * span]
+        for a in near:
+            for b in far:
+                if abs(int(stats[a][along]) - int(stats[b][along])) <= max_width and \
+                        abs(int(stats[a][extent]) - int(stats[b][extent])) <= max_width:
+                    out |= {a, b}
+    return out
 
 
 def split_lines(crop: np.ndarray) -> list[np.ndarray]:
