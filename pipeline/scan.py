@@ -57,6 +57,8 @@ DASH_MIN_IN = 0.05
 # Ink blobs smaller than this (inches, the larger side) are paper noise: a full stop is 0.04.
 SPECK_IN = 0.03
 SLIVER_ELONGATION = 4
+# A cell whose middle is darker than this (grey level) is covered, not blank: see blank_confidence.
+COVERED_GREY = 128
 # A frame drawn inside a cell's rules (a web page's table, each cell boxed apart): two thin
 # strokes alike, one within FRAME_EDGE of the interior's width (height) from each side, over
 # half its height (width), their ends no further apart than a sliver is thick (SLIVER_IN). Its
@@ -230,6 +232,9 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
         lines = cell_line_images(text_image, cell.bbox, ppp)
         if not lines:
             cell.text, cell.confidence = "", blank_confidence(text_image, cell.bbox, ppp, bilevel)
+            if is_covered(prepared.gray, cell.bbox, ppp):
+                cell.confidence = 0.0
+                continue
             # Not on a 1-bit page: a lone bar there may be what the threshold left of a 7.
             if not bilevel and cell.confidence < 1.0 and is_faint_dash(text_image, cell.bbox, ppp):
                 cell.text, cell.confidence = "—", SHAPE_CONFIDENCE
@@ -366,6 +371,16 @@ def blank_confidence(gray: np.ndarray, bbox, ppp: float, bilevel: bool = False) 
     smooth = cv2.medianBlur(np.ascontiguousarray(inner), 3)
     contrast = float(np.median(smooth)) - float(np.partition(smooth.ravel(), 10)[10])
     return 1.0 if contrast < FAINT_INK_CONTRAST else 0.5
+
+
+def is_covered(gray: np.ndarray, bbox, ppp: float) -> bool:
+    """Whether a cell shows no paper in its middle (COVERED_GREY): a black box over its value
+    (a redaction) or a dark fill. Taken for a ruling and painted over, such a cell looked blank
+    to both readers, and blanks summed so confirmed each other. `gray`: the page as prepared,
+    rulings not painted over."""
+    inner = cell_interior(gray, bbox, ppp)
+    inner = inner[cell_core(inner)]
+    return inner.size > 0 and float(np.median(inner)) < COVERED_GREY
 
 
 def ink_off_stroke(gray: np.ndarray, bbox, ppp: float, stroke: np.ndarray) -> bool:
@@ -537,8 +552,13 @@ def _without_border_slivers(inner: np.ndarray, max_width: int) -> np.ndarray:
 def _frame_sides(stats: np.ndarray, w: int, h: int, max_width: int) -> set[int]:
     """The components (labels of connectedComponentsWithStats) that are the sides of a frame
     inside a cell (FRAME_EDGE): pairs of thin strokes (at most max_width thick), alike, at
-    opposite sides."""
+    opposite sides, or one closed box of thin strokes round the middle."""
     out: set[int] = set()
+    for k in range(1, len(stats)):
+        x, y, cw, ch, area = (int(v) for v in stats[k][:5])
+        if x <= FRAME_EDGE * w and x + cw >= (1 - FRAME_EDGE) * w and y <= FRAME_EDGE * h \
+                and y + ch >= (1 - FRAME_EDGE) * h and area <= max_width * 2 * (cw + ch):
+            out.add(k)
     for across, along, size, extent in ((0, 1, 2, 3), (1, 0, 3, 2)):   # vertical sides, then horizontal
         span, depth = (w, h) if across == 0 else (h, w)
         sides = [k for k in range(1, len(stats))

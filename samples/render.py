@@ -38,6 +38,8 @@ TITLE_FORMS = ("wrap_word", "year_above", "year_below", "agency_wrap")
 LABEL_VARIANTS = ("typo", "enum_dunhao", "enum_space", "halfwidth_parens", "forced_breaks",
                   "ascii_quotes", "spaced_total")
 SHADES = {"gray": (0.85, 0.85, 0.85), "blue": (0.80, 0.86, 0.94)}
+RULE_STYLES = ("double_frame", "boxed_cells")
+DOUBLE_GAP = 2.5
 
 BBox = tuple[float, float, float, float]
 
@@ -89,6 +91,9 @@ class Layout:
     label_split: bool = False               # a row label printed over two label cells
     block_first_row: bool = False           # （三）…（六） not merged: the block label in its first row only
     title_form: str = ""                    # "" | wrap_word | year_above | year_below | agency_wrap
+    rule_style: str = ""                    # "" | double_frame: a second frame round each table, DOUBLE_GAP
+                                            # outside it (Word's double border) | boxed_cells: each cell
+                                            # framed again DOUBLE_GAP inside its rules (a web page's table)
 
 
 @dataclass
@@ -436,10 +441,16 @@ def _draw_fragment(w: PageWriter, table: Table, rows: list[int], heights: list[f
             on_cell(cell, w.page, rect)
     for cell, rect in drawn:
         _stroke_rect(w, rect, layout.line_width)
+        if layout.rule_style == "boxed_cells":
+            g = DOUBLE_GAP
+            _stroke_rect(w, (rect[0] + g, rect[1] + g, rect[2] - g, rect[3] - g), layout.line_width)
         if cell.diagonal:
             w.canvas.line(rect[0], w.rl_y(rect[1]), rect[2], w.rl_y(rect[3]))
     if layout.outer_line_width > layout.line_width:
         _stroke_rect(w, (x_left, w.y, x_left + table.width, y), layout.outer_line_width)
+    if layout.rule_style == "double_frame":
+        g = DOUBLE_GAP
+        _stroke_rect(w, (x_left - g, w.y - g, x_left + table.width + g, y + g), layout.line_width)
     w.y = y
 
 
@@ -789,4 +800,6 @@ def layout_features(layout: Layout, values: ReportValues) -> list[str]:
         out.append("block_first_row")
     if layout.title_form:
         out.append(f"title:{layout.title_form}")
+    if layout.rule_style:
+        out.append(f"rules:{layout.rule_style}")
     return out

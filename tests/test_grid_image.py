@@ -383,3 +383,25 @@ def test_grids_beside_others_come_after_them(real_pdf):
     sides = [g.bbox[0] >= middle for g in grids]
     assert sides == sorted(sides) and sides.count(False) == 2 and sides.count(True) == 2
     assert [(g.n_rows, g.n_cols) for g in grids] == [(6, 2), (16, 10), (12, 10), (4, 15)]
+
+
+@pytest.mark.parametrize("style", ["double_frame", "boxed_cells"])
+def test_double_rules_are_one_rule_on_a_scan(tmp_path, style):
+    """The same on the pixels: a frame round the table 2.5 pt outside it (its own contour gave
+    the table twice) or each cell framed inside its rules gives the grid of the single rules."""
+    import dataclasses
+
+    from samples.generate import build_doc, plan_layouts_report
+    from samples.render import render_report
+
+    # The layouts corpus's report 3 (labels beside empty cells, block labels in their first row).
+    plan = plan_layouts_report(2024, 3)
+    shapes = {}
+    for rules in ("", style):
+        doc = build_doc(2024, dataclasses.replace(plan, layout=dataclasses.replace(plan.layout, rule_style=rules)))
+        path = tmp_path / f"{rules or 'single'}.pdf"
+        result = render_report(doc, path)
+        page = result.table_pages["applications"][0]
+        prepared = prepare_page(render_page(path, page, 200), 200)
+        shapes[rules] = [(g.n_rows, g.n_cols) for g in detect_grids(prepared, page)]
+    assert shapes[style] == shapes[""] and shapes[""]

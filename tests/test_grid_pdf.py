@@ -275,3 +275,30 @@ def test_extract_of_a_born_digital_report_does_not_import_camelot():
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("style", ["double_frame", "boxed_cells"])
+def test_double_rules_are_one_rule(tmp_path, style):
+    """A report's tables drawn with double rules — a second frame 2.5 pt round each table (Word's
+    double border), or each cell framed again 2.5 pt inside its rules (a web page's table) —
+    give the grids the single rules give: no sliver of a row or column between the two lines,
+    where each value was read one column over."""
+    import dataclasses
+
+    from samples.generate import build_doc, plan_layouts_report
+    from samples.render import render_report
+
+    # The layouts corpus's report 3 (labels beside empty cells, block labels in their first row).
+    plan = plan_layouts_report(2024, 3)
+    shapes = {}
+    for rules in ("", style):
+        doc = build_doc(2024, dataclasses.replace(plan, layout=dataclasses.replace(plan.layout, rule_style=rules)))
+        path = tmp_path / f"{rules or 'single'}.pdf"
+        render_report(doc, path)
+        document = pdfium.PdfDocument(str(path))
+        try:
+            shapes[rules] = [[(g.n_rows, g.n_cols, sorted(_spans(g))) for g in grid_pdf.read_page_grids(document, i)]
+                             for i in range(len(document))]
+        finally:
+            document.close()
+    assert shapes[style] == shapes[""] and any(shapes[""])

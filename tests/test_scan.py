@@ -89,6 +89,39 @@ def test_a_watermark_printed_over_the_tables_is_lifted_off(sources, tmp_path):
     assert (data["version"], data["agency"], data["year"]) == (truth["version"], truth["agency"], truth["year"])
 
 
+def test_a_redacted_row_is_for_review_not_blank(tmp_path):
+    """Table 四's values under black boxes (a redaction): taken for rulings and painted over,
+    the boxes looked like empty cells to both readers, the blanks summed to blanks, and the row
+    came out confirmed blank, needs_review false. Covered cells are no blanks: each goes to
+    review, and no other cell is worse for it."""
+    import numpy as np
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    source = COMMITTED / "synth-2024-002-2021.pdf"
+    truth = json.loads(source.with_suffix(".truth.json").read_text(encoding="utf-8"))
+    scale = 200 / 72
+    document = pdfium.PdfDocument(str(source))
+    pages = []
+    for index in range(len(document)):
+        image = document[index].render(scale=scale).to_numpy()[:, :, 2::-1].copy()
+        for cell in truth["cells"]:
+            if cell["table"] == "review" and cell["page"] == index + 1:
+                x0, y0, x1, y1 = (int(v * scale) for v in cell["bbox"])
+                image[y0 + 6:y1 - 6, x0 + 6:x1 - 6] = 0
+        pages.append(Image.fromarray(np.ascontiguousarray(image)))
+    document.close()
+    out = tmp_path / "redacted.pdf"
+    pages[0].save(out, save_all=True, append_images=pages[1:], resolution=200)
+    data = pipeline.extract(out).to_json()
+    result = compare_with_truth(data, truth)
+    review = {tuple(k) for k in data["review_cells"]}
+    assert data["needs_review"] and not result["silent_cells"], result["silent_cells"]
+    assert {k for k in review if k[0] == "review"} == \
+        {(c["table"], c["row"], c["column"]) for c in truth["cells"] if c["table"] == "review"}
+    assert result["right"] >= result["total"] - 15
+
+
 def test_a_coarse_scan_s_cells_are_not_confirmed_by_two_readings_alike(sources, tmp_path):
     """A 75 dpi scan: digits some 8 px tall, which both readers misread alike (5 as 3, 4024 as
     4034: confirmed by their agreement, silently wrong). Its cells say so, agreement confirms

@@ -292,3 +292,39 @@ def test_lines_set_so_close_they_touch_are_split(font):
         assert len(split_lines(crop)) == n, (font, n)
     for text in texts:
         assert len(split_lines(glyphs(text, font, dpi, blur=0.8))) == 1
+
+
+@pytest.mark.parametrize("text", ["7", "1", "25"])
+@pytest.mark.parametrize("font", FONTS[:3])
+def test_a_frame_inside_the_cell_is_painted_over_and_a_digit_beside_it_kept(font, text):
+    """A cell boxed again inside its rules (a web page's table): the box's sides, thin strokes
+    alike at opposite sides, go like a rule's leftovers ("7" was read "17"); a "1" near the
+    cell's side, with no twin across the cell, stays."""
+    dpi = 200
+    value = glyphs(text, font, dpi)
+    h, w = value.shape
+    cell = np.full((h + 16, w + 60), 255, np.uint8)
+    cell[8:8 + h, 30:30 + w] = value
+    framed = cell.copy()
+    cv2.rectangle(framed, (5, 5), (cell.shape[1] - 6, cell.shape[0] - 6), 0, 2)
+    cleaned = _without_border_slivers(framed, int(round(0.02 * dpi)))
+    assert np.array_equal(cleaned > 128, cell > 128) or \
+        np.count_nonzero((cleaned > 128) != (cell > 128)) < 0.01 * cell.size
+    beside = cell.copy()
+    beside[8:8 + h, 4:4 + w] = np.minimum(beside[8:8 + h, 4:4 + w], value)    # the value near the left
+    assert np.count_nonzero(_without_border_slivers(beside, int(round(0.02 * dpi))) < 128) == \
+        np.count_nonzero(beside < 128)
+
+
+def test_a_covered_cell_is_no_blank():
+    """A black box over a cell's value (a redaction) is no paper: the cell is covered, not
+    blank; a cell of paper, or of light shading, is not covered."""
+    from pipeline.scan import is_covered
+
+    ppp = 72 / 200
+    page = np.full((200, 400), 255, np.uint8)
+    page[40:100, 40:160] = 0                   # a black box filling the first cell
+    page[40:100, 200:320] = 215                # a shaded cell
+    assert is_covered(page, (20 * ppp, 30 * ppp, 180 * ppp, 110 * ppp), ppp)
+    assert not is_covered(page, (180 * ppp, 30 * ppp, 340 * ppp, 110 * ppp), ppp)
+    assert not is_covered(page, (20 * ppp, 120 * ppp, 180 * ppp, 190 * ppp), ppp)
