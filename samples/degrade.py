@@ -165,6 +165,9 @@ VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe | PictureTabl
     "scan200": ScanRecipe(dpi=200, jpeg_quality=80),
     "scan300": ScanRecipe(dpi=300, jpeg_quality=75),
     "scan200-skew": ScanRecipe(dpi=200, skew_min_deg=0.5, skew_max_deg=3.0),
+    # Far askew, every page (the title's too): a sheet pulled in crooked, a page shot by hand.
+    "scan200-askew": ScanRecipe(dpi=200, skew_min_deg=4.0, skew_max_deg=8.0,
+                                paper_grey=0.96, light_falloff=0.05, noise_sigma=3.0),
     "scan200-seal": ScanRecipe(dpi=200, seal=True),
     "scan200-rot90": ScanRecipe(dpi=200, rotate_cw_deg=90),
     "scan200-rot180": ScanRecipe(dpi=200, rotate_cw_deg=180),
