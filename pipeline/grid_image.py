@@ -50,6 +50,9 @@ WORN_EDGE_LEFTOVERS = 0.5
 # A cell that came out non-rectangular is cut along its most inked open edge, if that edge has
 # ink along at least this share of it.
 CUT_EDGE_MIN_INK = 0.25
+# Two rules closer than a cell are one double rule where they run alongside each other over at
+# least this share of the shorter one's extent.
+DOUBLE_RULE_ALONGSIDE = 0.5
 # A grid with at least this share of its area inside a larger grid is a part of that table.
 NESTED_SHARE = 0.8
 # Speckle: where more than this share of the paper within SPECKLE_WINDOW_IN of a pixel is ink, it
@@ -344,10 +347,16 @@ def _without_double_rules(rules: list[RuleCluster], tol: Tolerances) -> list[Rul
     border, a frame drawn round the table a few points outside its own, each cell framed inside
     its rules as a web page's table is) bounds no cell. Left as a sliver of a column, it took a
     place in the row: each value read one column over. Ink across such a sliver is a cell's
-    text cut by a stray stroke taken for a rule (a pen's), which the longer rule outlasts."""
+    text cut by a stray stroke taken for a rule (a pen's), which the longer rule outlasts.
+    The two run alongside each other: pieces of one rule a few pixels apart, each along its own
+    rows (what a photograph's rectification leaves of a bent rule), are two edges still."""
+    def alongside(a: RuleCluster, b: RuleCluster) -> bool:
+        shared = min(a.end, b.end) - max(a.start, b.start)
+        return shared >= DOUBLE_RULE_ALONGSIDE * min(a.end - a.start, b.end - b.start)
+
     runs: list[list[RuleCluster]] = []
     for rule in rules:
-        if runs and rule.pos - runs[-1][-1].pos < tol.min_cell:
+        if runs and rule.pos - runs[-1][-1].pos < tol.min_cell and alongside(rule, runs[-1][-1]):
             runs[-1].append(rule)
         else:
             runs.append([rule])

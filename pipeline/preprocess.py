@@ -63,10 +63,11 @@ KEYSTONE_MIN_RULES = 3
 KEYSTONE_MIN_SPREAD = 0.3
 KEYSTONE_SURE_RULES = 6
 KEYSTONE_GAIN = 4.0
-# Red minus the larger of green and blue: seal ink above this; beside seal ink, above the second.
-SEAL_REDNESS = 40
-SEAL_REDNESS_NEAR = 15
-# Margin (inches) around seal ink whose pixels are read in the red channel too.
+# A pixel's largest channel minus its next: coloured ink (a seal's red, a stamp's blue) above
+# this; beside such ink, above the second.
+COLOUR_DOMINANCE = 40
+COLOUR_DOMINANCE_NEAR = 15
+# Margin (inches) around coloured ink whose pixels are read in their brightest channel too.
 SEAL_FRINGE_IN = 0.015
 # The scanner's own background where the paper does not cover the glass (dark bands along the
 # image's edges, square to the image while the paper lies skewed): dark (below this share of the
@@ -139,38 +140,43 @@ class PreparedPage:
 
 # ---------------------------------------------------------------- colour and lighting
 
-def remove_red_seal(image_bgr: np.ndarray, dpi: float) -> np.ndarray:
-    """Grayscale page in which red (seal) ink is gone but black ink under it stays dark.
+def without_coloured_ink(image_bgr: np.ndarray, dpi: float) -> np.ndarray:
+    """Grayscale page in which coloured ink (a red seal, a blue stamp or pen) is gone but black
+    ink under it stays dark.
 
-    Where a pixel is red, its red channel is taken as its gray value: red ink is bright in the
-    red channel, while black ink printed under the seal stays dark in every channel.
+    Where a pixel is coloured, its brightest channel is taken as its gray value: coloured ink is
+    bright in its own colour's channel (red ink in the red one, blue in the blue), while black
+    ink printed under it stays dark in every channel. Print is black or grey; ink is coloured
+    where one channel stands above both others by more than COLOUR_DOMINANCE (yellowed paper,
+    and the colour fringes JPEG leaves along black print, stand out less).
     """
     gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
-    b, g, r = (image_bgr[:, :, i].astype(np.int16) for i in range(3))
-    redness = r - np.maximum(g, b)
+    channels = np.sort(image_bgr, axis=2)
+    hi = channels[:, :, 2]
+    dominance = hi.astype(np.int16) - channels[:, :, 1]
     # A chroma difference, not a brightness: independent of exposure.
-    strong = (redness > SEAL_REDNESS).astype(np.uint8)
+    strong = (dominance > COLOUR_DOMINANCE).astype(np.uint8)
     if not strong.any():
         return gray
     # Thin or starved strokes of the seal lose most of their colour to blur and to JPEG's
-    # half-resolution chroma, and would stay behind as grey lines: beside clearly red ink, a
-    # trace of red is enough (hysteresis), and the strokes' fringes are taken in by a dilation.
-    # Black ink inside that margin is safe: it is dark in the red channel too.
+    # half-resolution chroma, and would stay behind as grey lines: beside clearly coloured ink,
+    # a trace of colour is enough (hysteresis), and the strokes' fringes are taken in by a
+    # dilation. Black ink inside that margin is safe: it is dark in every channel.
     near = cv2.dilate(strong, np.ones((7, 7), np.uint8)) > 0
-    red = (strong > 0) | ((redness > SEAL_REDNESS_NEAR) & near)
+    coloured = (strong > 0) | ((dominance > COLOUR_DOMINANCE_NEAR) & near)
     side = 2 * max(1, int(round(SEAL_FRINGE_IN * dpi))) + 1
-    red = cv2.dilate(red.astype(np.uint8), np.ones((side, side), np.uint8)) > 0
-    # Red ink is not quite white in the red channel: scale so that the seal's own level (the
-    # median red value of its pixels) becomes the paper's level around it, and darker ink under
-    # it stays dark. Lifting to pure white instead would leave white blots on grey paper.
-    seal_level = float(np.median(image_bgr[:, :, 2][strong > 0]))
-    ys, xs = np.nonzero(red)
+    coloured = cv2.dilate(coloured.astype(np.uint8), np.ones((side, side), np.uint8)) > 0
+    # Coloured ink is not quite white in its own channel: scale so that the ink's own level (the
+    # median of its pixels' brightest channel) becomes the paper's level around it, and darker
+    # ink under it stays dark. Lifting to pure white instead would leave white blots on grey paper.
+    ink_level = float(np.median(hi[strong > 0]))
+    ys, xs = np.nonzero(coloured)
     box = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
-    around = gray[box][~red[box]]
+    around = gray[box][~coloured[box]]
     paper = float(np.percentile(around, 75)) if around.size else 255.0
     out = gray.copy()
-    lifted = image_bgr[:, :, 2][red].astype(np.float32) * (paper / max(seal_level, 1.0))
-    out[red] = np.maximum(gray[red], np.clip(np.minimum(lifted, paper), 0, 255).astype(np.uint8))
+    lifted = hi[coloured].astype(np.float32) * (paper / max(ink_level, 1.0))
+    out[coloured] = np.maximum(gray[coloured], np.clip(np.minimum(lifted, paper), 0, 255).astype(np.uint8))
     return out
 
 
@@ -838,7 +844,7 @@ def prepare_page(image_bgr: np.ndarray, dpi: float,
     if image_bgr.ndim == 2:
         image_bgr = cv2.cvtColor(image_bgr, cv2.COLOR_GRAY2BGR)
     h0, w0 = image_bgr.shape[:2]
-    gray = without_streaks(remove_red_seal(image_bgr, dpi), dpi)
+    gray = without_streaks(without_coloured_ink(image_bgr, dpi), dpi)
     bed = scanner_bed(gray, dpi)
     sigma = noise_sigma(gray)
     gray = flatten_lighting(gray, dpi)

@@ -90,6 +90,7 @@ class ScanRecipe:
     light_falloff: float = 0.0         # vignette + gradient strength (fraction of brightness)
     broken_rulings: bool = False
     seal: bool = False
+    seal_rgb: tuple[int, int, int] = SEAL_RED_RGB   # its ink: an official seal's red, a stamp's blue
     jpeg_quality: int = 80             # the final encoding in the PDF
     grey: bool = False                 # a greyscale JPEG (DeviceGray), as many sites publish scans
     bilevel_threshold: int = 0         # a 1-bit scan: ink where grey < threshold, CCITT G4 in the PDF
@@ -169,6 +170,8 @@ VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe | PictureTabl
     "scan200-askew": ScanRecipe(dpi=200, skew_min_deg=4.0, skew_max_deg=8.0,
                                 paper_grey=0.96, light_falloff=0.05, noise_sigma=3.0),
     "scan200-seal": ScanRecipe(dpi=200, seal=True),
+    # A blue ink stamp (受理, 收文) over the tables instead of the red seal.
+    "scan200-stamp-blue": ScanRecipe(dpi=200, seal=True, seal_rgb=(40, 70, 190)),
     "scan200-rot90": ScanRecipe(dpi=200, rotate_cw_deg=90),
     "scan200-rot180": ScanRecipe(dpi=200, rotate_cw_deg=180),
     "scan200-rules": ScanRecipe(dpi=200, broken_rulings=True),
@@ -427,8 +430,9 @@ def draw_arc_text(canvas: Image.Image, text: str, centre: float, radius: float, 
         canvas.paste(255, region, glyph)
 
 
-def stamp_seal(rgb: np.ndarray, ink: np.ndarray, top_left: tuple[int, int], opacity: float) -> np.ndarray:
-    """Multiply-blend red ink onto the page: text under the seal stays dark, paper turns red."""
+def stamp_seal(rgb: np.ndarray, ink: np.ndarray, top_left: tuple[int, int], opacity: float,
+               colour: tuple[int, int, int] = SEAL_RED_RGB) -> np.ndarray:
+    """Multiply-blend the ink (red) onto the page: text under the seal stays dark, paper turns red."""
     x0, y0 = top_left
     height, width = ink.shape
     page_h, page_w = rgb.shape[:2]
@@ -436,7 +440,7 @@ def stamp_seal(rgb: np.ndarray, ink: np.ndarray, top_left: tuple[int, int], opac
     px0, py0 = max(0, x0), max(0, y0)
     px1, py1 = min(page_w, x0 + width), min(page_h, y0 + height)
     alpha = ink[iy0:iy0 + py1 - py0, ix0:ix0 + px1 - px0, None] * opacity
-    tint = np.array(SEAL_RED_RGB, np.float32) / 255.0
+    tint = np.array(colour, np.float32) / 255.0
     out = rgb.astype(np.float32)
     out[py0:py1, px0:px1] *= 1.0 - alpha * (1.0 - tint)
     return np.clip(out, 0, 255).astype(np.uint8)
@@ -467,7 +471,8 @@ def choose_seal_centre(tables: list[list[int]], digits: list[tuple[float, float,
 
 def apply_seal(rgb: np.ndarray, dpi: int, tables: list[list[int]],
                digits: list[tuple[float, float, float, float]], text: str,
-               rng: np.random.Generator) -> tuple[np.ndarray, list[int], int]:
+               rng: np.random.Generator, colour: tuple[int, int, int] = SEAL_RED_RGB
+               ) -> tuple[np.ndarray, list[int], int]:
     """Stamp a seal; returns the image, its bbox (page px) and how many digits lie inside its ring."""
     diameter = int(round(SEAL_DIAMETER_MM / 25.4 * dpi))
     radius = diameter / 2.0
@@ -475,7 +480,7 @@ def apply_seal(rgb: np.ndarray, dpi: int, tables: list[list[int]],
     ink = seal_ink_mask(diameter, text, rng)
     size = ink.shape[0]
     top_left = (int(round(cx - size / 2)), int(round(cy - size / 2)))
-    stamped = stamp_seal(rgb, ink, top_left, opacity=float(rng.uniform(0.75, 0.9)))
+    stamped = stamp_seal(rgb, ink, top_left, opacity=float(rng.uniform(0.75, 0.9)), colour=colour)
     covered = sum(1 for d in digits
                   if math.hypot((d[0] + d[2]) / 2 - cx, (d[1] + d[3]) / 2 - cy) < radius * 0.95)
     bbox = [top_left[0], top_left[1], top_left[0] + size, top_left[1] + size]
@@ -639,7 +644,7 @@ def scan_page(page: pdfium.PdfPage, index: int, recipe: ScanRecipe, rng: np.rand
         rgb, record.ruling_gaps, record.ruling_fades = break_rulings(rgb, dpi, rng)
     if recipe.seal and (tables or is_last_page):
         rgb, record.seal_bbox_page_px, record.seal_digits_inside = apply_seal(
-            rgb, dpi, tables, digit_boxes_px(page, dpi), seal_text, rng)
+            rgb, dpi, tables, digit_boxes_px(page, dpi), seal_text, rng, recipe.seal_rgb)
     if recipe.show_through > 0 and back is not None:
         record.show_through = round(float(rng.uniform(0.5, 1.0) * recipe.show_through), 3)
         rgb = show_through(rgb, render_page_rgb(back, dpi), record.show_through)

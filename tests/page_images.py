@@ -43,11 +43,11 @@ def seal_ink(shape, dpi: float, centre_pt: tuple[float, float], word: bool = Tru
     return ink
 
 
-def stamp(img: np.ndarray, ink: np.ndarray) -> np.ndarray:
-    """Red ink multiplied onto the page, as a stamp on paper: black under it stays black."""
+def stamp(img: np.ndarray, ink: np.ndarray, bgr: tuple[int, int, int] = (38, 32, 205)) -> np.ndarray:
+    """Ink (a seal's red) multiplied onto the page, as a stamp on paper: black under it stays black."""
     alpha = (ink > 0)[..., None] * 0.85
-    red_bgr = np.array([38, 32, 205], np.float32) / 255.0
-    return (img * (1 - alpha) + img * red_bgr * alpha).astype(np.uint8)
+    tint = np.array(bgr, np.float32) / 255.0
+    return (img * (1 - alpha) + img * tint * alpha).astype(np.uint8)
 
 
 def watermark(img: np.ndarray, dpi: float, text: str = "仅供参考", grey: int = 200, angle: float = 30.0) -> np.ndarray:

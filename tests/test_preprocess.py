@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pipeline.preprocess import (UPRIGHT_FIRST_LINES, binarize, flatten_lighting,
-                                 has_ruled_table, prepare_page, remove_red_seal, rule_masks, ruling_lines,
+                                 has_ruled_table, prepare_page, without_coloured_ink, rule_masks, ruling_lines,
                                  scanner_bed, skew_of, text_layout, text_layout_coarse, with_print_darkened,
                                  without_faint_layer)
 
@@ -135,11 +135,14 @@ def assert_maps_onto_the_input_s_ink(prepared, image) -> None:
     assert np.mean(vals < 160) > 0.9
 
 
-def test_seal_is_removed_and_digits_under_it_stay_dark(page4):
+# A red official seal, a blue ink stamp (受理, 收文): a blue one was left in as black print
+# (85% of the cells of 8 reports, 3 of them wrong and confirmed).
+@pytest.mark.parametrize("bgr", [(38, 32, 205), (190, 70, 40)])
+def test_seal_is_removed_and_digits_under_it_stay_dark(page4, bgr):
     ink = seal_ink(page4.shape, 200, (300, 560))     # over the numbers of the applications table
-    sealed = stamp(page4, ink)
+    sealed = stamp(page4, ink, bgr)
     gray_clean = cv2.cvtColor(page4, cv2.COLOR_BGR2GRAY)
-    out = remove_red_seal(sealed, 200)
+    out = without_coloured_ink(sealed, 200)
     under = (ink > 0) & (gray_clean < 100)           # black print covered by the seal
     paper = (ink > 0) & (gray_clean > 230)           # paper covered only by red ink
     assert under.sum() > 200 and paper.sum() > 2000
