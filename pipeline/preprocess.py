@@ -151,9 +151,11 @@ def without_coloured_ink(image_bgr: np.ndarray, dpi: float) -> np.ndarray:
     and the colour fringes JPEG leaves along black print, stand out less).
     """
     gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
-    channels = np.sort(image_bgr, axis=2)
-    hi = channels[:, :, 2]
-    dominance = hi.astype(np.int16) - channels[:, :, 1]
+    b, g, r = cv2.split(image_bgr)
+    hi = cv2.max(cv2.max(b, g), r)
+    # How far the brightest channel stands above both others (saturating: 0 where none does).
+    dominance = cv2.max(cv2.max(cv2.subtract(r, cv2.max(g, b)), cv2.subtract(g, cv2.max(r, b))),
+                        cv2.subtract(b, cv2.max(r, g)))
     # A chroma difference, not a brightness: independent of exposure.
     strong = (dominance > COLOUR_DOMINANCE).astype(np.uint8)
     if not strong.any():
