@@ -41,6 +41,8 @@ LINE_TOL = 2.0
 # Rules closer than this (points) bound no row or column: no line of a table's text fits
 # between them. They are one double rule (see _single_rules); pipeline.grid_image's min_cell.
 MIN_CELL = 7.2
+# ... where they run alongside each other over at least this share of the shorter one's extent.
+DOUBLE_RULE_ALONGSIDE = 0.5
 # A filled rectangle at most this thick, and longer than RULE_MIN_LENGTH the other way, is a rule
 # drawn as a bar; a larger filled rectangle is shading, and its edges are no rules.
 THIN_RULE = 2.0
@@ -387,13 +389,27 @@ def _single_rules(edges: list[float], rulings: list[Ruling]) -> list[float]:
     """Edges with each run of them closer than MIN_CELL made one, where the longest rulings run:
     a double rule (Word's double border, each cell framed inside its rules as a web page's
     table is) bounds no cell. Left as a sliver of a column, it took a place in the row: each
-    value read one column over."""
+    value read one column over. The two rules run alongside each other (DOUBLE_RULE_ALONGSIDE):
+    a column's rule drawn a few points over from one row to the next (cells sized by hand) is
+    two edges still."""
+    def along(edge: float) -> list[Ruling]:
+        return [r for r in rulings if abs(r.pos - edge) <= JOIN_TOL]
+
     def drawn(edge: float) -> float:
-        return sum(r.hi - r.lo for r in rulings if abs(r.pos - edge) <= JOIN_TOL)
+        return sum(r.hi - r.lo for r in along(edge))
+
+    def alongside(a: float, b: float) -> bool:
+        ra, rb = along(a), along(b)
+        if not ra or not rb:
+            return True         # a table's box edge or a crossing without a rule of its own
+        lo_a, hi_a = min(r.lo for r in ra), max(r.hi for r in ra)
+        lo_b, hi_b = min(r.lo for r in rb), max(r.hi for r in rb)
+        shared = min(hi_a, hi_b) - max(lo_a, lo_b)
+        return shared >= DOUBLE_RULE_ALONGSIDE * min(hi_a - lo_a, hi_b - lo_b)
 
     runs: list[list[float]] = []
     for edge in edges:
-        if runs and edge - runs[-1][-1] < MIN_CELL:
+        if runs and edge - runs[-1][-1] < MIN_CELL and alongside(runs[-1][-1], edge):
             runs[-1].append(edge)
         else:
             runs.append([edge])

@@ -57,7 +57,7 @@ DASH_MIN_IN = 0.05
 # Ink blobs smaller than this (inches, the larger side) are paper noise: a full stop is 0.04.
 SPECK_IN = 0.03
 SLIVER_ELONGATION = 4
-# A cell whose middle is darker than this (grey level) is covered, not blank: see blank_confidence.
+# A cell whose middle is darker than this (grey level) is covered, not blank: see is_covered.
 COVERED_GREY = 128
 # A frame drawn inside a cell's rules (a web page's table, each cell boxed apart): two thin
 # strokes alike, one within FRAME_EDGE of the interior's width (height) from each side, over
@@ -529,7 +529,7 @@ def _without_border_slivers(inner: np.ndarray, max_width: int) -> np.ndarray:
     """Paint over thin straight strokes that touch the cell's border: what is left of a ruling
     (its blurred edge, a piece the rule mask missed) or of a seal's ring (grey where its red was
     lost) reads as "1", "|" or "N" beside a cell's value; and thin strokes across the cell, a
-    frame inside its rules (FRAME_SPAN). Text is kept inside its cell by the cell's padding and
+    frame inside its rules (FRAME_EDGE). Text is kept inside its cell by the cell's padding and
     does not touch the border."""
     background = int(np.median(inner))
     ink = (inner < background - 40).astype(np.uint8)

@@ -302,3 +302,24 @@ def test_double_rules_are_one_rule(tmp_path, style):
         finally:
             document.close()
     assert shapes[style] == shapes[""] and any(shapes[""])
+
+
+def test_a_rule_drawn_a_little_over_from_row_to_row_is_two_edges(tmp_path):
+    """Cells sized by hand: the rule between two columns stands at x=150 in the first row and
+    3.5 pt over in the second. Not a double rule (the two never run alongside): each row keeps
+    its values apart."""
+    def draw(c):
+        c.setLineWidth(0.5)
+        for y in (250, 230, 210):
+            c.line(50, y, 350, y)
+        for x in (50, 350):
+            c.line(x, 250, x, 210)
+        c.line(150, 250, 150, 230)
+        c.line(153.5, 230, 153.5, 210)
+        c.line(250, 250, 250, 210)
+        for x, y, text in ((90, 236, "11"), (190, 236, "22"), (290, 236, "33"),
+                           (90, 216, "44"), (190, 216, "55"), (290, 216, "66")):
+            c.drawString(x, y, text)
+
+    grid, = _grids(_pdf(tmp_path / "offset.pdf", draw))
+    assert sorted(c.text for c in grid.cells if c.text) == ["11", "22", "33", "44", "55", "66"]
