@@ -270,7 +270,8 @@ def page_is_image(pdf: pdfium.PdfDocument, index: int) -> bool:
 # than SLANT_TOLERANCE_DEG from a multiple of 90 degrees: an OCR tool's layer over a skewed scan
 # follows the skew by a few degrees, a watermark leans 25-45) or drawn faint: their fill's
 # darkness times its opacity under FAINT_TEXT (a watermark's light grey at half opacity is about
-# 0.15; print, coloured headings and grey footers 0.5 and more).
+# 0.15; print, coloured headings and grey footers 0.5 and more; white, opaque, is a dark-filled
+# cell's text).
 SLANT_TOLERANCE_DEG = 10.0
 FAINT_TEXT = 0.3
 
@@ -287,6 +288,8 @@ def is_overlay(textpage_raw, index: int) -> bool:
                                           ctypes.byref(b), ctypes.byref(a)):
         return False
     luminance = (0.299 * r.value + 0.587 * g.value + 0.114 * b.value) / 255.0
+    if luminance >= 0.95 and a.value == 255:
+        return False        # white: a dark-filled header's labels, or hidden text as it always was
     return (1.0 - luminance) * a.value / 255.0 < FAINT_TEXT
 
 

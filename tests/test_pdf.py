@@ -115,8 +115,8 @@ def test_an_images_resolution_is_its_finer_axis_however_it_is_drawn(tmp_path, px
 
 def test_a_watermark_s_characters_are_not_the_layer_s_text(tmp_path):
     """Text laid over the print (slanted, or faint: a light fill at part opacity) is a watermark's
-    or a stamp's; it is left out of the layer's lines and runs. Print, a grey footer, and an OCR
-    tool's layer following a scan's skew of a few degrees stay."""
+    or a stamp's; it is left out of the layer's lines and runs. Print, a grey footer, white
+    labels on a dark fill, and an OCR tool's layer following a scan's skew of a few degrees stay."""
     from reportlab.pdfgen import canvas
 
     from samples.render import register_fonts
@@ -128,6 +128,10 @@ def test_a_watermark_s_characters_are_not_the_layer_s_text(tmp_path):
     c.drawString(72, 700, "行政许可 563")
     c.setFillColorRGB(0.5, 0.5, 0.5)
     c.drawString(72, 60, "第 2 页")                            # a grey footer: kept
+    c.setFillColorRGB(0.1, 0.2, 0.5)
+    c.rect(300, 690, 120, 20, stroke=0, fill=1)
+    c.setFillColorRGB(1, 1, 1)
+    c.drawString(310, 695, "自然人")                           # white on a dark fill: kept
     c.saveState()
     c.translate(72, 400)
     c.rotate(3)
@@ -154,5 +158,5 @@ def test_a_watermark_s_characters_are_not_the_layer_s_text(tmp_path):
     finally:
         doc.close()
     for text in (lines, runs):
-        assert "563" in text and "第" in text and "本年新收申请" in text
+        assert "563" in text and "第" in text and "本年新收申请" in text and "自然人" in text
         assert not set("仅供参考内部资料") & set(text), text
