@@ -60,10 +60,12 @@ SLIVER_ELONGATION = 4
 # A cell whose middle is darker than this (grey level) is covered, not blank: see is_covered.
 COVERED_GREY = 128
 # A frame drawn inside a cell's rules (a web page's table, each cell boxed apart): two thin
-# strokes alike, one within FRAME_EDGE of the interior's width (height) from each side, over
-# half its height (width), their ends no further apart than a sliver is thick (SLIVER_IN). Its
-# side beside a value read as "1" ("7" read "17"); a digit has no twin at the other side.
+# strokes, one within FRAME_EDGE of the interior's width (height) from each side, over half its
+# height (width), alongside each other over FRAME_ALIKE of the shorter (a corner of the box
+# left on one of them). Its side beside a value read as "1" ("7" read "17", "631" "16311"); a
+# digit has no twin at the other side.
 FRAME_EDGE = 0.15
+FRAME_ALIKE = 0.6
 # A "/" leans this far from the horizontal (degrees); "1" stands at ~90.
 SLASH_DEG = (50.0, 80.0)
 # Lines of text in a cell are apart by at least this share of a line's height, and at least this
@@ -551,8 +553,8 @@ def _without_border_slivers(inner: np.ndarray, max_width: int) -> np.ndarray:
 
 def _frame_sides(stats: np.ndarray, w: int, h: int, max_width: int) -> set[int]:
     """The components (labels of connectedComponentsWithStats) that are the sides of a frame
-    inside a cell (FRAME_EDGE): pairs of thin strokes (at most max_width thick), alike, at
-    opposite sides, or one closed box of thin strokes round the middle."""
+    inside a cell (FRAME_EDGE): pairs of thin strokes alongside each other at opposite sides, or
+    one closed box of thin strokes (at most max_width thick) round the middle."""
     out: set[int] = set()
     for k in range(1, len(stats)):
         x, y, cw, ch, area = (int(v) for v in stats[k][:5])
@@ -561,14 +563,16 @@ def _frame_sides(stats: np.ndarray, w: int, h: int, max_width: int) -> set[int]:
             out.add(k)
     for across, along, size, extent in ((0, 1, 2, 3), (1, 0, 3, 2)):   # vertical sides, then horizontal
         span, depth = (w, h) if across == 0 else (h, w)
+        # A side as thick as a rule of a point or so, blurred: up to twice a sliver's width.
         sides = [k for k in range(1, len(stats))
-                 if stats[k][size] <= max_width and stats[k][extent] >= 0.5 * depth]
+                 if stats[k][size] <= 2 * max_width and stats[k][extent] >= 0.5 * depth]
         near = [k for k in sides if stats[k][across] <= FRAME_EDGE * span]
         far = [k for k in sides if stats[k][across] + stats[k][size] >= (1 - FRAME_EDGE) * span]
         for a in near:
             for b in far:
-                if abs(int(stats[a][along]) - int(stats[b][along])) <= max_width and \
-                        abs(int(stats[a][extent]) - int(stats[b][extent])) <= max_width:
+                a0, a1 = int(stats[a][along]), int(stats[a][along] + stats[a][extent])
+                b0, b1 = int(stats[b][along]), int(stats[b][along] + stats[b][extent])
+                if min(a1, b1) - max(a0, b0) >= FRAME_ALIKE * min(a1 - a0, b1 - b0):
                     out |= {a, b}
     return out
 
