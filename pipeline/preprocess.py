@@ -67,6 +67,9 @@ KEYSTONE_GAIN = 4.0
 # this; beside such ink, above the second.
 COLOUR_DOMINANCE = 40
 COLOUR_DOMINANCE_NEAR = 15
+# Share of a page's pixels in a green or blue ink before it is taken out (a 42 mm stamp's ring
+# and text at 200 dpi: about 1%).
+COLOUR_INK_SHARE = 0.001
 # Margin (inches) around coloured ink whose pixels are read in their brightest channel too.
 SEAL_FRINGE_IN = 0.015
 # The scanner's own background where the paper does not cover the glass (dark bands along the
@@ -145,18 +148,24 @@ def without_coloured_ink(image_bgr: np.ndarray, dpi: float) -> np.ndarray:
     """Grayscale page in which coloured ink (a red seal, a blue stamp or pen) is gone but black
     ink under it stays dark.
 
-    Where a pixel is coloured, its brightest channel is taken as its gray value: coloured ink is
-    bright in its own colour's channel (red ink in the red one, blue in the blue), while black
-    ink printed under it stays dark in every channel. Print is black or grey; ink is coloured
+    Where a pixel is coloured, the channel of the page's coloured ink (the red one, the blue one,
+    or the brighter of them where both inks are on the page) is taken as its gray value:
+    coloured ink is bright in its own colour's channel, while black ink printed under it stays
+    dark in every channel. Print is black or grey; ink is coloured
     where one channel stands above both others by more than COLOUR_DOMINANCE (yellowed paper,
     and the colour fringes JPEG leaves along black print, stand out less).
     """
     gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
     b, g, r = cv2.split(image_bgr)
-    hi = cv2.max(cv2.max(b, g), r)
-    # How far the brightest channel stands above both others (saturating: 0 where none does).
-    dominance = cv2.max(cv2.max(cv2.subtract(r, cv2.max(g, b)), cv2.subtract(g, cv2.max(r, b))),
-                        cv2.subtract(b, cv2.max(r, g)))
+    # How far each channel stands above both others (saturating: 0 where it does not). Red is
+    # a seal's, always taken out; green or blue only where a stamp's worth of it is on the page
+    # (COLOUR_INK_SHARE): JPEG leaves fringes of every hue along black print, and lifting those
+    # changed readings of a sealed scan's cells.
+    dominance, bright = cv2.subtract(r, cv2.max(g, b)), r
+    for channel, others in ((g, cv2.max(r, b)), (b, cv2.max(r, g))):
+        own = cv2.subtract(channel, others)
+        if np.count_nonzero(own > COLOUR_DOMINANCE) >= COLOUR_INK_SHARE * own.size:
+            dominance, bright = cv2.max(dominance, own), cv2.max(bright, channel)
     # A chroma difference, not a brightness: independent of exposure.
     strong = (dominance > COLOUR_DOMINANCE).astype(np.uint8)
     if not strong.any():
@@ -172,13 +181,13 @@ def without_coloured_ink(image_bgr: np.ndarray, dpi: float) -> np.ndarray:
     # Coloured ink is not quite white in its own channel: scale so that the ink's own level (the
     # median of its pixels' brightest channel) becomes the paper's level around it, and darker
     # ink under it stays dark. Lifting to pure white instead would leave white blots on grey paper.
-    ink_level = float(np.median(hi[strong > 0]))
+    ink_level = float(np.median(bright[strong > 0]))
     ys, xs = np.nonzero(coloured)
     box = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
     around = gray[box][~coloured[box]]
     paper = float(np.percentile(around, 75)) if around.size else 255.0
     out = gray.copy()
-    lifted = hi[coloured].astype(np.float32) * (paper / max(ink_level, 1.0))
+    lifted = bright[coloured].astype(np.float32) * (paper / max(ink_level, 1.0))
     out[coloured] = np.maximum(gray[coloured], np.clip(np.minimum(lifted, paper), 0, 255).astype(np.uint8))
     return out
 
