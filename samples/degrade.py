@@ -432,7 +432,7 @@ def draw_arc_text(canvas: Image.Image, text: str, centre: float, radius: float, 
 
 def stamp_seal(rgb: np.ndarray, ink: np.ndarray, top_left: tuple[int, int], opacity: float,
                colour: tuple[int, int, int] = SEAL_RED_RGB) -> np.ndarray:
-    """Multiply-blend the ink (red) onto the page: text under the seal stays dark, paper turns red."""
+    """Multiply-blend the ink (a seal's red) onto the page: text under it stays dark, paper takes its colour."""
     x0, y0 = top_left
     height, width = ink.shape
     page_h, page_w = rgb.shape[:2]
