@@ -66,3 +66,16 @@ def watermark(img: np.ndarray, dpi: float, text: str = "仅供参考", grey: int
             mask.paste(tile, (x, y), tile)
     ink = np.asarray(mask, np.float32)[..., None] / 255.0
     return np.minimum(img, (255 - ink * (255 - grey))).astype(np.uint8)
+
+
+def render_layouts_report(path, rule_style: str = ""):
+    """The layouts corpus's report 3 (labels beside empty cells, block labels in their first
+    row) rendered to `path` with its rules drawn in `rule_style` ("" single); its RenderResult."""
+    import dataclasses
+
+    from samples.generate import build_doc, plan_layouts_report
+    from samples.render import render_report
+
+    plan = plan_layouts_report(2024, 3)
+    layout = dataclasses.replace(plan.layout, rule_style=rule_style)
+    return render_report(build_doc(2024, dataclasses.replace(plan, layout=layout)), path)

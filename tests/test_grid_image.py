@@ -389,19 +389,12 @@ def test_grids_beside_others_come_after_them(real_pdf):
 def test_double_rules_are_one_rule_on_a_scan(tmp_path, style):
     """The same on the pixels: a frame round the table 2.5 pt outside it (its own contour gave
     the table twice) or each cell framed inside its rules gives the grid of the single rules."""
-    import dataclasses
+    from page_images import render_layouts_report
 
-    from samples.generate import build_doc, plan_layouts_report
-    from samples.render import render_report
-
-    # The layouts corpus's report 3 (labels beside empty cells, block labels in their first row).
-    plan = plan_layouts_report(2024, 3)
     shapes = {}
     for rules in ("", style):
-        doc = build_doc(2024, dataclasses.replace(plan, layout=dataclasses.replace(plan.layout, rule_style=rules)))
         path = tmp_path / f"{rules or 'single'}.pdf"
-        result = render_report(doc, path)
-        page = result.table_pages["applications"][0]
+        page = render_layouts_report(path, rules).table_pages["applications"][0]
         prepared = prepare_page(render_page(path, page, 200), 200)
         shapes[rules] = [(g.n_rows, g.n_cols) for g in detect_grids(prepared, page)]
     assert shapes[style] == shapes[""] and shapes[""]

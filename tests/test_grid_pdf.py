@@ -283,18 +283,12 @@ def test_double_rules_are_one_rule(tmp_path, style):
     double border), or each cell framed again 2.5 pt inside its rules (a web page's table) —
     give the grids the single rules give: no sliver of a row or column between the two lines,
     where each value was read one column over."""
-    import dataclasses
+    from page_images import render_layouts_report
 
-    from samples.generate import build_doc, plan_layouts_report
-    from samples.render import render_report
-
-    # The layouts corpus's report 3 (labels beside empty cells, block labels in their first row).
-    plan = plan_layouts_report(2024, 3)
     shapes = {}
     for rules in ("", style):
-        doc = build_doc(2024, dataclasses.replace(plan, layout=dataclasses.replace(plan.layout, rule_style=rules)))
         path = tmp_path / f"{rules or 'single'}.pdf"
-        render_report(doc, path)
+        render_layouts_report(path, rules)
         document = pdfium.PdfDocument(str(path))
         try:
             shapes[rules] = [[(g.n_rows, g.n_cols, sorted(_spans(g))) for g in grid_pdf.read_page_grids(document, i)]
