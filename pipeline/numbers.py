@@ -13,7 +13,7 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋（）", "
 # A lone 。 in a value cell is a 0 drawn small (a recognizer's classic confusion); the crop
 # reached the recognizer only if its ink was glyph-sized, not a dot.
 _DIGIT_LOOKALIKES = str.maketrans("OoО〇○。lI|", "000000111")
-_UNITS = ("万元", "元", "件", "个", "项", "万")
+_UNITS = ("万元", "元", "件", "个", "项", "条", "份", "次", "万")
 _NUMBER = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
 
 
