@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from .types import BBox, Grid, GridCell
 
+# A rule as (position, start, end) along it.
+Span = tuple[float, float, float]
+
 
 def merge_cells(page: int, col_edges: list[float], row_edges: list[float],
                 right_open: list[list[bool]], bottom_open: list[list[bool]]) -> Grid:
@@ -63,3 +66,80 @@ def cell_at(grid: Grid, row: int, col: int) -> GridCell | None:
         if cell.row <= row < cell.row + cell.rowspan and cell.col <= col < cell.col + cell.colspan:
             return cell
     return None
+
+
+# A rule shorter than this (inches) leaves no side implied: a dash "——" in a column of cells is
+# some 0.3 in long, a table's rules an inch and more.
+IMPLIED_SIDE_MIN_RULE_IN = 0.75
+# Rules further apart than this (inches) are not rows of one table: the tallest row, a label
+# wrapped over four lines, is some 0.7 in.
+IMPLIED_SIDE_MAX_ROW_IN = 1.0
+# A row no column rule crosses (a heading row of table 二's blocks) is one of the table's rows
+# only if it is no taller than this many times the rows next to it: between two tables
+# the space a section heading takes is the same kind of row, taller.
+UNRULED_ROW_MAX = 1.4
+
+
+def implied_sides(rules: list[Span], across: list[Span], per_inch: float, end_tol: float
+                  ) -> list[Span]:
+    """The side rules a table drawn without them implies, as (pos, lo, hi) across `rules`
+    (each (pos, lo, hi): the rows' rules give the sides, the columns' rules, `across` them,
+    give top and bottom).
+
+    Word's open-sided tables, and tables printed from web pages with no outer border, leave out
+    the frame: the heading rows of table 二's blocks then touch no column rule, and each block
+    fell apart into pieces too small to be tables. Three or more long rules, each within one
+    row's height of the next, whose ends lie on one line (within end_tol) end on a side of the
+    table, if a rule `across` them parts some of their rows into cells. Whether a side is drawn
+    there already is for the caller to say."""
+    long = [r for r in rules if r[2] - r[1] >= IMPLIED_SIDE_MIN_RULE_IN * per_inch]
+    sides = []
+    for end in (1, 2):
+        groups: list[list[Span]] = []
+        for rule in sorted(long, key=lambda r: r[end]):
+            if groups and rule[end] - groups[-1][-1][end] <= end_tol:
+                groups[-1].append(rule)
+            else:
+                groups.append([rule])
+        for group in groups:
+            for chain in _table_rows(sorted(group), long, across, per_inch):
+                at = sum(r[end] for r in chain) / len(chain)
+                sides.append((at, chain[0][0], chain[-1][0]))
+    return sides
+
+
+def _table_rows(rules: list[Span], every: list[Span], across: list[Span], per_inch: float
+                ) -> list[list[Span]]:
+    """The runs of `rules` (sorted by position) that bound one table's rows: apart by no more
+    than a row's height, and where no rule crosses a row, by no more than UNRULED_ROW_MAX of
+    the lower of the rows next to it (between the long rules, `every`, that reach into it): below
+    a section heading, a table's first row may be a tall corner cell."""
+    def ruled(a: Span, b: Span) -> bool:
+        middle, lo, hi = (a[0] + b[0]) / 2.0, max(a[1], b[1]), min(a[2], b[2])
+        return any(lo < r[0] < hi and r[1] <= middle <= r[2] for r in across)
+
+    def next_row(rule: Span, step: int) -> float:
+        beyond = [abs(r[0] - rule[0]) for r in every
+                  if (r[0] - rule[0]) * step > 0 and r[1] < rule[2] and r[2] > rule[1]]
+        return min(beyond, default=0.0)
+
+    runs: list[list[Span]] = [[rules[0]]]
+    for rule in rules[1:]:
+        if rule[0] - runs[-1][-1][0] <= IMPLIED_SIDE_MAX_ROW_IN * per_inch:
+            runs[-1].append(rule)
+        else:
+            runs.append([rule])
+    out = []
+    for run in runs:
+        pairs = list(zip(run, run[1:]))
+        if not any(ruled(a, b) for a, b in pairs):
+            continue
+        part = [run[0]]
+        for a, b in pairs:
+            beside = [h for h in (next_row(a, -1), next_row(b, 1)) if h > 0]
+            if not ruled(a, b) and beside and b[0] - a[0] > UNRULED_ROW_MAX * min(beside):
+                out.append(part)
+                part = []
+            part.append(b)
+        out.append(part)
+    return [part for part in out if len(part) >= 3]

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from .config import DEFAULT
-from .grid import joined_cells, merge_cells
+from .grid import implied_sides, joined_cells, merge_cells
 from .preprocess import PreparedPage, rule_masks, rule_thickness, runs_of
 from .types import Grid
 
@@ -53,6 +53,8 @@ CUT_EDGE_MIN_INK = 0.25
 # Two rules closer than a cell are one double rule where they run alongside each other over at
 # least this share of the shorter one's extent.
 DOUBLE_RULE_ALONGSIDE = 0.5
+# A side an open-sided table implies is drawn already where rules run along this share of it.
+IMPLIED_SIDE_DRAWN = 0.5
 # A grid with at least this share of its area inside a larger grid is a part of that table.
 NESTED_SHARE = 0.8
 # Speckle: where more than this share of the paper within SPECKLE_WINDOW_IN of a pixel is ink, it
@@ -149,6 +151,8 @@ def detect_grids(prepared: PreparedPage, page_number: int,
     v_mask, v_segs = find_rulings(v_rep, horizontal=False, line_scale=line_scale)
     thickness = max(rule_thickness(h_mask, True), rule_thickness(v_mask, False))
     tol = tolerances(dpi, thickness)
+    v_mask, v_segs = _with_implied_sides(v_mask, v_segs, h_segs, False, dpi, tol, thickness)
+    h_mask, h_segs = _with_implied_sides(h_mask, h_segs, v_segs, True, dpi, tol, thickness)
     grids = []
     for region in table_regions(h_mask, v_mask):
         grid = _grid_in_region(region, h_segs, v_segs, prepared.binary, h_rep, v_rep,
@@ -271,6 +275,28 @@ def find_rulings(mask: np.ndarray, horizontal: bool, line_scale: int) -> tuple[n
         x, y, w, h = cv2.boundingRect(contour)
         segments.append(Segment(y + h // 2, x, x + w) if horizontal else Segment(x + w // 2, y, y + h))
     return rulings, segments
+
+
+def _with_implied_sides(mask: np.ndarray, segments: list[Segment], across: list[Segment], horizontal: bool,
+                        dpi: float, tol: Tolerances, thickness: float) -> tuple[np.ndarray, list[Segment]]:
+    """The rulings of one direction with the sides an open-sided table implies (rules `across`
+    them ending on one line) where none is drawn, drawn into the mask too: the outline it makes
+    is the table's region."""
+    implied = []
+    for pos, lo, hi in implied_sides([(s.pos, s.start, s.end - 1) for s in across],
+                                     [(s.pos, s.start, s.end) for s in segments], dpi, tol.cluster):
+        along = [s for s in segments if abs(s.pos - pos) <= tol.cluster]
+        drawn = sum(max(0.0, min(s.end, hi) - max(s.start, lo)) for s in along)
+        if drawn < IMPLIED_SIDE_DRAWN * (hi - lo):
+            implied.append(Segment(int(round(pos)), int(lo), int(hi) + 1))
+    if not implied:
+        return mask, segments
+    mask = mask.copy()
+    width = max(1, int(round(thickness)))
+    for s in implied:
+        ends = ((s.start, s.pos), (s.end - 1, s.pos)) if horizontal else ((s.pos, s.start), (s.pos, s.end - 1))
+        cv2.line(mask, ends[0], ends[1], 255, width)
+    return mask, segments + implied
 
 
 def table_regions(h_mask: np.ndarray, v_mask: np.ndarray) -> list[tuple[int, int, int, int]]:

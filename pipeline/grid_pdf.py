@@ -26,7 +26,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from . import pdf as pdfio
-from .grid import merge_cells
+from .grid import implied_sides, merge_cells
 from .types import Grid
 
 log = logging.getLogger(__name__)
@@ -320,6 +320,18 @@ def join_collinear(rulings: list[Ruling]) -> list[Ruling]:
                     joined.append(r)
                     hi = max(hi, r.hi)
             out.append(_joined(horizontal, joined))
+    return out
+
+
+def with_implied_sides(rulings: list[Ruling]) -> list[Ruling]:
+    """The rulings and the side rules an open-sided table implies where none is drawn."""
+    out = list(rulings)
+    for horizontal in (True, False):
+        across = sorted((r for r in rulings if r.horizontal != horizontal), key=lambda r: r.lo)
+        rules = [(r.pos, r.lo, r.hi) for r in rulings if r.horizontal == horizontal]
+        for pos, lo, hi in implied_sides(rules, [(r.pos, r.lo, r.hi) for r in across], 72.0, JOIN_TOL):
+            if not _covered([r for r in across if abs(r.pos - pos) <= JOIN_TOL], lo, hi):
+                out.append(Ruling(not horizontal, pos, lo, hi))
     return out
 
 
@@ -633,7 +645,7 @@ def read_page_grids(pdf: pdfium.PdfDocument, index: int) -> list[Grid]:
     page = pdf[index]
     try:
         to_display = display_matrix(page)
-        rulings = join_collinear(page_rulings(page, to_display))
+        rulings = with_implied_sides(join_collinear(page_rulings(page, to_display)))
         tables = find_tables(rulings)
         if not tables:
             return []

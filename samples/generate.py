@@ -21,7 +21,7 @@ import numpy as np
 from pipeline.template import SECTION_FIVE_2019, SECTIONS, SECTION_TITLES, TABLE_ACTIVE, TABLE_APPLICATIONS, TABLE_REVIEW
 
 from .render import (
-    FONT_FILES, FOOTER_STYLES, LABEL_VARIANTS, PARENT_STYLES, RULE_STYLES, TITLE_FORMS, Layout, RenderResult,
+    FONT_FILES, FOOTER_STYLES, LABEL_VARIANTS, PARENT_STYLES, TITLE_FORMS, Layout, RenderResult,
     ReportDoc, layout_features, render_report, title_text,
 )
 from .values import BLANK_MARKERS, INCONSISTENCIES, ValueOptions, draw_report_values
@@ -203,8 +203,8 @@ def plan_layouts_report(seed: int, index: int) -> ReportPlan:
     """Report `index` of the `layouts` variant: the plan of the clean report `index`, printed with
     the forms that lost cells in real reports — （六）/（七） beside an empty, unmerged label cell
     (right or left), labels over two cells, block labels in their first row only, values with a
-    note in table 二, wrapped or two-line titles, and double rules (a second frame round each
-    table, or each cell boxed inside its rules)."""
+    note in table 二, wrapped or two-line titles, double rules (a second frame round each
+    table, or each cell boxed inside its rules) and tables without side rules."""
     plan = plan_report(seed, index)
     layout = dataclasses.replace(
         plan.layout,
@@ -212,7 +212,7 @@ def plan_layouts_report(seed: int, index: int) -> ReportPlan:
         label_split=(index // 2) % 2 == 1,
         block_first_row=index % 3 != 0,
         title_form=TITLE_FORMS[index % len(TITLE_FORMS)],
-        rule_style=("", RULE_STYLES[0], "", RULE_STYLES[1])[index % 4],
+        rule_style=("", "double_frame", "open_sides", "boxed_cells")[index % 4],
         title_two_lines=False, title_spaced_year=False,
     )
     options = dataclasses.replace(plan.value_options, notes=True)

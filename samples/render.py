@@ -38,7 +38,8 @@ TITLE_FORMS = ("wrap_word", "year_above", "year_below", "agency_wrap")
 LABEL_VARIANTS = ("typo", "enum_dunhao", "enum_space", "halfwidth_parens", "forced_breaks",
                   "ascii_quotes", "spaced_total")
 SHADES = {"gray": (0.85, 0.85, 0.85), "blue": (0.80, 0.86, 0.94)}
-RULE_STYLES = ("double_frame", "boxed_cells")
+# The sides of a table's frame (x0, y0, x1, y1) each style leaves undrawn.
+OPEN_SIDES = {"open_sides": (0, 2)}
 DOUBLE_GAP = 2.5
 
 BBox = tuple[float, float, float, float]
@@ -94,6 +95,8 @@ class Layout:
     rule_style: str = ""                    # "" | double_frame: a second frame round each table, DOUBLE_GAP
                                             # outside it (Word's double border) | boxed_cells: each cell
                                             # framed again DOUBLE_GAP inside its rules (a web page's table)
+                                            # | open_sides: no rule down the table's left and right sides
+                                            # (Word's open-sided style)
 
 
 @dataclass
@@ -414,6 +417,23 @@ def _stroke_rect(w: PageWriter, rect: BBox, line_width: float) -> None:
     c.rect(x0, w.rl_y(y1), x1 - x0, y1 - y0, stroke=1, fill=0)
 
 
+def _stroke_edges(w: PageWriter, rect: BBox, line_width: float, frame: BBox, open_sides: tuple[int, ...]) -> None:
+    """A cell's four edges, but those on the sides of the table's frame left open (indices of
+    the frame's x0, y0, x1, y1); with none open, its rectangle."""
+    if not open_sides:
+        _stroke_rect(w, rect, line_width)
+        return
+    x0, y0, x1, y1 = rect
+    c = w.canvas
+    c.setLineWidth(line_width)
+    c.setStrokeColorRGB(0, 0, 0)
+    edges = ((0, x0, (x0, y0, x0, y1)), (1, y0, (x0, y0, x1, y0)), (2, x1, (x1, y0, x1, y1)), (3, y1, (x0, y1, x1, y1)))
+    for side, at, (ax, ay, bx, by) in edges:
+        if side in open_sides and abs(at - frame[side]) < 0.5:
+            continue
+        c.line(ax, w.rl_y(ay), bx, w.rl_y(by))
+
+
 def _draw_fragment(w: PageWriter, table: Table, rows: list[int], heights: list[float], x_left: float,
                    text_fragment: dict[int, int], fragment_index: int,
                    on_cell: Callable[[TCell, int, BBox], None]) -> None:
@@ -439,15 +459,17 @@ def _draw_fragment(w: PageWriter, table: Table, rows: list[int], heights: list[f
         if cell.row < table.header_rows or text_fragment.get(idx, 0) == fragment_index:
             _draw_cell_text(w, table, cell, rect)
             on_cell(cell, w.page, rect)
+    frame = (x_left, w.y, x_left + table.width, y)
+    open_sides = OPEN_SIDES.get(layout.rule_style, ())
     for cell, rect in drawn:
-        _stroke_rect(w, rect, layout.line_width)
+        _stroke_edges(w, rect, layout.line_width, frame, open_sides)
         if layout.rule_style == "boxed_cells":
             g = DOUBLE_GAP
             _stroke_rect(w, (rect[0] + g, rect[1] + g, rect[2] - g, rect[3] - g), layout.line_width)
         if cell.diagonal:
             w.canvas.line(rect[0], w.rl_y(rect[1]), rect[2], w.rl_y(rect[3]))
     if layout.outer_line_width > layout.line_width:
-        _stroke_rect(w, (x_left, w.y, x_left + table.width, y), layout.outer_line_width)
+        _stroke_edges(w, frame, layout.outer_line_width, frame, open_sides)
     if layout.rule_style == "double_frame":
         g = DOUBLE_GAP
         _stroke_rect(w, (x_left - g, w.y - g, x_left + table.width + g, y + g), layout.line_width)

@@ -398,3 +398,17 @@ def test_double_rules_are_one_rule_on_a_scan(tmp_path, style):
         prepared = prepare_page(render_page(path, page, 200), 200)
         shapes[rules] = [(g.n_rows, g.n_cols) for g in detect_grids(prepared, page)]
     assert shapes[style] == shapes[""] and shapes[""]
+
+
+def test_open_sided_tables_give_the_grids_of_ruled_ones_on_a_scan(tmp_path):
+    """The same on the pixels: with no rule down the tables' sides, the rows' rules ending on
+    one line imply them, and table 三's page gives the grids of the fully ruled report."""
+    from page_images import render_layouts_report
+
+    shapes = {}
+    for rules in ("", "open_sides"):
+        path = tmp_path / f"{rules or 'ruled'}.pdf"
+        page = render_layouts_report(path, rules).table_pages["applications"][0]
+        prepared = prepare_page(render_page(path, page, 200), 200)
+        shapes[rules] = [(g.n_rows, g.n_cols) for g in detect_grids(prepared, page)]
+    assert shapes["open_sides"] == shapes[""] == [(14, 4), (7, 10)]

@@ -283,19 +283,32 @@ def test_double_rules_are_one_rule(tmp_path, style):
     double border), or each cell framed again 2.5 pt inside its rules (a web page's table) —
     give the grids the single rules give: no sliver of a row or column between the two lines,
     where each value was read one column over."""
+    shapes = {rules: _layouts_report_grids(tmp_path, rules) for rules in ("", style)}
+    assert shapes[style] == shapes[""] and any(shapes[""])
+
+
+def _layouts_report_grids(folder, rule_style: str) -> list[list[tuple]]:
+    """Per page, the shape of each grid of the layouts report drawn with `rule_style`."""
     from page_images import render_layouts_report
 
-    shapes = {}
-    for rules in ("", style):
-        path = tmp_path / f"{rules or 'single'}.pdf"
-        render_layouts_report(path, rules)
-        document = pdfium.PdfDocument(str(path))
-        try:
-            shapes[rules] = [[(g.n_rows, g.n_cols, sorted(_spans(g))) for g in grid_pdf.read_page_grids(document, i)]
-                             for i in range(len(document))]
-        finally:
-            document.close()
-    assert shapes[style] == shapes[""] and any(shapes[""])
+    path = folder / f"{rule_style or 'single'}.pdf"
+    render_layouts_report(path, rule_style)
+    document = pdfium.PdfDocument(str(path))
+    try:
+        return [[(g.n_rows, g.n_cols, sorted(_spans(g))) for g in grid_pdf.read_page_grids(document, i)]
+                for i in range(len(document))]
+    finally:
+        document.close()
+
+
+def test_open_sided_tables_give_the_grids_of_ruled_ones(tmp_path):
+    """Word's open-sided tables draw no rule down their left and right sides: the heading rows
+    of table 二's blocks then touch no column rule, and the blocks fell apart into pieces too
+    small to be tables. The rows' rules ending on one line imply the sides: the grids are those
+    of the fully ruled report, and no two tables are joined across the section heading between
+    them (a row no column rule crosses, taller than the rows beside it)."""
+    shapes = {rules: _layouts_report_grids(tmp_path, rules) for rules in ("", "open_sides")}
+    assert shapes["open_sides"] == shapes[""] and sum(map(len, shapes[""])) == 4
 
 
 def test_a_rule_drawn_a_little_over_from_row_to_row_is_two_edges(tmp_path):
