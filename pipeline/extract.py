@@ -10,6 +10,7 @@ from typing import Optional
 from . import pdf as pdfio
 from . import readers
 from .checks import run_checks
+from .compilation import first_report
 from .evidence import (BROKEN_FLAG, COARSE_FLAG, FIRST_READER, FRACTION_FLAG, LEADING_ZERO_FLAG,
                        SECOND_ONLY_FLAG, SECOND_READER, SOURCE_TEXT_LAYER, agrees, assign_status,
                        classify_checks, flag_positions, identity_evidence, is_definite, review_cells,
@@ -71,6 +72,8 @@ def match_in_page_order(contents: list[PageContent]):
 def build_report(doc: pdfio.Document, contents: list[PageContent], config: Config,
                  timings: dict) -> Report:
     t = time.perf_counter()
+    every_page = contents       # a file of several reports: the first one's pages are read
+    contents, another_report = first_report(contents)
     match = match_in_page_order(contents)
     if not match.tables_found:
         raise InputError(  # a damaged download says so: "not a report" is only true of what was read
@@ -88,7 +91,7 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
         statements += ocr_prose
         assign_status(cells, config.min_confidence, narrative_evidence(cells, statements), agreed, same)
     checks = run_checks(cells, config.min_confidence) + narrative_checks(cells, statements)
-    document_issues = classify_checks(checks, cells)
+    document_issues = classify_checks(checks, cells) + ([another_report] if another_report else [])
     lines: list[TextLine] = [l for c in contents[:2] for l in c.lines]
     agency, year = parse_title(find_title(lines), lines)
     review = review_cells(cells, match.version, match.split_six, match.tables_found)
@@ -104,12 +107,12 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
     return Report(
         source_path=str(doc.path), sha256=doc.sha256, n_pages=doc.n_pages,
         version=match.version, agency=agency, year=year,
-        pages=[c.info for c in contents], cells=cells, checks=checks,
+        pages=[c.info for c in every_page], cells=cells, checks=checks,
         needs_review=bool(reasons), review_reasons=reasons, timings=timings,
         review_cells=review, document_issues=document_issues,
         read_lines={c.info.page: [(_as_printed(g.text), g.bbox) for grid in c.grids for g in grid.cells
                                   if g.text.strip()]
-                    for c in contents if c.info.read_by == "ocr" and c.grids})
+                    for c in every_page if c.info.read_by == "ocr" and c.grids})
 
 
 def _title_read_twice(lines: list[TextLine], agency, year, config: Config) -> bool:
