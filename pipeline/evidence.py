@@ -8,8 +8,9 @@ Evidence, strongest first:
 - `agreement`: the second recognizer (pipeline.ocr.second: another model, another runtime, another
   preparation of the crop) read the same value — except where the printed glyphs are broken
   apart (BROKEN_FLAG): both readers then read the same remains, and on 1-bit scans both read a
-  4 that lost its crossbar as "1"; or where the scan is too coarse (COARSE_FLAG): both read the
-  same blur of a few pixels, a 5 as 3 alike.
+  4 that lost its crossbar as "1"; or where a pen's mark touches the number (OVERDRAWN_FLAG):
+  both read the print and the mark together, a tick over a 1 as 4; or where the scan is too
+  coarse (COARSE_FLAG): both read the same blur of a few pixels, a 5 as 3 alike.
 - `narrative`: the report's own prose states the same number (pipeline.narrative).
 
 ACCEPTANCE RULE (identities). A cell is confirmed by the identities when all of these hold:
@@ -55,6 +56,9 @@ POSITION_FLAG = "position"
 # A number whose printed glyphs are broken apart (pipeline.scan.ink_pieces): a second reading of
 # the same remains is no independent witness, so agreement confirms nothing there.
 BROKEN_FLAG = "broken print"
+# A number with a pen's mark on it (pipeline.scan.mark_overdrawn): both readers read the print
+# and the mark together, alike, so agreement confirms nothing there either.
+OVERDRAWN_FLAG = "a mark drawn over the print"
 # A cell of a scan made below pipeline.scan.COARSE_DPI: its digits a few pixels tall, which two
 # readers misread alike as readily as they read them right (a 5 as 3, 4024 as 4034 at 75 dpi).
 COARSE_FLAG = "a scan too coarse for two readings to confirm"

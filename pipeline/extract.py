@@ -11,7 +11,7 @@ from . import pdf as pdfio
 from . import readers
 from .checks import run_checks
 from .compilation import first_report
-from .evidence import (BROKEN_FLAG, COARSE_FLAG, FIRST_READER, FRACTION_FLAG, LEADING_ZERO_FLAG,
+from .evidence import (BROKEN_FLAG, COARSE_FLAG, FIRST_READER, FRACTION_FLAG, LEADING_ZERO_FLAG, OVERDRAWN_FLAG,
                        SECOND_ONLY_FLAG, SECOND_READER, SOURCE_TEXT_LAYER, agrees, assign_status,
                        classify_checks, flag_positions, identity_evidence, is_definite, review_cells,
                        same_stroke, second_value)
@@ -170,11 +170,11 @@ def read_twice(cells: list[Cell], config: Config, timings: dict) -> tuple[set, s
     by_key = {c.key: c for c in cells}
 
     def same() -> set:
-        # Two readers of one broken glyph, or of a coarse scan's few pixels, see the same remains:
-        # reading it alike proves nothing.
+        # Two readers of one broken glyph, of a glyph a pen drew over, or of a coarse scan's few
+        # pixels see the same remains: reading it alike proves nothing.
         return {k for k, (kind, value, _, text) in seconds.items()
                 if agrees(by_key[k], kind, value, text)
-                and not {BROKEN_FLAG, COARSE_FLAG, SECOND_ONLY_FLAG} & set(by_key[k].flags)}
+                and not {BROKEN_FLAG, OVERDRAWN_FLAG, COARSE_FLAG, SECOND_ONLY_FLAG} & set(by_key[k].flags)}
 
     def agreed() -> set:
         # A hesitant second reading confirms nothing on its own: agreement is two clear readings.
@@ -234,6 +234,8 @@ def _cell_of(m, config: Config, content: Optional[PageContent] = None) -> Cell:
         flags.append("unreadable")
     if getattr(src, "broken", False):
         flags.append(BROKEN_FLAG)
+    if getattr(src, "overdrawn", False):
+        flags.append(OVERDRAWN_FLAG)
     if content is not None and content.coarse:
         flags.append(COARSE_FLAG)
     fraction = isinstance(parsed.value, float) and not parsed.value.is_integer() and m.column not in AMOUNT_COLUMNS

@@ -88,6 +88,14 @@ OFF_STROKE_IN = 0.015
 PIECE_SHARE = 0.1
 # A reading below this confidence is the reader hesitating (config.min_confidence's value).
 HESITANT = 0.9
+# A number whose ink is this many times as tall as its page's numbers' median has a pen's mark on
+# it: digits of one font stand one height (a thousands comma reaches 0.2 of it below).
+OVERDRAWN = 1.3
+# Fewer one-line numbers than this in a table give no median to trust.
+OVERDRAWN_MIN_NUMBERS = 5
+# A stroke thinner than this share of the digits' height, and longer than they are tall, is an
+# underline: a minus sign is shorter, a blank mark "—" holds no digit beside it.
+UNDERLINE_HEIGHT = 0.3
 # Ink in one line apart by more than this many line heights is two things, read apart.
 WIDE_GAP = 2.5
 # A 1-bit page's crops are softened into grey before recognition (the recognizer learned from
@@ -173,7 +181,14 @@ def read_grid_cells(engine, prepared: PreparedPage, grids: list[Grid], bilevel: 
     """Recognise every cell of every grid, one batch for the page; cells that a lost rule
     merged are read apart again (split_merged_values)."""
     text_image = without_rulings(prepared)
-    read_cells(engine, prepared, [cell for grid in grids for cell in grid.cells], text_image, bilevel)
+    heights = read_cells(engine, prepared, [cell for grid in grids for cell in grid.cells], text_image, bilevel)
+    # A table too small to tell its digits' height (table 二's blocks one by one) is cleaned of
+    # marks by the page's.
+    page_digits = float(np.median(list(heights.values()))) if len(heights) >= OVERDRAWN_MIN_NUMBERS else None
+    for grid in grids:
+        digit_height = mark_overdrawn({id(c): c for c in grid.cells}, heights) or page_digits
+        if digit_height:
+            read_without_marks(engine, text_image, grid.cells, prepared.points_per_pixel, digit_height)
     split_merged_values(engine, prepared, grids, text_image, bilevel)
 
 
@@ -220,10 +235,11 @@ def _values(text: str) -> Optional[list[tuple[str, object]]]:
 
 
 def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
-               text_image: Optional[np.ndarray] = None, bilevel: bool = False) -> None:
+               text_image: Optional[np.ndarray] = None, bilevel: bool = False) -> dict[int, int]:
     """Recognise these cells of the page, one batch (text_image: without_rulings(prepared),
     when the caller has it already). bilevel: the page is a 1-bit image, whose numbers in
-    pieces are marked broken (GridCell.broken)."""
+    pieces are marked broken (GridCell.broken). Returns the ink height of each one-line number
+    read, by id of its cell (for mark_overdrawn)."""
     jobs: list[tuple[GridCell, int]] = []          # cell, number of crops
     layouts: list[list[int]] = []                  # per job: crops in each of its lines
     single_lines: list[Optional[np.ndarray]] = []  # per job: its line's image, if it has one line
@@ -281,6 +297,75 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
         if n == 1 and _NUMBER.match(cell.text):
             pieces = ink_pieces(line)
             cell.broken = cell.confidence < HESITANT or pieces > sum(ch.isdigit() or ch == "." for ch in cell.text)
+    return {id(cell): ink_height(line) for (cell, n), line in zip(jobs, single_lines)
+            if n == 1 and line is not None and _NUMBER.match(cell.text)}
+
+
+def mark_overdrawn(cells: dict[int, GridCell], heights: dict[int, int]) -> Optional[float]:
+    """Mark the numbers of one table (`cells` by id) whose ink stands taller than OVERDRAWN
+    times the median of its one-line numbers' `heights` (by cell id; a table prints its numbers
+    in one size, another table on the page may not): a tick over a "1" read "4" by both readers
+    alike, a value underlined or circled. Agreement then confirms nothing. Returns that median,
+    the height of the table's digits (None: too few numbers to tell)."""
+    mine = {k: h for k, h in heights.items() if k in cells}
+    if len(mine) < OVERDRAWN_MIN_NUMBERS:
+        return None
+    typical = float(np.median(list(mine.values())))
+    for k, height in mine.items():
+        if height > OVERDRAWN * typical:
+            cells[k].overdrawn = True
+    return typical
+
+
+def read_without_marks(engine, text_image: np.ndarray, cells: list[GridCell], ppp: float,
+                       digit_height: float) -> None:
+    """Cells a pen marked, read again without the marks: those marked overdrawn, and those
+    not read as one clean number ("57✓" read "57/", a circled 0 read "@", an underlined one read
+    as nothing), a label's words aside.
+
+    A mark is ink no digit of the table's print is (`digit_height` px tall): a piece taller than
+    OVERDRAWN digits (a tick's arm, a circle), or a thin stroke longer than a digit is tall (an
+    underline). The reading without them replaces the first if it is one number of the digits'
+    height; the cell is then overdrawn, so only the identities can confirm it."""
+    suspects = [c for c in cells if sum("\u4e00" <= ch <= "\u9fff" for ch in c.text) < 2   # a label's words
+                and (c.overdrawn or parse_value(c.text.replace("\n", " ")).kind != "number")]
+    crops, owners = [], []
+    for cell in suspects:
+        inner = cell_interior(text_image, cell.bbox, ppp)
+        if inner.size == 0 or min(inner.shape) < 4:
+            continue
+        ink = ink_mask(inner)
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+        marks = [i for i in range(1, count)
+                 if stats[i, cv2.CC_STAT_HEIGHT] > OVERDRAWN * digit_height
+                 or (stats[i, cv2.CC_STAT_HEIGHT] < UNDERLINE_HEIGHT * digit_height
+                     and stats[i, cv2.CC_STAT_WIDTH] > digit_height)]
+        if not marks:
+            continue
+        clean = inner.copy()
+        clean[np.isin(labels, marks)] = int(np.median(inner))
+        lines = cell_line_images(clean, (0, 0, clean.shape[1] * ppp, clean.shape[0] * ppp), ppp)
+        # What is left must stand as tall as the table's digits: a speck or a sliver is no number.
+        if len(lines) == 1 and abs(ink_height(lines[0]) - digit_height) <= (OVERDRAWN - 1) * digit_height:
+            crops.append(lines[0])
+            owners.append(cell)
+    for cell, reading in zip(owners, engine.recognize(crops, tight=True) if crops else []):
+        parsed = parse_value(reading.text)
+        if parsed.kind == "number" and _NUMBER.match(reading.text):
+            # The first reading and its alternatives were of the print and the mark together.
+            cell.text, cell.confidence = reading.text, min(reading.confidence, HESITANT)
+            cell.alternatives = list(reading.alternatives)
+            cell.overdrawn = True
+
+
+def ink_height(crop: np.ndarray) -> int:
+    """Rows from the top of a line's ink to its bottom, specks aside."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink_mask(crop), connectivity=8)
+    kept = [i for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= SPECK_AREA]
+    if not kept:
+        return 0
+    top = min(stats[i, cv2.CC_STAT_TOP] for i in kept)
+    return int(max(stats[i, cv2.CC_STAT_TOP] + stats[i, cv2.CC_STAT_HEIGHT] for i in kept) - top)
 
 
 def ink_pieces(crop: np.ndarray) -> int:

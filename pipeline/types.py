@@ -47,6 +47,9 @@ class GridCell:
     # Read from pixels: the number's ink lies in more pieces than it has digits and points — a
     # glyph broken apart (a 1-bit scan's thin strokes), which any reader may take for another.
     broken: bool = False
+    # Read from pixels: the number's ink reaches well above or below the line its table's other
+    # numbers keep — a pen's tick, circle or underline touches it (pipeline.scan.mark_overdrawn).
+    overdrawn: bool = False
     # The second recognizer's reading of the cell (text, confidence), made where the cell was
     # read: a garbled layer's cell decoded from its codes is read again code by code, one glyph
     # of each (pipeline.readers.vector_ocr), not as a whole.

@@ -109,6 +109,8 @@ class ScanRecipe:
                                        # around it (dark, a colour of its own)
     two_up: bool = False               # two pages side by side on one sheet (a booklet, or a copier's
                                        # 2-in-1 setting), each pair one image; JPEG scans only
+    pen_marks: float = 0.0             # a reader's ballpoint marks on the copy before it was scanned:
+                                       # this share of the values ticked beside, underlined or circled
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,8 @@ VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe | PictureTabl
     "scan200-askew": ScanRecipe(dpi=200, skew_min_deg=4.0, skew_max_deg=8.0,
                                 paper_grey=0.96, light_falloff=0.05, noise_sigma=3.0),
     "scan200-seal": ScanRecipe(dpi=200, seal=True),
+    # A copy someone read with a pen in hand: values ticked, underlined, circled.
+    "scan200-pen": ScanRecipe(dpi=200, pen_marks=0.15),
     # A blue ink stamp (受理, 收文) over the tables instead of the red seal.
     "scan200-stamp-blue": ScanRecipe(dpi=200, seal=True, seal_rgb=(40, 70, 190)),
     "scan200-rot90": ScanRecipe(dpi=200, rotate_cw_deg=90),
@@ -265,6 +269,7 @@ class PageDegradation:
     bed_shift_px: list[int] | None = None         # the paper's offset on a dark scanner bed
     show_through: float = 0.0
     streaks_px: list[int] = field(default_factory=list)   # x of each streak in the final image
+    pen_marks: list = field(default_factory=list)   # (kind, number's box px, before any turn) per mark
     keystone_corners_px: list[list[int]] | None = None    # each corner's move (tl, tr, br, bl)
     keystone_matrix: list[list[float]] | None = None      # px before -> px after the perspective
     sheet_pages: list[int] | None = None          # two_up: the source pages on this sheet, left first
@@ -545,6 +550,39 @@ def show_through(rgb: np.ndarray, back: np.ndarray, strength: float) -> np.ndarr
     return np.clip(rgb.astype(np.float32) - strength * ink[..., None], 0, 255).astype(np.uint8)
 
 
+PEN_INK_RGB = (35, 35, 45)          # black ballpoint
+
+
+def mark_values(rgb: np.ndarray, dpi: int, digits: list[tuple[float, float, float, float]], share: float,
+                rng: np.random.Generator) -> tuple[np.ndarray, list[tuple[str, list[int]]]]:
+    """A reader's pen on the printed page: `share` of its numbers (runs of digits) ticked just
+    right of them, underlined close beneath, or circled; returns the image and each mark's kind
+    and the number's box (px)."""
+    rgb = rgb.copy()
+    width = max(1, int(round(dpi / 100)))
+    marks = []
+    for x0, y0, x1, y1 in merge_runs(digits):
+        if rng.random() >= share:
+            continue
+        kind = str(rng.choice(["tick", "underline", "circle"]))
+        h = y1 - y0
+        if kind == "tick":
+            x, y = x1 + rng.uniform(0.2, 0.6) * h, (y0 + y1) / 2
+            points = [(x, y), (x + 0.35 * h, y + 0.45 * h), (x + 1.0 * h, y - 0.9 * h)]
+            cv2.polylines(rgb, [np.array(points, np.int32)], False, PEN_INK_RGB, width, cv2.LINE_AA)
+        elif kind == "underline":
+            y = y1 + rng.uniform(0.1, 0.3) * h
+            cv2.line(rgb, (int(x0 - 0.3 * h), int(y)), (int(x1 + 0.3 * h), int(y + rng.uniform(-0.2, 0.2) * h)),
+                     PEN_INK_RGB, width, cv2.LINE_AA)
+        else:
+            centre = (int((x0 + x1) / 2), int((y0 + y1) / 2))
+            axes = (int((x1 - x0) / 2 + rng.uniform(0.4, 0.8) * h), int(h / 2 + rng.uniform(0.2, 0.5) * h))
+            cv2.ellipse(rgb, centre, axes, float(rng.uniform(-8, 8)), float(rng.uniform(0, 40)),
+                        float(rng.uniform(330, 380)), PEN_INK_RGB, width, cv2.LINE_AA)
+        marks.append((kind, [int(x0), int(y0), int(x1), int(y1)]))
+    return rgb, marks
+
+
 def rotate_quarter_turns(rgb: np.ndarray, cw_deg: int) -> np.ndarray:
     """Turn the image itself, as a scanner fed the sheet sideways or upside down does."""
     codes = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
@@ -645,6 +683,8 @@ def scan_page(page: pdfium.PdfPage, index: int, recipe: ScanRecipe, rng: np.rand
     if recipe.seal and (tables or is_last_page):
         rgb, record.seal_bbox_page_px, record.seal_digits_inside = apply_seal(
             rgb, dpi, tables, digit_boxes_px(page, dpi), seal_text, rng, recipe.seal_rgb)
+    if recipe.pen_marks > 0:
+        rgb, record.pen_marks = mark_values(rgb, dpi, digit_boxes_px(page, dpi), recipe.pen_marks, rng)
     if recipe.show_through > 0 and back is not None:
         record.show_through = round(float(rng.uniform(0.5, 1.0) * recipe.show_through), 3)
         rgb = show_through(rgb, render_page_rgb(back, dpi), record.show_through)

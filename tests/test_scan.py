@@ -27,6 +27,27 @@ def sources(tmp_path_factory):
     return src
 
 
+def _scanned(source, draw, out, dpi: int = 200):
+    """`source` as an image-only PDF at `dpi`, each page's image (RGB, drawn in place) passed to
+    draw(image, page number, pixels per point) first: what was done to the paper."""
+    import numpy as np
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    scale = dpi / 72
+    document = pdfium.PdfDocument(str(source))
+    pages = []
+    try:
+        for index in range(len(document)):
+            image = document[index].render(scale=scale).to_numpy()[:, :, 2::-1].copy()
+            draw(image, index + 1, scale)
+            pages.append(Image.fromarray(np.ascontiguousarray(image)))
+    finally:
+        document.close()
+    pages[0].save(out, save_all=True, append_images=pages[1:], resolution=dpi)
+    return out
+
+
 def _read(sources, tmp_path, name, variant):
     out = write_variant(sources / f"{name}.pdf", tmp_path / variant, variant, seed=3)
     truth = json.loads(out.with_suffix(".truth.json").read_text(encoding="utf-8"))
@@ -94,32 +115,60 @@ def test_a_redacted_row_is_for_review_not_blank(tmp_path):
     the boxes looked like empty cells to both readers, the blanks summed to blanks, and the row
     came out confirmed blank, needs_review false. Covered cells are no blanks: each goes to
     review, and no other cell is worse for it."""
-    import numpy as np
-    import pypdfium2 as pdfium
-    from PIL import Image
-
     source = COMMITTED / "synth-2024-002-2021.pdf"
     truth = json.loads(source.with_suffix(".truth.json").read_text(encoding="utf-8"))
-    scale = 200 / 72
-    document = pdfium.PdfDocument(str(source))
-    pages = []
-    for index in range(len(document)):
-        image = document[index].render(scale=scale).to_numpy()[:, :, 2::-1].copy()
+
+    def redact(image, page, scale):
         for cell in truth["cells"]:
-            if cell["table"] == "review" and cell["page"] == index + 1:
+            if cell["table"] == "review" and cell["page"] == page:
                 x0, y0, x1, y1 = (int(v * scale) for v in cell["bbox"])
                 image[y0 + 6:y1 - 6, x0 + 6:x1 - 6] = 0
-        pages.append(Image.fromarray(np.ascontiguousarray(image)))
-    document.close()
-    out = tmp_path / "redacted.pdf"
-    pages[0].save(out, save_all=True, append_images=pages[1:], resolution=200)
-    data = pipeline.extract(out).to_json()
+
+    data = pipeline.extract(_scanned(source, redact, tmp_path / "redacted.pdf")).to_json()
     result = compare_with_truth(data, truth)
     review = {tuple(k) for k in data["review_cells"]}
     assert data["needs_review"] and not result["silent_cells"], result["silent_cells"]
     assert {k for k in review if k[0] == "review"} == \
         {(c["table"], c["row"], c["column"]) for c in truth["cells"] if c["table"] == "review"}
     assert result["right"] >= result["total"] - 15
+
+
+def test_a_value_a_pen_marked_is_not_confirmed_by_two_readings_alike(tmp_path):
+    """A reader's pen marks on the printed copy before it was scanned, drawn through a value's
+    digits: a tick beside one, another underlined. Both readers read the print and the mark
+    together, alike (a tick over a "1" was read "4" by both), so agreement, the only witness of
+    table 二's values, confirms neither: they go to review, marked, and no other cell is taken
+    for marked. The tick, a stroke taller than the table's digits, is taken off before the
+    number is read again."""
+    import cv2
+    import numpy as np
+
+    from pipeline.evidence import OVERDRAWN_FLAG
+
+    source = COMMITTED / "synth-2024-002-2021.pdf"
+    truth = json.loads(source.with_suffix(".truth.json").read_text(encoding="utf-8"))
+    marked = [c for c in truth["cells"] if c["table"] == "active" and (c["value"] or 0) >= 10][:2]
+
+    def mark(image, page, scale):
+        for cell, how in zip(marked, ("tick", "underline")):
+            if cell["page"] != page:
+                continue
+            x0, y0, x1, y1 = (v * scale for v in cell["bbox"])
+            cx, cy = int((x0 + x1) / 2), int((y0 + y1) / 2)
+            ink = (30, 30, 40)          # black ballpoint
+            if how == "tick":
+                tick = np.array([[cx + 14, cy], [cx + 19, cy + 7], [cx + 30, cy - 12]], np.int32)
+                cv2.polylines(image, [tick], False, ink, 2, cv2.LINE_AA)
+            else:
+                cv2.line(image, (cx - 20, cy + 11), (cx + 22, cy + 12), ink, 2, cv2.LINE_AA)
+
+    data = pipeline.extract(_scanned(source, mark, tmp_path / "pen.pdf")).to_json()
+    result = compare_with_truth(data, truth)
+    keys = {(c["table"], c["row"], c["column"]) for c in marked}
+    flagged = {(c["table"], c["row"], c["column"]) for c in data["cells"] if OVERDRAWN_FLAG in c.get("flags", [])}
+    assert flagged == keys and keys <= {tuple(k) for k in data["review_cells"]}
+    # Both read right: the tick (read "16/" with the number) taken off, the underline beside.
+    assert result["right"] == result["total"], result["wrong"]
 
 
 def test_a_coarse_scan_s_cells_are_not_confirmed_by_two_readings_alike(sources, tmp_path):

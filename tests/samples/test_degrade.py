@@ -411,3 +411,22 @@ def test_scan100_is_a_100_dpi_jpeg(clean_pdf, tmp_path, variant, colour):
     assert abs(image.width / (width_pt / 72.0) - 100) < 0.5
     assert 50 <= degrade.VARIANTS[variant].jpeg_quality <= 75
     assert record.width_px == image.width and page_text(out) == ""
+
+
+def test_pen_marks_are_drawn_beside_under_or_round_numbers(clean_pdf, tmp_path):
+    """scan200-pen: a share of the page's numbers ticked, underlined or circled in dark ink,
+    each mark recorded with the number's box, and ink added next to each of those numbers."""
+    out = degrade.write_variant(clean_pdf, tmp_path, "scan200-pen", seed=5)
+    marks = json.loads(out.with_name("huaian-p4.degrade.json").read_text(encoding="utf-8"))["pages"][0]["pen_marks"]
+    document = pdfium.PdfDocument(clean_pdf)
+    try:
+        numbers = degrade.merge_runs(degrade.digit_boxes_px(document[0], DPI))
+    finally:
+        document.close()
+    assert 0.05 * len(numbers) <= len(marks) <= 0.3 * len(numbers)
+    assert {kind for kind, _ in marks} == {"tick", "underline", "circle"}
+    before, after = render_rgb(clean_pdf, DPI).min(axis=2), render_rgb(out, DPI).min(axis=2)
+    for _, (x0, y0, x1, y1) in marks:
+        h = y1 - y0
+        around = (slice(max(0, y0 - h), y1 + h), slice(max(0, x0 - h), x1 + 2 * h))
+        assert ((after[around] < 100) & (before[around] > 200)).sum() > h, (x0, y0)
