@@ -55,8 +55,6 @@ def _title_of(content: PageContent) -> Optional[tuple[Optional[str], Optional[in
 
 def _second_start(contents: list[PageContent]) -> Optional[int]:
     """The index of the page where a second report begins, or None."""
-    titles = [_title_of(c) for c in contents]
-    first_title = next((t for t in titles if t is not None), None)
     seen: list[str] = []            # table kinds in page order, repeats of the last one dropped
     last_table_at = -1
     for i, content in enumerate(contents):
@@ -68,8 +66,9 @@ def _second_start(contents: list[PageContent]) -> Optional[int]:
                 # Table 二 again after 三 or 四: the second report's. Its title page, if a page
                 # since the first's last table prints another title, is where it begins (a
                 # title the same as the first's is a running header).
+                first_title = next((t for c in contents if (t := _title_of(c)) is not None), None)
                 titled = [k for k in range(last_table_at + 1, i)
-                          if titles[k] is not None and titles[k] != first_title]
+                          if (t := _title_of(contents[k])) is not None and t != first_title]
                 return titled[0] if titled else i
             if not seen or seen[-1] != kind:
                 seen.append(kind)

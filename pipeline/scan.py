@@ -88,8 +88,8 @@ OFF_STROKE_IN = 0.015
 PIECE_SHARE = 0.1
 # A reading below this confidence is the reader hesitating (config.min_confidence's value).
 HESITANT = 0.9
-# A number whose ink is this many times as tall as its page's numbers' median has a pen's mark on
-# it: digits of one font stand one height (a thousands comma reaches 0.2 of it below).
+# A number whose ink is this many times as tall as its table's numbers' median has a pen's mark
+# on it: digits of one font stand one height (a thousands comma reaches 0.2 of it below).
 OVERDRAWN = 1.3
 # Fewer one-line numbers than this in a table give no median to trust.
 OVERDRAWN_MIN_NUMBERS = 5
@@ -186,7 +186,7 @@ def read_grid_cells(engine, prepared: PreparedPage, grids: list[Grid], bilevel: 
     # marks by the page's.
     page_digits = float(np.median(list(heights.values()))) if len(heights) >= OVERDRAWN_MIN_NUMBERS else None
     for grid in grids:
-        digit_height = mark_overdrawn({id(c): c for c in grid.cells}, heights) or page_digits
+        digit_height = mark_overdrawn(grid.cells, heights) or page_digits
         if digit_height:
             read_without_marks(engine, text_image, grid.cells, prepared.points_per_pixel, digit_height)
     split_merged_values(engine, prepared, grids, text_image, bilevel)
@@ -301,19 +301,19 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
             if n == 1 and line is not None and _NUMBER.match(cell.text)}
 
 
-def mark_overdrawn(cells: dict[int, GridCell], heights: dict[int, int]) -> Optional[float]:
-    """Mark the numbers of one table (`cells` by id) whose ink stands taller than OVERDRAWN
+def mark_overdrawn(cells: list[GridCell], heights: dict[int, int]) -> Optional[float]:
+    """Mark the numbers of one table's `cells` whose ink stands taller than OVERDRAWN
     times the median of its one-line numbers' `heights` (by cell id; a table prints its numbers
     in one size, another table on the page may not): a tick over a "1" read "4" by both readers
     alike, a value underlined or circled. Agreement then confirms nothing. Returns that median,
     the height of the table's digits (None: too few numbers to tell)."""
-    mine = {k: h for k, h in heights.items() if k in cells}
+    mine = [(cell, heights[id(cell)]) for cell in cells if id(cell) in heights]
     if len(mine) < OVERDRAWN_MIN_NUMBERS:
         return None
-    typical = float(np.median(list(mine.values())))
-    for k, height in mine.items():
+    typical = float(np.median([height for _, height in mine]))
+    for cell, height in mine:
         if height > OVERDRAWN * typical:
-            cells[k].overdrawn = True
+            cell.overdrawn = True
     return typical
 
 
