@@ -8,6 +8,8 @@ ruling are one merged cell.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from .types import BBox, Grid, GridCell
 
 # A rule as (position, start, end) along it.
@@ -143,3 +145,383 @@ def _table_rows(rules: list[Span], every: list[Span], across: list[Span], per_in
             part.append(b)
         out.append(part)
     return [part for part in out if len(part) >= 3]
+
+
+# Text closer than this many of its own heights is one run of a cell's text: CJK characters stand
+# close, a space in "总 计" is one character wide; between columns stand a column's margins.
+RUN_GAP = 1.5
+# Where no column rule is drawn, a column edge is where at least this many rows of values leave a
+# gap in their text (where the table has three): one row's gap may be a space inside a label.
+IMPLIED_COLUMN_MIN_ROWS = 2
+# Row rules further apart than this (inches) are not one table's: a label wrapped over six lines
+# (3.6.2 of the 2021 template in a narrow column) is 1.2 in; a heading between two tables is told
+# by its margins (_headings).
+UNRULED_MAX_ROW_IN = 2.0
+# A single rule's end takes the place of a gap's middle only where nearly as many rows leave a
+# gap there as at the middle: inside the gap, not at a value's edge.
+ANCHOR_FREE = 0.9
+# The steps in which gaps are counted across a row (points or pixels per inch / this).
+COLUMN_STEP_PER_INCH = 144.0
+
+
+def unruled_tables(rules: list[Span], across: list[Span], per_inch: float, tol: float) -> list[BBox]:
+    """The boxes of tables drawn with row rules only: three or more long row rules (`rules`, each
+    (y, x0, x1)), each within a row's height of the next, with no column rule (`across`) between
+    them.
+
+    Tables printed from web pages, and Word tables given horizontal borders only, part their rows
+    by rules and their columns by space alone; with no column rule, nothing was a table and the
+    report was refused. implied_columns gives them their columns."""
+    long = _long_lines(rules, per_inch, tol)
+    out = []
+    for stack in _row_stacks(long, per_inch):
+        top, bottom = stack[0][0], stack[-1][0]
+        left, right = min(r[1] for r in stack), max(r[2] for r in stack)
+        if not any(left + tol < v[0] < right - tol and v[1] < bottom - tol and v[2] > top + tol
+                   for v in across):
+            out.append((left, top, right, bottom))
+    return out
+
+
+def _long_lines(rules: list[Span], per_inch: float, tol: float) -> list[Span]:
+    """The row rules at least IMPLIED_SIDE_MIN_RULE_IN long, sorted by y, the pieces of one
+    broken apart (worn toner, a scan's gap) joined: a heading's large characters print strokes a
+    scan's rule finder takes for short rules ("三")."""
+    lines: list[list[float]] = []
+    for y, x0, x1 in sorted(rules):
+        if lines and y - lines[-1][0] <= tol:
+            lines[-1][1], lines[-1][2] = min(lines[-1][1], x0), max(lines[-1][2], x1)
+        else:
+            lines.append([y, x0, x1])
+    return [(y, x0, x1) for y, x0, x1 in lines if x1 - x0 >= IMPLIED_SIDE_MIN_RULE_IN * per_inch]
+
+
+def implied_columns(box: BBox, rules: list[Span], ink: list[BBox], per_inch: float, tol: float
+                    ) -> list[Span]:
+    """The column rules, as (x, top, bottom), of an unruled table (`box`, from unruled_tables)
+    whose row rules are `rules` and whose text is `ink` (boxes of characters or of ink).
+
+    Rules with a heading between them are two tables (_headings). A table's sides are the ends of
+    its rules; a rule that stops short of them stops at a column edge (_rule_ends), and a column
+    edge stands where rows leave a gap in their text (_column_edges). Such an edge is drawn down
+    every row whose text it crosses nothing of, in runs that hold such a gap: a label over
+    several columns (一、本年新收…) runs across it, and the cell stays merged there as it is
+    printed; a header centred over columns it leaves empty spans them (_spanned)."""
+    left, top, right, bottom = box
+    ys = _merged([y for y, x0, x1 in _long_lines(rules, per_inch, tol) if top - tol <= y <= bottom + tol
+                  and x1 > left and x0 < right], tol)
+    # Where rules end, long pieces only (see _long_lines).
+    rules = [r for r in rules if r[2] - r[1] >= IMPLIED_SIDE_MIN_RULE_IN * per_inch]
+    bands: list[list[BBox]] = [[] for _ in ys[1:]]
+    # What stands on a side is left of a rule (a scan's rule ends), not a cell's text.
+    inside = [b for b in ink if left + tol < (b[0] + b[2]) / 2.0 < right - tol
+              and ys[0] < (b[1] + b[3]) / 2.0 < ys[-1]]
+    for word in _words(inside):
+        bands[bisect_right(ys, (word[1] + word[3]) / 2.0) - 1].append(word)
+    bands = [_without_specks(band) for band in bands]
+    out: list[Span] = []
+    cut = [-1] + _headings(ys, bands, per_inch) + [len(bands)]
+    for first, end in zip(cut, cut[1:]):
+        first += 1
+        if end - first < 2:
+            continue
+        mine, mine_ys = bands[first:end], ys[first:end + 1]
+        out += [(left, mine_ys[0], mine_ys[-1]), (right, mine_ys[0], mine_ys[-1])]
+        ends = _rule_ends(rules, mine_ys, left, right, tol)
+        # An edge where two rules or more end (one rule ending alone may be a scan's broken rule);
+        # any rule's end bounds a header's span.
+        shared = [x for x, rows in ends.items() if len(rows) > 2]
+        every = sorted(set(_column_edges(mine, left, right, per_inch, shared, list(ends))) | set(shared))
+        shut = _spanned(mine, [left] + every + [right], ends, tol)
+        for x in every:
+            free = [(x, n) not in shut and not any(b[0] < x < b[2] for b in band)
+                    for n, band in enumerate(mine)]
+            # A row shows this edge where a rule ends on it beside the row, or where its text
+            # leaves a gap round it and round no other edge (a value under a header over two
+            # columns leaves a gap over both).
+            shows = [n in ends.get(x, ()) or
+                     any(a < x < b and not any(a < e < b for e in every if abs(e - x) > tol)
+                         for a, b in _gaps(band)) for n, band in enumerate(mine)]
+            start = None
+            for n in range(len(mine) + 1):
+                if n < len(mine) and free[n]:
+                    start = n if start is None else start
+                    continue
+                if start is not None and any(shows[start:n]):
+                    out.append((x, mine_ys[start], mine_ys[n]))
+                start = None
+        out += _block_edges(mine, mine_ys, out, tol)
+    return out
+
+
+def _block_edges(bands: list[list[BBox]], ys: list[float], drawn: list[Span], tol: float) -> list[Span]:
+    """The edges of a block of rows whose columns are its own: table 二's blocks print three
+    columns or four under one width, and a gap of a three-column block holds two edges of the
+    four-column ones, which it shows neither of. Where two or more rows in a row leave a gap
+    between their texts in which no edge is drawn, an edge stands in the middle of what they
+    leave free."""
+    groups: list[tuple[float, float, int, int]] = []     # lo, hi, first row, last row
+    for n in range(len(bands)):
+        top, bottom = ys[n], ys[n + 1]
+        inside = [x for x, y0, y1 in drawn if y0 - tol <= top and bottom <= y1 + tol]
+        for a, b in _gaps(bands[n]):
+            if any(a < x < b for x in inside):
+                continue
+            k = next((k for k, g in enumerate(groups) if g[3] == n - 1 and min(g[1], b) > max(g[0], a)), None)
+            if k is None:
+                groups.append((a, b, n, n))
+            else:
+                lo, hi, first, _ = groups[k]
+                groups[k] = (max(lo, a), min(hi, b), first, n)
+    return [((lo + hi) / 2.0, ys[first], ys[last + 1]) for lo, hi, first, last in groups if last > first]
+
+
+def _rule_ends(rules: list[Span], ys: list[float], left: float, right: float, tol: float
+               ) -> dict[float, list[int]]:
+    """Where row rules stop short of the table's sides, and for each rule that does, the rows on
+    either side of it: where a label spans rows (三、本年度办理结果), its rows' rules begin at its
+    right side; where a header spans columns (法人或其他组织), the rule under it ends at theirs."""
+    ends: dict[float, list[int]] = {}
+    for y, x0, x1 in rules:
+        if not ys[0] - tol < y < ys[-1] + tol:
+            continue
+        at = bisect_right(ys, y + tol) - 1
+        for x in (x0, x1):
+            if left + tol < x < right - tol:
+                near = next((e for e in ends if abs(e - x) <= tol), x)
+                ends.setdefault(near, []).append(at)
+    return {x: [n for at in ats for n in (at - 1, at) if 0 <= n < len(ys) - 1] for x, ats in ends.items()}
+
+
+# A header is centred over columns where its middle is within this share of its height of
+# theirs (wider spans' middles stand a column's width apart).
+CENTRED = 0.6
+
+
+def _spanned(bands: list[list[BBox]], edges: list[float], ends: dict[float, set[int]], tol: float
+             ) -> set[tuple[float, int]]:
+    """(edge, row) pairs where a header spans the edge though its text does not reach it: in a
+    row that is not one of values, text centred over columns it leaves empty (行政复议 over its
+    five) spans the widest such run of columns whose middle is its own, that no rule's end bounds
+    and no other text of the row stands in."""
+    runs = [_runs(band) for band in bands]
+    most = max((len(r) for r in runs), default=0)
+    shut: set[tuple[float, int]] = set()
+    for n, (band, mine) in enumerate(zip(bands, runs)):
+        if _of_values(mine, most):
+            continue
+        slots = list(zip(edges, edges[1:]))
+        inked = [any(b[0] < x1 and b[2] > x0 for b in band) for x0, x1 in slots]
+        taken = [False] * len(slots)
+        near = max(tol, CENTRED * _text_height(band)) if band else tol
+        for x0, x1 in mine:
+            touched = [k for k, (a, b) in enumerate(slots) if a < x1 and b > x0]
+            if not touched:
+                continue
+            i, j = touched[0], touched[-1]
+            best = None
+            lo = i
+            while True:
+                hi = j
+                while True:
+                    middle = (slots[lo][0] + slots[hi][1]) / 2.0
+                    if abs(middle - (x0 + x1) / 2.0) <= near and \
+                            (best is None or hi - lo > best[1] - best[0]):
+                        best = (lo, hi)
+                    if hi + 1 >= len(slots) or inked[hi + 1] or taken[hi + 1] or n in ends.get(edges[hi + 1], ()):
+                        break
+                    hi += 1
+                if lo == 0 or inked[lo - 1] or taken[lo - 1] or n in ends.get(edges[lo], ()):
+                    break
+                lo -= 1
+            if best is None:
+                continue
+            for k in range(best[0], best[1] + 1):
+                taken[k] = True
+            shut.update((edges[k], n) for k in list(range(best[0] + 1, i + 1)) + list(range(j + 1, best[1] + 1)))
+    return shut
+
+
+def _of_values(runs: list[tuple[float, float]], most: int) -> bool:
+    """Whether a row with these runs of text is a row of values (a label and its values): three
+    runs or more, and at least half as many as the row with most."""
+    return len(runs) >= max(3, (most + 1) // 2)
+
+
+# A row holds a heading, not cells, where the space above or below its text is more
+# than this many times the rows' usual margin (a paragraph's spacing, not a cell's padding)...
+HEADING_MARGIN = 2.5
+# ...and more than this (inches).
+HEADING_MARGIN_IN = 0.1
+
+
+def _headings(ys: list[float], bands: list[list[BBox]], per_inch: float) -> list[int]:
+    """The rows that hold a heading between two tables: text (四、政府信息公开行政复议…) with a
+    paragraph's space above or below it, or no text and that space all through. With
+    no column rule, the rules of two tables of one width, one below the other, stand as one
+    stack."""
+    margins = sorted(m for band, y0, y1 in zip(bands, ys, ys[1:]) if band
+                     for m in (min(b[1] for b in band) - y0, y1 - max(b[3] for b in band)))
+    if not margins:
+        return []
+    usual = max(margins[len(margins) // 2], 0.02 * per_inch)
+    wide = max(HEADING_MARGIN * usual, HEADING_MARGIN_IN * per_inch)
+    out = []
+    for n, (band, y0, y1) in enumerate(zip(bands, ys, ys[1:])):
+        if not band:
+            if y1 - y0 > 2 * wide:
+                out.append(n)
+        elif max(min(b[1] for b in band) - y0, y1 - max(b[3] for b in band)) > wide:
+            out.append(n)
+    return out
+
+
+def _row_stacks(long: list[Span], per_inch: float) -> list[list[Span]]:
+    """Runs of three or more long rules (sorted by y), each within UNRULED_MAX_ROW_IN of the last
+    and over much of its width."""
+    stacks: list[list[Span]] = []
+    for rule in long:
+        last = stacks[-1][-1] if stacks else None
+        if last and rule[0] - last[0] <= UNRULED_MAX_ROW_IN * per_inch and \
+                min(rule[2], last[2]) - max(rule[1], last[1]) >= 0.5 * min(rule[2] - rule[1], last[2] - last[1]):
+            stacks[-1].append(rule)
+        else:
+            stacks.append([rule])
+    return [s for s in stacks if len(s) >= 3]
+
+
+def _merged(values: list[float], tol: float) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > tol:
+            out.append(v)
+    return out
+
+
+# Ink smaller both ways than this share of its row's text height is a speck, a dot or a comma,
+# not a value: a dash is as wide as a digit, a "1" as tall.
+SPECK_SHARE = 0.6
+
+
+def _text_height(band: list[BBox]) -> float:
+    """Of the taller pieces: a scan's pieces of ink are strokes and radicals as often as whole
+    characters."""
+    return sorted(b[3] - b[1] for b in band)[(3 * len(band)) // 4]
+
+
+def _without_specks(band: list[BBox]) -> list[BBox]:
+    if not band:
+        return band
+    small = SPECK_SHARE * _text_height(band)
+    return [b for b in band if b[2] - b[0] >= small or b[3] - b[1] >= small]
+
+
+# Pieces of ink on one line closer than this share of their height are one word: the characters
+# of a word stand closer, the texts of two cells further apart.
+WORD_GAP = 0.3
+
+
+def _words(ink: list[BBox]) -> list[BBox]:
+    """Pieces of ink (a scan's strokes and radicals, a layer's characters) joined into words
+    along their lines. A word stands in one row (a header centred over two rows' worth of a column
+    whose rule runs under its neighbours only would fall apart between them), and no edge runs
+    between its characters (行政诉讼 centred over ten columns has the middle one's edge between
+    its second and third)."""
+    words: list[list[float]] = []
+    open_words: list[list[float]] = []      # those a piece further right may still join
+    reach = WORD_GAP * max((b[3] - b[1] for b in ink), default=0.0)
+    for x0, y0, x1, y1 in sorted(ink):
+        h = y1 - y0
+        open_words = [w for w in open_words if w[2] >= x0 - reach]
+        for w in reversed(open_words):
+            if w[2] < x0 - WORD_GAP * h or min(w[3], y1) - max(w[1], y0) < 0.5 * h:
+                continue
+            w[0], w[1], w[2], w[3] = min(w[0], x0), min(w[1], y0), max(w[2], x1), max(w[3], y1)
+            break
+        else:
+            words.append([x0, y0, x1, y1])
+            open_words.append(words[-1])
+    return [tuple(w) for w in words]
+
+
+def _runs(band: list[BBox]) -> list[tuple[float, float]]:
+    """A row's text as runs along x: boxes closer than RUN_GAP of the text's height joined."""
+    if not band:
+        return []
+    height = _text_height(band)
+    runs: list[list[float]] = []
+    for x0, _, x1, _ in sorted(band):
+        if runs and x0 - runs[-1][1] <= RUN_GAP * height:
+            runs[-1][1] = max(runs[-1][1], x1)
+        else:
+            runs.append([x0, x1])
+    return [(a, b) for a, b in runs]
+
+
+def _gaps(band: list[BBox]) -> list[tuple[float, float]]:
+    runs = _runs(band)
+    return [(a[1], b[0]) for a, b in zip(runs, runs[1:])]
+
+
+def _column_edges(bands: list[list[BBox]], left: float, right: float, per_inch: float,
+                  known: list[float], anchors: list[float]) -> list[float]:
+    """The x of each column edge the rows' gaps imply: the middle of each stretch where more rows
+    leave a gap than on either side of it. Only rows of values count where the table has them
+    (three runs of text or more, and at least half as many as the row with most: a header's
+    gap over part of a column's would pull the edge off the middle), and at least two of them
+    where it has three (a label spaced apart is one). Of two edges with no text between them in
+    any row, the one more rows leave free (values of unequal widths make a gap's count uneven),
+    or the one a rule's end marks (`known`, `anchors`: a gap's middle is only near it); an
+    anchor (where one rule ends) stands only where a gap puts an edge near it."""
+    step = per_inch / COLUMN_STEP_PER_INCH
+    n = max(1, int((right - left) / step))
+    count = [0] * n
+    runs = [_runs(band) for band in bands]
+    most = max((len(mine) for mine in runs), default=0)
+    of_values = [mine for mine in runs if _of_values(mine, most)]
+    least = IMPLIED_COLUMN_MIN_ROWS if len(of_values) >= 3 or not of_values else 1
+    for mine in of_values or runs:
+        for (_, a), (b, _) in zip(mine, mine[1:]):
+            for i in range(max(0, int((a - left) / step) + 1), min(n, int((b - left) / step))):
+                count[i] += 1
+    peaks: list[tuple[float, int]] = []
+    i = 0
+    while i < n:
+        j = i
+        while j + 1 < n and count[j + 1] == count[i]:
+            j += 1
+        before = count[i - 1] if i > 0 else 0
+        after = count[j + 1] if j + 1 < n else 0
+        x = left + (i + j + 1) / 2.0 * step
+        # An edge one row alone shows must cross no other row of values' text: a header's words
+        # stand apart at times inside a column.
+        if count[i] >= least and count[i] > before and count[i] > after and \
+                (count[i] >= 2 or not any(a < x < b for mine in of_values for a, b in mine)):
+            peaks.append((x, count[i]))
+        i = j + 1
+
+    def apart(a: float, b: float) -> bool:
+        return any(a < x0 and x1 < b for mine in runs for x0, x1 in mine)
+
+    def free_there(x: float) -> int:
+        return count[min(n - 1, max(0, int((x - left) / step)))]
+
+    # (x, rank, from a gap): a rule's end outranks a gap's middle; where only one rule ends (a
+    # scan's broken rule may end anywhere), only as well inside the gap as the middle is.
+    marks = sorted([(x, c, True) for x, c in peaks] + [(x, len(bands) + 2, True) for x in known]
+                   + [(x, 0, False) for x in anchors if x not in known])
+    edges: list[tuple[float, int, bool]] = []
+    for x, rank, seen in marks:
+        if not edges or apart(edges[-1][0], x):
+            edges.append((x, rank, seen))
+            continue
+        last = edges[-1]
+        anchor, peak = (last, (x, rank, seen)) if not last[2] else ((x, rank, seen), last)
+        if not anchor[2] and peak[2] and peak[1] <= len(bands) + 1:
+            # An anchor beside a gap's middle: the rule's end where the gap is as free there.
+            edges[-1] = (anchor[0], peak[1], True) if free_there(anchor[0]) >= ANCHOR_FREE * peak[1] else peak
+        elif rank > last[1]:
+            edges[-1] = (x, rank, seen or last[2])
+        else:
+            edges[-1] = (last[0], last[1], seen or last[2])
+    return [x for x, _, seen in edges if seen]

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from .config import DEFAULT
-from .grid import implied_sides, joined_cells, merge_cells
+from .grid import implied_columns, implied_sides, joined_cells, merge_cells, unruled_tables
 from .preprocess import PreparedPage, rule_masks, rule_thickness, runs_of
 from .types import Grid
 
@@ -153,6 +153,7 @@ def detect_grids(prepared: PreparedPage, page_number: int,
     tol = tolerances(dpi, thickness)
     v_mask, v_segs = _with_implied_sides(v_mask, v_segs, h_segs, False, dpi, tol, thickness)
     h_mask, h_segs = _with_implied_sides(h_mask, h_segs, v_segs, True, dpi, tol, thickness)
+    v_mask, v_rep, v_segs = _with_implied_columns(v_mask, v_rep, v_segs, h_segs, text_ink, dpi, tol, thickness)
     grids = []
     for region in table_regions(h_mask, v_mask):
         grid = _grid_in_region(region, h_segs, v_segs, prepared.binary, h_rep, v_rep,
@@ -297,6 +298,34 @@ def _with_implied_sides(mask: np.ndarray, segments: list[Segment], across: list[
         ends = ((s.start, s.pos), (s.end - 1, s.pos)) if horizontal else ((s.pos, s.start), (s.pos, s.end - 1))
         cv2.line(mask, ends[0], ends[1], 255, width)
     return mask, segments + implied
+
+
+# Ink smaller than this (inches) both ways is a speck, not a stroke of text.
+SPECK_IN = 0.015
+
+
+def _with_implied_columns(mask: np.ndarray, rep: np.ndarray, segments: list[Segment], rows: list[Segment],
+                          text_ink: np.ndarray, dpi: float, tol: Tolerances, thickness: float
+                          ) -> tuple[np.ndarray, np.ndarray, list[Segment]]:
+    """The column rulings with those a table drawn with row rules only implies
+    (pipeline.grid.implied_columns, from the pieces of its text's ink), drawn into the rulings'
+    mask and the rule pixels both: cells are told apart by the rules' pixels."""
+    spans = [(s.pos, s.start, s.end - 1) for s in rows]
+    boxes = unruled_tables(spans, [(s.pos, s.start, s.end - 1) for s in segments], dpi, tol.cluster)
+    if not boxes:
+        return mask, rep, segments
+    count, _, stats, _ = cv2.connectedComponentsWithStats(text_ink, connectivity=8)
+    speck = SPECK_IN * dpi
+    ink = [(float(x), float(y), float(x + w), float(y + h)) for x, y, w, h, _ in stats[1:count]
+           if max(w, h) >= speck]
+    implied = [Segment(int(round(x)), int(y0), int(y1) + 1) for box in boxes
+               for x, y0, y1 in implied_columns(box, spans, ink, dpi, tol.cluster)]
+    mask, rep = mask.copy(), rep.copy()
+    width = max(1, int(round(thickness)))
+    for s in implied:
+        cv2.line(mask, (s.pos, s.start), (s.pos, s.end - 1), 255, width)
+        cv2.line(rep, (s.pos, s.start), (s.pos, s.end - 1), 255, width)
+    return mask, rep, segments + implied
 
 
 def table_regions(h_mask: np.ndarray, v_mask: np.ndarray) -> list[tuple[int, int, int, int]]:

@@ -26,7 +26,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from . import pdf as pdfio
-from .grid import implied_sides, merge_cells
+from .grid import implied_columns, implied_sides, merge_cells, unruled_tables
 from .types import Grid
 
 log = logging.getLogger(__name__)
@@ -333,6 +333,18 @@ def with_implied_sides(rulings: list[Ruling]) -> list[Ruling]:
             if not _covered([r for r in across if abs(r.pos - pos) <= JOIN_TOL], lo, hi):
                 out.append(Ruling(not horizontal, pos, lo, hi))
     return out
+
+
+def implied_columns_of(rulings: list[Ruling], chars_in) -> list[Ruling]:
+    """The column rules that tables drawn with row rules only imply (pipeline.grid.implied_columns),
+    from the characters `chars_in(boxes)` gives inside them."""
+    rows = [(r.pos, r.lo, r.hi) for r in rulings if r.horizontal]
+    boxes = unruled_tables(rows, [(r.pos, r.lo, r.hi) for r in rulings if not r.horizontal], 72.0, JOIN_TOL)
+    if not boxes:
+        return []
+    ink = [c.box for c in chars_in(boxes)]
+    return [Ruling(False, x, y0, y1) for box in boxes
+            for x, y0, y1 in implied_columns(box, rows, ink, 72.0, JOIN_TOL)]
 
 
 def _joined(horizontal: bool, pieces: list[Ruling]) -> Ruling:
@@ -646,14 +658,22 @@ def read_page_grids(pdf: pdfium.PdfDocument, index: int) -> list[Grid]:
     try:
         to_display = display_matrix(page)
         rulings = with_implied_sides(join_collinear(page_rulings(page, to_display)))
-        tables = find_tables(rulings)
-        if not tables:
-            return []
-        textpage = page.get_textpage()
+        textpages = []      # opened only for a page with a table
+
+        def chars_in(boxes: list) -> list[Char]:
+            if not textpages:
+                textpages.append(page.get_textpage())
+            return page_chars(page, textpages[0], to_display, boxes)
+
         try:
-            chars = page_chars(page, textpage, to_display, [t.bbox for t in tables])
+            rulings += implied_columns_of(rulings, chars_in)
+            tables = find_tables(rulings)
+            if not tables:
+                return []
+            chars = chars_in([t.bbox for t in tables])
         finally:
-            textpage.close()
+            for textpage in textpages:
+                textpage.close()
         grids = []
         for table in tables:
             grid = table_grid(table, rulings, index + 1)

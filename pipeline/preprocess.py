@@ -24,6 +24,7 @@ from typing import Callable, NamedTuple, Optional
 import cv2
 import numpy as np
 
+from .grid import UNRULED_MAX_ROW_IN
 from .types import BBox
 
 log = logging.getLogger(__name__)
@@ -385,7 +386,8 @@ def rule_thickness(mask: np.ndarray, horizontal: bool) -> float:
 
 def has_ruled_table(image: np.ndarray, dpi: float) -> bool:
     """Cheap test: does this page image (gray or BGR, any orientation, skew up to 5°) hold a
-    ruled table? True when horizontal and vertical rules cross at several points.
+    ruled table? True when horizontal and vertical rules cross at several points, or three long
+    rules of one direction stand close (a table ruled by rows only).
 
     Works on a 100-dpi copy; rules are sought as pieces of ~0.2 inch, which survive a 5° skew
     (a 1-pixel rule stays within its row for ~11 pixels at 5°, so pieces are joined by a short
@@ -412,6 +414,12 @@ def has_ruled_table(image: np.ndarray, dpi: float) -> bool:
         n_joints, _ = cv2.connectedComponents(on_long.astype(np.uint8))
         # A ruled table has at least 2x3 rule crossings.
         if n_joints - 1 >= 6:
+            return True
+        # A table ruled by rows only (pipeline.grid.unruled_tables) has no crossing: three long
+        # rules close together stand for one.
+        across = cv2.CC_STAT_TOP if extent == cv2.CC_STAT_WIDTH else cv2.CC_STAT_LEFT
+        at = np.sort(stats[1:, across][long_rule[1:]])
+        if any(at[i + 2] - at[i] <= 2 * UNRULED_MAX_ROW_IN * sdpi for i in range(len(at) - 2)):
             return True
     return False
 

@@ -40,6 +40,9 @@ LABEL_VARIANTS = ("typo", "enum_dunhao", "enum_space", "halfwidth_parens", "forc
 SHADES = {"gray": (0.85, 0.85, 0.85), "blue": (0.80, 0.86, 0.94)}
 # The sides of a table's frame (x0, y0, x1, y1) each style leaves undrawn.
 OPEN_SIDES = {"open_sides": (0, 2)}
+# The sides of every cell each style leaves undrawn: a table ruled by rows only (a web page's
+# table with row borders, a Word table given horizontal borders only).
+OPEN_EDGES = {"rows_only": (0, 2)}
 DOUBLE_GAP = 2.5
 
 BBox = tuple[float, float, float, float]
@@ -96,7 +99,7 @@ class Layout:
                                             # outside it (Word's double border) | boxed_cells: each cell
                                             # framed again DOUBLE_GAP inside its rules (a web page's table)
                                             # | open_sides: no rule down the table's left and right sides
-                                            # (Word's open-sided style)
+                                            # (Word's open-sided style) | rows_only: no column rule at all
 
 
 @dataclass
@@ -417,10 +420,12 @@ def _stroke_rect(w: PageWriter, rect: BBox, line_width: float) -> None:
     c.rect(x0, w.rl_y(y1), x1 - x0, y1 - y0, stroke=1, fill=0)
 
 
-def _stroke_edges(w: PageWriter, rect: BBox, line_width: float, frame: BBox, open_sides: tuple[int, ...]) -> None:
+def _stroke_edges(w: PageWriter, rect: BBox, line_width: float, frame: BBox, open_sides: tuple[int, ...],
+                  open_edges: tuple[int, ...] = ()) -> None:
     """A cell's four edges, but those on the sides of the table's frame left open (indices of
-    the frame's x0, y0, x1, y1); with none open, its rectangle."""
-    if not open_sides:
+    the frame's x0, y0, x1, y1) and those of every cell left open (`open_edges`, the same
+    indices); with none open, its rectangle."""
+    if not open_sides and not open_edges:
         _stroke_rect(w, rect, line_width)
         return
     x0, y0, x1, y1 = rect
@@ -429,7 +434,7 @@ def _stroke_edges(w: PageWriter, rect: BBox, line_width: float, frame: BBox, ope
     c.setStrokeColorRGB(0, 0, 0)
     edges = ((0, x0, (x0, y0, x0, y1)), (1, y0, (x0, y0, x1, y0)), (2, x1, (x1, y0, x1, y1)), (3, y1, (x0, y1, x1, y1)))
     for side, at, (ax, ay, bx, by) in edges:
-        if side in open_sides and abs(at - frame[side]) < 0.5:
+        if side in open_edges or (side in open_sides and abs(at - frame[side]) < 0.5):
             continue
         c.line(ax, w.rl_y(ay), bx, w.rl_y(by))
 
@@ -461,15 +466,16 @@ def _draw_fragment(w: PageWriter, table: Table, rows: list[int], heights: list[f
             on_cell(cell, w.page, rect)
     frame = (x_left, w.y, x_left + table.width, y)
     open_sides = OPEN_SIDES.get(layout.rule_style, ())
+    open_edges = OPEN_EDGES.get(layout.rule_style, ())
     for cell, rect in drawn:
-        _stroke_edges(w, rect, layout.line_width, frame, open_sides)
+        _stroke_edges(w, rect, layout.line_width, frame, open_sides, open_edges)
         if layout.rule_style == "boxed_cells":
             g = DOUBLE_GAP
             _stroke_rect(w, (rect[0] + g, rect[1] + g, rect[2] - g, rect[3] - g), layout.line_width)
         if cell.diagonal:
             w.canvas.line(rect[0], w.rl_y(rect[1]), rect[2], w.rl_y(rect[3]))
     if layout.outer_line_width > layout.line_width:
-        _stroke_edges(w, frame, layout.outer_line_width, frame, open_sides)
+        _stroke_edges(w, frame, layout.outer_line_width, frame, open_sides, open_edges)
     if layout.rule_style == "double_frame":
         g = DOUBLE_GAP
         _stroke_rect(w, (x_left - g, w.y - g, x_left + table.width + g, y + g), layout.line_width)

@@ -79,3 +79,16 @@ def render_layouts_report(path, rule_style: str = ""):
     plan = plan_layouts_report(2024, 3)
     layout = dataclasses.replace(plan.layout, rule_style=rule_style)
     return render_report(build_doc(2024, dataclasses.replace(plan, layout=layout)), path)
+
+
+def render_clean_report(path, rule_style: str = "", index: int = 0):
+    """The clean corpus's report `index` (no label forms) rendered to `path` with its rules drawn
+    in `rule_style` ("" single); its RenderResult."""
+    import dataclasses
+
+    from samples.generate import build_doc, plan_report
+    from samples.render import render_report
+
+    plan = plan_report(2024, index)
+    layout = dataclasses.replace(plan.layout, rule_style=rule_style)
+    return render_report(build_doc(2024, dataclasses.replace(plan, layout=layout)), path)

@@ -39,3 +39,103 @@ def test_a_taller_unruled_gap_parts_two_tables():
     columns = COLUMNS + [(x, 200.0, 280.0) for x in (150.0, 250.0)]
     left = [s for s in implied_sides(heading_row, columns, 72.0, 2.0) if s[0] == 50.0]
     assert left == [(50.0, 100.0, 280.0)]
+
+
+# --- tables ruled by rows only -------------------------------------------------------------------
+
+from pipeline.grid import implied_columns, unruled_tables  # noqa: E402
+
+TABLE_ROWS = [(100.0 + 20 * i, 50.0, 400.0) for i in range(5)]   # four rows, no column rule
+
+
+def _text(x0: float, x1: float, row: int, top: float = 100.0, height: float = 20.0) -> list[tuple]:
+    """Character boxes 10 pt wide from x0 to x1, on the middle line of `row`."""
+    y = top + height * row + 5.0
+    return [(x, y, x + 10.0, y + 10.0) for x in range(int(x0), int(x1), 10)]
+
+
+def _columns(ink: list[tuple], rules=TABLE_ROWS) -> list[tuple]:
+    box, = unruled_tables(rules, [], 72.0, 2.0)
+    return sorted(implied_columns(box, rules, ink, 72.0, 2.0))
+
+
+def _edges_in_row(spans: list[tuple], row: int, top: float = 100.0) -> list[float]:
+    y = top + 20 * row + 10.0
+    return sorted(round(x) for x, y0, y1 in spans if y0 < y < y1)
+
+
+VALUES = [box for row in (1, 2, 3) for x0, x1 in ((60, 110), (180, 200), (260, 280), (340, 360))
+          for box in _text(x0, x1, row)]
+
+
+def test_rows_only_columns_stand_in_the_gaps_of_the_values():
+    """A table printed from a web page parts its rows by rules and its columns by space: its sides
+    are its rules' ends, a column edge stands in the gap every row of values leaves."""
+    spans = _columns(VALUES + _text(60, 100, 0) + _text(170, 210, 0) + _text(250, 290, 0) + _text(330, 370, 0))
+    edges = _edges_in_row(spans, 0)
+    assert all(_edges_in_row(spans, row) == edges for row in range(4))
+    _assert_in_gaps(edges)
+
+
+def _assert_in_gaps(edges: list[float]) -> None:
+    """The sides, and one edge in each gap between VALUES' columns."""
+    assert len(edges) == 5 and (edges[0], edges[-1]) == (50, 400)
+    assert all(lo < x < hi for x, (lo, hi) in zip(edges[1:4], ((110, 180), (200, 260), (280, 340))))
+
+
+def test_a_label_over_columns_stays_one_cell():
+    """一、本年新收… runs from the label column over the first value column: no edge crosses it
+    in its row, and the other rows keep theirs."""
+    ink = VALUES + _text(60, 230, 0) + _text(250, 290, 0) + _text(330, 370, 0)
+    spans = _columns(ink)
+    edges = _edges_in_row(spans, 1)
+    _assert_in_gaps(edges)
+    assert _edges_in_row(spans, 0) == [50, edges[2], edges[3], 400]
+
+
+def test_a_header_centred_over_empty_columns_spans_them():
+    """申请人情况 centred over three columns it leaves empty spans them; the row with a label and
+    the header, not a row of values, is no evidence of edges."""
+    ink = VALUES + _text(60, 100, 0) + _text(250, 300, 0)
+    spans = _columns(ink)
+    edges = _edges_in_row(spans, 1)
+    _assert_in_gaps(edges)
+    assert _edges_in_row(spans, 0) == [50, edges[1], 400]
+
+
+def test_a_rule_ending_inside_the_table_is_a_column_edge():
+    """Where a label spans rows, the rules between its rows begin at its right side: the edge
+    stands there in every row beside them, though no row's text leaves a gap round it."""
+    rules = [(100.0, 50.0, 400.0), (120.0, 120.0, 400.0), (140.0, 120.0, 400.0), (160.0, 50.0, 400.0)]
+    ink = [box for row in (0, 1, 2) for x0, x1 in ((130, 170), (260, 280)) for box in _text(x0, x1, row)]
+    spans = _columns(ink, rules)
+    assert all(120 in _edges_in_row(spans, row) for row in (0, 1, 2))
+
+
+def test_a_broken_rules_end_beside_a_value_moves_no_edge():
+    """A scan's rule broken just right of a value (ends at 203 and 215, each alone) is no column
+    edge: the edge stays in the middle of the gap the rows leave."""
+    rules = TABLE_ROWS[:2] + [(140.0, 50.0, 203.0), (140.0, 215.0, 400.0)] + TABLE_ROWS[3:]
+    spans = _columns(VALUES + _text(60, 100, 0) + _text(170, 210, 0) + _text(250, 290, 0) + _text(330, 370, 0),
+                     rules)
+    edges = _edges_in_row(spans, 1)
+    _assert_in_gaps(edges)
+    assert 220 <= edges[2] <= 240
+
+
+def test_a_heading_between_two_tables_parts_them():
+    """Two tables of one width, the second's section heading between them with a paragraph's
+    space above it: each has its own sides; the heading's row is in neither."""
+    rules = TABLE_ROWS + [(220.0, 50.0, 400.0), (240.0, 50.0, 400.0), (260.0, 50.0, 400.0)]
+    ink = VALUES + _text(60, 100, 0) + _text(170, 210, 0) + _text(250, 290, 0) + _text(330, 370, 0)
+    ink += _text(55, 250, 0, top=200.0)                               # the heading, low in its row
+    ink += [b for row in (0, 1) for x0, x1 in ((60, 110), (180, 200), (260, 280), (340, 360))
+            for b in _text(x0, x1, row, top=220.0)]
+    spans = _columns(ink, rules)
+    sides = sorted((y0, y1) for x, y0, y1 in spans if x == 50.0)
+    assert sides == [(100.0, 180.0), (220.0, 260.0)]
+
+
+def test_a_table_with_column_rules_is_not_unruled():
+    assert unruled_tables(TABLE_ROWS, [(200.0, 100.0, 180.0)], 72.0, 2.0) == []
+    assert unruled_tables(TABLE_ROWS[:2], [], 72.0, 2.0) == []

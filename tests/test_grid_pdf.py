@@ -311,6 +311,28 @@ def test_open_sided_tables_give_the_grids_of_ruled_ones(tmp_path):
     assert shapes["open_sides"] == shapes[""] and sum(map(len, shapes[""])) == 4
 
 
+def test_tables_ruled_by_rows_only_give_the_grids_of_ruled_ones(tmp_path):
+    """A table printed from a web page, or given horizontal borders only in Word, parts its
+    columns by space alone: no column rule, no table, and the report was refused. The edges its
+    rows' gaps and its rules' ends imply give tables 三 and 四 the grids, merged cells and all, of
+    the fully ruled report (table 二's blocks of three columns among those of four take edges of
+    their own, where the ruled report merges two of the four)."""
+    from page_images import render_clean_report
+
+    shapes = {}
+    for rules in ("", "rows_only"):
+        path = tmp_path / f"{rules or 'ruled'}.pdf"
+        result = render_clean_report(path, rules)
+        document = pdfium.PdfDocument(str(path))
+        try:
+            shapes[rules] = [(g.n_rows, g.n_cols, sorted(_spans(g))) for table in ("applications", "review")
+                             for page in result.table_pages[table]
+                             for g in grid_pdf.read_page_grids(document, page - 1) if g.n_cols >= 10]
+        finally:
+            document.close()
+    assert shapes["rows_only"] == shapes[""] and len(shapes[""]) >= 3
+
+
 def test_a_rule_drawn_a_little_over_from_row_to_row_is_two_edges(tmp_path):
     """Cells sized by hand: the rule between two columns stands at x=150 in the first row and
     3.5 pt over in the second. Not a double rule (the two never run alongside): each row keeps

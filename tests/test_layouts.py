@@ -16,7 +16,8 @@ SEED = 2024
 # 3: 2021 with （六） as one row, empty label cells to the left, labels over two cells, the agency's
 #    name wrapped over two title lines;
 # 4: 2019, （六）其他处理 and （七）总计 beside an empty cell to their right (the real report's
-#    layout), block labels in their first row only, a title broken inside 年度.
+#    layout), block labels in their first row only, a title broken inside 年度, the tables ruled
+#    by rows only (no column rule: with none, the report was refused).
 INDICES = (3, 4)
 
 
