@@ -258,6 +258,24 @@ def misreadings(value) -> set:
     return out
 
 
+def printed_before_a_slip(value) -> set:
+    """What a reading of `value` may have been printed as, one slip away: a digit changed, one
+    more (a digit doubled) or one fewer read, or a digit cut off at either end, where a crop
+    cut the "1" off 132 and both readers read 32."""
+    text = "0" if value is None else str(value)
+    out = misreadings(value)
+    for d in "0123456789":
+        for t in (d + text, text + d):
+            if t[0] == "0" and t[1:2].isdigit():
+                continue        # no number is printed with a leading zero
+            try:
+                out.add(float(t) if "." in t else int(t))
+            except ValueError:
+                pass
+    out.discard(value or 0)
+    return out
+
+
 def one_slip_suspects(ident: T.Identity, by_key: dict) -> list[Cell]:
     """The terms read from pixels that, read otherwise by one plausible slip, would make the
     failed identity hold. Two readers can make the same slip where the print itself is damaged (a 1-bit
@@ -267,7 +285,8 @@ def one_slip_suspects(ident: T.Identity, by_key: dict) -> list[Cell]:
              for r, c in keys]
     gap = sum(side * (cell.value or 0) for side, cell in terms)      # lhs − rhs as read
     return [cell for side, cell in terms if cell.source != SOURCE_TEXT_LAYER
-            and any(abs(gap + side * (other - (cell.value or 0))) < 1e-6 for other in misreadings(cell.value))]
+            and any(abs(gap + side * (other - (cell.value or 0))) < 1e-6
+                    for other in printed_before_a_slip(cell.value))]
 
 
 def review_cells(cells: list[Cell], version: Optional[str], split_six: bool,

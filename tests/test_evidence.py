@@ -249,6 +249,21 @@ def test_a_failure_one_slip_explains_is_never_the_documents(real_truth):
         assert (list(part.key) in listed) == (source == "ocr")
 
 
+def test_a_digit_cut_off_at_a_cells_edge_is_a_suspect(real_truth):
+    """A crop that cut the "1" off 132 leaves 32 to both readers, who agree on it. The row's sum
+    fails by what a lost leading digit would mend: the cell goes to a person, whatever agreement
+    it has, and so does any cell of the report that lost one."""
+    for truth in truths(real_truth):
+        for target in [c for c in ocr_cells(truth) if c.table == T.TABLE_APPLICATIONS
+                       and isinstance(c.value, int) and c.value >= 10 and str(c.value)[1] != "0"]:
+            cells = ocr_cells(truth)
+            cut = next(c for c in cells if c.key == target.key)
+            cut.value = int(str(cut.value)[1:])
+            assign_status(cells, MIN_CONFIDENCE, {}, {c.key for c in cells})
+            classify_checks(run_checks(cells, MIN_CONFIDENCE), cells)
+            assert cut.status != STATUS_CONFIRMED, (truth.get("file"), cut.key)
+
+
 def test_cells_of_a_missing_table_are_review_cells(real_truth):
     cells = [c for c in ocr_cells(real_truth) if c.table != T.TABLE_REVIEW]
     assign_status(cells, MIN_CONFIDENCE, {}, {c.key for c in cells})
