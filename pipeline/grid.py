@@ -210,10 +210,10 @@ def implied_columns(box: BBox, rules: list[Span], ink: list[BBox], per_inch: flo
     left, top, right, bottom = box
     ys = _merged([y for y, x0, x1 in _long_lines(rules, per_inch, tol) if top - tol <= y <= bottom + tol
                   and x1 > left and x0 < right], tol)
-    # Where rules end, long pieces only (see _long_lines).
-    rules = [r for r in rules if r[2] - r[1] >= IMPLIED_SIDE_MIN_RULE_IN * per_inch]
+    # Where rules end: long pieces only (see _long_lines).
+    pieces = [r for r in rules if r[2] - r[1] >= IMPLIED_SIDE_MIN_RULE_IN * per_inch]
     bands: list[list[BBox]] = [[] for _ in ys[1:]]
-    # What stands on a side is left of a rule (a scan's rule ends), not a cell's text.
+    # Ink on a side is a scan's rule end, not a cell's text.
     inside = [b for b in ink if left + tol < (b[0] + b[2]) / 2.0 < right - tol
               and ys[0] < (b[1] + b[3]) / 2.0 < ys[-1]]
     for word in _words(inside):
@@ -227,7 +227,7 @@ def implied_columns(box: BBox, rules: list[Span], ink: list[BBox], per_inch: flo
             continue
         mine, mine_ys = bands[first:end], ys[first:end + 1]
         out += [(left, mine_ys[0], mine_ys[-1]), (right, mine_ys[0], mine_ys[-1])]
-        ends = _rule_ends(rules, mine_ys, left, right, tol)
+        ends = _rule_ends(pieces, mine_ys, left, right, tol)
         # An edge where two rules or more end (one rule ending alone may be a scan's broken rule);
         # any rule's end bounds a header's span.
         shared = [x for x, rows in ends.items() if len(rows) > 2]
