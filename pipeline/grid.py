@@ -166,8 +166,8 @@ COLUMN_STEP_PER_INCH = 144.0
 
 def unruled_tables(rules: list[Span], across: list[Span], per_inch: float, tol: float) -> list[BBox]:
     """The boxes of tables drawn with row rules only: three or more long row rules (`rules`, each
-    (y, x0, x1)), each within a row's height of the next, with no column rule (`across`) between
-    them.
+    (y, x0, x1)), each within UNRULED_MAX_ROW_IN of the next, with no column rule (`across`)
+    between them.
 
     Tables printed from web pages, and Word tables given horizontal borders only, part their rows
     by rules and their columns by space alone; with no column rule, nothing was a table and the
@@ -208,8 +208,8 @@ def implied_columns(box: BBox, rules: list[Span], ink: list[BBox], per_inch: flo
     several columns (一、本年新收…) runs across it, and the cell stays merged there as it is
     printed; a header centred over columns it leaves empty spans them (_spanned)."""
     left, top, right, bottom = box
-    ys = _merged([y for y, x0, x1 in _long_lines(rules, per_inch, tol) if top - tol <= y <= bottom + tol
-                  and x1 > left and x0 < right], tol)
+    ys = [y for y, x0, x1 in _long_lines(rules, per_inch, tol) if top - tol <= y <= bottom + tol
+          and x1 > left and x0 < right]
     # Where rules end: long pieces only (see _long_lines).
     pieces = [r for r in rules if r[2] - r[1] >= IMPLIED_SIDE_MIN_RULE_IN * per_inch]
     bands: list[list[BBox]] = [[] for _ in ys[1:]]
@@ -233,6 +233,7 @@ def implied_columns(box: BBox, rules: list[Span], ink: list[BBox], per_inch: flo
         shared = [x for x, rows in ends.items() if len(rows) > 2]
         every = sorted(set(_column_edges(mine, left, right, per_inch, shared, list(ends))) | set(shared))
         shut = _spanned(mine, [left] + every + [right], ends, tol)
+        gaps = [_gaps(band) for band in mine]
         for x in every:
             free = [(x, n) not in shut and not any(b[0] < x < b[2] for b in band)
                     for n, band in enumerate(mine)]
@@ -241,7 +242,7 @@ def implied_columns(box: BBox, rules: list[Span], ink: list[BBox], per_inch: flo
             # columns leaves a gap over both).
             shows = [n in ends.get(x, ()) or
                      any(a < x < b and not any(a < e < b for e in every if abs(e - x) > tol)
-                         for a, b in _gaps(band)) for n, band in enumerate(mine)]
+                         for a, b in row) for n, row in enumerate(gaps)]
             start = None
             for n in range(len(mine) + 1):
                 if n < len(mine) and free[n]:
@@ -250,21 +251,22 @@ def implied_columns(box: BBox, rules: list[Span], ink: list[BBox], per_inch: flo
                 if start is not None and any(shows[start:n]):
                     out.append((x, mine_ys[start], mine_ys[n]))
                 start = None
-        out += _block_edges(mine, mine_ys, out, tol)
+        out += _block_edges(gaps, mine_ys, out, tol)
     return out
 
 
-def _block_edges(bands: list[list[BBox]], ys: list[float], drawn: list[Span], tol: float) -> list[Span]:
+def _block_edges(gaps: list[list[tuple[float, float]]], ys: list[float], drawn: list[Span], tol: float
+                 ) -> list[Span]:
     """The edges of a block of rows whose columns are its own: table 二's blocks print three
     columns or four under one width, and a gap of a three-column block holds two edges of the
     four-column ones, which it shows neither of. Where two or more rows in a row leave a gap
     between their texts in which no edge is drawn, an edge stands in the middle of what they
     leave free."""
     groups: list[tuple[float, float, int, int]] = []     # lo, hi, first row, last row
-    for n in range(len(bands)):
+    for n, row in enumerate(gaps):
         top, bottom = ys[n], ys[n + 1]
         inside = [x for x, y0, y1 in drawn if y0 - tol <= top and bottom <= y1 + tol]
-        for a, b in _gaps(bands[n]):
+        for a, b in row:
             if any(a < x < b for x in inside):
                 continue
             k = next((k for k, g in enumerate(groups) if g[3] == n - 1 and min(g[1], b) > max(g[0], a)), None)
@@ -388,14 +390,6 @@ def _row_stacks(long: list[Span], per_inch: float) -> list[list[Span]]:
         else:
             stacks.append([rule])
     return [s for s in stacks if len(s) >= 3]
-
-
-def _merged(values: list[float], tol: float) -> list[float]:
-    out: list[float] = []
-    for v in sorted(values):
-        if not out or v - out[-1] > tol:
-            out.append(v)
-    return out
 
 
 # Ink smaller both ways than this share of its row's text height is a speck, a dot or a comma,
