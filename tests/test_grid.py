@@ -103,6 +103,20 @@ def test_a_header_centred_over_empty_columns_spans_them():
     assert _edges_in_row(spans, 0) == [50, edges[1], 400]
 
 
+def test_a_long_value_running_up_to_the_next_column_is_its_own_cell():
+    """Left-aligned columns: a value with a note (167(其中38件已公开)) runs past the middle of the
+    gap the other rows leave, up to the next column's text, which starts where the column's
+    always does. The edge stands in what it leaves free, and is drawn in its row too: each value
+    is a cell of its own, not one cell holding both."""
+    left_aligned = [box for row in (1, 2) for x0, x1 in ((60, 110), (180, 200), (260, 280), (340, 360))
+                    for box in _text(x0, x1, row)]
+    long_value = _text(60, 100, 3) + _text(180, 250, 3) + _text(260, 280, 3) + _text(340, 360, 3)
+    spans = _columns(left_aligned + long_value + _text(60, 100, 0) + _text(180, 220, 0)
+                     + _text(260, 300, 0) + _text(340, 380, 0))
+    assert all(len(_edges_in_row(spans, row)) == 5 for row in range(4))
+    assert 250 < _edges_in_row(spans, 3)[2] < 260
+
+
 def test_a_rule_ending_inside_the_table_is_a_column_edge():
     """Where a label spans rows, the rules between its rows begin at its right side: the edge
     stands there in every row beside them, though no row's text leaves a gap round it."""
