@@ -55,6 +55,9 @@ CUT_EDGE_MIN_INK = 0.25
 DOUBLE_RULE_ALONGSIDE = 0.5
 # A side an open-sided table implies is drawn already where rules run along this share of it.
 IMPLIED_SIDE_DRAWN = 0.5
+# A table's one column rule that runs past its last row rule gives it an open row only when it is
+# inked over at least this share of the overrun (a stroke joined onto it across a gap is not).
+DRAWN_ALL_THE_WAY = 0.9
 # A grid with at least this share of its area inside a larger grid is a part of that table.
 NESTED_SHARE = 0.8
 # Speckle: where more than this share of the paper within SPECKLE_WINDOW_IN of a pixel is ink, it
@@ -382,8 +385,10 @@ def _grid_in_region(region, h_segs, v_segs, binary, h_rep, v_rep, text_ink, tol:
     col_edges = [c.pos for c in cols]
     # A table cut by the page edge (continued on the next page) has rules running past the last
     # rule across them: the open side becomes one more row (column) up to where they end.
-    row_edges = _extend_open_sides(row_edges, _common_start(cols), _common_end(cols), tol)
-    col_edges = _extend_open_sides(col_edges, _common_start(rows), _common_end(rows), tol)
+    row_edges = _extend_open_sides(row_edges, *_reach(cols, row_edges, col_edges, h_segs, binary, text_ink,
+                                                      tol, False), tol)
+    col_edges = _extend_open_sides(col_edges, *_reach(rows, col_edges, row_edges, v_segs, binary, text_ink,
+                                                      tol, True), tol)
     if len(row_edges) < 2 or len(col_edges) < 2 or (len(row_edges) - 1) * (len(col_edges) - 1) < 2:
         return None
     right_open, bottom_open = edge_openness(row_edges, col_edges, h_rep, v_rep, tol.band)
@@ -433,14 +438,30 @@ def cluster_segments(segments: list[Segment], tol: float) -> list[RuleCluster]:
 def keep_crossing_rules(rows: list[RuleCluster], cols: list[RuleCluster],
                         tol: Tolerances) -> tuple[list[RuleCluster], list[RuleCluster]]:
     """Drop rule candidates that cross or touch fewer than two perpendicular rules: a table rule
-    always runs between two others, a stray stroke or underline does not."""
+    always runs between two others, a stray stroke or underline does not. A table without a
+    frame leaves its outer rows and columns open: there the rules of a row (a column) end on one
+    line that no rule draws, and that shared open end counts as the rule met there."""
     for _ in range(3):
-        kept_rows = [r for r in rows if _crossings(r, cols, tol) >= 2]
-        kept_cols = [c for c in cols if _crossings(c, kept_rows, tol) >= 2]
+        kept_rows = [r for r in rows if _crossings(r, cols, tol) + _open_ends(r, rows, cols, tol) >= 2]
+        kept_cols = [c for c in cols if _crossings(c, kept_rows, tol) + _open_ends(c, cols, kept_rows, tol) >= 2]
         if len(kept_rows) == len(rows) and len(kept_cols) == len(cols):
             break
         rows, cols = kept_rows, kept_cols
     return rows, cols
+
+
+def _open_ends(rule: RuleCluster, alongside: list[RuleCluster], others: list[RuleCluster],
+               tol: Tolerances) -> int:
+    """How many of the rule's ends meet no perpendicular rule (`others`) and are shared by at
+    least two more rules (`alongside`, its own direction): a frameless table's open side."""
+    c = tol.cluster
+
+    def open_and_shared(at: float, side: str) -> bool:
+        if any(o.covers(rule.pos, c) and abs(o.pos - at) <= c for o in others):
+            return False
+        return sum(r is not rule and abs(getattr(r, side) - at) <= c for r in alongside) >= 2
+
+    return open_and_shared(rule.start, "start") + open_and_shared(rule.end, "end")
 
 
 def _crossings(rule: RuleCluster, others: list[RuleCluster], tol: Tolerances) -> int:
@@ -471,6 +492,59 @@ def _common_start(rules: list[RuleCluster]) -> float:
 def _common_end(rules: list[RuleCluster]) -> float:
     ends = sorted((r.end for r in rules), reverse=True)
     return ends[len(ends) // 2]
+
+
+def _reach(rules: list[RuleCluster], edges: list[float], across: list[float], page_rules: list[Segment],
+           binary: np.ndarray, text_ink: np.ndarray, tol: Tolerances, horizontal: bool) -> tuple[float, float]:
+    """Where the table's rows (`horizontal` rules) or columns begin and end: where most of the
+    rules along them do, or, where a rule runs further by a row or column's width and text of
+    the table stands beside it (between its rules `across`), as far as that rule.
+
+    A table drawn without a frame has no rule round it: its first column is bounded by the rules
+    of the rows that reach it (四、结转下年度继续办理 alone, where the rows of 三's blocks begin
+    at their own labels), its last row by the column rules that run down to it. A side that some
+    rule of the page (`page_rules`, across the rules along) closes within the overrun is no open
+    side: the rules run on into rows of their own (blocks drawn as tables of their own inside
+    one frame, each found also as a table of its own)."""
+    start, end = _common_start(rules), _common_end(rules)
+    first, last = min(r.start for r in rules), max(r.end for r in rules)
+    lo, hi = across[0], across[-1]
+    character = (0.5 * tol.min_cell) ** 2       # ink pixels of one character, about
+
+    def text(a: float, b: float) -> bool:
+        box = (a, lo, b, hi) if horizontal else (lo, a, hi, b)
+        return _ink(text_ink, *box) >= character
+
+    def open_between(a: float, b: float) -> bool:
+        m = tol.cluster
+        return not any(a + m < s.pos < b - m and min(s.end, hi) - max(s.start, lo) >= 0.5 * (hi - lo)
+                       for s in page_rules)
+
+    # A missing row or column is about as wide as the narrowest there is (half of it at least).
+    # Down the table, the column rules of an unframed table run to its end: more than one of
+    # them, or, in a block of two columns, its one rule, drawn all the way, with the row's text
+    # on either side and none on it (a heading's stroke, joined onto a rule across the gap under
+    # the heading, is neither).
+    least = 0.5 * min(b - a for a, b in zip(edges, edges[1:])) if len(edges) > 1 else tol.min_cell
+
+    def reaching(at: float, a: float, b: float) -> bool:
+        if horizontal:
+            return True
+        ends = [r for r in rules if abs(r.start - at) <= tol.cluster or abs(r.end - at) <= tol.cluster]
+        if len(ends) != 1:
+            return len(ends) > 1
+        x, pad, mark = ends[0].pos, 0.5 * tol.min_cell, 0.25 * character     # a dash, a digit 1
+        return (edge_coverage(binary, x, a, b, tol.band, False) >= DRAWN_ALL_THE_WAY
+                and _ink(text_ink, lo, a, x - pad, b) >= mark and _ink(text_ink, x + pad, a, hi, b) >= mark
+                and _ink(text_ink, x - pad, a, x + pad, b) < mark)
+
+    if first < min(start, edges[0]) - max(tol.min_cell, least) and reaching(first, first, edges[0]) \
+            and text(first, min(start, edges[0])) and open_between(first, edges[0]):
+        start = first
+    if last > max(end, edges[-1]) + max(tol.min_cell, least) and reaching(last, edges[-1], last) \
+            and text(max(end, edges[-1]), last) and open_between(edges[-1], last):
+        end = last
+    return start, end
 
 
 def _extend_open_sides(edges: list[float], span_start: float, span_end: float,

@@ -335,6 +335,37 @@ def with_implied_sides(rulings: list[Ruling]) -> list[Ruling]:
     return out
 
 
+def with_open_rows(rulings: list[Ruling]) -> list[Ruling]:
+    """The rulings and the row rules a table drawn without a frame implies: where two or more
+    column rules end on one line that no row rule draws, across the rows they cross.
+
+    Tables drawn with inside borders only leave their top and bottom open. A block of table 二
+    printed as a table of its own then ran on, past the end of its column rules, into the next
+    block's heading row (its last value read with that heading); two rows of table 三 carried
+    over to a page of their own had one row rule between them, too few for a table."""
+    rows = [r for r in rulings if r.horizontal]
+    columns = [r for r in rulings if not r.horizontal]
+    out = list(rulings)
+    for end in ("lo", "hi"):
+        groups: list[list[Ruling]] = []
+        for rule in sorted(columns, key=lambda r: getattr(r, end)):
+            if groups and getattr(rule, end) - getattr(groups[-1][-1], end) <= JOIN_TOL:
+                groups[-1].append(rule)
+            else:
+                groups.append([rule])
+        for group in groups:
+            if len(group) < 2:
+                continue
+            at = sum(getattr(r, end) for r in group) / len(group)
+            left, right = min(r.pos for r in group), max(r.pos for r in group)
+            if _covered(sorted((r for r in rows if abs(r.pos - at) <= JOIN_TOL), key=lambda r: r.lo), left, right):
+                continue
+            crossed = [h for h in rows if any(_crossing(h, v) for v in group)]
+            if crossed:
+                out.append(Ruling(True, at, min(h.lo for h in crossed), max(h.hi for h in crossed)))
+    return out
+
+
 def implied_columns_of(rulings: list[Ruling], chars_in) -> list[Ruling]:
     """The column rules that tables drawn with row rules only imply (pipeline.grid.implied_columns),
     from the characters `chars_in(boxes)` gives inside them."""
@@ -667,6 +698,7 @@ def read_page_grids(pdf: pdfium.PdfDocument, index: int) -> list[Grid]:
 
         try:
             rulings += implied_columns_of(rulings, chars_in)
+            rulings = with_open_rows(rulings)
             tables = find_tables(rulings)
             if not tables:
                 return []

@@ -204,8 +204,8 @@ def plan_layouts_report(seed: int, index: int) -> ReportPlan:
     the forms that lost cells in real reports — （六）/（七） beside an empty, unmerged label cell
     (right or left), labels over two cells, block labels in their first row only, values with a
     note in table 二, wrapped or two-line titles, double rules (a second frame round each
-    table, or each cell boxed inside its rules), tables without side rules and tables ruled by
-    rows only."""
+    table, or each cell boxed inside its rules), tables without side rules, tables ruled by
+    rows only and tables without a frame."""
     plan = plan_report(seed, index)
     layout = dataclasses.replace(
         plan.layout,
@@ -213,7 +213,7 @@ def plan_layouts_report(seed: int, index: int) -> ReportPlan:
         label_split=(index // 2) % 2 == 1,
         block_first_row=index % 3 != 0,
         title_form=TITLE_FORMS[index % len(TITLE_FORMS)],
-        rule_style=("", "double_frame", "open_sides", "boxed_cells", "rows_only")[index % 5],
+        rule_style=("", "double_frame", "open_sides", "boxed_cells", "rows_only", "frameless")[index % 6],
         title_two_lines=False, title_spaced_year=False,
     )
     options = dataclasses.replace(plan.value_options, notes=True)

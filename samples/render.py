@@ -39,7 +39,7 @@ LABEL_VARIANTS = ("typo", "enum_dunhao", "enum_space", "halfwidth_parens", "forc
                   "ascii_quotes", "spaced_total")
 SHADES = {"gray": (0.85, 0.85, 0.85), "blue": (0.80, 0.86, 0.94)}
 # The sides of a table's frame (x0, y0, x1, y1) each style leaves undrawn.
-OPEN_SIDES = {"open_sides": (0, 2)}
+OPEN_SIDES = {"open_sides": (0, 2), "frameless": (0, 1, 2, 3)}
 # The sides of every cell each style leaves undrawn: a table ruled by rows only (a web page's
 # table with row borders, a Word table given horizontal borders only).
 OPEN_EDGES = {"rows_only": (0, 2)}
@@ -100,6 +100,7 @@ class Layout:
                                             # framed again DOUBLE_GAP inside its rules (a web page's table)
                                             # | open_sides: no rule down the table's left and right sides
                                             # (Word's open-sided style) | rows_only: no column rule at all
+                                            # | frameless: no rule round the table (Word's inside borders)
 
 
 @dataclass

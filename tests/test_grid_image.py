@@ -429,3 +429,31 @@ def test_tables_ruled_by_rows_only_give_the_grids_of_ruled_ones_on_a_scan(tmp_pa
                          for g in detect_grids(prepare_page(render_page(path, page, 200), 200), page)
                          if g.n_cols >= 10]
     assert shapes["rows_only"] == shapes[""] and len(shapes[""]) >= 3
+
+
+@pytest.mark.parametrize("index", [0, 2])
+def test_tables_without_a_frame_give_the_grids_of_their_text_layer_on_a_scan(tmp_path, index):
+    """Tables drawn with inside rules only (no rule round them: Word's inside borders) leave
+    their outer rows and columns open. On a 200 dpi scan the grids are those the same PDF's
+    vector rulings give, merged cells and all: the first column bounded by the rows' rules that
+    reach it, the last row by the column rules that run down to it, and in table 二's blocks of
+    two columns, by their one rule; a block continued over a page keeps its columns, whose rules
+    there meet one row rule and end on the table's open top."""
+    import pypdfium2 as pdfium
+
+    from page_images import render_clean_report
+    from pipeline import grid_pdf
+
+    def shape(g: Grid) -> tuple:
+        return g.n_rows, g.n_cols, sorted((c.row, c.col, c.rowspan, c.colspan) for c in g.cells)
+
+    path = tmp_path / "frameless.pdf"
+    result = render_clean_report(path, "frameless", index)
+    pages = sorted({page for pages in result.table_pages.values() for page in pages})
+    document = pdfium.PdfDocument(str(path))
+    try:
+        layer = [shape(g) for page in pages for g in grid_pdf.read_page_grids(document, page - 1)]
+    finally:
+        document.close()
+    scan = [shape(g) for page in pages for g in detect_grids(prepare_page(render_page(path, page, 200), 200), page)]
+    assert scan == layer and sum(s[1] >= 10 for s in layer) >= 3

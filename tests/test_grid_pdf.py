@@ -352,3 +352,24 @@ def test_a_rule_drawn_a_little_over_from_row_to_row_is_two_edges(tmp_path):
 
     grid, = _grids(_pdf(tmp_path / "offset.pdf", draw))
     assert sorted(c.text for c in grid.cells if c.text) == ["11", "22", "33", "44", "55", "66"]
+
+
+def test_column_rules_ending_on_one_line_close_a_frameless_table():
+    """Tables drawn with inside rules only leave their top and bottom open. Two rows of table 三
+    carried over to a page of their own: one row rule between them and the column rules down
+    both, too few row rules for a table until the column rules' shared ends close it; a block of
+    table 二 printed as a table of its own ends where its column rules do, not at the next
+    block's first rule below."""
+    R = grid_pdf.Ruling
+    carried = [R(True, 84.0, 83.0, 512.0)] + [R(False, x, 65.0, 104.0) for x in (125.0, 171.0, 275.0, 309.0)]
+    closed = grid_pdf.with_open_rows(carried)
+    assert sorted(r.pos for r in closed if r.horizontal) == [65.0, 84.0, 104.0]
+    assert all((r.lo, r.hi) == (83.0, 512.0) for r in closed if r.horizontal)
+    table, = grid_pdf.find_tables(closed)
+    assert table.row_edges == pytest.approx([65.0, 84.0, 104.0])
+    block = [R(True, y, 83.0, 512.0) for y in (220.0, 242.0, 264.0)] + \
+            [R(False, x, 220.0, 300.0) for x in (229.0, 323.0, 418.0)] + [R(True, 331.0, 83.0, 512.0)]
+    assert 300.0 in [r.pos for r in grid_pdf.with_open_rows(block) if r.horizontal]
+    # A ruled table's column rules all end on row rules: nothing is added.
+    ruled = [R(True, y, 83.0, 512.0) for y in (220.0, 242.0, 264.0)] + [R(False, x, 220.0, 264.0) for x in (83.0, 300.0, 512.0)]
+    assert grid_pdf.with_open_rows(ruled) == ruled

@@ -17,8 +17,12 @@ SEED = 2024
 #    name wrapped over two title lines;
 # 4: 2019, （六）其他处理 and （七）总计 beside an empty cell to their right (the real report's
 #    layout), block labels in their first row only, a title broken inside 年度, the tables ruled
-#    by rows only (no column rule: with none, the report was refused).
-INDICES = (3, 4)
+#    by rows only (no column rule: with none, the report was refused);
+# 5: 2021, the tables drawn without a frame (inside rules only), table 二's blocks as tables of
+#    their own: each block's last row ends where its column rules do;
+# 10: 2019 ruled by rows only, left-aligned, a value with a note running up to the next column's
+#    text (167(其中38件已公开) 2037): two cells, not one holding both.
+INDICES = (3, 4, 5, 10)
 
 
 @pytest.fixture(scope="module")
@@ -74,12 +78,13 @@ def test_notes_reach_the_results_database(rendered, extracted, tmp_path):
 
 
 @pytest.mark.slow
-def test_layouts_scan(rendered, tmp_path):
-    """The same report scanned at 200 dpi: the rows beside empty label cells are found, and no
-    value is wrong without a flag."""
+@pytest.mark.parametrize("index", (4, 5))
+def test_layouts_scan(rendered, tmp_path, index):
+    """The same reports scanned at 200 dpi (ruled by rows only; without a frame): the rows beside
+    empty label cells are found, and no value is wrong without a flag."""
     from samples.degrade import write_variant
 
-    path, truth = rendered[4]
+    path, truth = rendered[index]
     scan = write_variant(path, tmp_path, "scan200", SEED)
     data = pipeline.extract(scan).to_json()
     result = compare_with_truth(data, truth)

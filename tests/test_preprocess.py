@@ -196,6 +196,22 @@ def test_ruled_table_found_on_skewed_and_turned_pages(real_pdf):
     assert not has_ruled_table(rotate_content(render_page(real_pdf, 1, 150), 3.0)[0], 150)
 
 
+@pytest.mark.parametrize("angle", [8.0, -10.0])
+def test_a_table_without_a_frame_is_found_on_a_page_fed_far_askew(tmp_path, angle):
+    """A sheet fed askew leans 8° and more. A table drawn without a frame has only its thin
+    inside rules, which at that lean break into pieces too short to be rules: its page was
+    taken for one without a table and never read. Turned back part way, its rules show; pages
+    of prose, as far askew, still hold no table."""
+    from page_images import render_clean_report
+
+    path = tmp_path / "frameless.pdf"
+    result = render_clean_report(path, "frameless")
+    page = result.table_pages["applications"][0]
+    assert has_ruled_table(rotate_content(render_page(path, page, 200), angle)[0], 200)
+    prose = [n for n in range(1, result.n_pages + 1) if n not in {p for ps in result.table_pages.values() for p in ps}]
+    assert prose and not any(has_ruled_table(rotate_content(render_page(path, n, 200), angle)[0], 200) for n in prose)
+
+
 def test_upright_score_decides_the_flip(page4):
     """With a reader's score, the 180° question follows the score, not the punctuation cue.
     The score here is a stand-in that prefers whatever it is told (it proves the plumbing:
