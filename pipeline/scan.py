@@ -246,6 +246,7 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
     crops: list[np.ndarray] = []
     ppp = prepared.points_per_pixel
     text_image = without_rulings(prepared) if text_image is None else text_image
+    specks = None       # the page's paper specks, measured where a mark is first doubted
     for cell in cells:
         lines = cell_line_images(text_image, cell.bbox, ppp)
         if not lines:
@@ -264,7 +265,10 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
             # which reads a wide thin stroke as "1" or "一" without confidence; likewise "/",
             # which blur turns into "1" or "7". On a 1-bit page a digit the threshold cut may
             # leave one such stroke (a 2's foot) and dots of the rest: the mark is then in doubt.
-            doubt = bilevel and ink_off_stroke(text_image, cell.bbox, ppp, lines[0])
+            doubt = False
+            if bilevel:
+                specks = paper_specks(text_image, ppp) if specks is None else specks
+                doubt = ink_off_stroke(text_image, cell.bbox, ppp, lines[0], specks)
             cell.text, cell.confidence = mark, 0.5 if doubt else SHAPE_CONFIDENCE
             continue
         pieces = [split_wide_gaps(line) for line in lines]
@@ -470,18 +474,23 @@ def is_covered(gray: np.ndarray, bbox, ppp: float) -> bool:
     return inner.size > 0 and float(np.median(inner)) < COVERED_GREY
 
 
-def ink_off_stroke(gray: np.ndarray, bbox, ppp: float, stroke: np.ndarray) -> bool:
+def ink_off_stroke(gray: np.ndarray, bbox, ppp: float, stroke: np.ndarray, specks: float = 0.0) -> bool:
     """Whether ink lies off the line of the cell's stroke, where a digit it could be part of
     would print, beyond the specks of the paper around it: a "—" or "/" the threshold broke into
     pieces has its pieces along its own line; a digit cut to one stroke keeps dots of the rest
     (a 2's foot and its arc). Paper noise that a heavy threshold turned to specks lies all over
     the cell, as thick beside the stroke as away from it. `stroke`: the image of the stroke
-    (cropped to its ink) that told the mark."""
+    (cropped to its ink) that told the mark; `specks`: the share of the page's bare paper that
+    is ink (paper_specks), the least the cell's specks are taken for."""
     inner = cell_interior(gray, bbox, ppp)
     inner = inner[cell_core(inner)]
     if inner.size == 0:
         return False
-    count, labels, stats, _ = cv2.connectedComponentsWithStats((inner < 128).astype(np.uint8), connectivity=8)
+    # Ink as is_dash tells it, against the paper: rendered, a 1-bit page's lone pixels (all that
+    # a light threshold may leave of a "12" beside its 2's foot, and the specks a heavy one
+    # leaves of the paper's noise) come out grey, not black.
+    ink_mask = (inner < int(np.median(inner)) - 40).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink_mask, connectivity=8)
     if count <= 2:
         return False
     ink = labels > 0
@@ -501,15 +510,35 @@ def ink_off_stroke(gray: np.ndarray, bbox, ppp: float, stroke: np.ndarray) -> bo
     # of it, twice that above and below (digits stand taller than wide).
     side = max(stroke.shape[:2])
     near = (np.abs(xx - centre[0]) <= side) & (np.abs(yy - centre[1]) <= 2 * side)
-    return np.count_nonzero(off & near) >= BILEVEL_DOTS + _speck_allowance(off, near)
+    return np.count_nonzero(off & near) >= BILEVEL_DOTS + _speck_allowance(off, near, specks)
 
 
-def _speck_allowance(ink: np.ndarray, near: np.ndarray) -> float:
+def _speck_allowance(ink: np.ndarray, near: np.ndarray, specks: float = 0.0) -> float:
     """Ink pixels the paper's specks would put in the `near` part of a cell, judged by their
-    density in the rest of it, with room for their chance clumping."""
-    far = int(np.count_nonzero(~near))
-    expected = np.count_nonzero(ink & ~near) / far * np.count_nonzero(near) if far else 0.0
+    density in the rest of it or on the page's bare paper (`specks`), whichever is more (a tall
+    mark leaves little of its cell far from it), with room for their chance clumping."""
+    far, count = int(np.count_nonzero(~near)), int(np.count_nonzero(near))
+    density = max(np.count_nonzero(ink & ~near) / far if far else 0.0, specks)
+    expected = density * count
     return expected + 4.0 * float(np.sqrt(expected))
+
+
+# The page's bare paper: a strip this far (inches) in from each edge, past the outermost.
+PAPER_STRIP_IN = (0.05, 0.3)
+
+
+def paper_specks(gray: np.ndarray, ppp: float) -> float:
+    """The share of the page's bare paper that is ink: the specks a heavy 1-bit threshold leaves
+    of the paper's noise, none on a light one. Measured in a strip along each edge, where no
+    report prints, and of the four the least (a page number or a scan's shifted text may reach
+    one; the noise is everywhere)."""
+    outer, inner = (max(1, int(round(v * 72 / ppp))) for v in PAPER_STRIP_IN)
+    h, w = gray.shape[:2]
+    if min(h, w) <= 2 * inner:
+        return 0.0
+    strips = [gray[outer:inner, outer:w - outer], gray[h - inner:h - outer, outer:w - outer],
+              gray[inner:h - inner, outer:inner], gray[inner:h - inner, w - inner:w - outer]]
+    return min(np.count_nonzero(s < int(np.median(s)) - 40) / s.size for s in strips)
 
 
 def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:

@@ -195,6 +195,15 @@ VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe | PictureTabl
                                    light_falloff=0.08, bilevel_threshold=105, bilevel_threshold_max=120),
     "bilevel300-heavy": ScanRecipe(dpi=300, blur_sigma_px=0.7, noise_sigma=10.0, paper_grey=0.96,
                                    light_falloff=0.08, bilevel_threshold=185, bilevel_threshold_max=205),
+    # The same archive setting at 200 dpi, many office scanners' default for black and white:
+    # strokes one or two pixels wide, which the threshold breaks or fills.
+    "bilevel200": ScanRecipe(dpi=200, blur_sigma_px=0.6, noise_sigma=10.0, paper_grey=0.96,
+                             light_falloff=0.08, bilevel_threshold=105, bilevel_threshold_max=200),
+    # A photocopy of a photocopy, scanned: toner dust over the whole sheet (a landscape page
+    # holding one small table has more specks than characters), blur and an earlier lossy copy.
+    "scan200-copy": ScanRecipe(dpi=200, skew_min_deg=0.2, skew_max_deg=1.0, blur_sigma_px=0.8,
+                               noise_sigma=6.0, salt_pepper_fraction=0.002, artefact_jpeg_quality=40,
+                               paper_grey=0.9, light_falloff=0.15, jpeg_quality=60),
     # A sheet laid skewed and short of the corner on a dark scanner bed (an ADF's black backing).
     "scan200-bed": ScanRecipe(dpi=200, skew_min_deg=0.3, skew_max_deg=1.5, scanner_bed=True,
                               paper_grey=0.96, light_falloff=0.05, noise_sigma=3.0),

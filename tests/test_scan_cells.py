@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.scan import (SPECK_AREA, _without_border_slivers, blank_confidence, cell_line_images,
-                           ink_off_stroke, ink_pieces, is_dash, is_faint_dash, is_slash, split_lines)
+                           ink_off_stroke, ink_pieces, is_dash, is_faint_dash, is_slash, paper_specks, split_lines)
 
 FONTS = [f for f in ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
                      "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -240,6 +240,22 @@ def test_a_digit_cut_to_its_foot_is_told_from_a_broken_blank_mark():
     for cell, mark in ((dash, bar), (slash, stroke)):
         assert not ink_off_stroke(np.where(specks, np.uint8(0), cell), bbox, ppp, mark)
     assert ink_off_stroke(np.where(rng.random((67, 142)) < 0.001, np.uint8(0), two), bbox, ppp, foot)
+    # Rendered, a 1-bit page's lone pixels come out grey: the 2's dots are still ink (a "12" cut
+    # to its 2's foot and grey dots was a sure "—", confirmed by both readers' agreement).
+    grey_dots = np.where(two == 0, np.uint8(150), two)
+    grey_dots[40:42, 64:78] = 0
+    assert ink_off_stroke(grey_dots, bbox, ppp, foot)
+    # A heavy threshold's grey specks round a tall "/", which leaves none of its cell far from it
+    # to measure them on: specks there are no digit where the page's bare paper is as specked.
+    tall = np.full((67, 142), 255, np.uint8)
+    for k in range(50):
+        tall[58 - k, 60 + k // 3:63 + k // 3] = 0
+    rng = np.random.default_rng(3)
+    specked = np.minimum(tall, np.where(rng.random((67, 142)) < 0.004, np.uint8(170), np.uint8(255)))
+    page = np.where(rng.random((600, 400)) < 0.004, np.uint8(170), np.uint8(255))
+    whole_cell = np.zeros((75, 20))         # a stroke this long: the whole cell is near it
+    assert not ink_off_stroke(specked, bbox, ppp, whole_cell, specks=paper_specks(page, ppp))
+    assert ink_off_stroke(specked, bbox, ppp, whole_cell, specks=0.0)       # on clean paper
 
 
 def test_a_dash_one_pixel_thin_is_a_dash_not_a_doubtful_blank():
