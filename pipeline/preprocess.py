@@ -727,7 +727,9 @@ def text_layout(binary: np.ndarray, dpi: float) -> TextLayout:
     text = binary & ~cv2.dilate(h_rules | v_rules, np.ones((3, 3), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(text, connectivity=8)
     sizes = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
-    plausible = (sizes >= 0.03 * dpi) & (sizes <= 0.6 * dpi)
+    # Under 0.05 in is a speck, a dot of punctuation or the smallest piece of a character: the
+    # toner dust of a copied page that holds one small table weighs more than its characters.
+    plausible = (sizes >= 0.05 * dpi) & (sizes <= 0.6 * dpi)
     if plausible.sum() < 10:
         return TextLayout(0.0, [], 0.0, 0.0)
     # The size that holds half the ink: a shaded cell that a 1-bit scanner turned into speckle

@@ -286,6 +286,28 @@ def test_character_size_on_a_1bit_scan_with_shaded_cells(tmp_path):
     assert sizes["bilevel300-heavy"] == pytest.approx(sizes["scan300"], rel=0.25), sizes
 
 
+def test_character_size_on_a_page_under_toner_dust(tmp_path):
+    """A photocopy of a photocopy, scanned: specks all over the sheet. On a landscape page that
+    holds one small table (table 四) they outnumber the characters and hold more ink: the text's
+    size came out a speck's (9 px for 27), the "lines" found were rows of specks, and the reader,
+    scoring those either way up, turned the page upside down. The size is the characters' and
+    the page stays upright."""
+    from pipeline.ocr import get_engine
+    from pipeline.scan import reading_confidences
+    from samples.degrade import write_variant
+    from samples.generate import generate_one
+
+    truth = generate_one(2024, 2, tmp_path)     # its table 四 on a landscape page of its own, page 4
+    src = tmp_path / truth["file"]
+    sizes = {}
+    for variant in ("scan200", "scan200-copy"):
+        page = render_page(write_variant(src, tmp_path / variant, variant, seed=0), 4, 200)
+        sizes[variant] = text_layout_coarse(binarize(cv2.cvtColor(page, cv2.COLOR_BGR2GRAY), 200), 200).char_size
+    assert sizes["scan200-copy"] == pytest.approx(sizes["scan200"], rel=0.3), sizes
+    prepared = prepare_page(page, 200, upright_score=reading_confidences(get_engine()))
+    assert (prepared.rotation, prepared.orientation_source) == (0, "upright_score")
+
+
 def test_lines_that_read_as_nothing_either_way_up_do_not_turn_the_page(heavy_bilevel_scan):
     """On a heavy 1-bit scan of a landscape review-table page, the longest "lines" are its shaded
     header cells turned to speckle: the reader finds nothing in them either way up, and the specks
