@@ -453,8 +453,13 @@ def keep_crossing_rules(rows: list[RuleCluster], cols: list[RuleCluster],
 def _open_ends(rule: RuleCluster, alongside: list[RuleCluster], others: list[RuleCluster],
                tol: Tolerances) -> int:
     """How many of the rule's ends meet no perpendicular rule (`others`) and are shared by at
-    least two more rules (`alongside`, its own direction): a frameless table's open side."""
+    least two more rules (`alongside`, its own direction): a frameless table's open side. Only
+    for a rule that runs through or up to a perpendicular one: the strokes of a heading's
+    characters over a table end together too, on the line of the characters' tops, and stop
+    short of the table's first rule."""
     c = tol.cluster
+    if not any(rule.covers(o.pos, c) and o.covers(rule.pos, c) for o in others):
+        return 0
 
     def open_and_shared(at: float, side: str) -> bool:
         if any(o.covers(rule.pos, c) and abs(o.pos - at) <= c for o in others):

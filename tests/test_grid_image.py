@@ -436,9 +436,8 @@ def test_tables_without_a_frame_give_the_grids_of_their_text_layer_on_a_scan(tmp
     """Tables drawn with inside rules only (no rule round them: Word's inside borders) leave
     their outer rows and columns open. On a 200 dpi scan the grids are those the same PDF's
     vector rulings give, merged cells and all: the first column bounded by the rows' rules that
-    reach it, the last row by the column rules that run down to it, and in table 二's blocks of
-    two columns, by their one rule; a block continued over a page keeps its columns, whose rules
-    there meet one row rule and end on the table's open top."""
+    reach it, the last row by the column rules that run down to it; a block continued over a
+    page keeps its columns, whose rules there meet one row rule and end on the table's open top."""
     import pypdfium2 as pdfium
 
     from page_images import render_clean_report
