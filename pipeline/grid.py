@@ -500,12 +500,12 @@ def _column_edges(bands: list[list[BBox]], left: float, right: float, per_inch: 
             j += 1
         before = count[i - 1] if i > 0 else 0
         after = count[j + 1] if j + 1 < n else 0
-        x = _beside_runs_in(bands, left + i * step, left + (j + 1) * step, 2 * step)
-        # An edge one row alone shows must cross no other row of values' text: a header's words
-        # stand apart at times inside a column.
-        if count[i] >= least and count[i] > before and count[i] > after and \
-                (count[i] >= 2 or not any(a < x < b for mine in of_values for a, b in mine)):
-            peaks.append((x, count[i]))
+        if count[i] >= least and count[i] > before and count[i] > after:
+            x = _beside_runs_in(bands, left + i * step, left + (j + 1) * step, 2 * step)
+            # An edge one row alone shows must cross no other row of values' text: a header's
+            # words stand apart at times inside a column.
+            if count[i] >= 2 or not any(a < x < b for mine in of_values for a, b in mine):
+                peaks.append((x, count[i]))
         i = j + 1
 
     def apart(a: float, b: float) -> bool:

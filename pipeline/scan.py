@@ -474,6 +474,12 @@ def is_covered(gray: np.ndarray, bbox, ppp: float) -> bool:
     return inner.size > 0 and float(np.median(inner)) < COVERED_GREY
 
 
+def ink_on_paper(image: np.ndarray) -> np.ndarray:
+    """Ink (1) where the image is clearly darker than its paper (the median): a mark's shape, a
+    1-bit page's lone grey pixels, a speck."""
+    return (image < int(np.median(image)) - 40).astype(np.uint8)
+
+
 def ink_off_stroke(gray: np.ndarray, bbox, ppp: float, stroke: np.ndarray, specks: float = 0.0) -> bool:
     """Whether ink lies off the line of the cell's stroke, where a digit it could be part of
     would print, beyond the specks of the paper around it: a "—" or "/" the threshold broke into
@@ -489,8 +495,7 @@ def ink_off_stroke(gray: np.ndarray, bbox, ppp: float, stroke: np.ndarray, speck
     # Ink as is_dash tells it, against the paper: rendered, a 1-bit page's lone pixels (all that
     # a light threshold may leave of a "12" beside its 2's foot, and the specks a heavy one
     # leaves of the paper's noise) come out grey, not black.
-    ink_mask = (inner < int(np.median(inner)) - 40).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink_mask, connectivity=8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink_on_paper(inner), connectivity=8)
     if count <= 2:
         return False
     ink = labels > 0
@@ -538,7 +543,7 @@ def paper_specks(gray: np.ndarray, ppp: float) -> float:
         return 0.0
     strips = [gray[outer:inner, outer:w - outer], gray[h - inner:h - outer, outer:w - outer],
               gray[inner:h - inner, outer:inner], gray[inner:h - inner, w - inner:w - outer]]
-    return min(np.count_nonzero(s < int(np.median(s)) - 40) / s.size for s in strips)
+    return min(np.count_nonzero(ink_on_paper(s)) / s.size for s in strips)
 
 
 def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:
@@ -582,9 +587,7 @@ def second_look_reader(prepared: PreparedPage):
 
 def is_dash(crop: np.ndarray, ppp: float) -> bool:
     """Whether a cell's ink is one horizontal bar: "—", "–" or "-" (not a digit, not a dot)."""
-    background = int(np.median(crop))
-    ink = (crop < background - 40).astype(np.uint8)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink_on_paper(crop), connectivity=8)
     parts = sorted((st for st in stats[1:count]), key=lambda st: -st[4])
     if not parts or any(st[4] > 0.1 * parts[0][4] for st in parts[1:]):
         return False            # more than one real stroke (specks aside)
