@@ -109,6 +109,43 @@ FAINT_AREA = 0.02
 STREAK_DARK = 0.85
 STREAK_SHARE = 0.9
 STREAK_MAX_IN = 0.04
+# A dark fill printed with light text (a table style's header: white on dark blue, or on an
+# accent colour). Sought on a copy at FILL_DPI: an area inside the page (a scanner's bed reaches
+# its edge) whose level, a median over FILL_LEVEL_IN that strokes do not sway, is under FILL_DARK
+# of the paper's and FILL_DARK_CONTRAST below it. At full resolution, the fill is where that
+# level is its commonest grey's (a histogram's peak over FILL_LEVEL_SPREAD levels) within
+# FILL_LIGHT_CONTRAST: closed over FILL_LABEL_IN (dense two-line labels sway the median to their
+# ink), at least FILL_MIN_IN thick and FILL_MIN_WIDE_IN long (a seal's ring, a watermark's stroke
+# are thinner). On the page smoothed over FILL_GRAIN_IN (a 1-bit scan's fill is a stipple finer
+# than any stroke) and FILL_EDGE_IN inside its edge, it is a plain field: FILL_EVEN of it within
+# FILL_EVEN_TOLERANCE of its level, at most FILL_DARK_PRINT of it FILL_DARK_CONTRAST darker (its
+# rules); its light print, FILL_LIGHT_CONTRAST lighter, is enclosed by it (FILL_ENCLOSED), and
+# glyphs (pieces FILL_GLYPH_IN long) cover FILL_TEXT_SHARE of it. On a 1-bit scan (or its copy in
+# grey: under FILL_GREYS of the area FILL_DARK_CONTRAST from both black and white) FILL_STROKES of
+# the print FILL_DARK_CONTRAST lighter is in pieces FILL_STROKE_MIN_IN long (a light shade's
+# stipple under black print is dots), and its outline is drawn as a rule FILL_BORDER_IN thick.
+# Lighting falls off smoothly and holds nothing lighter than itself.
+FILL_DPI = 50
+FILL_LEVEL_IN = 0.1
+FILL_DARK = 0.8
+FILL_LEVEL_SPREAD = 9
+FILL_LABEL_IN = 0.2
+FILL_MIN_IN = 0.12
+FILL_MIN_WIDE_IN = 0.5
+FILL_GRAIN_IN = 0.004
+FILL_EVEN = 0.6
+FILL_EVEN_TOLERANCE = 25
+FILL_DARK_PRINT = 0.1
+FILL_DARK_CONTRAST = 60
+FILL_LIGHT_CONTRAST = 30
+FILL_ENCLOSED = 0.5
+FILL_GLYPH_IN = 0.03
+FILL_TEXT_SHARE = 0.01
+FILL_STROKES = 0.5
+FILL_GREYS = 0.5
+FILL_STROKE_MIN_IN = 0.02
+FILL_EDGE_IN = 0.01
+FILL_BORDER_IN = 0.005
 
 
 @dataclass
@@ -145,7 +182,8 @@ class PreparedPage:
 
 # ---------------------------------------------------------------- colour and lighting
 
-def without_coloured_ink(image_bgr: np.ndarray, dpi: float) -> np.ndarray:
+def without_coloured_ink(image_bgr: np.ndarray, dpi: float,
+                         print_mask: Optional[np.ndarray] = None) -> np.ndarray:
     """Grayscale page in which coloured ink (a red seal, a blue stamp or pen) is gone but black
     ink under it stays dark.
 
@@ -154,7 +192,8 @@ def without_coloured_ink(image_bgr: np.ndarray, dpi: float) -> np.ndarray:
     coloured ink is bright in its own colour's channel, while black ink printed under it stays
     dark in every channel. Print is black or grey; ink is coloured
     where one channel stands above both others by more than COLOUR_DOMINANCE (yellowed paper,
-    and the colour fringes JPEG leaves along black print, stand out less).
+    and the colour fringes JPEG leaves along black print, stand out less). Coloured print
+    (`print_mask`: a table's coloured fills) is no ink.
     """
     gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
     b, g, r = cv2.split(image_bgr)
@@ -163,8 +202,12 @@ def without_coloured_ink(image_bgr: np.ndarray, dpi: float) -> np.ndarray:
     # (COLOUR_INK_SHARE): JPEG leaves fringes of every hue along black print, and lifting those
     # changed readings of a sealed scan's cells.
     dominance, bright = cv2.subtract(r, cv2.max(g, b)), r
+    if print_mask is not None:
+        dominance[print_mask] = 0
     for channel, others in ((g, cv2.max(r, b)), (b, cv2.max(r, g))):
         own = cv2.subtract(channel, others)
+        if print_mask is not None:
+            own[print_mask] = 0
         if np.count_nonzero(own > COLOUR_DOMINANCE) >= COLOUR_INK_SHARE * own.size:
             dominance, bright = cv2.max(dominance, own), cv2.max(bright, channel)
     # A chroma difference, not a brightness: independent of exposure.
@@ -247,6 +290,150 @@ def scanner_bed(gray: np.ndarray, dpi: float) -> Optional[np.ndarray]:
     bed = np.isin(labels, edge[edge > 0]).astype(np.uint8)
     bed = cv2.dilate(bed, np.ones((3, 3), np.uint8))
     return cv2.resize(bed, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_NEAREST) > 0
+
+
+class DarkFill(NamedTuple):
+    box: tuple[slice, slice]    # rows, columns of the page image
+    mask: np.ndarray            # bool, the box's pixels of the fill (its light print in it)
+    edge: Optional[np.ndarray]  # bool, the box's pixels of the fill's outline, drawn on a 1-bit scan
+    level: float                # the fill's grey level
+    smoothed: np.ndarray        # the box's grey, smoothed over FILL_GRAIN_IN
+
+
+def dark_fills(gray: np.ndarray, dpi: float) -> list[DarkFill]:
+    """The page's dark fills printed with light text: see FILL_DARK. Flattened as lighting,
+    such a fill turned white and its text whiter than white: gone."""
+    scale = min(1.0, FILL_DPI / dpi)
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    level = cv2.medianBlur(small, max(3, _odd(FILL_LEVEL_IN * dpi * scale)))
+    paper = float(np.percentile(small, 90))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        (level < FILL_DARK * paper).astype(np.uint8), connectivity=4)
+    h, w = small.shape
+    smallest = (FILL_MIN_IN * dpi, FILL_MIN_WIDE_IN * dpi)
+    fills = []
+    for k in range(1, count):
+        x, y, bw, bh, _ = stats[k]
+        if x == 0 or y == 0 or x + bw == w or y + bh == h \
+                or min(bw, bh) < smallest[0] * scale or max(bw, bh) < smallest[1] * scale:
+            continue
+        # The dark area at full resolution, grown by a pixel of the copy: its edge is there.
+        y0, x0 = max(0, int((y - 1) / scale)), max(0, int((x - 1) / scale))
+        y1 = min(gray.shape[0], int((y + bh + 1) / scale) + 1)
+        x1 = min(gray.shape[1], int((x + bw + 1) / scale) + 1)
+        raw = gray[y0:y1, x0:x1]
+        box = cv2.GaussianBlur(raw, (0, 0), max(0.5, FILL_GRAIN_IN * dpi))
+        inside = cv2.resize((labels[max(0, y - 1):y + bh + 1, max(0, x - 1):x + bw + 1] == k).astype(np.uint8),
+                            (box.shape[1], box.shape[0]), interpolation=cv2.INTER_NEAREST)
+        inside = cv2.dilate(inside, np.ones((3, 3), np.uint8), iterations=max(1, int(0.5 / scale)))
+        # A fill is a plain field: its level is the commonest grey of the area (the reduced copy
+        # joins rules dense round white cells to it, which are no plain field).
+        counts = np.bincount(box[inside > 0], minlength=256)
+        fill = float(np.argmax(np.convolve(counts, np.ones(FILL_LEVEL_SPREAD), mode="same")))
+        if fill >= FILL_DARK * paper or fill > paper - FILL_DARK_CONTRAST:
+            continue        # paper between dense print, or a shade too light to print light on
+        # A 1-bit scan's, or its copy in grey: black and white, hardly a grey between.
+        greys = raw[inside > 0]
+        one_bit = np.count_nonzero((greys > FILL_DARK_CONTRAST) & (greys < 255 - FILL_DARK_CONTRAST)) \
+            < FILL_GREYS * greys.size
+        # Where the page's level is the fill's, strokes aside (a median keeps a straight edge
+        # where it is, and leaves out white cells and the paper between close rules); closed over
+        # a label's width, where dense two-line labels swayed the median to their ink, but not
+        # beyond the dark area (a label in a white cell beside it is no part of it). A cell's
+        # fill is as thick as a row; a seal's ring or a watermark's stroke is not.
+        local = cv2.medianBlur(raw, max(3, _odd(FILL_LEVEL_IN * dpi)))
+        level_mask = (np.abs(local.astype(np.int16) - fill) <= FILL_LIGHT_CONTRAST).astype(np.uint8)
+        side = _odd(FILL_LABEL_IN * dpi)
+        padded = cv2.copyMakeBorder(level_mask, side, side, side, side, cv2.BORDER_CONSTANT, value=0)
+        thick = cv2.morphologyEx(padded, cv2.MORPH_CLOSE, np.ones((side, side), np.uint8))[side:-side, side:-side]
+        thick = cv2.morphologyEx(thick & inside, cv2.MORPH_OPEN, np.ones((_odd(smallest[0]),) * 2, np.uint8))
+        outlines, _ = cv2.findContours(thick, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for outline in outlines:
+            _, _, pw, ph = cv2.boundingRect(outline)
+            if min(pw, ph) < smallest[0] or max(pw, ph) < smallest[1]:
+                continue
+            mask = cv2.drawContours(np.zeros_like(level_mask), [outline], -1, 1, thickness=cv2.FILLED)
+            core = cv2.erode(mask, np.ones((_odd(FILL_EDGE_IN * dpi),) * 2, np.uint8)) > 0
+            if not _prints_light(box, core, fill, dpi, one_bit):
+                continue
+            edge = None
+            if one_bit:
+                edge = cv2.drawContours(np.zeros_like(mask), [outline], -1, 1,
+                                        thickness=max(1, int(round(FILL_BORDER_IN * dpi)))) & mask > 0
+            fills.append(DarkFill((slice(y0, y1), slice(x0, x1)), mask > 0, edge, fill, box))
+    if fills:
+        log.debug("%d dark fill(s) with light print", len(fills))
+    return fills
+
+
+def _prints_light(box: np.ndarray, core: np.ndarray, fill: float, dpi: float, one_bit: bool) -> bool:
+    """Whether a dark area (`core` of `box`, at grey `fill`) is a fill printed light: a plain
+    field, printed with light glyphs it encloses and little dark but its rules. Blurred print
+    (a watermark's broad strokes, a stamp's mottled ink, dense type) is no plain field; the
+    paper between the strokes of a line of bold type runs out to the paper round the line; a
+    1-bit scan's light shade is a stipple under black print, its light dots, not strokes."""
+    area = np.count_nonzero(core)
+    even = np.count_nonzero((np.abs(box.astype(np.int16) - fill) <= FILL_EVEN_TOLERANCE) & core)
+    if not area or even < FILL_EVEN * area:
+        return False
+    if np.count_nonzero((box < fill - FILL_DARK_CONTRAST) & core) > FILL_DARK_PRINT * area:
+        return False
+    light = (box > fill + FILL_LIGHT_CONTRAST).astype(np.uint8)
+    _, parts, sizes, _ = cv2.connectedComponentsWithStats(light, connectivity=8)
+    outer = np.unique(np.concatenate([parts[0], parts[-1], parts[:, 0], parts[:, -1]]))
+    enclosed = (parts > 0) & ~np.isin(parts, outer) & core
+    glyphs = np.flatnonzero(np.maximum(sizes[:, 2], sizes[:, 3]) >= FILL_GLYPH_IN * dpi)
+    if np.count_nonzero(enclosed) < FILL_ENCLOSED * np.count_nonzero(light.astype(bool) & core) \
+            or np.count_nonzero(enclosed & np.isin(parts, glyphs[glyphs > 0])) < FILL_TEXT_SHARE * area:
+        return False
+    if one_bit:
+        light = (box > fill + FILL_DARK_CONTRAST).astype(np.uint8)
+        _, parts, sizes, _ = cv2.connectedComponentsWithStats(light, connectivity=8)
+        strokes = np.flatnonzero(np.maximum(sizes[:, 2], sizes[:, 3]) >= FILL_STROKE_MIN_IN * dpi)
+        return np.count_nonzero(core & np.isin(parts, strokes[strokes > 0])) \
+            >= FILL_STROKES * np.count_nonzero(core & (parts > 0))
+    return True
+
+
+def without_dark_fills(gray: np.ndarray, fills: list[DarkFill]) -> np.ndarray:
+    """The page with each dark fill turned into paper and whatever departs from its level,
+    lighter (its text) or darker (the rules drawn over it), into dark print: the page then reads
+    as every other does. On a 1-bit scan the fill's edge is drawn as a rule: a rule along it is
+    black on black there, and the table lost it (a grey scan shows what rules there are)."""
+    if not fills:
+        return gray
+    out = gray.copy()
+    for fill in fills:
+        # Each way as dark as it departs from the level, of all it could: white text and a black
+        # rule both come out black (a black fill's grain, on a 1-bit scan, no darker than noise).
+        shade = fill.smoothed.astype(np.float32) - fill.level
+        departure = np.where(shade > 0, shade / max(255.0 - fill.level, FILL_DARK_CONTRAST),
+                             -shade / max(fill.level, FILL_DARK_CONTRAST))
+        unfilled = 255.0 - np.clip(departure * 255.0, 0, 255)
+        region = fill.mask
+        if fill.edge is not None:
+            unfilled[fill.edge] = 0
+        else:
+            # Across the fill's edge the page passes from its level to the paper's: no print, but
+            # a line along the edge, where no rule need be (a table without side rules). A rule
+            # there is darker than the fill, its blurred edge too: kept.
+            mask = fill.mask.astype(np.uint8)
+            across = (cv2.dilate(mask, np.ones((5, 5), np.uint8)) > 0) \
+                & (cv2.erode(mask, np.ones((5, 5), np.uint8)) == 0)
+            unfilled[across & (fill.smoothed >= fill.level)] = 255
+            region = region | across
+        out[fill.box][region] = unfilled.astype(np.uint8)[region]
+    return out
+
+
+def fills_mask(shape: tuple[int, int], fills: list[DarkFill]) -> Optional[np.ndarray]:
+    """The page's pixels (bool) of these fills, or None without any."""
+    if not fills:
+        return None
+    mask = np.zeros(shape, bool)
+    for fill in fills:
+        mask[fill.box] |= fill.mask
+    return mask
 
 
 def flatten_lighting(gray: np.ndarray, dpi: float) -> np.ndarray:
@@ -884,7 +1071,10 @@ def prepare_page(image_bgr: np.ndarray, dpi: float,
     if image_bgr.ndim == 2:
         image_bgr = cv2.cvtColor(image_bgr, cv2.COLOR_GRAY2BGR)
     h0, w0 = image_bgr.shape[:2]
-    gray = without_streaks(without_coloured_ink(image_bgr, dpi), dpi)
+    plain = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
+    fills = dark_fills(plain, dpi)
+    gray = without_coloured_ink(image_bgr, dpi, fills_mask(plain.shape, fills))
+    gray = without_streaks(without_dark_fills(gray, fills), dpi)
     bed = scanner_bed(gray, dpi)
     sigma = noise_sigma(gray)
     gray = flatten_lighting(gray, dpi)

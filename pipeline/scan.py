@@ -19,7 +19,8 @@ from .config import Config
 from .numbers import parse_value
 from .ocr import crop_to_ink
 from .ocr.crop import ink_mask
-from .preprocess import PreparedPage, rule_masks, runs_of, without_faint_layer
+from .preprocess import (PreparedPage, dark_fills, rule_masks, runs_of, without_dark_fills,
+                         without_faint_layer)
 from .types import SHAPE_CONFIDENCE, Grid, GridCell, TextLine
 
 log = logging.getLogger(__name__)
@@ -110,8 +111,9 @@ SECOND_LOOK_MARGIN = 0.6
 
 def _unprepared(image_bgr: np.ndarray, dpi: float) -> PreparedPage:
     """A render that needs no correction, in the form the cell reader takes; a watermark drawn
-    over it lifted off, as off a scan."""
-    gray = without_faint_layer(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY), dpi)
+    over it lifted off and dark fills' light print turned dark, as off a scan."""
+    gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
+    gray = without_faint_layer(without_dark_fills(gray, dark_fills(gray, dpi)), dpi)
     h, w = gray.shape
     return PreparedPage(gray, np.zeros_like(gray), 0, 0.0, float(dpi),
                         np.array([[1.0, 0, 0], [0, 1.0, 0]]), (w, h), "vector")

@@ -205,7 +205,7 @@ def plan_layouts_report(seed: int, index: int) -> ReportPlan:
     (right or left), labels over two cells, block labels in their first row only, values with a
     note in table 二, wrapped or two-line titles, double rules (a second frame round each
     table, or each cell boxed inside its rules), tables without side rules, tables ruled by
-    rows only and tables without a frame."""
+    rows only, tables without a frame, and headers printed white on a dark fill."""
     plan = plan_report(seed, index)
     layout = dataclasses.replace(
         plan.layout,
@@ -214,6 +214,7 @@ def plan_layouts_report(seed: int, index: int) -> ReportPlan:
         block_first_row=index % 3 != 0,
         title_form=TITLE_FORMS[index % len(TITLE_FORMS)],
         rule_style=("", "double_frame", "open_sides", "boxed_cells", "rows_only", "frameless")[index % 6],
+        shade="dark" if index % 4 == 3 else plan.layout.shade,
         title_two_lines=False, title_spaced_year=False,
     )
     options = dataclasses.replace(plan.value_options, notes=True)

@@ -37,7 +37,9 @@ PARENT_STYLES = ("stacked", "rotated", "wrapped")
 TITLE_FORMS = ("wrap_word", "year_above", "year_below", "agency_wrap")
 LABEL_VARIANTS = ("typo", "enum_dunhao", "enum_space", "halfwidth_parens", "forced_breaks",
                   "ascii_quotes", "spaced_total")
-SHADES = {"gray": (0.85, 0.85, 0.85), "blue": (0.80, 0.86, 0.94)}
+SHADES = {"gray": (0.85, 0.85, 0.85), "blue": (0.80, 0.86, 0.94), "dark": (0.27, 0.45, 0.77)}
+# Shades printed with white text (a table style's header: white on Word's dark blue accent).
+LIGHT_PRINT_SHADES = {"dark"}
 # The sides of a table's frame (x0, y0, x1, y1) each style leaves undrawn.
 OPEN_SIDES = {"open_sides": (0, 2), "frameless": (0, 1, 2, 3)}
 # The sides of every cell each style leaves undrawn: a table ruled by rows only (a web page's
@@ -78,7 +80,7 @@ class Layout:
     title_spaced_year: bool = False         # "某某局 2021 年 政府信息公开…", as some exports space it
     corner_diagonal: bool = False
     parent_style: str = "stacked"           # how 三、本年度办理结果 is written in its merged cell
-    shade: Optional[str] = None             # header rows filled: None | gray | blue
+    shade: Optional[str] = None             # header rows filled: None | gray | blue | dark (white text)
     repeat_header: bool = True              # repeat table 三's header on its continuation page
     applications_new_page: bool = False     # start table 三 on a fresh page (may then fit on one)
     review_landscape: bool = False
@@ -394,7 +396,7 @@ def _draw_cell_text(w: PageWriter, table: Table, cell: TCell, rect: BBox) -> Non
     x0, y0, x1, y1 = rect
     c = w.canvas
     c.setFont(table.font, table.size)
-    c.setFillColorRGB(0, 0, 0)
+    c.setFillColorRGB(*((1, 1, 1) if cell.shaded and w.layout.shade in LIGHT_PRINT_SHADES else (0, 0, 0)))
     if cell.vertical == "rotated":
         c.saveState()
         c.translate((x0 + x1) / 2, w.rl_y((y0 + y1) / 2))

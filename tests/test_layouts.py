@@ -14,7 +14,7 @@ from samples.generate import generate_one
 
 SEED = 2024
 # 3: 2021 with （六） as one row, empty label cells to the left, labels over two cells, the agency's
-#    name wrapped over two title lines;
+#    name wrapped over two title lines, each cell boxed inside its rules, headers white on dark blue;
 # 4: 2019, （六）其他处理 and （七）总计 beside an empty cell to their right (the real report's
 #    layout), block labels in their first row only, a title broken inside 年度, the tables ruled
 #    by rows only (no column rule: with none, the report was refused);
@@ -78,10 +78,11 @@ def test_notes_reach_the_results_database(rendered, extracted, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("index", (4, 5))
+@pytest.mark.parametrize("index", (3, 4, 5))
 def test_layouts_scan(rendered, tmp_path, index):
-    """The same reports scanned at 200 dpi (ruled by rows only; without a frame): the rows beside
-    empty label cells are found, and no value is wrong without a flag."""
+    """The same reports scanned at 200 dpi (headers white on dark blue; ruled by rows only;
+    without a frame): the rows beside empty label cells are found, and no value is wrong without
+    a flag."""
     from samples.degrade import write_variant
 
     path, truth = rendered[index]
@@ -91,6 +92,8 @@ def test_layouts_scan(rendered, tmp_path, index):
     assert not [r for r in data["review_reasons"] if "not in the template" in r or "not found" in r]
     assert not result["missing"] and not result["silent_error"]
     assert result["right"] >= 0.99 * result["total"], result["wrong"]
+    # The headers are read, white on dark blue as they are: no table placed by its shape alone.
+    assert not [r for r in data["review_reasons"] if "header" in r or "shape alone" in r]
     assert (data["agency"], data["year"]) == (truth["agency"], truth["year"])
     got = _notes(data)
     right = sum(got.get(k) == v for k, v in _truth_notes(truth).items())

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.preprocess import (UPRIGHT_FIRST_LINES, binarize, flatten_lighting,
+from pipeline.preprocess import (UPRIGHT_FIRST_LINES, binarize, dark_fills, flatten_lighting,
                                  has_ruled_table, prepare_page, without_coloured_ink, rule_masks, ruling_lines,
                                  scanner_bed, skew_of, text_layout, text_layout_coarse, with_print_darkened,
                                  without_faint_layer)
@@ -379,3 +379,43 @@ def test_an_upright_page_is_told_by_reading_where_its_punctuation_votes_turned()
     bgr = cv2.cvtColor(np.asarray(image), cv2.COLOR_GRAY2BGR)
     assert prepare_page(bgr, 200).rotation == 180        # the vote alone: what the test is about
     assert prepare_page(bgr, 200, upright_score=reading_confidences(get_engine())).rotation == 0
+
+
+@pytest.mark.parametrize("variant", ["scan200", "scan100", "bilevel300"])
+def test_a_header_printed_white_on_a_dark_fill_reads_as_print(tmp_path, variant):
+    """A table style's header row: white text on a dark blue fill. Flattened as uneven lighting,
+    the fill turned white and its text whiter than white (a colour scan's blue fill was lifted
+    as a stamp's ink besides): the headers read as nothing, and table 四, with one row of
+    values under its header, was not found. Turned into paper, with its print dark, the header
+    reads, on a grey scan at 200 and 100 dpi and on a 1-bit one."""
+    from pipeline.grid_image import detect_grids
+    from pipeline.ocr import get_engine
+    from pipeline.scan import read_grid_cells
+    from samples.degrade import write_variant
+    from samples.generate import generate_one
+
+    truth = generate_one(2024, 3, tmp_path, layouts=True)          # its headers white on dark blue
+    assert "shade:dark" in truth["layout"]
+    scan = write_variant(tmp_path / truth["file"], tmp_path / variant, variant, seed=0)
+    page = next(c["page"] for c in truth["cells"] if c["table"] == "review")
+    dpi = {"scan200": 200, "scan100": 100, "bilevel300": 300}[variant]
+    image = render_page(scan, page, dpi)
+    assert dark_fills(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), dpi)
+    prepared = prepare_page(image, dpi)
+    grids = detect_grids(prepared, page)
+    read_grid_cells(get_engine(), prepared, grids, bilevel=variant.startswith("bilevel"))
+    text = "".join(cell.text for grid in grids for cell in grid.cells).replace("\n", "")
+    assert all(label in text for label in ("行政复议", "行政诉讼", "复议后起诉")), text
+
+
+def test_black_print_and_black_boxes_are_no_dark_fills(heavy_bilevel_scan, page4):
+    """What is dark and not a fill printed light stays as it is: a 1-bit scan's light shade
+    under black headers (a stipple), a black box over a value (a redaction: covered, for
+    review), bold headings, a watermark, a red seal."""
+    for page in (2, 4):
+        gray = cv2.cvtColor(render_page(heavy_bilevel_scan, page, 300), cv2.COLOR_BGR2GRAY)
+        assert not dark_fills(gray, 300)
+    boxed = page4.copy()
+    boxed[900:960, 700:900] = 0
+    marked = stamp(watermark(boxed, 200), seal_ink(page4.shape, 200, (300.0, 400.0)))
+    assert not dark_fills(cv2.cvtColor(marked, cv2.COLOR_BGR2GRAY), 200)
