@@ -73,6 +73,10 @@ COLOUR_DOMINANCE_NEAR = 15
 COLOUR_INK_SHARE = 0.001
 # Margin (inches) around coloured ink whose pixels are read in their brightest channel too.
 SEAL_FRINGE_IN = 0.015
+# A seal or a stamp (coloured_print): strokes this close (inches) are one, spanning this much
+# (inches) each way (a government seal is 42 mm across); print set in colour is in lines.
+COLOUR_GROUP_IN = 0.05
+COLOUR_SEAL_IN = (0.6, 3.0)
 # The scanner's own background where the paper does not cover the glass (dark bands along the
 # image's edges, square to the image while the paper lies skewed): dark (below this share of the
 # paper's level), thicker than any stroke or rule (inches), and reaching the image's edge; sought
@@ -193,7 +197,7 @@ def without_coloured_ink(image_bgr: np.ndarray, dpi: float,
     dark in every channel. Print is black or grey; ink is coloured
     where one channel stands above both others by more than COLOUR_DOMINANCE (yellowed paper,
     and the colour fringes JPEG leaves along black print, stand out less). Coloured print
-    (`print_mask`: a table's coloured fills) is no ink.
+    (`print_mask`: a table's coloured fills; glyphs set in colour, coloured_print) is no ink.
     """
     gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
     b, g, r = cv2.split(image_bgr)
@@ -214,6 +218,11 @@ def without_coloured_ink(image_bgr: np.ndarray, dpi: float,
     strong = (dominance > COLOUR_DOMINANCE).astype(np.uint8)
     if not strong.any():
         return gray
+    in_print = coloured_print(strong, dpi)
+    if in_print is not None:
+        strong[in_print] = 0
+        if not strong.any():
+            return gray
     # Thin or starved strokes of the seal lose most of their colour to blur and to JPEG's
     # half-resolution chroma, and would stay behind as grey lines: beside clearly coloured ink,
     # a trace of colour is enough (hysteresis), and the strokes' fringes are taken in by a
@@ -222,6 +231,8 @@ def without_coloured_ink(image_bgr: np.ndarray, dpi: float,
     coloured = (strong > 0) | ((dominance > COLOUR_DOMINANCE_NEAR) & near)
     side = 2 * max(1, int(round(SEAL_FRINGE_IN * dpi))) + 1
     coloured = cv2.dilate(coloured.astype(np.uint8), np.ones((side, side), np.uint8)) > 0
+    if in_print is not None:
+        coloured &= ~in_print
     # Coloured ink is not quite white in its own channel: scale so that the ink's own level (the
     # median of its pixels' brightest channel) becomes the paper's level around it, and darker
     # ink under it stays dark. Lifting to pure white instead would leave white blots on grey paper.
@@ -234,6 +245,23 @@ def without_coloured_ink(image_bgr: np.ndarray, dpi: float,
     lifted = bright[coloured].astype(np.float32) * (paper / max(ink_level, 1.0))
     out[coloured] = np.maximum(gray[coloured], np.clip(np.minimum(lifted, paper), 0, 255).astype(np.uint8))
     return out
+
+
+def coloured_print(strong: np.ndarray, dpi: float) -> Optional[np.ndarray]:
+    """Where coloured ink (`strong`, uint8) is print set in colour (a value, a note in red or
+    blue), a mask, or None: all of it but seals and stamps. A seal's ring or a stamp's frame,
+    its strokes within COLOUR_GROUP_IN of each other, spans COLOUR_SEAL_IN each way, and all the
+    coloured ink inside it (its text, its star) is its own. Lifted as a seal's ink, red values
+    read as blank cells, and blanks summed to blanks confirmed them."""
+    side = _odd(COLOUR_GROUP_IN * dpi)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(strong, np.ones((side, side), np.uint8)),
+                                                     connectivity=8)
+    in_print = strong > 0
+    low, high = (v * dpi + side for v in COLOUR_SEAL_IN)
+    for x, y, w, h, _ in stats[1:]:
+        if low <= min(w, h) and max(w, h) <= high:
+            in_print[y:y + h, x:x + w] = False
+    return in_print if in_print.any() else None
 
 
 def without_streaks(gray: np.ndarray, dpi: float) -> np.ndarray:

@@ -205,7 +205,8 @@ def plan_layouts_report(seed: int, index: int) -> ReportPlan:
     (right or left), labels over two cells, block labels in their first row only, values with a
     note in table 二, wrapped or two-line titles, double rules (a second frame round each
     table, or each cell boxed inside its rules), tables without side rules, tables ruled by
-    rows only, tables without a frame, and headers printed white on a dark fill."""
+    rows only, tables without a frame, headers printed white on a dark fill, and totals printed
+    in red or blue."""
     plan = plan_report(seed, index)
     layout = dataclasses.replace(
         plan.layout,
@@ -215,6 +216,7 @@ def plan_layouts_report(seed: int, index: int) -> ReportPlan:
         title_form=TITLE_FORMS[index % len(TITLE_FORMS)],
         rule_style=("", "double_frame", "open_sides", "boxed_cells", "rows_only", "frameless")[index % 6],
         shade="dark" if index % 4 == 3 else plan.layout.shade,
+        total_colour=("red", "blue")[(index // 4) % 2] if index % 4 == 1 else None,
         title_two_lines=False, title_spaced_year=False,
     )
     options = dataclasses.replace(plan.value_options, notes=True)

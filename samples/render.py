@@ -38,6 +38,8 @@ TITLE_FORMS = ("wrap_word", "year_above", "year_below", "agency_wrap")
 LABEL_VARIANTS = ("typo", "enum_dunhao", "enum_space", "halfwidth_parens", "forced_breaks",
                   "ascii_quotes", "spaced_total")
 SHADES = {"gray": (0.85, 0.85, 0.85), "blue": (0.80, 0.86, 0.94), "dark": (0.27, 0.45, 0.77)}
+# Print colours for emphasis (Layout.total_colour).
+INKS = {"red": (0.85, 0.0, 0.0), "blue": (0.0, 0.2, 0.8)}
 # Shades printed with white text (a table style's header: white on Word's dark blue accent).
 LIGHT_PRINT_SHADES = {"dark"}
 # The sides of a table's frame (x0, y0, x1, y1) each style leaves undrawn.
@@ -92,6 +94,7 @@ class Layout:
     table_width_frac: float = 1.0
     label_col_frac: float = 0.35            # table 三's label columns share of its width
     label_variants: tuple[str, ...] = ()
+    total_colour: Optional[str] = None      # totals (总计 rows and columns) printed in red | blue
     # Forms of the label columns and titles some real reports print (all off by default):
     label_empty_cell: str = ""              # "" | right | left: （六）/（七）, 一/二/四 beside an empty, unmerged label cell
     label_split: bool = False               # a row label printed over two label cells
@@ -396,7 +399,12 @@ def _draw_cell_text(w: PageWriter, table: Table, cell: TCell, rect: BBox) -> Non
     x0, y0, x1, y1 = rect
     c = w.canvas
     c.setFont(table.font, table.size)
-    c.setFillColorRGB(*((1, 1, 1) if cell.shaded and w.layout.shade in LIGHT_PRINT_SHADES else (0, 0, 0)))
+    if cell.shaded and w.layout.shade in LIGHT_PRINT_SHADES:
+        c.setFillColorRGB(1, 1, 1)
+    elif w.layout.total_colour and cell.key is not None and is_total(cell.key):
+        c.setFillColorRGB(*INKS[w.layout.total_colour])
+    else:
+        c.setFillColorRGB(0, 0, 0)
     if cell.vertical == "rotated":
         c.saveState()
         c.translate((x0 + x1) / 2, w.rl_y((y0 + y1) / 2))
@@ -413,6 +421,12 @@ def _draw_cell_text(w: PageWriter, table: Table, cell: TCell, rect: BBox) -> Non
             c.drawString(x0 + table.padding, baseline, line)
         else:
             c.drawCentredString((x0 + x1) / 2, baseline, line)
+
+
+def is_total(key: CellKey) -> bool:
+    """Whether a data cell is a total: of a 总计 row or column (Layout.total_colour)."""
+    _, row, column = key
+    return row in ("3.7", "total") or column == "total" or column.endswith(".total")
 
 
 def _stroke_rect(w: PageWriter, rect: BBox, line_width: float) -> None:
@@ -820,6 +834,8 @@ def layout_features(layout: Layout, values: ReportValues) -> list[str]:
              "title_two_lines": layout.title_two_lines, "title_spaced_year": layout.title_spaced_year, "active_separate_blocks": layout.active_separate_blocks,
              "numbers_left": layout.numbers_left, "thick_outer_border": layout.outer_line_width > layout.line_width}
     out += [name for name, on in flags.items() if on]
+    if layout.total_colour:
+        out.append(f"totals:{layout.total_colour}")
     if layout.shade:
         out.append(f"shade:{layout.shade}")
     out += [f"label:{v}" for v in layout.label_variants]

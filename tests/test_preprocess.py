@@ -419,3 +419,39 @@ def test_black_print_and_black_boxes_are_no_dark_fills(heavy_bilevel_scan, page4
     boxed[900:960, 700:900] = 0
     marked = stamp(watermark(boxed, 200), seal_ink(page4.shape, 200, (300.0, 400.0)))
     assert not dark_fills(cv2.cvtColor(marked, cv2.COLOR_BGR2GRAY), 200)
+
+
+def test_values_printed_in_colour_are_print_and_a_seal_is_not(tmp_path):
+    """Totals printed in red, with the agency's red seal over the table: taken for the seal's
+    ink, the red values were lifted off with it, read as blank cells, and blanks summed to
+    blanks confirmed them (4 silent cells in a report). Print set in colour stays dark; the
+    seal still goes, the black print under it kept."""
+    import pypdfium2 as pdfium
+
+    from pipeline import pdf as pdfio
+    from samples.generate import generate_one
+
+    truth = generate_one(2024, 1, tmp_path, layouts=True)          # its totals in red
+    assert "totals:red" in truth["layout"]
+    page = next(c["page"] for c in truth["cells"] if c["table"] == "applications" and c["row"] == "3.7")
+    # Rendered as the pipeline renders (pdfium's BGR): red must come out red.
+    doc = pdfium.PdfDocument(str(tmp_path / truth["file"]))
+    image = pdfio.render_page(doc, page - 1, 200)[:, :, :3].copy()
+    doc.close()
+    cells = [c for c in truth["cells"] if c["page"] == page and c["value"] is not None]
+    totals = [c for c in cells if c["row"] == "3.7" or c["column"] == "total"]
+    sealed = next(c for c in cells if c not in totals)
+    x0, y0, x1, y1 = sealed["bbox"]
+    sealed_image = stamp(image, seal_ink(image.shape, 200, ((x0 + x1) / 2, (y0 + y1) / 2)))
+    gray = prepare_page(sealed_image, 200).gray
+    s = 200 / 72
+
+    def ink(cell) -> int:
+        x0, y0, x1, y1 = (int(v * s) for v in cell["bbox"])
+        return int(gray[y0 + 3:y1 - 3, x0 + 3:x1 - 3].min())
+    assert totals and all(ink(c) < 100 for c in totals), [(c["row"], c["column"], ink(c)) for c in totals]
+    # The seal is gone round the value under it, which stays dark.
+    assert ink(sealed) < 100
+    cx, cy = (int((x0 + x1) / 2 * s), int((y0 + y1) / 2 * s))
+    ring = gray[cy - int(0.8 * 200):cy + int(0.8 * 200), cx - int(0.8 * 200):cx + int(0.8 * 200)]
+    assert float(np.percentile(ring, 50)) > 200
