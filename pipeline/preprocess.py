@@ -254,7 +254,7 @@ def coloured_print(strong: np.ndarray, dpi: float) -> Optional[np.ndarray]:
     coloured ink inside it (its text, its star) is its own. Lifted as a seal's ink, red values
     read as blank cells, and blanks summed to blanks confirmed them."""
     side = _odd(COLOUR_GROUP_IN * dpi)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(strong, np.ones((side, side), np.uint8)),
+    _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(strong, np.ones((side, side), np.uint8)),
                                                      connectivity=8)
     in_print = strong > 0
     low, high = (v * dpi + side for v in COLOUR_SEAL_IN)
@@ -345,7 +345,8 @@ def dark_fills(gray: np.ndarray, dpi: float) -> list[DarkFill]:
         if x == 0 or y == 0 or x + bw == w or y + bh == h \
                 or min(bw, bh) < smallest[0] * scale or max(bw, bh) < smallest[1] * scale:
             continue
-        # The dark area at full resolution, grown by a pixel of the copy: its edge is there.
+        # The dark area at full resolution, a pixel of the copy wider each way (the copy draws
+        # its edge coarsely), and its shape grown by half such a pixel.
         y0, x0 = max(0, int((y - 1) / scale)), max(0, int((x - 1) / scale))
         y1 = min(gray.shape[0], int((y + bh + 1) / scale) + 1)
         x1 = min(gray.shape[1], int((x + bw + 1) / scale) + 1)
