@@ -430,6 +430,7 @@ def test_values_printed_in_colour_are_print_and_a_seal_is_not(tmp_path):
 
     from pipeline import pdf as pdfio
     from samples.generate import generate_one
+    from samples.render import is_total
 
     truth = generate_one(2024, 1, tmp_path, layouts=True)          # its totals in red
     assert "totals:red" in truth["layout"]
@@ -439,7 +440,7 @@ def test_values_printed_in_colour_are_print_and_a_seal_is_not(tmp_path):
     image = pdfio.render_page(doc, page - 1, 200)[:, :, :3].copy()
     doc.close()
     cells = [c for c in truth["cells"] if c["page"] == page and c["value"] is not None]
-    totals = [c for c in cells if c["row"] == "3.7" or c["column"] == "total"]
+    totals = [c for c in cells if is_total((c["table"], c["row"], c["column"]))]
     sealed = next(c for c in cells if c not in totals)
     x0, y0, x1, y1 = sealed["bbox"]
     sealed_image = stamp(image, seal_ink(image.shape, 200, ((x0 + x1) / 2, (y0 + y1) / 2)))
