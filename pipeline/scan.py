@@ -394,15 +394,10 @@ def split_wide_gaps(line: np.ndarray) -> list[np.ndarray]:
     if cols.size == 0:
         return [line]
     height = line.shape[0]
-    cuts, start, prev = [], cols[0], cols[0]
-    for c in cols[1:]:
-        if c - prev > WIDE_GAP * height:
-            cuts.append((start, prev + 1))
-            start = c
-        prev = c
-    cuts.append((start, prev + 1))
-    if len(cuts) == 1:
+    breaks = np.flatnonzero(np.diff(cols) > WIDE_GAP * height)
+    if breaks.size == 0:
         return [line]
+    cuts = zip([cols[0], *cols[breaks + 1]], [*(cols[breaks] + 1), cols[-1] + 1])
     pieces = [crop_to_ink(line[:, max(0, a - height // 4):b + height // 4]) for a, b in cuts]
     return [p for p in pieces if p is not None] or [line]
 
@@ -708,16 +703,9 @@ def split_lines(crop: np.ndarray) -> list[np.ndarray]:
     specks = np.flatnonzero(stats[1:count, cv2.CC_STAT_AREA] < SPECK_AREA) + 1
     if specks.size:
         mask[np.isin(labels, specks)] = 0
-    rows = np.flatnonzero(mask.any(axis=1))
-    if rows.size == 0:
+    bands = [list(run) for run in runs_of(mask.any(axis=1))]
+    if not bands:
         return [crop]
-    bands, start, prev = [], rows[0], rows[0]
-    for r in rows[1:]:
-        if r > prev + 1:
-            bands.append([start, prev + 1])
-            start = r
-        prev = r
-    bands.append([start, prev + 1])
     typical = max(b - a for a, b in bands)
     min_gap = max(2, int(round(MIN_LINE_GAP * typical)))
     joined = [bands[0]]
