@@ -29,6 +29,9 @@ from .types import Grid
 
 log = logging.getLogger(__name__)
 
+# The longest page the rulings' bar grows with (find_rulings), against its other side: paper
+# (A4 1.41, Letter 1.29, two A4 pages side by side 1.41) is within it.
+RULE_BAR_ASPECT = 1.5
 # A table's outline encloses at least this share of the page (a glyph is far less).
 MIN_TABLE_AREA_SHARE = 0.0005
 # An atomic cell edge is a ruling when at least this share of its length carries ruling ink.
@@ -271,8 +274,11 @@ def without_speckle(binary: np.ndarray, dpi: float) -> np.ndarray:
 
 def find_rulings(mask: np.ndarray, horizontal: bool, line_scale: int) -> tuple[np.ndarray, list[Segment]]:
     """The rulings of one direction in a mask of rule ink: what an opening by a bar 1/line_scale
-    of the page's extent leaves, and each piece of it as a Segment through its middle."""
-    length = max(1, (mask.shape[1] if horizontal else mask.shape[0]) // line_scale)
+    of the page's extent leaves, and each piece of it as a Segment through its middle. The extent
+    counts up to RULE_BAR_ASPECT times the page's other one: the bar of a long page (a web picture
+    of a whole report, pages stitched into one) would grow past its rows' rules."""
+    along, across = (mask.shape[1], mask.shape[0]) if horizontal else (mask.shape[0], mask.shape[1])
+    length = max(1, int(min(along, RULE_BAR_ASPECT * across)) // line_scale)
     bar = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if horizontal else (1, length))
     rulings = cv2.dilate(cv2.erode(mask, bar), bar)
     contours, _ = cv2.findContours(rulings.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)

@@ -385,6 +385,18 @@ def test_grids_beside_others_come_after_them(real_pdf):
     assert [(g.n_rows, g.n_cols) for g in grids] == [(6, 2), (16, 10), (12, 10), (4, 15)]
 
 
+def test_a_long_picture_of_the_pages_gives_their_grids(real_pdf):
+    """The report as one long picture (pages stitched one under the other, as sites publish it):
+    the rulings' bar grew with the picture's length, 1/40 of four pages past the short column
+    rules of a row, and the tables came out with their rows' columns merged."""
+    pages = [render_page(real_pdf, n, 200) for n in range(1, 7)]
+    one_by_one = [(g.n_rows, g.n_cols) for n, image in enumerate(pages, 1)
+                  for g in detect_grids(prepare_page(image, 200), n)]
+    picture = np.vstack(pages)
+    assert [(g.n_rows, g.n_cols) for g in detect_grids(prepare_page(picture, 200), 1)] == one_by_one
+    assert one_by_one == [(8, 4), (6, 2), (16, 10), (12, 10), (4, 15)]
+
+
 @pytest.mark.parametrize("style", ["double_frame", "boxed_cells"])
 def test_double_rules_are_one_rule_on_a_scan(tmp_path, style):
     """The same on the pixels: a frame round the table 2.5 pt outside it (its own contour gave
