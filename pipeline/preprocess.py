@@ -162,6 +162,10 @@ class PreparedPage:
     to_original: np.ndarray     # 3x3: prepared pixel (x, y, 1) -> input image pixel (homogeneous)
     original_size: tuple[int, int]    # (width, height) of the input image in pixels
     orientation_source: str = "geometry"   # geometry | upright_score | punctuation | default | measured before
+    # Pixels of the input per inch of the page as its PDF declares it, where that is not `dpi`
+    # (a scan wrapped at a wrong resolution, pipeline.scan.paper_scale): the prepared page's
+    # points are the paper's, `to_original_points` gives the PDF's.
+    page_dpi: Optional[float] = None
 
     @property
     def points_per_pixel(self) -> float:
@@ -180,8 +184,9 @@ class PreparedPage:
         ppp = self.points_per_pixel
         x0, y0, x1, y1 = (v / ppp for v in bbox)
         mapped = self.original_of(np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]], dtype=np.float64))
-        return (float(mapped[:, 0].min() * ppp), float(mapped[:, 1].min() * ppp),
-                float(mapped[:, 0].max() * ppp), float(mapped[:, 1].max() * ppp))
+        page_ppp = 72.0 / (self.page_dpi or self.dpi)
+        return (float(mapped[:, 0].min() * page_ppp), float(mapped[:, 1].min() * page_ppp),
+                float(mapped[:, 0].max() * page_ppp), float(mapped[:, 1].max() * page_ppp))
 
 
 # ---------------------------------------------------------------- colour and lighting
@@ -1087,7 +1092,8 @@ def rotate_quarter_matrix(size: tuple[int, int], rotation: int) -> np.ndarray:
 
 def prepare_page(image_bgr: np.ndarray, dpi: float,
                  upright_score: Optional[UprightScore] = None,
-                 frame: Optional[tuple[int, float]] = None) -> PreparedPage:
+                 frame: Optional[tuple[int, float]] = None,
+                 page_dpi: Optional[float] = None) -> PreparedPage:
     """Upright, deskewed, seal-free, evenly lit page (gray for OCR, binary for rules).
 
     Order: colour and lighting are orientation-free, so they come first on the input; skew is
@@ -1095,7 +1101,7 @@ def prepare_page(image_bgr: np.ndarray, dpi: float,
     deskewed, then turned by a quarter/half turn decided on text lines (and on `upright_score`,
     a callable giving a reading confidence for a list of line images, for the 180° question).
     `frame`: (rotation, skew) of this image as an earlier preparation measured them, applied
-    without measuring them again.
+    without measuring them again. `page_dpi`: as PreparedPage's.
     """
     if image_bgr.ndim == 2:
         image_bgr = cv2.cvtColor(image_bgr, cv2.COLOR_GRAY2BGR)
@@ -1143,7 +1149,8 @@ def prepare_page(image_bgr: np.ndarray, dpi: float,
     to_original = np.linalg.inv(to_prepared)
     log.debug("page prepared: rotation %d (%s), skew %.2f°%s", rotation, source, skew,
               ", rectified" if to_original[2, :2].any() else "")
-    return PreparedPage(gray, binary, rotation, float(skew), float(dpi), to_original, (w0, h0), source)
+    return PreparedPage(gray, binary, rotation, float(skew), float(dpi), to_original, (w0, h0), source,
+                        page_dpi)
 
 
 # ---------------------------------------------------------------- helpers

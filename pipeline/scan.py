@@ -33,6 +33,14 @@ MIN_FIGURE_PT = 6.0
 COARSE_DPI = 90
 # Grey and colour scans are read at no more than this: the working resolution (see scan_dpi).
 WORKING_DPI = 200
+# A page whose shorter side its PDF declares outside this range (inches) is on no paper a report
+# is printed on: the tool that wrapped the scan wrote a wrong resolution. PIL's PDF writer and
+# phone apps write 72 dpi unless told otherwise (an A4 page scanned at 200 dpi becomes 23 in
+# wide), others 96; a 600 dpi claim makes it 2.8 in. Read as declared, every length the reading
+# knows in inches or points (a rule's thickness, a figure's height) is off by as much. Such a scan
+# is taken for A4, by its shorter side: as wide as a long web picture of a report is, too.
+PAPER_SHORT_SIDE_IN = (5.0, 12.5)
+A4_SHORT_SIDE_IN = 8.27
 TITLE_REGION = 0.4         # fraction of the page height searched for the title
 # The detector finds the lines of the title and of prose at this resolution: its time grows with
 # the pixels (the top of a page at 90 dpi takes half the time it takes at 120), and the lines it
@@ -145,16 +153,28 @@ def largest_image(doc: pdfio.Document, index: int) -> tuple[float, bool]:
         page.close()
 
 
-def scan_dpi(doc: pdfio.Document, index: int, config: Config) -> float:
-    """The resolution a scanned page is read at: its largest image's own (rendering above it
-    invents nothing; below it loses strokes of small digits), within [MIN_DPI, WORKING_DPI] for
-    a grey or colour scan and [MIN_DPI, MAX_DPI] for a 1-bit one.
+def scan_dpi(doc: pdfio.Document, index: int, config: Config) -> tuple[float, float]:
+    """The resolution a scanned page is read at, per inch of its paper, and the same per inch of
+    the page as its PDF declares it (they differ where paper_scale does): its largest image's own
+    (rendering above it invents nothing; below it loses strokes of small digits), within
+    [MIN_DPI, WORKING_DPI] for a grey or colour scan and [MIN_DPI, MAX_DPI] for a 1-bit one.
 
     A grey scan at 300 dpi reads as well at 200 (every variant of the bench: the same cells
     right) in half the pixels; a 1-bit scan's thin strokes, broken already, merge into grey
     when it is scaled down and read worse.
     """
-    return dpi_to_read(*largest_image(doc, index), config)
+    image_dpi, bilevel = largest_image(doc, index)
+    scale = paper_scale(*pdfio.page_size(doc.pdf, index)) if image_dpi > 0 else 1.0
+    dpi = dpi_to_read(image_dpi / scale, bilevel, config)
+    return dpi, dpi * scale
+
+
+def paper_scale(width_pt: float, height_pt: float) -> float:
+    """How many times larger the paper is than a page of this size declares it
+    (PAPER_SHORT_SIDE_IN): 1 for a page of a size paper has."""
+    short_in = min(width_pt, height_pt) / 72.0
+    low, high = PAPER_SHORT_SIDE_IN
+    return 1.0 if low <= short_in <= high or short_in <= 0 else A4_SHORT_SIDE_IN / short_in
 
 
 def dpi_to_read(image_dpi: float, bilevel: bool, config: Config) -> float:

@@ -203,11 +203,11 @@ def ocr_page_lines(doc: pdfio.Document, index: int, config: Config,
                        without_rulings)
 
     engine = get_engine(config)
-    dpi = scan_dpi(doc, index, config)
-    image = pdfio.render_page(doc.pdf, index, dpi)
+    dpi, page_dpi = scan_dpi(doc, index, config)
+    image = pdfio.render_page(doc.pdf, index, page_dpi)
     if regions:
         kept = np.full_like(image, 255)
-        s = dpi / 72.0
+        s = page_dpi / 72.0
         for x0, y0, x1, y1 in regions:
             a, b = max(0, int(x0 * s)), max(0, int(y0 * s))
             kept[b:int(np.ceil(y1 * s)), a:int(np.ceil(x1 * s))] = image[b:int(np.ceil(y1 * s)), a:int(np.ceil(x1 * s))]

@@ -111,6 +111,12 @@ class ScanRecipe:
                                        # 2-in-1 setting), each pair one image; JPEG scans only
     pen_marks: float = 0.0             # a reader's ballpoint marks on the copy before it was scanned:
                                        # this share of the values ticked beside, underlined or circled
+    long_picture: bool = False         # all pages stitched top to bottom into one image ("PDF to
+                                       # long picture" tools; reports published as one picture);
+                                       # JPEG scans only
+    declared_dpis: tuple[int, ...] = ()  # the resolution the PDF states, drawn per report from these
+                                       # (empty: the scan's own): the tool that wrapped the scan wrote
+                                       # its default (72: PIL's and phone apps', 96) or a wrong one
 
 
 @dataclass(frozen=True)
@@ -225,6 +231,13 @@ VARIANTS: dict[str, ScanRecipe | ToUnicodeRecipe | JunkLayerRecipe | PictureTabl
                            blur_sigma_px=0.8, noise_sigma=5.0, jpeg_quality=70),
     # A booklet scanned open, or a copier's 2-in-1 setting: two pages to a sheet.
     "scan200-two-up": ScanRecipe(dpi=200, two_up=True, paper_grey=0.95, light_falloff=0.05, noise_sigma=3.0),
+    # Scans wrapped into a PDF by a tool that stated a wrong resolution (its default of 72 or 96
+    # dpi, or 600): the page is 2-3 times the paper's size, or a third of it.
+    "scan200-wrong-dpi": ScanRecipe(dpi=200, declared_dpis=(72, 96, 600), paper_grey=0.95, light_falloff=0.05,
+                                    noise_sigma=3.0),
+    # The report as one long picture, its pages stitched one under the other.
+    "long200": ScanRecipe(dpi=200, long_picture=True, paper_grey=0.96, light_falloff=0.03, noise_sigma=3.0,
+                          jpeg_quality=75),
     # Scans as sites publish them to keep files small: 100 dpi, JPEG quality 50-75, grey or colour.
     "scan100": ScanRecipe(dpi=100, paper_grey=0.95, light_falloff=0.06, noise_sigma=3.0, jpeg_quality=60),
     "scan100-grey": ScanRecipe(dpi=100, paper_grey=0.95, light_falloff=0.06, noise_sigma=3.0,
@@ -281,7 +294,7 @@ class PageDegradation:
     pen_marks: list = field(default_factory=list)   # (kind, number's box px, before any turn) per mark
     keystone_corners_px: list[list[int]] | None = None    # each corner's move (tl, tr, br, bl)
     keystone_matrix: list[list[float]] | None = None      # px before -> px after the perspective
-    sheet_pages: list[int] | None = None          # two_up: the source pages on this sheet, left first
+    sheet_pages: list[int] | None = None          # two_up, long_picture: the source pages in this image, first first
 
 
 # ---------------------------------------------------------------------------------------------
@@ -775,7 +788,32 @@ def scan_pages(src: Path, recipe: ScanRecipe, seed: int, seal_text: str,
                  for index in range(count)]
     finally:
         document.close()
-    return two_to_a_sheet(pages, recipe.jpeg_quality) if recipe.two_up else pages
+    if recipe.two_up:
+        pages = two_to_a_sheet(pages, recipe.jpeg_quality)
+    if recipe.long_picture:
+        pages = one_long_picture(pages, recipe.jpeg_quality)
+    if recipe.declared_dpis:
+        declared = recipe.declared_dpis[int(rng_for(seed, label, "declared dpi").integers(len(recipe.declared_dpis)))]
+        for _, record in pages:
+            record.width_pt = round(record.width_px * 72.0 / declared, 3)
+            record.height_pt = round(record.height_px * 72.0 / declared, 3)
+    return pages
+
+
+def one_long_picture(pages: list[tuple[bytes, PageDegradation]], quality: int) -> list[tuple[bytes, PageDegradation]]:
+    """All pages one under the other in one JPEG, as wide as the widest, whose record is the first
+    page's with the picture's size."""
+    images = [cv2.cvtColor(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+              for jpeg, _ in pages]
+    width = max(image.shape[1] for image in images)
+    picture = np.vstack([np.pad(image, ((0, 0), (0, width - image.shape[1]), (0, 0)), constant_values=255)
+                         for image in images])
+    jpeg = encode_jpeg(picture, quality)
+    record = dataclasses.replace(pages[0][1], width_px=picture.shape[1], height_px=picture.shape[0],
+                                 jpeg_bytes=len(jpeg), sheet_pages=[r.page for _, r in pages])
+    record.width_pt = round(record.width_px * 72.0 / record.dpi, 3)
+    record.height_pt = round(record.height_px * 72.0 / record.dpi, 3)
+    return [(jpeg, record)]
 
 
 def two_to_a_sheet(pages: list[tuple[bytes, PageDegradation]], quality: int) -> list[tuple[bytes, PageDegradation]]:

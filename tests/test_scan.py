@@ -27,9 +27,10 @@ def sources(tmp_path_factory):
     return src
 
 
-def _scanned(source, draw, out, dpi: int = 200):
+def _scanned(source, draw, out, dpi: int = 200, declared: int | None = None):
     """`source` as an image-only PDF at `dpi`, each page's image (RGB, drawn in place) passed to
-    draw(image, page number, pixels per point) first: what was done to the paper."""
+    draw(image, page number, pixels per point) first: what was done to the paper. `declared`:
+    the resolution the PDF states instead (its page that much smaller or larger)."""
     import numpy as np
     import pypdfium2 as pdfium
     from PIL import Image
@@ -44,7 +45,7 @@ def _scanned(source, draw, out, dpi: int = 200):
             pages.append(Image.fromarray(np.ascontiguousarray(image)))
     finally:
         document.close()
-    pages[0].save(out, save_all=True, append_images=pages[1:], resolution=dpi)
+    pages[0].save(out, save_all=True, append_images=pages[1:], resolution=declared or dpi)
     return out
 
 
@@ -196,9 +197,35 @@ def test_grey_scans_are_read_at_the_working_resolution_and_1bit_at_their_own(sou
         out = write_variant(sources / "synth.pdf", tmp_path / variant, variant, seed=3)
         doc = pdfio.open_document(out, DEFAULT)
         try:
-            assert scan_dpi(doc, 0, DEFAULT) == pytest.approx(dpi, abs=1), variant
+            assert scan_dpi(doc, 0, DEFAULT)[0] == pytest.approx(dpi, abs=1), variant
         finally:
             doc.close()
+
+
+@pytest.mark.parametrize("declared", [72, 600])
+def test_a_scan_wrapped_at_a_wrong_resolution_is_read_on_its_paper(sources, tmp_path, declared):
+    """PIL and phone apps wrap a scan at 72 dpi unless told (the page 2.8 times its paper); 600
+    makes it a third. Read at the size declared, 65 cells of the real report came out wrong and
+    unflagged at 600. The page's boxes stay in its own (declared) points."""
+    from pipeline import pdf as pdfio
+    from pipeline.config import DEFAULT
+    from pipeline.scan import scan_dpi
+
+    out = _scanned(sources / "real.pdf", lambda *_: None, tmp_path / "real.pdf", declared=declared)
+    doc = pdfio.open_document(out, DEFAULT)
+    try:
+        width, height = pdfio.page_size(doc.pdf, 0)
+        assert scan_dpi(doc, 0, DEFAULT) == pytest.approx((200, declared), abs=1)
+    finally:
+        doc.close()
+    assert height == pytest.approx(842 * 200 / declared, abs=1)
+    truth = json.loads(REAL_TRUTH.read_text(encoding="utf-8"))
+    data = pipeline.extract(out).to_json()
+    result = compare_with_truth(data, truth)
+    assert result["right"] == result["total"] and not result["silent_cells"]
+    assert (data["agency"], data["year"]) == (truth["agency"], truth["year"])
+    assert all(0 <= c["bbox"][0] < c["bbox"][2] <= width and 0 <= c["bbox"][1] < c["bbox"][3] <= height
+               for c in data["cells"] if c["bbox"])
 
 
 def test_broken_print_is_never_confirmed_by_two_readers_alike(sources, tmp_path):

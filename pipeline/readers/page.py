@@ -18,6 +18,14 @@ from ..types import BBox, Grid, TextLine
 PICTURE_MIN_W_IN, PICTURE_MIN_H_IN = 2.0, 0.8
 
 
+@dataclass
+class ScanRender:
+    image: np.ndarray              # BGR
+    dpi: float                     # pixels per inch of the paper
+    bilevel: bool                  # its scan is 1-bit
+    page_dpi: float                # pixels per inch of the page as the PDF declares it
+
+
 @dataclass(eq=False)
 class Page:
     doc: pdfio.Document
@@ -83,16 +91,25 @@ class Page:
         return largest_image(self.doc, self.index)
 
     @cached_property
+    def paper_scale(self) -> float:
+        """How many times larger its paper is than the page declares (pipeline.scan.paper_scale):
+        judged of a scan's page only, whose size the tool that wrapped the scan set."""
+        from ..scan import paper_scale
+        return paper_scale(self.width, self.height) if self.largest_image[0] > 0 else 1.0
+
+    @cached_property
     def scan_dpi(self) -> float:
-        """The resolution its largest image was made at, within the range OCR reads well."""
+        """The resolution its largest image was made at, per inch of paper, within the range OCR
+        reads well."""
         from ..scan import dpi_to_read
-        return dpi_to_read(*self.largest_image, self.config)
+        dpi, bilevel = self.largest_image
+        return dpi_to_read(dpi / self.paper_scale, bilevel, self.config)
 
     @property
     def is_coarse(self) -> bool:
         """Its largest image was made below pipeline.scan.COARSE_DPI (read at MIN_DPI, upscaled)."""
         from ..scan import COARSE_DPI
-        return 0 < self.largest_image[0] < COARSE_DPI
+        return 0 < self.largest_image[0] / self.paper_scale < COARSE_DPI
 
     @property
     def is_bilevel(self) -> bool:
@@ -125,13 +142,13 @@ class Page:
             self._renders[key] = pdfio.render_page(self.doc.pdf, self.index, dpi)
         return self._renders[key]
 
-    def render_scan(self) -> tuple[np.ndarray, float, bool]:
-        """The page at its scan's resolution, that resolution, and whether its scan is 1-bit: what
-        a pixel reader needs of the PDF, asked in the thread that holds it (readers.overlap).
-        The render is not kept."""
-        image = self.render(self.scan_dpi)
+    def render_scan(self) -> "ScanRender":
+        """The page at its scan's resolution: what a pixel reader needs of the PDF, asked in the
+        thread that holds it (readers.overlap). The render is not kept."""
+        page_dpi = self.scan_dpi * self.paper_scale
+        image = self.render(page_dpi)
         self.release()
-        return image, self.scan_dpi, self.is_bilevel
+        return ScanRender(image, self.scan_dpi, self.is_bilevel, page_dpi)
 
     def release(self) -> None:
         """Forget the renders (a page at 300 dpi is 25 MB)."""

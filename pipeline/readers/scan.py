@@ -17,7 +17,7 @@ from ..config import Config
 from ..textlayer import UNJUDGED
 from ..types import PageContent
 from .overlap import read_overlapped
-from .page import Page
+from .page import Page, ScanRender
 
 if TYPE_CHECKING:
     from ..preprocess import PreparedPage
@@ -38,8 +38,9 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
     engine = get_engine(config)
     upright_score = reading_confidences(engine)
 
-    def prepare(content: PageContent, image, dpi: float):
-        prepared = prepare_page(image, dpi, upright_score=upright_score)
+    def prepare(content: PageContent, rendered: ScanRender):
+        prepared = prepare_page(rendered.image, rendered.dpi, upright_score=upright_score,
+                                page_dpi=rendered.page_dpi)
         content.info.rotation, content.info.skew = page_rotation(prepared), prepared.skew
         content.info.frame_measured = True
         content.to_page = prepared.to_original_points
@@ -51,24 +52,23 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
         timings["render"] = timings.get("render", 0.0) + time.perf_counter() - t
         return rendered
 
-    def read_tables(item: tuple[Page, PageContent], rendered) -> _PageRead:
+    def read_tables(item: tuple[Page, PageContent], rendered: ScanRender) -> _PageRead:
         # In a worker thread: nothing here touches the PDF.
         page, content = item
-        image, dpi, bilevel = rendered
         took: dict[str, float] = {}
         t = time.perf_counter()
-        if not has_ruled_table(image, dpi):
+        if not has_ruled_table(rendered.image, rendered.dpi):
             took["prepare"] = time.perf_counter() - t
             # Kept unprepared: prepared only if the title is still looked for when its turn comes.
-            return _PageRead(None, (image, dpi) if page.number <= config.title_pages else None, took)
-        prepared = prepare(content, image, dpi)
+            return _PageRead(None, rendered if page.number <= config.title_pages else None, took)
+        prepared = prepare(content, rendered)
         took["prepare"] = time.perf_counter() - t
         t = time.perf_counter()
         content.second_look = second_look_reader(prepared)
         content.grids = detect_grids(prepared, content.info.page)
         took["grid"] = time.perf_counter() - t
         t = time.perf_counter()
-        read_grid_cells(engine, prepared, content.grids, bilevel=bilevel)
+        read_grid_cells(engine, prepared, content.grids, bilevel=rendered.bilevel)
         took["recognize"] = time.perf_counter() - t
         return _PageRead(prepared if page.number <= config.title_pages else None, None, took)
 
@@ -82,7 +82,7 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
         if content.info.page > config.title_pages or title_found:
             continue
         t = time.perf_counter()
-        prepared = done.prepared or prepare(content, *done.unprepared)
+        prepared = done.prepared or prepare(content, done.unprepared)
         timings["prepare"] = timings.get("prepare", 0.0) + time.perf_counter() - t
         t = time.perf_counter()
         content.lines = read_title_region(engine, prepared)
@@ -116,7 +116,7 @@ def judge_layer_by_reading(page: Page, content: PageContent) -> str:
 @dataclass
 class _PageRead:
     prepared: Optional["PreparedPage"]      # of a title page whose tables were read
-    unprepared: Optional[tuple]             # (image, dpi) of a title page without tables
+    unprepared: Optional[ScanRender]        # a title page without tables
     took: dict
 
 
@@ -130,10 +130,8 @@ def prose_reader(page: Page, content: PageContent, upright_score,
         from ..preprocess import prepare_page
         from ..scan import read_prose_lines
 
-        dpi = page.scan_dpi
-        image = page.render(dpi)
-        page.release()
-        prepared = prepare_page(image, dpi, upright_score=upright_score,
-                                frame=frame or content.info.measured_frame())
+        rendered = page.render_scan()
+        prepared = prepare_page(rendered.image, rendered.dpi, upright_score=upright_score,
+                                frame=frame or content.info.measured_frame(), page_dpi=rendered.page_dpi)
         return read_prose_lines(get_engine(page.config), prepared, content.grids)
     return read
