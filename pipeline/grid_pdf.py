@@ -323,6 +323,33 @@ def join_collinear(rulings: list[Ruling]) -> list[Ruling]:
     return out
 
 
+def join_double_rules(rulings: list[Ruling]) -> list[Ruling]:
+    """Rulings of one direction closer than MIN_CELL that run alongside each other
+    (DOUBLE_RULE_ALONGSIDE) as one, at their mean position over both extents: they bound no row
+    or column. A web page's table (HTML's cellspacing, CSS border-collapse: separate) boxes each
+    cell on its own, a few points from the next: no box's rule crosses another's, and the page
+    held no table; a printed page's grid (pipeline.grid_image) is found the same way."""
+    out: list[Ruling] = []
+    for horizontal in (True, False):
+        group = sorted((r for r in rulings if r.horizontal == horizontal), key=lambda r: r.pos)
+        taken = [False] * len(group)
+        for i, rule in enumerate(group):
+            if taken[i]:
+                continue
+            pair = [rule]
+            for j in range(i + 1, len(group)):
+                other = group[j]
+                if other.pos - rule.pos >= MIN_CELL:
+                    break
+                shared = min(rule.hi, other.hi) - max(rule.lo, other.lo)
+                if not taken[j] and shared >= DOUBLE_RULE_ALONGSIDE * min(rule.hi - rule.lo, other.hi - other.lo):
+                    pair.append(other)
+                    taken[j] = True
+                    break
+            out.append(_joined(horizontal, pair) if len(pair) > 1 else rule)
+    return out
+
+
 def with_implied_sides(rulings: list[Ruling]) -> list[Ruling]:
     """The rulings and the side rules an open-sided table implies where none is drawn."""
     out = list(rulings)
@@ -688,7 +715,7 @@ def read_page_grids(pdf: pdfium.PdfDocument, index: int) -> list[Grid]:
     page = pdf[index]
     try:
         to_display = display_matrix(page)
-        rulings = with_implied_sides(join_collinear(page_rulings(page, to_display)))
+        rulings = with_implied_sides(join_double_rules(join_collinear(page_rulings(page, to_display))))
         textpages = []      # opened only for a page with a table
 
         def chars_in(boxes: list) -> list[Char]:

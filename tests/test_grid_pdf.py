@@ -169,8 +169,10 @@ def test_rectangle_per_cell_in_a_form_on_a_page_stored_turned(tmp_path):
 
 
 def test_two_tables_stacked_close_are_two_grids(tmp_path):
+    """Two tables a row's height apart are two grids (closer, their rules alongside bound no row:
+    one table's double rule, test_cells_boxed_each_on_its_own_are_one_table)."""
     def draw(c):
-        for top in (250, 196):          # the second 4 pt below the first
+        for top in (250, 192):          # the second 8 pt below the first
             ys = [top, top - 25, top - 50]
             for y in ys:
                 c.line(50, y, 350, y)
@@ -180,8 +182,26 @@ def test_two_tables_stacked_close_are_two_grids(tmp_path):
             c.drawString(55, top - 42, "b"); c.drawString(205, top - 42, "2")
     grids = _grids(_pdf(tmp_path / "stacked.pdf", draw))
     assert [(g.n_rows, g.n_cols) for g in grids] == [(2, 2), (2, 2)]
-    assert [g.bbox for g in grids] == [pytest.approx((50, 50, 350, 100)), pytest.approx((50, 104, 350, 154))]
-    assert [c.text for c in grids[1].cells] == ["t196 a", "1", "b", "2"]
+    assert [g.bbox for g in grids] == [pytest.approx((50, 50, 350, 100)), pytest.approx((50, 108, 350, 158))]
+    assert [c.text for c in grids[1].cells] == ["t192 a", "1", "b", "2"]
+
+
+def test_cells_boxed_each_on_its_own_are_one_table(tmp_path):
+    """A web page's table printed by a browser (HTML's cellspacing, CSS border-collapse:
+    separate): every cell its own box, 2.25 pt from the next, the table's frame round them all.
+    No box's rule crosses another's: the page held no table, and a report of them read 3 cells
+    of 200."""
+    gap = 2.25
+
+    def draw(c):
+        c.rect(50 - gap, 250 - 50 - 2 * gap, 300 + 2 * gap, 50 + 3 * gap)     # the table's own frame
+        for row, top in enumerate((250, 250 - 25 - gap)):
+            for col, (left, right) in enumerate(((50, 200), (200 + gap, 350))):
+                c.rect(left, top - 25, right - left, 25)
+                c.drawString(left + 5, top - 17, f"r{row}c{col}")
+    grids = _grids(_pdf(tmp_path / "boxed.pdf", draw))
+    assert [(g.n_rows, g.n_cols) for g in grids] == [(2, 2)]
+    assert [c.text for c in grids[0].cells] == ["r0c0", "r0c1", "r1c0", "r1c1"]
 
 
 def test_turned_and_stacked_labels_read_as_one_line(tmp_path):
