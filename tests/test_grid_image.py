@@ -397,6 +397,24 @@ def test_a_long_picture_of_the_pages_gives_their_grids(real_pdf):
     assert one_by_one == [(8, 4), (6, 2), (16, 10), (12, 10), (4, 15)]
 
 
+def test_a_short_row_carried_over_to_a_page_alone_is_a_grid(real_pdf):
+    """Table 三's last row (四、结转下年度继续办理) carried over to the next page alone, printed
+    tight (a browser's 9 pt rows with little padding): its column rules, one short row tall, are
+    shorter than the rulings' bar (a fortieth of the page) and went, with the row's 7 values.
+    Printed as tall as the real report's, the row is a grid either way."""
+    page = render_page(real_pdf, 5, 200)
+    full = detect_grids(prepare_page(page, 200), 5)[0]
+    last = [c for c in full.cells if c.row == full.n_rows - 1]
+    top, bottom = (int(round(v * 200 / 72)) for v in (min(c.bbox[1] for c in last), max(c.bbox[3] for c in last)))
+    row = page[top - 4:bottom + 4]
+    shapes = []
+    for height in (row.shape[0], row.shape[0] * 3 // 5):
+        alone = np.full_like(page, 255)
+        alone[200:200 + height] = cv2.resize(row, (row.shape[1], height), interpolation=cv2.INTER_AREA)
+        shapes.append([(g.n_rows, len(g.cells)) for g in detect_grids(prepare_page(alone, 200), 6)])
+    assert shapes[1] == shapes[0] == [(1, len(last))]
+
+
 @pytest.mark.parametrize("style", ["double_frame", "boxed_cells"])
 def test_double_rules_are_one_rule_on_a_scan(tmp_path, style):
     """The same on the pixels: a frame round the table 2.5 pt outside it (its own contour gave
