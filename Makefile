@@ -9,7 +9,7 @@ export PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK := True
 # Shared material beside the checkout (pipeline/config.py SHARED_DIR reads the same variable).
 GOVREPORT_SHARED ?= ../shared
 
-.PHONY: run test test-fast bench bench-deps samples samples-ocrmypdf samples-writer models deps system-deps clean
+.PHONY: run test test-fast bench bench-deps samples samples-ocrmypdf samples-writer samples-web models deps system-deps clean
 
 ## Debian packages (CJK TrueType fonts for the sample renderer, qpdf for checks), when missing.
 system-deps: .cache/system-deps.stamp
@@ -81,6 +81,14 @@ WRITER_COUNT ?= 8
 samples-writer: deps system-deps bench-deps
 	test -d samples/corpus/clean || $(MAKE) samples
 	$(PY) -m samples.writer_variants --src samples/corpus/clean --out samples/corpus --count $(WRITER_COUNT)
+
+## The first WEB_COUNT synthetic reports as a website shows them (one HTML page each), printed to
+## PDF by headless Chromium: web/ (the browser's PDF) and web-scan200/ (that PDF through the scan200
+## scanner); files already there with the same truth are kept.
+WEB_COUNT ?= 8
+samples-web: deps system-deps
+	test -d samples/corpus/clean || $(MAKE) samples
+	$(PY) -m samples.web_variants --src samples/corpus/clean --out samples/corpus --count $(WEB_COUNT)
 
 run: deps system-deps models
 	$(PY) -m pipeline extract samples/committed $(GOVREPORT_SHARED)/samples/real --out out

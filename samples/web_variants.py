@@ -1,0 +1,251 @@
+"""Corpus variants as a government website shows a report: an HTML page printed to PDF by a browser.
+
+Many agencies publish the report as a web page; users and archives keep it as the browser prints
+it. The same reports as `samples.generate` plans them (the same `ReportDoc`: title, prose, values,
+label variants, merged cells) are written as one HTML page each — tables with rowspan and colspan,
+as an editor's export writes them — and printed by headless Chromium, which brings its own page
+breaks, line breaking and border drawing. The reports alternate between the two ways pages draw
+table borders:
+
+* `collapse`: CSS border-collapse, one rule between two cells;
+* `separate`: HTML's default cellspacing, every cell boxed on its own, 2 px from the next, the
+  table's frame round them all (double rules everywhere);
+
+and between printing with the browser's header and footer (the date, the page's title, its
+address, "1/3") and without. Then:
+
+* `web/X.pdf`: the browser's PDF (a born-digital text layer);
+* `web-scan200/X.pdf`: that PDF through the corpus scanner (`samples.degrade`'s `scan200`).
+
+Each with `X.truth.json`: the generator's truth for the same values, less what only the reportlab
+layout knows (cell pages and boxes). Output names are `web-S-III-V`.
+
+CLI: ``python -m samples.web_variants --src samples/corpus/clean --out samples/corpus`` (outputs
+already there with the same truth are kept; `--force` redoes them). Exit status 2 when Chromium is
+not installed, 1 when a file failed.
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pipeline.template import SECTION_TITLES, TABLE_ACTIVE, TABLE_APPLICATIONS, TABLE_REVIEW
+
+from .generate import build_doc, plan_report, truth_cells
+from .render import (
+    ReportDoc, Table, _section_headings, _stack_chars, build_active_tables, build_applications_table,
+    build_review_table, layout_features,
+)
+from .writer_variants import select_reports
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB_DIR = "web"
+SCAN_DIR = "web-scan200"
+SCAN_VARIANT = "scan200"
+DEFAULT_COUNT = 8
+CHROMIUM = "/usr/bin/chromium"
+# The renderer's font names as the system's fontconfig knows them (make system-deps installs them).
+FONT_FAMILIES = {"uming": "AR PL UMing CN", "zenhei": "WenQuanYi Zen Hei", "microhei": "WenQuanYi Micro Hei"}
+# The builders' tables are drawn to a width in points; a browser sizes them to the page instead.
+TABLE_WIDTH = 450.0
+
+
+class ChromiumMissing(RuntimeError):
+    pass
+
+
+def find_chromium(path: str | os.PathLike | None = None) -> Path:
+    found = path or os.environ.get("CHROMIUM") or shutil.which("chromium") or CHROMIUM
+    if not Path(found).exists():
+        raise ChromiumMissing(f"{found} not found: make system-deps installs chromium")
+    return Path(found)
+
+
+def border_style(index: int) -> str:
+    return "separate" if index % 2 else "collapse"
+
+
+def with_header_footer(index: int) -> bool:
+    return index % 4 >= 2
+
+
+def table_html(table: Table) -> str:
+    """The table as an editor's HTML export writes it: rows of cells, spans as attributes."""
+    rows: dict[int, list] = {}
+    for cell in table.cells:
+        rows.setdefault(cell.row, []).append(cell)
+    out = ["<table>"]
+    for row in range(table.n_rows):
+        out.append("<tr>")
+        for cell in sorted(rows.get(row, []), key=lambda c: c.col):
+            text = "\n".join(_stack_chars(cell.text)) if cell.vertical == "stacked" else cell.text
+            body = "<br>".join(html.escape(line) for line in text.split("\n"))
+            attrs = (f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else "") + \
+                (f' colspan="{cell.colspan}"' if cell.colspan > 1 else "")
+            classes = " ".join(c for c in ("left" if cell.align == "left" else "",
+                                           "rotated" if cell.vertical == "rotated" else "",
+                                           "shaded" if cell.shaded else "") if c)
+            attrs += f' class="{classes}"' if classes else ""
+            out.append(f"<td{attrs}>{body}</td>")
+        out.append("</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def report_html(doc: ReportDoc, style: str) -> str:
+    layout = doc.layout
+    body, heading, table = (FONT_FAMILIES.get(f, FONT_FAMILIES["uming"])
+                            for f in (layout.body_font, layout.heading_font, layout.table_font))
+    spacing = "border-collapse: collapse;" if style == "collapse" else "border-collapse: separate; border-spacing: 2px;"
+    css = f"""
+body {{ font-family: '{body}'; font-size: {layout.body_size:.1f}pt; line-height: 1.8; margin: 0 6mm; }}
+h1 {{ font-family: '{heading}'; font-size: 20pt; text-align: center; }}
+h2 {{ font-family: '{heading}'; font-size: {layout.body_size + 2:.1f}pt; margin: 0.8em 0 0.3em; }}
+p {{ text-indent: 2em; margin: 0.3em 0; }}
+table {{ {spacing} width: 100%; margin: 0.5em 0; font-family: '{table}'; font-size: {layout.table_size + 0.5:.1f}pt;
+        line-height: 1.3; border: 1px solid #000; }}
+td {{ border: 1px solid #000; padding: 3px 4px; text-align: center; }}
+td.left {{ text-align: left; }}
+td.rotated {{ writing-mode: vertical-rl; }}
+td.shaded {{ background: #d9d9d9; }}
+"""
+    parts = ["<!doctype html>", '<html lang="zh-CN"><head><meta charset="utf-8">',
+             f"<title>{html.escape(doc.title)}</title><style>{css}</style></head><body>",
+             f"<h1>{html.escape(doc.title)}</h1>"]
+    parts += [f"<p>{html.escape(p)}</p>" for p in doc.preface]
+    for section in _section_headings(doc):
+        parts.append(f"<h2>{html.escape(section)}</h2>")
+        parts += [f"<p>{html.escape(p)}</p>" for p in doc.sections.get(section, [])]
+        table_id = next((t for t, h in SECTION_TITLES.items() if h == section), None)
+        if table_id == TABLE_ACTIVE:
+            parts += [table_html(t) for t in build_active_tables(doc.values, layout, TABLE_WIDTH)]
+        elif table_id == TABLE_APPLICATIONS:
+            parts.append(table_html(build_applications_table(doc.values, layout, TABLE_WIDTH)))
+        elif table_id == TABLE_REVIEW:
+            parts.append(table_html(build_review_table(doc.values, layout, TABLE_WIDTH)))
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def print_to_pdf(chromium: Path, page: Path, out: Path, header_footer: bool, timeout: float = 120) -> None:
+    """The page printed by headless Chromium to out (written whole or not at all)."""
+    partial = out.with_name(f".{out.name}.part")
+    with tempfile.TemporaryDirectory(prefix="web-variants-profile-") as profile:
+        cmd = [str(chromium), "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",
+               f"--print-to-pdf={partial}"]
+        if not header_footer:
+            cmd.append("--no-pdf-header-footer")
+        proc = subprocess.run(cmd + [page.resolve().as_uri()], capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0 or not partial.exists():
+        partial.unlink(missing_ok=True)
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        raise RuntimeError(f"chromium exit {proc.returncode} on {page.name}: {' | '.join(tail)}")
+    partial.replace(out)
+
+
+def web_truth(doc: ReportDoc, name: str, index: int, pages: int) -> dict:
+    """samples.generate.truth_of for the same document, less the reportlab layout's positions."""
+    features = set(layout_features(doc.layout, doc.values) + doc.values.features) - {"corner_diagonal"}
+    features |= {"engine:chromium", f"borders:{border_style(index)}"}
+    if with_header_footer(index):
+        features.add("browser_header_footer")
+    return {
+        "report": name, "file": f"{name}.pdf", "version": doc.values.version,
+        "agency": doc.agency, "year": doc.year, "title": doc.title,
+        "split_six": doc.values.split_six, "pages": pages,
+        "layout": sorted(features),
+        "inconsistent": doc.values.inconsistent,
+        "inconsistencies": doc.values.inconsistencies,
+        "cells": truth_cells(doc),
+    }
+
+
+def _values(cells: list[dict]) -> list[tuple]:
+    return [(c["table"], c["row"], c["column"], c["value"], c.get("printed"), c.get("note")) for c in cells]
+
+
+def write_variants(reports: list[tuple[int, int, dict | None]], out_root: Path, chromium: Path,
+                   scan_seed: int = 0, force: bool = False) -> int:
+    """Browser PDFs and their scans of the reports into out_root/web{,-scan200}/; returns failures."""
+    import pypdfium2 as pdfium
+
+    from .degrade import write_variant
+
+    web_dir, scan_dir = out_root / WEB_DIR, out_root / SCAN_DIR
+    web_dir.mkdir(parents=True, exist_ok=True)
+    failures = 0
+    with tempfile.TemporaryDirectory(prefix="web-variants-") as tmp:
+        for seed, index, source_truth in reports:
+            plan = plan_report(seed, index)
+            doc = build_doc(seed, plan)
+            name = plan.name.replace("synth-", "web-", 1)
+            if source_truth is not None and _values(truth_cells(doc)) != _values(source_truth["cells"]):
+                log.error("%s: re-planned values differ from %s's truth; skipped", name, plan.name)
+                failures += 1
+                continue
+            truth_path = web_dir / f"{name}.truth.json"
+            if not force and truth_path.exists() and (scan_dir / f"{name}.pdf").exists():
+                old = json.loads(truth_path.read_text(encoding="utf-8"))
+                if web_truth(doc, name, index, old.get("pages", 0)) == old:
+                    log.info("%s: there already", name)
+                    continue
+            try:
+                t = time.perf_counter()
+                page = Path(tmp) / f"{name}.html"
+                page.write_text(report_html(doc, border_style(index)), encoding="utf-8")
+                out = web_dir / f"{name}.pdf"
+                print_to_pdf(chromium, page, out, with_header_footer(index))
+                document = pdfium.PdfDocument(str(out))
+                pages = len(document)
+                document.close()
+                truth_path.write_text(json.dumps(web_truth(doc, name, index, pages), ensure_ascii=False, indent=1)
+                                      + "\n", encoding="utf-8")
+                scan = write_variant(out, scan_dir, SCAN_VARIANT, scan_seed)
+                log.info("%s: %d pages, %.0f KB; scan %.0f KB in %.1f s", name, pages, out.stat().st_size / 1024,
+                         scan.stat().st_size / 1024, time.perf_counter() - t)
+            except Exception as e:   # one bad file must not stop the others
+                failures += 1
+                log.error("%s: %s", name, e)
+    return failures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m samples.web_variants", description=__doc__.split("\n")[0])
+    parser.add_argument("--src", type=Path, default=ROOT / "samples" / "corpus" / "clean",
+                        help="folder of synth-S-III-V.truth.json: the reports to print (the first --count)")
+    parser.add_argument("--out", type=Path, default=ROOT / "samples" / "corpus",
+                        help=f"writes OUT/{WEB_DIR}/X.pdf and OUT/{SCAN_DIR}/X.pdf")
+    parser.add_argument("--count", type=int, default=DEFAULT_COUNT)
+    parser.add_argument("--seed", type=int, help="only reports of this seed (with --indices: the seed)")
+    parser.add_argument("--indices", type=int, nargs="+", help="these report indices instead of --src's")
+    parser.add_argument("--scan-seed", type=int, default=0, help="samples.degrade's seed for the scans")
+    parser.add_argument("--chromium", help="the executable (default $CHROMIUM or chromium on PATH)")
+    parser.add_argument("--force", action="store_true", help="redo outputs that are already there")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        chromium = find_chromium(args.chromium)
+        reports = select_reports(args.src, args.seed, args.indices, args.count)
+    except (ChromiumMissing, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    failures = write_variants(reports, args.out, chromium, args.scan_seed, args.force)
+    log.info("done in %.0f s, %d failed", time.perf_counter() - started, failures)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,54 @@
+"""Web variants: reports as a website shows them, printed to PDF by headless Chromium (make
+system-deps installs it), read as a user's saved page is."""
+from __future__ import annotations
+
+import json
+
+import pypdfium2 as pdfium
+import pytest
+
+import pipeline
+from pipeline.evaluate import compare_with_truth
+from samples import web_variants as web
+
+SEED = 2024
+
+
+def _installed() -> bool:
+    try:
+        web.find_chromium()
+    except web.ChromiumMissing:
+        return False
+    return True
+
+
+pytestmark = pytest.mark.skipif(not _installed(), reason="chromium not installed: make system-deps installs it")
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    out = tmp_path_factory.mktemp("web")
+    # 1: cells boxed each on its own (separate borders), no header; 2: collapsed borders, with the
+    # browser's header and footer (date, title, address, page count).
+    assert web.write_variants([(SEED, 1, None), (SEED, 2, None)], out, web.find_chromium()) == 0
+    return out
+
+
+@pytest.mark.parametrize("index,borders", [(1, "separate"), (2, "collapse")])
+def test_a_browser_printed_report_is_a_text_pdf_whose_every_cell_reads(made, index, borders):
+    name = f"web-{SEED}-{index:03d}-" + ("2019" if index % 3 == 1 else "2021")
+    pdf = made / web.WEB_DIR / f"{name}.pdf"
+    truth = json.loads(pdf.with_suffix(".truth.json").read_text(encoding="utf-8"))
+    assert f"borders:{borders}" in truth["layout"] and "engine:chromium" in truth["layout"]
+    assert ("browser_header_footer" in truth["layout"]) == web.with_header_footer(index)
+    document = pdfium.PdfDocument(str(pdf))
+    try:
+        assert len(document) == truth["pages"] and truth["title"][:6] in document[0].get_textpage().get_text_range()
+    finally:
+        document.close()
+    assert (made / web.SCAN_DIR / f"{name}.pdf").exists() and (made / web.SCAN_DIR / f"{name}.truth.json").exists()
+    data = pipeline.extract(pdf).to_json()
+    result = compare_with_truth(data, truth)
+    assert result["right"] == result["total"] and not result["silent_cells"]
+    assert {p["read_by"] for p in data["pages"]} == {"text"}
+    assert (data["agency"], data["year"], data["version"]) == (truth["agency"], truth["year"], truth["version"])
