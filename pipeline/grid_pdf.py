@@ -27,6 +27,7 @@ import pypdfium2.raw as pdfium_c
 
 from . import pdf as pdfio
 from .grid import implied_columns, implied_sides, merge_cells, unruled_tables
+from .numbers import normalize_numeric_text
 from .types import Grid
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ SAME_LINE = 0.5
 # pdfminer's word margin, which camelot's text follows: a gap wider than this share of the
 # next character's size is a space.
 WORD_GAP = 0.1
+# A cell's padding on one side, at most (points): a browser's or a word processor's is 1-5.
+WRAP_PADDING = 6.0
 # Characters one under another, this many character sizes apart at most, are one vertical line.
 STACK_GAP = 1.5
 # Nesting of Form XObjects followed; deeper ones are drawn by no report.
@@ -706,7 +709,35 @@ def fill_text(grid: Grid, chars: list[Char]) -> None:
             k = owner[bisect_right(rows, cy) - 1][bisect_right(cols, cx) - 1]
             found.setdefault(k, []).append(char)
     for k, cell in enumerate(grid.cells):
-        cell.text = cell_text(found[k]) if k in found else ""
+        cell.text = (wrapped_number(found[k], cell.bbox) or cell_text(found[k])) if k in found else ""
+
+
+def wrapped_number(chars: list[Char], bbox: tuple[float, float, float, float]) -> str | None:
+    """The number a cell too narrow for it wrapped over lines, as one; None for any other text.
+    Digits typed full-width break like Chinese characters, and a narrow column's long number
+    breaks anywhere: "１２" over "６" came out as two numbers, unreadable. A line wrapped where
+    the next character would not have fitted beside it in the cell (within WRAP_PADDING a side);
+    numbers set one under another on purpose leave room."""
+    if not chars or any(c.angle or not normalize_numeric_text(c.text).isdigit() for c in chars):
+        return None
+    lines: list[list[Char]] = []
+    for char in sorted(chars, key=lambda c: c.box[1] + c.box[3]):
+        mid, height = (char.box[1] + char.box[3]) / 2.0, char.box[3] - char.box[1]
+        last = lines[-1][-1].box if lines else None
+        if last and abs(mid - (last[1] + last[3]) / 2.0) <= SAME_LINE * max(height, last[3] - last[1]):
+            lines[-1].append(char)
+        else:
+            lines.append([char])
+    if len(lines) < 2:
+        return None
+    room = bbox[2] - bbox[0] - 2 * WRAP_PADDING
+    for line, following in zip(lines, lines[1:]):
+        line.sort(key=lambda c: c.box[0])
+        following.sort(key=lambda c: c.box[0])
+        width = line[-1].box[2] - line[0].box[0]
+        if width + following[0].box[2] - following[0].box[0] <= room:
+            return None
+    return "".join(c.text for line in lines for c in line)
 
 
 def read_page_grids(pdf: pdfium.PdfDocument, index: int) -> list[Grid]:

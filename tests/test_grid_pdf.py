@@ -393,3 +393,22 @@ def test_column_rules_ending_on_one_line_close_a_frameless_table():
     # A ruled table's column rules all end on row rules: nothing is added.
     ruled = [R(True, y, 83.0, 512.0) for y in (220.0, 242.0, 264.0)] + [R(False, x, 220.0, 264.0) for x in (83.0, 300.0, 512.0)]
     assert grid_pdf.with_open_rows(ruled) == ruled
+
+
+def test_a_number_wrapped_in_a_narrow_cell_is_one_number(tmp_path):
+    """Digits typed full-width break like Chinese characters: in a column too narrow for it, a
+    browser or a word processor wraps "１２６" as "１２" over "６", which read as two numbers,
+    unreadable. A line that its next character would not have fitted beside goes on; numbers
+    set one under another in a cell with room stay two lines."""
+    def draw(c):
+        _cjk(c, 9)
+        for y in (250, 220):
+            c.line(50, y, 250, y)
+        for x in (50, 76, 250):
+            c.line(x, 250, x, 220)
+        c.drawString(53, 238, "１２")          # the narrow cell: 26 pt, 3 pt padding
+        c.drawString(53, 226, "６")
+        c.drawString(150, 238, "12")           # the wide one
+        c.drawString(150, 226, "6")
+    grid = _grids(_pdf(tmp_path / "wrapped.pdf", draw))[0]
+    assert [c.text for c in grid.cells] == ["１２６", "12\n6"]
