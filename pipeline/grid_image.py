@@ -29,6 +29,9 @@ from .types import Grid
 
 log = logging.getLogger(__name__)
 
+# A short row's column rules run between row rules at least this long (inches): a table's row,
+# not a stroke of a heading's character (_with_short_rules).
+SHORT_ROW_RULE_IN = 1.0
 # The longest page the rulings' bar grows with (find_rulings), against its other side: paper
 # (A4 1.41, Letter 1.29, two A4 pages side by side 1.41) is within it.
 RULE_BAR_ASPECT = 1.5
@@ -159,7 +162,7 @@ def detect_grids(prepared: PreparedPage, page_number: int,
     v_mask, v_segs = find_rulings(v_rep, horizontal=False, line_scale=line_scale)
     thickness = max(rule_thickness(h_mask, True), rule_thickness(v_mask, False))
     tol = tolerances(dpi, thickness)
-    v_mask, v_segs = _with_short_rules(v_mask, v_segs, v_rep, h_segs, tol, thickness)
+    v_mask, v_segs = _with_short_rules(v_mask, v_segs, v_rep, h_segs, dpi, tol, thickness)
     v_mask, v_segs = _with_implied_sides(v_mask, v_segs, h_segs, False, dpi, tol, thickness)
     h_mask, h_segs = _with_implied_sides(h_mask, h_segs, v_segs, True, dpi, tol, thickness)
     v_mask, v_rep, v_segs = _with_implied_columns(v_mask, v_rep, v_segs, h_segs, text_ink, dpi, tol, thickness)
@@ -291,15 +294,17 @@ def find_rulings(mask: np.ndarray, horizontal: bool, line_scale: int) -> tuple[n
 
 
 def _with_short_rules(mask: np.ndarray, segments: list[Segment], rep: np.ndarray, across: list[Segment],
-                      tol: Tolerances, thickness: float) -> tuple[np.ndarray, list[Segment]]:
+                      dpi: float, tol: Tolerances, thickness: float) -> tuple[np.ndarray, list[Segment]]:
     """The column rules with those of short rows: pieces of rule ink (`rep`) shorter than the
-    rulings' bar (find_rulings) that run from one row rule (`across`) to the next. The bar, a
-    fortieth of the page, is taller than a row of 9 pt print with little padding (a browser's
-    table) or than a table's last row carried over to a page alone, whose column rules then
-    went. A character's stroke stays inside its cell's padding and meets no rule at both ends."""
+    rulings' bar (find_rulings) that run from one row rule (`across`, at least SHORT_ROW_RULE_IN
+    long) to the next. The bar, a fortieth of the page, is taller than a row of 9 pt print with
+    little padding (a browser's table) or than a table's last row carried over to a page alone,
+    whose column rules then went. A character's stroke stays inside its cell's padding, and a
+    big heading's strokes meet only its own."""
     left = cv2.subtract(rep, mask)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(left, connectivity=8)
     c = tol.cluster
+    rows = [s for s in across if s.end - s.start >= SHORT_ROW_RULE_IN * dpi]
     short = []
     for k in range(1, count):
         x, y, w, h, _ = (int(v) for v in stats[k])
@@ -308,7 +313,7 @@ def _with_short_rules(mask: np.ndarray, segments: list[Segment], rep: np.ndarray
         pos = x + w // 2
 
         def meets(at: int) -> bool:
-            return any(abs(s.pos - at) <= c and s.start - c <= pos <= s.end + c for s in across)
+            return any(abs(s.pos - at) <= c and s.start - c <= pos <= s.end + c for s in rows)
 
         if meets(y) and meets(y + h):
             short.append(k)
