@@ -305,22 +305,20 @@ def _with_short_rules(mask: np.ndarray, segments: list[Segment], rep: np.ndarray
     count, labels, stats, _ = cv2.connectedComponentsWithStats(left, connectivity=8)
     c = tol.cluster
     rows = [s for s in across if s.end - s.start >= SHORT_ROW_RULE_IN * dpi]
-    short = []
+
+    def meets(pos: int, at: int) -> bool:
+        return any(abs(s.pos - at) <= c and s.start - c <= pos <= s.end + c for s in rows)
+
+    short, added = [], []
     for k in range(1, count):
         x, y, w, h, _ = (int(v) for v in stats[k])
-        if w > 2 * thickness + 2:
-            continue            # no thin line
         pos = x + w // 2
-
-        def meets(at: int) -> bool:
-            return any(abs(s.pos - at) <= c and s.start - c <= pos <= s.end + c for s in rows)
-
-        if meets(y) and meets(y + h):
+        if w <= 2 * thickness + 2 and meets(pos, y) and meets(pos, y + h):     # a thin line between rows
             short.append(k)
-            segments = segments + [Segment(pos, y, y + h)]
-    if short:
-        mask = cv2.bitwise_or(mask, np.where(np.isin(labels, short), np.uint8(255), np.uint8(0)))
-    return mask, segments
+            added.append(Segment(pos, y, y + h))
+    if not short:
+        return mask, segments
+    return cv2.bitwise_or(mask, np.where(np.isin(labels, short), np.uint8(255), np.uint8(0))), segments + added
 
 
 def _with_implied_sides(mask: np.ndarray, segments: list[Segment], across: list[Segment], horizontal: bool,

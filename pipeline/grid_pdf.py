@@ -330,8 +330,8 @@ def join_double_rules(rulings: list[Ruling]) -> list[Ruling]:
     """Rulings of one direction closer than MIN_CELL that run alongside each other
     (DOUBLE_RULE_ALONGSIDE) as one, at their mean position over both extents: they bound no row
     or column. A web page's table (HTML's cellspacing, CSS border-collapse: separate) boxes each
-    cell on its own, a few points from the next: no box's rule crosses another's, and the page
-    held no table; a printed page's grid (pipeline.grid_image) is found the same way."""
+    cell on its own, a few points from the next: no box's rule crossed another's, and the page
+    held no table."""
     out: list[Ruling] = []
     for horizontal in (True, False):
         group = sorted((r for r in rulings if r.horizontal == horizontal), key=lambda r: r.pos)

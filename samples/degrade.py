@@ -801,19 +801,28 @@ def scan_pages(src: Path, recipe: ScanRecipe, seed: int, seal_text: str,
 
 
 def one_long_picture(pages: list[tuple[bytes, PageDegradation]], quality: int) -> list[tuple[bytes, PageDegradation]]:
-    """All pages one under the other in one JPEG, as wide as the widest, whose record is the first
-    page's with the picture's size."""
-    images = [cv2.cvtColor(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-              for jpeg, _ in pages]
+    """All pages one under the other in one JPEG, as wide as the widest."""
+    images = _decoded(pages)
     width = max(image.shape[1] for image in images)
     picture = np.vstack([np.pad(image, ((0, 0), (0, width - image.shape[1]), (0, 0)), constant_values=255)
                          for image in images])
-    jpeg = encode_jpeg(picture, quality)
-    record = dataclasses.replace(pages[0][1], width_px=picture.shape[1], height_px=picture.shape[0],
+    return [_one_image(picture, pages, quality)]
+
+
+def _decoded(pages: list[tuple[bytes, PageDegradation]]) -> list[np.ndarray]:
+    return [cv2.cvtColor(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+            for jpeg, _ in pages]
+
+
+def _one_image(image: np.ndarray, pages: list[tuple[bytes, PageDegradation]],
+               quality: int) -> tuple[bytes, PageDegradation]:
+    """The pages drawn into one image, as JPEG, with the first page's record given its size."""
+    jpeg = encode_jpeg(image, quality)
+    record = dataclasses.replace(pages[0][1], width_px=image.shape[1], height_px=image.shape[0],
                                  jpeg_bytes=len(jpeg), sheet_pages=[r.page for _, r in pages])
     record.width_pt = round(record.width_px * 72.0 / record.dpi, 3)
     record.height_pt = round(record.height_px * 72.0 / record.dpi, 3)
-    return [(jpeg, record)]
+    return jpeg, record
 
 
 def two_to_a_sheet(pages: list[tuple[bytes, PageDegradation]], quality: int) -> list[tuple[bytes, PageDegradation]]:
@@ -822,18 +831,12 @@ def two_to_a_sheet(pages: list[tuple[bytes, PageDegradation]], quality: int) -> 
     sheets = []
     for k in range(0, len(pages), 2):
         pair = pages[k:k + 2]
-        images = [cv2.cvtColor(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-                  for jpeg, _ in pair]
+        images = _decoded(pair)
         height = max(image.shape[0] for image in images)
         images = [np.pad(image, ((0, height - image.shape[0]), (0, 0), (0, 0)), constant_values=255)
                   for image in images]
-        sheet = np.hstack(images + [np.full_like(images[0], 255)] * (2 - len(images)))
-        jpeg = encode_jpeg(sheet, quality)
-        record = dataclasses.replace(pair[0][1], width_px=sheet.shape[1], height_px=sheet.shape[0],
-                                     jpeg_bytes=len(jpeg), sheet_pages=[r.page for _, r in pair])
-        record.width_pt = round(record.width_px * 72.0 / record.dpi, 3)
-        record.height_pt = round(record.height_px * 72.0 / record.dpi, 3)
-        sheets.append((jpeg, record))
+        sheets.append(_one_image(np.hstack(images + [np.full_like(images[0], 255)] * (2 - len(images))),
+                                 pair, quality))
     return sheets
 
 
