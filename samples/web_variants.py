@@ -45,15 +45,13 @@ from .render import (
     ReportDoc, Table, _section_headings, _stack_chars, build_active_tables, build_applications_table,
     build_review_table, layout_features,
 )
-from .writer_variants import select_reports
+from .writer_variants import add_report_arguments, select_reports
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent
 WEB_DIR = "web"
 SCAN_DIR = "web-scan200"
 SCAN_VARIANT = "scan200"
-DEFAULT_COUNT = 8
 CHROMIUM = "/usr/bin/chromium"
 # The renderer's font names as the system's fontconfig knows them (make system-deps installs them).
 FONT_FAMILIES = {"uming": "AR PL UMing CN", "zenhei": "WenQuanYi Zen Hei", "microhei": "WenQuanYi Micro Hei"}
@@ -223,16 +221,8 @@ def write_variants(reports: list[tuple[int, int, dict | None]], out_root: Path, 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m samples.web_variants", description=__doc__.split("\n")[0])
-    parser.add_argument("--src", type=Path, default=ROOT / "samples" / "corpus" / "clean",
-                        help="folder of synth-S-III-V.truth.json: the reports to print (the first --count)")
-    parser.add_argument("--out", type=Path, default=ROOT / "samples" / "corpus",
-                        help=f"writes OUT/{WEB_DIR}/X.pdf and OUT/{SCAN_DIR}/X.pdf")
-    parser.add_argument("--count", type=int, default=DEFAULT_COUNT)
-    parser.add_argument("--seed", type=int, help="only reports of this seed (with --indices: the seed)")
-    parser.add_argument("--indices", type=int, nargs="+", help="these report indices instead of --src's")
-    parser.add_argument("--scan-seed", type=int, default=0, help="samples.degrade's seed for the scans")
+    add_report_arguments(parser, "print", (WEB_DIR, SCAN_DIR))
     parser.add_argument("--chromium", help="the executable (default $CHROMIUM or chromium on PATH)")
-    parser.add_argument("--force", action="store_true", help="redo outputs that are already there")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

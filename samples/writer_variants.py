@@ -480,18 +480,24 @@ def write_variants(reports: list[tuple[int, int, dict | None]], out_root: Path, 
     return failures
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m samples.writer_variants", description=__doc__.split("\n")[0])
+def add_report_arguments(parser: argparse.ArgumentParser, made: str, outputs: tuple[str, str]) -> None:
+    """The arguments of a maker of corpus variants from the generator's reports: which reports
+    (`made`: what is done to them), where to (`outputs`: its two folders), the scans' seed."""
     parser.add_argument("--src", type=Path, default=ROOT / "samples" / "corpus" / "clean",
-                        help="folder of synth-S-III-V.truth.json: the reports to typeset (the first --count)")
+                        help=f"folder of synth-S-III-V.truth.json: the reports to {made} (the first --count)")
     parser.add_argument("--out", type=Path, default=ROOT / "samples" / "corpus",
-                        help=f"writes OUT/{WRITER_DIR}/X.pdf and OUT/{SCAN_DIR}/X.pdf")
+                        help=f"writes OUT/{outputs[0]}/X.pdf and OUT/{outputs[1]}/X.pdf")
     parser.add_argument("--count", type=int, default=DEFAULT_COUNT)
     parser.add_argument("--seed", type=int, help="only reports of this seed (with --indices: the seed)")
     parser.add_argument("--indices", type=int, nargs="+", help="these report indices instead of --src's")
     parser.add_argument("--scan-seed", type=int, default=0, help="samples.degrade's seed for the scans")
-    parser.add_argument("--soffice", help="the executable (default $SOFFICE or soffice on PATH)")
     parser.add_argument("--force", action="store_true", help="redo outputs that are already there")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m samples.writer_variants", description=__doc__.split("\n")[0])
+    add_report_arguments(parser, "typeset", (WRITER_DIR, SCAN_DIR))
+    parser.add_argument("--soffice", help="the executable (default $SOFFICE or soffice on PATH)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
