@@ -8,8 +8,8 @@ output describes one report (output.md), so the file is read up to where the sec
 document issue says what follows.
 
 A second report begins where table 二 comes again after table 三 or 四: a report prints its
-tables in the template's order once (a stack scanned back to front reverses them, but then table
-二 comes last). A title alone is no sign: running headers print the title, often shortened. The
+tables in the template's order once (a stack scanned back to front is put back in order first,
+pipeline.extract.in_reading_order). A title alone is no sign: running headers print the title, often shortened. The
 pages between the first report's last table and the second's table 二 belong to the first unless
 one of them prints a title other than the first's: from there on the prose (一、总体情况) is the
 second report's.

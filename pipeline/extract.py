@@ -73,7 +73,7 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
                  timings: dict) -> Report:
     t = time.perf_counter()
     every_page = contents       # a file of several reports: the first one's pages are read
-    contents, another_report = first_report(contents)
+    contents, another_report = first_report(in_reading_order(contents))
     match = match_in_page_order(contents)
     if not match.tables_found:
         raise InputError(  # a damaged download says so: "not a report" is only true of what was read
@@ -115,6 +115,23 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
                     for c in every_page if c.info.read_by == "ocr" and c.grids})
 
 
+def in_reading_order(contents: list[PageContent]) -> list[PageContent]:
+    """The pages in the order they were printed. A stack scanned back to front (a feeder loaded
+    face up) holds its title on its last page and none on its first two: read as it lies, the
+    title was not found, table 三's last page came before its first, and table 二 coming again
+    after them looked like a second report's. Such a file's pages are taken last first; its
+    last page's lines are read (its title) where they were not."""
+    if len(contents) < 2 or find_title([line for c in contents[:2] for line in c.lines]) is not None:
+        return contents
+    last = contents[-1]
+    lines = last.lines or last.prose or (last.read_prose() if last.read_prose is not None else [])
+    if find_title(lines) is None:
+        return contents
+    log.info("the title is on the last page, none on the first: pages read last first")
+    last.lines = lines
+    return contents[::-1]
+
+
 def _title_read_twice(lines: list[TextLine], agency, year, config: Config) -> bool:
     """Whether the second recognizer, reading the title's lines on its own, finds the same agency
     and year: the doubt of the first reading is then settled by agreement."""
@@ -142,10 +159,11 @@ def read_prose_if_needed(cells: list[Cell], statements: list, contents: list[Pag
     if not wanted:
         return []
     t = time.perf_counter()
-    last_page = max(c.page for c in wanted)
+    place = {c.info.page: k for k, c in enumerate(contents)}       # in reading order
+    last = max(place.get(c.page, len(contents)) for c in wanted)
     found: list = []
-    for content in contents:
-        if content.info.page > last_page or {c.key for c in wanted} <= {s.key for s in found}:
+    for k, content in enumerate(contents):
+        if k > last or {c.key for c in wanted} <= {s.key for s in found}:
             break
         if content.read_prose is not None:
             found += read_statements([(content.info.page, line) for line in content.read_prose()],

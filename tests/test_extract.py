@@ -229,8 +229,8 @@ def test_pages_shown_sideways_are_read_from_their_pixels(tmp_path):
 
 def test_pages_fed_back_to_front_are_matched_in_reverse(tmp_path):
     """A stack scanned back to front: table 三, continued on the next page, now continues on the
-    page before, and in the pages' order its rows were lost (130 of 200 cells found). Matched in
-    reverse, every cell is read; the title, on the last page now, is not found and says so."""
+    page before, and in the pages' order its rows were lost (130 of 200 cells found). Read last
+    page first (its title is there, none on the first), every cell is read and the title found."""
     from pipeline import pdf as pdfio
     from pipeline.config import DEFAULT
     from pipeline.match import match_document
@@ -250,9 +250,27 @@ def test_pages_fed_back_to_front_are_matched_in_reverse(tmp_path):
     in_order = match_document([g for c in contents for g in c.grids])
     assert sum(c.source is not None for c in in_order.cells) < 150
     data = pipeline.extract(backwards).to_json()
-    result = compare_with_truth(data, json.loads(src.with_suffix(".truth.json").read_text(encoding="utf-8")))
+    truth = json.loads(src.with_suffix(".truth.json").read_text(encoding="utf-8"))
+    result = compare_with_truth(data, truth)
     assert result["right"] == result["total"] and not result["silent_cells"]
-    assert data["agency"] is None and data["needs_review"]
+    assert (data["agency"], data["year"]) == (truth["agency"], truth["year"]) and not data["needs_review"]
+    assert [p["page"] for p in data["pages"]] == list(range(1, len(data["pages"]) + 1))
+
+
+def test_a_report_fed_back_to_front_is_one_report(tmp_path, real_pdf, real_truth):
+    """The real report back to front: its tables 二 and 三 each over two pages, table 二 came
+    again after 三 and 四 in the pages' order, as a second report's would, and the last three
+    pages were dropped as "another report" (7 cells lost, title not found)."""
+    backwards = tmp_path / "backwards.pdf"
+    with pikepdf.open(real_pdf) as pdf, pikepdf.new() as new:
+        for page in reversed(pdf.pages):
+            new.pages.append(page)
+        new.save(backwards)
+    data = pipeline.extract(backwards).to_json()
+    result = compare_with_truth(data, real_truth)
+    assert result["right"] == result["total"] and not result["silent_cells"]
+    assert (data["agency"], data["year"]) == (real_truth["agency"], real_truth["year"])
+    assert not data["document_issues"] and not data["needs_review"]
 
 
 @pytest.mark.parametrize("angle", [None, 0.0])
