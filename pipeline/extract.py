@@ -16,10 +16,11 @@ from .evidence import (BROKEN_FLAG, COARSE_FLAG, FIRST_READER, FRACTION_FLAG, LE
                        classify_checks, flag_positions, identity_evidence, is_definite, review_cells,
                        same_stroke, second_value)
 from .config import DEFAULT, Config
-from .match import Match, match_document
+from .match import Match, classify_grid, match_document
 from .narrative import STATED_KEYS, narrative_checks, narrative_evidence, read_statements
 from .numbers import normalize_numeric_text, number_candidates, read_number
 from .resolve import choose_by_identities
+from .template import TABLE_ACTIVE
 from .title import find_title, parse_title, title_is_uncertain, title_lines
 from .types import STATUS_CONFIRMED, Cell, InputError, PageContent, Report, TextLine
 
@@ -119,9 +120,13 @@ def in_reading_order(contents: list[PageContent]) -> list[PageContent]:
     """The pages in the order they were printed. A stack scanned back to front (a feeder loaded
     face up) holds its title on its last page and none on its first two: read as it lies, the
     title was not found, table 三's last page came before its first, and table 二 coming again
-    after them looked like a second report's. Such a file's pages are taken last first; its
-    last page's lines are read (its title) where they were not."""
+    after them looked like a second report's. Such a file, whose first table is not table 二
+    either, is taken last page first; its last page's lines are read (its title) where they
+    were not."""
     if len(contents) < 2 or find_title([line for c in contents[:2] for line in c.lines]) is not None:
+        return contents
+    first_table = next((kind for c in contents for g in c.grids if (kind := classify_grid(g)) is not None), None)
+    if first_table in (None, TABLE_ACTIVE):
         return contents
     last = contents[-1]
     lines = last.lines or last.prose or (last.read_prose() if last.read_prose is not None else [])

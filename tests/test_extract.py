@@ -273,6 +273,19 @@ def test_a_report_fed_back_to_front_is_one_report(tmp_path, real_pdf, real_truth
     assert not data["document_issues"] and not data["needs_review"]
 
 
+def test_a_title_page_filed_last_does_not_turn_the_report_around(tmp_path, real_pdf, real_truth):
+    """The title on the last page and none on the first is a stack back to front only where the
+    tables do not begin with table 二: a title page filed after the rest leaves the order as it is."""
+    moved = tmp_path / "title-last.pdf"
+    with pikepdf.open(real_pdf) as pdf, pikepdf.new() as new:
+        for page in list(pdf.pages[1:]) + [pdf.pages[0]]:
+            new.pages.append(page)
+        new.save(moved)
+    data = pipeline.extract(moved).to_json()
+    result = compare_with_truth(data, real_truth)
+    assert result["right"] == result["total"] and not data["document_issues"]
+
+
 @pytest.mark.parametrize("angle", [None, 0.0])
 def test_a_watermark_over_the_text_is_not_read_into_the_cells(tmp_path, angle):
     """A report as sites publish it, their watermark tiled over every page as text of the layer:
