@@ -164,17 +164,20 @@ def scan_dpi(doc: pdfio.Document, index: int, config: Config) -> tuple[float, fl
     when it is scaled down and read worse.
     """
     image_dpi, bilevel = largest_image(doc, index)
-    scale = paper_scale(*pdfio.page_size(doc.pdf, index)) if image_dpi > 0 else 1.0
+    scale = paper_scale(image_dpi, *pdfio.page_size(doc.pdf, index))
     dpi = dpi_to_read(image_dpi / scale, bilevel, config)
     return dpi, dpi * scale
 
 
-def paper_scale(width_pt: float, height_pt: float) -> float:
+def paper_scale(image_dpi: float, width_pt: float, height_pt: float) -> float:
     """How many times larger the paper is than a page of this size declares it
-    (PAPER_SHORT_SIDE_IN): 1 for a page of a size paper has."""
+    (PAPER_SHORT_SIDE_IN): 1 for a page of a size paper has, and for a page that is no scan
+    (`image_dpi`, its largest image's, 0): only a scan's size was set by the tool that wrapped it."""
     short_in = min(width_pt, height_pt) / 72.0
     low, high = PAPER_SHORT_SIDE_IN
-    return 1.0 if low <= short_in <= high or short_in <= 0 else A4_SHORT_SIDE_IN / short_in
+    if image_dpi <= 0 or short_in <= 0 or low <= short_in <= high:
+        return 1.0
+    return A4_SHORT_SIDE_IN / short_in
 
 
 def dpi_to_read(image_dpi: float, bilevel: bool, config: Config) -> float:

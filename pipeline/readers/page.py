@@ -92,10 +92,9 @@ class Page:
 
     @cached_property
     def paper_scale(self) -> float:
-        """How many times larger its paper is than the page declares (pipeline.scan.paper_scale):
-        judged of a scan's page only, whose size the tool that wrapped the scan set."""
+        """How many times larger its paper is than the page declares (pipeline.scan.paper_scale)."""
         from ..scan import paper_scale
-        return paper_scale(self.width, self.height) if self.largest_image[0] > 0 else 1.0
+        return paper_scale(self.largest_image[0], self.width, self.height)
 
     @cached_property
     def scan_dpi(self) -> float:
