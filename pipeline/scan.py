@@ -906,13 +906,14 @@ def _read_title_lines(engine, top: np.ndarray, boxes: list, ppp: float, first: i
     return sorted(lines, key=lambda l: (round(l.bbox[1] / 6), l.bbox[0]))
 
 
-def read_prose_lines(engine, prepared: PreparedPage, grids: list[Grid]) -> list[TextLine]:
-    """The page's lines of text outside its tables (points of the prepared page, the frame the
-    grids were found in), top to bottom. Lines are sought only in the rows that hold ink outside
-    the tables: on a table page, the detector's time goes mostly to the tables otherwise."""
-    ppp = prepared.points_per_pixel
+def read_prose_lines(engine, gray: np.ndarray, dpi: float, grids: list[Grid]) -> list[TextLine]:
+    """The page's lines of text outside its tables (points of the prepared page `gray`, the
+    frame the grids were found in), top to bottom. Lines are sought only in the rows that hold
+    ink outside the tables: on a table page, the detector's time goes mostly to the tables
+    otherwise."""
+    ppp = 72.0 / dpi
     tables = [tuple(v / ppp for v in g.bbox) for g in grids]
-    return _read_lines(engine, prepared.gray, lines_outside(engine, prepared.gray, prepared.dpi, tables), ppp)
+    return _read_lines(engine, gray, lines_outside(engine, gray, dpi, tables), ppp)
 
 
 def lines_outside(engine, gray: np.ndarray, dpi: float, covered: list, ink: Optional[np.ndarray] = None,

@@ -264,7 +264,7 @@ def test_prose_is_sought_beside_the_tables_not_in_them():
     bands = bands_with_ink(prepared.gray, prepared.dpi, tables)
     assert sum(b - a for a, b in bands) < 0.7 * prepared.gray.shape[0]
     whole = _read_lines(engine, prepared.gray, outside(line_boxes(engine, prepared.gray, 200), tables), ppp)
-    in_bands = read_prose_lines(engine, prepared, grids)
+    in_bands = read_prose_lines(engine, prepared.gray, prepared.dpi, grids)
     assert len(whole) >= 5 and len(in_bands) == len(whole)
 
     def overlap(a, b):

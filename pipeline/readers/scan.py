@@ -19,7 +19,14 @@ from ..types import PageContent
 from .overlap import read_overlapped
 from .page import Page, ScanRender
 
+# The prepared images kept for reading the prose later (pipeline.extract.read_prose_if_needed:
+# a doubtful total that the prose may restate), instead of rendering and preparing the page again
+# (~0.25 s a 300 dpi page). A bound, not all: a long report's pages are prepared again if asked.
+PROSE_KEEP_BYTES = 128 * 2**20
+
 if TYPE_CHECKING:
+    import numpy as np
+
     from ..preprocess import PreparedPage
 
 
@@ -70,7 +77,9 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
         t = time.perf_counter()
         read_grid_cells(engine, prepared, content.grids, bilevel=rendered.bilevel)
         took["recognize"] = time.perf_counter() - t
-        return _PageRead(prepared if page.number <= config.title_pages else None, None, took)
+        return _PageRead(prepared, None, took)
+
+    kept_bytes = 0
 
     for (page, content), done in read_overlapped(items, render, read_tables, config.page_threads):
         for stage, seconds in done.took.items():
@@ -78,16 +87,20 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
         content.info.read_by = "ocr"
         content.cell_source = "ocr"
         content.coarse = page.is_coarse
-        content.read_prose = prose_reader(page, content, upright_score)
-        if content.info.page > config.title_pages or title_found:
-            continue
-        t = time.perf_counter()
-        prepared = done.prepared or prepare(content, done.unprepared)
-        timings["prepare"] = timings.get("prepare", 0.0) + time.perf_counter() - t
-        t = time.perf_counter()
-        content.lines = read_title_region(engine, prepared)
-        title_found = find_title(content.lines) is not None
-        timings["title"] = timings.get("title", 0.0) + time.perf_counter() - t
+        prepared = done.prepared
+        if content.info.page <= config.title_pages and not title_found:
+            t = time.perf_counter()
+            prepared = prepared or prepare(content, done.unprepared)
+            timings["prepare"] = timings.get("prepare", 0.0) + time.perf_counter() - t
+            t = time.perf_counter()
+            content.lines = read_title_region(engine, prepared)
+            title_found = find_title(content.lines) is not None
+            timings["title"] = timings.get("title", 0.0) + time.perf_counter() - t
+        if prepared is not None and kept_bytes + prepared.gray.nbytes <= PROSE_KEEP_BYTES:
+            kept_bytes += prepared.gray.nbytes
+            content.read_prose = prose_reader(page, content, upright_score, kept=(prepared.gray, prepared.dpi))
+        else:
+            content.read_prose = prose_reader(page, content, upright_score)
 
     t = time.perf_counter()
     for page, content in items:
@@ -115,23 +128,27 @@ def judge_layer_by_reading(page: Page, content: PageContent) -> str:
 
 @dataclass
 class _PageRead:
-    prepared: Optional["PreparedPage"]      # of a title page whose tables were read
+    prepared: Optional["PreparedPage"]      # of a page whose tables were read
     unprepared: Optional[ScanRender]        # a title page without tables
     took: dict
 
 
 def prose_reader(page: Page, content: PageContent, upright_score,
-                 frame: Optional[tuple[int, float]] = None):
-    """Reads the page's prose when called: rendered and prepared again in the frame its grids
-    were found in (`frame`, else the turn and skew measured when they were: applied, not
-    measured again), the lines outside the grids detected and recognised."""
+                 frame: Optional[tuple[int, float]] = None,
+                 kept: Optional[tuple["np.ndarray", float]] = None):
+    """Reads the page's prose when called: in the prepared image its grids were found in (`kept`:
+    grey image and dpi), else rendered and prepared again in that frame (`frame`, else the turn
+    and skew measured when they were: applied, not measured again); the lines outside the grids
+    detected and recognised."""
     def read():
         from ..ocr import get_engine
         from ..preprocess import prepare_page
         from ..scan import read_prose_lines
 
+        if kept is not None:
+            return read_prose_lines(get_engine(page.config), *kept, content.grids)
         rendered = page.render_scan()
         prepared = prepare_page(rendered.image, rendered.dpi, upright_score=upright_score,
                                 frame=frame or content.info.measured_frame(), page_dpi=rendered.page_dpi)
-        return read_prose_lines(get_engine(page.config), prepared, content.grids)
+        return read_prose_lines(get_engine(page.config), prepared.gray, prepared.dpi, content.grids)
     return read
