@@ -104,7 +104,7 @@ test-fast: deps system-deps models
 
 ## The OCRmyPDF + Tesseract + camelot route runs beside ours on these variants.
 ROUTE_VARIANTS ?= scan150 scan200 scan300 junk-layer200
-bench: deps system-deps models bench-deps samples-ocrmypdf samples-writer
+bench: deps system-deps models bench-deps samples-ocrmypdf samples-writer samples-web
 	$(PY) -m bench --ocrmypdf-route $(ROUTE_VARIANTS)
 	$(PY) -m bench.mutation --count 200 --seed 0
 

@@ -185,13 +185,17 @@ def assign_status(cells: list[Cell], min_confidence: float, narrative: dict[tupl
     for cell in cells:
         definite = is_definite(cell, min_confidence)
         evidence: list[str] = []
-        if definite and cell.source == SOURCE_TEXT_LAYER:
+        if definite and cell.source == SOURCE_TEXT_LAYER and not cell.placed_by_spacing:
             evidence.append("text_layer")
         evidence += ident.get(cell.key, ())
         if definite:
             if cell.key in agreed_keys:
                 evidence.append("agreement")
             evidence += narrative.get(cell.key, ())
+        if cell.placed_by_spacing and not cell.text.strip():
+            # Nothing where a table drawn without rules is thought to have a cell: a value the
+            # spacing put in another cell as well as a blank; the identities cannot tell which.
+            evidence = []
         cell.evidence = evidence
         cell.status = STATUS_CONFIRMED if evidence else STATUS_DOUBTFUL
 
@@ -302,7 +306,10 @@ def review_cells(cells: list[Cell], version: Optional[str], split_six: bool,
         # Row （六） printed whole or in three: where no row of either form was read, the form
         # is a guess, and the cells of both are lost.
         six = set(T.cell_keys(version, True)) ^ set(T.cell_keys(version, False))
-        if not six & have:
+        # So is it where a table drawn without rules gave the row only blanks: its label's line
+        # alone may have made a row of its own (（六）其他处理 above its three rows).
+        spaced_blank = [c for c in cells if c.key in six and c.placed_by_spacing]
+        if not six & have or (spaced_blank and all(c.value is None for c in spaced_blank)):
             expected |= six
     # A table not found: every cell it may print, in whichever version and form of row （六）;
     # a table found: every cell of its template that was not read (a row lost).

@@ -276,6 +276,7 @@ def _cell_of(m, config: Config, content: Optional[PageContent] = None) -> Cell:
         candidates.append((int(text.replace(".", "")), confidence / 2))
     cell = Cell(m.table, m.row, m.column, parsed.value, text, confidence, m.page, bbox, flags,
                 candidates, note=getattr(parsed, "note", None))
+    cell.placed_by_spacing = src.placed_by_spacing
     if content is not None:
         cell.source = content.cell_source
         if getattr(src, "second_reading", None) is not None:

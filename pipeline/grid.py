@@ -9,6 +9,9 @@ ruling are one merged cell.
 from __future__ import annotations
 
 from bisect import bisect_right
+from dataclasses import dataclass
+
+import numpy as np
 
 from .types import BBox, Grid, GridCell
 
@@ -183,6 +186,243 @@ def unruled_tables(rules: list[Span], across: list[Span], per_inch: float, tol: 
     return out
 
 
+# Tables drawn with no rule at all (implied_rows). Two cells' texts stand as little apart as
+# their paddings (a web page's 4 px each): closer than RUN_GAP, further than a word space (a cell's
+# CJK text holds none).
+SPACED_RUN_GAP = 0.6
+# A row with two runs of text or more (_runs) may be a table's (a label and its value); a prose
+# line or a heading is one run. A table holds a row of IMPLIED_ROW_MIN_RUNS at least.
+IMPLIED_ROW_MIN_RUNS = 3
+# A table's rows are parted where the space between two is over this many times its usual space.
+IMPLIED_ROW_PART = 2.0
+IMPLIED_HEADER_ROWS = 3
+# A cell's lines stand closer than this share of the space between two rows, and of that to the
+# text on their other side; without figures to tell that space, than this share of their height.
+CELL_MATE_SHARE = 0.75
+CELL_LEADING = 0.4
+# Characters set one under another stand closer than this share of their height.
+VERTICAL_GAP = 0.8
+
+
+def implied_rows(ink: list[BBox], numeric: list[bool], per_inch: float, tol: float) -> list[list[Span]]:
+    """Per table drawn with no rule at all, its row rules as (y, x0, x1) (a web page whose CSS
+    is lost, a Word table with its borders off), from their text: `ink` (boxes of characters or
+    of ink) and whether each is a figure's (`numeric`: a digit, a blank mark).
+
+    Rows are the lines of figures, each with the text of the cells beside it (_rows): a label
+    wrapped over lines, its values on its first or its middle line, is one row's, and a label
+    centred down a merged cell beside several rows of values is none's. A row with two runs of
+    text or more (a label and its value) may be a table's; rules stand between the rows of a
+    stretch of them (_table_stretches), across the stretch. implied_columns then gives them
+    their columns."""
+    rows = _rows(_words(ink), ink, numeric)
+    runs = [len(_runs(row.boxes, SPACED_RUN_GAP)) for row in rows]
+    out: list[list[Span]] = []
+    for first, end in _table_stretches(rows, runs):
+        stretch = rows[first:end]
+        left = min(b[0] for row in stretch for b in row.boxes)
+        right = max(b[2] for row in stretch for b in row.boxes)
+        ys = [stretch[0].top - tol] + [(a.bottom + b.top) / 2.0 for a, b in zip(stretch, stretch[1:])] \
+            + [stretch[-1].bottom + tol]
+        out.append([(y, left - tol, right + tol) for y in ys])
+    return out
+
+
+@dataclass
+class _TextRow:
+    """Words of a table's row, which of them are figures, and the row's top and bottom."""
+    boxes: list
+    figures: list
+    top: float
+    bottom: float
+
+    def add(self, boxes: list, figures: list = ()) -> None:
+        self.boxes += boxes
+        self.figures += figures
+        self.top = min([self.top] + [b[1] for b in boxes])
+        self.bottom = max([self.bottom] + [b[3] for b in boxes])
+
+
+def _rows(words: list[BBox], ink: list[BBox], numeric: list[bool]) -> list[_TextRow]:
+    """The words in rows, top to bottom. Figures on one line are a row's (lines of figures that
+    overlap and hold none in the same columns are one). Another word beside one row of figures
+    is that row's; beside several, a merged cell's, and left out; beside none, it goes with the
+    word above or below it in its column that is nearer (_cell_mates: a cell's lines stand
+    closer than two rows' text), and else makes a row of text (a header's) with the words it
+    overlaps."""
+    figure_words = _figure_words(words, ink, numeric)
+    rows: list[_TextRow] = []
+    for word in sorted(figure_words, key=lambda b: (b[1] + b[3]) / 2.0):
+        mid, h = (word[1] + word[3]) / 2.0, word[3] - word[1]
+        last = rows[-1] if rows else None
+        if last and (abs(mid - (last.top + last.bottom) / 2.0) <= 0.5 * h or (
+                min(last.bottom, word[3]) > max(last.top, word[1])
+                and not any(min(f[2], word[2]) > max(f[0], word[0]) for f in last.figures))):
+            last.add([word], [word])
+        else:
+            rows.append(_TextRow([word], [word], word[1], word[3]))
+    others = [w for w in words if w not in figure_words]
+    home: dict[BBox, object] = {}          # word -> its row, or None: a merged cell's
+    for word in others:
+        beside = [row for row in rows if min(row.bottom, word[3]) > max(row.top, word[1])]
+        if beside:
+            home[word] = beside[0] if len(beside) == 1 else None
+    mates = _cell_mates(others, _row_gap(figure_words))
+    # A line goes with its cells' other lines only whole: a header row's label over the labels
+    # below it (信息内容 over 规章) is no line of theirs while the row's other headers are not.
+    for line in _lines([w for w in others if w not in home]):
+        if not all(w in mates for w in line):
+            for w in line:
+                mates.pop(w, None)
+    changed = True
+    while changed:
+        changed = False
+        for word in others:
+            mate = mates.get(word)
+            if word not in home and mate in home:
+                home[word] = home[mate]
+                changed = True
+    for word, row in home.items():
+        if row is not None:
+            row.add([word])
+    text: list[_TextRow] = []
+    for word in sorted((w for w in others if w not in home), key=lambda b: b[1]):
+        over = [row for row in text if min(row.bottom, word[3]) > max(row.top, word[1])]
+        if over:
+            over[0].add([word])
+        else:
+            text.append(_TextRow([word], [], word[1], word[3]))
+    return sorted(rows + text, key=lambda row: row.top)
+
+
+def _lines(words: list[BBox]) -> list[list[BBox]]:
+    """The words in lines: those whose middles lie within half a height of the line's first."""
+    lines: list[list[BBox]] = []
+    for word in sorted(words, key=lambda b: (b[1] + b[3]) / 2.0):
+        mid, h = (word[1] + word[3]) / 2.0, word[3] - word[1]
+        if lines and abs(mid - (lines[-1][0][1] + lines[-1][0][3]) / 2.0) <= 0.5 * h:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return lines
+
+
+def _cell_mates(words: list[BBox], row_gap: float | None) -> dict:
+    """For each word, the word right above or right below it (overlapping it along x) that is
+    its cell's next line: the nearer of the two where it is nearer than CELL_MATE_SHARE of the
+    other's distance and of `row_gap` (the usual space between two rows' figures; without one,
+    CELL_LEADING of its height): a cell's lines stand closer than two rows' texts. A header row
+    as close to the rows round it as they are to each other is no one's."""
+    out = {}
+    for word in words:
+        h = word[3] - word[1]
+        above = min(((word[1] - w[3], w) for w in words if w is not word and -0.25 * h <= word[1] - w[3] < h
+                     and w[1] < word[1] and min(w[2], word[2]) > max(w[0], word[0])),
+                    default=None, key=lambda gw: gw[0])
+        below = min(((w[1] - word[3], w) for w in words if w is not word and -0.25 * h <= w[1] - word[3] < h
+                     and w[1] > word[1] and min(w[2], word[2]) > max(w[0], word[0])),
+                    default=None, key=lambda gw: gw[0])
+        sides = sorted((gw for gw in (above, below) if gw), key=lambda gw: gw[0])
+        if not sides:
+            continue
+        limit = CELL_MATE_SHARE * row_gap if row_gap else CELL_LEADING * h
+        if sides[0][0] < limit and (len(sides) == 1 or sides[0][0] < CELL_MATE_SHARE * sides[1][0]):
+            out[word] = sides[0][1]
+    return out
+
+
+def _row_gap(figures: set) -> float | None:
+    """The usual space between a figure and the next one under it in its column: between two
+    rows' texts."""
+    gaps = []
+    for a in figures:
+        h = a[3] - a[1]
+        below = [b[1] - a[3] for b in figures if b[1] > a[3] - 0.25 * h and min(a[2], b[2]) > max(a[0], b[0])]
+        if below:
+            gaps.append(max(0.0, min(below)))
+    return float(np.median(gaps)) if len(gaps) >= 3 else None
+
+
+def _has_value(row: _TextRow) -> bool:
+    """A label and a figure after it: a figure that is not the row's first run."""
+    first = min(b[0] for b in row.boxes)
+    return any(f[0] > first + 1.0 for f in row.figures)
+
+
+def _header_like(row: _TextRow, left: float) -> bool:
+    """A row above a table that is its header's, not a heading: its text starts right of the
+    table's side (centred over its columns), or it runs over two lines or more (header cells
+    wrapped in their columns); a heading is one line from the side or further left."""
+    height = _text_height(row.boxes)
+    return min(b[0] for b in row.boxes) > left + 2 * height or row.bottom - row.top > 1.5 * height
+
+
+def _table_stretches(rows: list[_TextRow], runs: list[int]) -> list[tuple[int, int]]:
+    """(first, end) of the runs of rows that make a table: from a tabular row (two runs of text
+    or more) to the last with at most two others between two of them (a label or a header row
+    holds fewer runs), parted where the space between two rows is over IMPLIED_ROW_PART times the
+    run's usual space, or at a heading (a row of one line that is not header-like: between two
+    tables); each with a row of IMPLIED_ROW_MIN_RUNS runs or two rows of a label and a figure, and
+    taking up to IMPLIED_HEADER_ROWS header-like rows above its first (_header_like) at no more
+    than that space or two lines (a header's cells are taller than the body's at times)."""
+    tabular = [n >= 2 for n in runs]
+    out: list[tuple[int, int]] = []
+    n = 0
+    while n < len(rows):
+        if not tabular[n]:
+            n += 1
+            continue
+        end = n
+        while end + 1 < len(rows) and (tabular[end + 1] or any(tabular[end + 2:end + 4])):
+            end += 1
+        space = [b.top - a.bottom for a, b in zip(rows[n:end + 1], rows[n + 1:end + 1])]
+        # Of a table's one row, the usual space is taken as half its text's height.
+        usual = max(float(np.median(space)) if space else 0.5 * _text_height(rows[n].boxes), 1.0)
+        left = min(b[0] for k in range(n, end + 1) if tabular[k] for b in rows[k].boxes)
+        cuts = sorted({n, end + 1} | {n + 1 + k for k, gap in enumerate(space) if gap > IMPLIED_ROW_PART * usual}
+                      # A heading: one line of text from the tables' side or further left.
+                      | {c for k in range(n, end + 1) if not tabular[k] and not _header_like(rows[k], left)
+                         for c in (k, k + 1)})
+        for lo, hi in zip(cuts, cuts[1:]):
+            while lo < hi and not tabular[lo]:
+                lo += 1
+            while hi > lo and not tabular[hi - 1]:
+                hi -= 1
+            wide = [k for k in range(lo, hi) if runs[k] >= IMPLIED_ROW_MIN_RUNS]
+            # One row of figures alone is a table's end carried over to a page of its own
+            # (table 四's one row of values under its header).
+            if not (wide and sum(tabular[lo:hi]) >= 2 or sum(1 for row in rows[lo:hi] if _has_value(row)) >= 2
+                    or any(len(rows[k].figures) >= IMPLIED_ROW_MIN_RUNS for k in wide)):
+                continue
+            left = min(b[0] for row in rows[lo:hi] for b in row.boxes)
+            first = lo
+            while lo - first < IMPLIED_HEADER_ROWS and first > 0 and _header_like(rows[first - 1], left) and \
+                    rows[first].top - rows[first - 1].bottom <= max(IMPLIED_ROW_PART * usual,
+                                                                     2 * _text_height(rows[first - 1].boxes)):
+                first -= 1
+            out.append((first, hi))
+        n = end + 1
+    return out
+
+
+def vertical_text(ink: list[BBox], cjk: list[bool]) -> list[bool]:
+    """Which boxes are characters set one under another: a CJK character alone on its line with
+    another such close above or below it (closer than VERTICAL_GAP of its height), centred alike."""
+    words = _words(ink)
+    alone = [k for k, b in enumerate(ink) if cjk[k] and b in words]
+    out = [False] * len(ink)
+    for i in alone:
+        x0, y0, x1, y1 = ink[i]
+        h, cx = y1 - y0, (x0 + x1) / 2.0
+        for j in alone:
+            a0, b0, a1, b1 = ink[j]
+            if j != i and abs((a0 + a1) / 2.0 - cx) < 0.3 * h and \
+                    (0 <= b0 - y1 < VERTICAL_GAP * h or 0 <= y0 - b1 < VERTICAL_GAP * h):
+                out[i] = True
+                break
+    return out
+
+
 def _long_lines(rules: list[Span], per_inch: float, tol: float) -> list[Span]:
     """The row rules at least IMPLIED_SIDE_MIN_RULE_IN long, sorted by y, the pieces of one
     broken apart (worn toner, a scan's gap) joined: a heading's large characters print strokes a
@@ -196,8 +436,8 @@ def _long_lines(rules: list[Span], per_inch: float, tol: float) -> list[Span]:
     return [(y, x0, x1) for y, x0, x1 in lines if x1 - x0 >= IMPLIED_SIDE_MIN_RULE_IN * per_inch]
 
 
-def implied_columns(box: BBox, rules: list[Span], ink: list[BBox], per_inch: float, tol: float
-                    ) -> list[Span]:
+def implied_columns(box: BBox, rules: list[Span], ink: list[BBox], per_inch: float, tol: float,
+                    numeric: list[bool] | None = None) -> list[Span]:
     """The column rules, as (x, top, bottom), of an unruled table (`box`, from unruled_tables)
     whose row rules are `rules` and whose text is `ink` (boxes of characters or of ink).
 
@@ -206,7 +446,9 @@ def implied_columns(box: BBox, rules: list[Span], ink: list[BBox], per_inch: flo
     edge stands where rows leave a gap in their text (_column_edges). Such an edge is drawn down
     every row whose text it crosses nothing of, in runs that hold such a gap: a label over
     several columns (一、本年新收…) runs across it, and the cell stays merged there as it is
-    printed; a header centred over columns it leaves empty spans them (_spanned)."""
+    printed; a header centred over columns it leaves empty spans them (_spanned). Where it is
+    known which boxes are figures' (`numeric`), two figures further apart than a word space are
+    two cells' (_runs)."""
     left, top, right, bottom = box
     ys = [y for y, x0, x1 in _long_lines(rules, per_inch, tol) if top - tol <= y <= bottom + tol
           and x1 > left and x0 < right]
@@ -216,11 +458,17 @@ def implied_columns(box: BBox, rules: list[Span], ink: list[BBox], per_inch: flo
     # Ink on a side is a scan's rule end, not a cell's text.
     inside = [b for b in ink if left + tol < (b[0] + b[2]) / 2.0 < right - tol
               and ys[0] < (b[1] + b[3]) / 2.0 < ys[-1]]
-    for word in _words(inside):
+    words = _words(inside)
+    for word in words:
         bands[bisect_right(ys, (word[1] + word[3]) / 2.0) - 1].append(word)
     bands = [_without_specks(band) for band in bands]
+    # Where figures are known (a table drawn with no rule at all), a row of values is one with
+    # figures, and two cells' texts stand as close as their paddings.
+    figures = None if numeric is None else _figure_words(words, ink, numeric)
+    run_gap = RUN_GAP if figures is None else SPACED_RUN_GAP
     out: list[Span] = []
-    cut = [-1] + _headings(ys, bands, per_inch) + [len(bands)]
+    # Rows from implied_rows (figures known) are one table's, parted from headings there.
+    cut = [-1] + (_headings(ys, bands, per_inch) if numeric is None else []) + [len(bands)]
     for first, end in zip(cut, cut[1:]):
         first += 1
         if end - first < 2:
@@ -231,16 +479,17 @@ def implied_columns(box: BBox, rules: list[Span], ink: list[BBox], per_inch: flo
         # An edge where two rules or more end (one rule ending alone may be a scan's broken rule);
         # any rule's end bounds a header's span.
         shared = [x for x, rows in ends.items() if len(rows) > 2]
-        every = sorted(set(_column_edges(mine, left, right, per_inch, shared, list(ends))) | set(shared))
-        shut = _spanned(mine, [left] + every + [right], ends, tol)
-        gaps = [_gaps(band) for band in mine]
+        every = sorted(set(_column_edges(mine, left, right, per_inch, shared, list(ends), run_gap, figures))
+                       | set(shared))
+        shut, sides = _spanned(mine, [left] + every + [right], ends, tol, run_gap, figures)
+        gaps = [_gaps(band, run_gap) for band in mine]
         for x in every:
             free = [(x, n) not in shut and not any(b[0] < x < b[2] for b in band)
                     for n, band in enumerate(mine)]
-            # A row shows this edge where a rule ends on it beside the row, or where its text
-            # leaves a gap round it and round no other edge (a value under a header over two
-            # columns leaves a gap over both).
-            shows = [n in ends.get(x, ()) or
+            # A row shows this edge where a rule ends on it beside the row, where a header's
+            # span ends on it, or where its text leaves a gap round it and round no other edge
+            # (a value under a header over two columns leaves a gap over both).
+            shows = [n in ends.get(x, ()) or (x, n) in sides or
                      any(a < x < b and not any(a < e < b for e in every if abs(e - x) > tol)
                          for a, b in row) for n, row in enumerate(gaps)]
             start = None
@@ -300,22 +549,27 @@ def _rule_ends(rules: list[Span], ys: list[float], left: float, right: float, to
 CENTRED = 0.6
 
 
-def _spanned(bands: list[list[BBox]], edges: list[float], ends: dict[float, set[int]], tol: float
-             ) -> set[tuple[float, int]]:
+def _spanned(bands: list[list[BBox]], edges: list[float], ends: dict[float, set[int]], tol: float,
+             run_gap: float, figures: set | None) -> tuple[set[tuple[float, int]], set[tuple[float, int]]]:
     """(edge, row) pairs where a header spans the edge though its text does not reach it: in a
     row that is not one of values, text centred over columns it leaves empty (行政复议 over its
     five) spans the widest such run of columns whose middle is its own, that no rule's end bounds
-    and no other text of the row stands in."""
-    runs = [_runs(band) for band in bands]
+    and no other text of the row stands in (in a table with no rule at all, and no span of a row
+    above ends inside: 未经复议直接起诉 under 行政诉讼 stays within its ten)."""
+    runs = [_runs(band, run_gap) for band in bands]
     most = max((len(r) for r in runs), default=0)
     shut: set[tuple[float, int]] = set()
+    sides: set[tuple[float, int]] = set()
     for n, (band, mine) in enumerate(zip(bands, runs)):
-        if _of_values(mine, most):
+        if _of_values(mine, most, band, figures):
             continue
         slots = list(zip(edges, edges[1:]))
         inked = [any(b[0] < x1 and b[2] > x0 for b in band) for x0, x1 in slots]
         taken = [False] * len(slots)
         near = max(tol, CENTRED * _text_height(band)) if band else tol
+        # With no rule at all, nothing else bounds a span: those of the rows above do. (Under row
+        # rules a rule's end does, and a span above guessed too wide would cut one short.)
+        bound = {x for x, row in sides if row < n} if figures is not None else set()
         for x0, x1 in mine:
             touched = [k for k, (a, b) in enumerate(slots) if a < x1 and b > x0]
             if not touched:
@@ -330,10 +584,11 @@ def _spanned(bands: list[list[BBox]], edges: list[float], ends: dict[float, set[
                     if abs(middle - (x0 + x1) / 2.0) <= near and \
                             (best is None or hi - lo > best[1] - best[0]):
                         best = (lo, hi)
-                    if hi + 1 >= len(slots) or inked[hi + 1] or taken[hi + 1] or n in ends.get(edges[hi + 1], ()):
+                    if hi + 1 >= len(slots) or inked[hi + 1] or taken[hi + 1] or n in ends.get(edges[hi + 1], ()) \
+                            or edges[hi + 1] in bound:
                         break
                     hi += 1
-                if lo == 0 or inked[lo - 1] or taken[lo - 1] or n in ends.get(edges[lo], ()):
+                if lo == 0 or inked[lo - 1] or taken[lo - 1] or n in ends.get(edges[lo], ()) or edges[lo] in bound:
                     break
                 lo -= 1
             if best is None:
@@ -341,12 +596,18 @@ def _spanned(bands: list[list[BBox]], edges: list[float], ends: dict[float, set[
             for k in range(best[0], best[1] + 1):
                 taken[k] = True
             shut.update((edges[k], n) for k in list(range(best[0] + 1, i + 1)) + list(range(j + 1, best[1] + 1)))
-    return shut
+            sides.update({(edges[best[0]], n), (edges[best[1] + 1], n)})
+    return shut, sides
 
 
-def _of_values(runs: list[tuple[float, float]], most: int) -> bool:
+def _of_values(runs: list[tuple[float, float]], most: int, band: list[BBox] = (),
+               figures: set | None = None) -> bool:
     """Whether a row with these runs of text is a row of values (a label and its values): three
-    runs or more, and at least half as many as the row with most."""
+    runs or more, and at least half as many as the row with most; where the figures are known
+    (`figures`, the words of `band` that are), two figures or more (a header's many short words
+    are none)."""
+    if figures is not None:
+        return sum(1 for b in band if b in figures) >= 2
     return len(runs) >= max(3, (most + 1) // 2)
 
 
@@ -438,22 +699,33 @@ def _words(ink: list[BBox]) -> list[BBox]:
     return [tuple(w) for w in words]
 
 
-def _runs(band: list[BBox]) -> list[tuple[float, float]]:
-    """A row's text as runs along x: boxes closer than RUN_GAP of the text's height joined."""
+def _figure_words(words: list[BBox], ink: list[BBox], numeric: list[bool]) -> set:
+    """The words all of whose boxes are figures'."""
+    out = set()
+    for word in words:
+        inside = [n for b, n in zip(ink, numeric) if word[0] <= (b[0] + b[2]) / 2.0 <= word[2]
+                  and word[1] <= (b[1] + b[3]) / 2.0 <= word[3]]
+        if inside and all(inside):
+            out.add(word)
+    return out
+
+
+def _runs(band: list[BBox], gap: float = RUN_GAP) -> list[tuple[float, float]]:
+    """A row's text as runs along x: boxes closer than `gap` of the text's height joined."""
     if not band:
         return []
     height = _text_height(band)
     runs: list[list[float]] = []
     for x0, _, x1, _ in sorted(band):
-        if runs and x0 - runs[-1][1] <= RUN_GAP * height:
+        if runs and x0 - runs[-1][1] <= gap * height:
             runs[-1][1] = max(runs[-1][1], x1)
         else:
             runs.append([x0, x1])
     return [(a, b) for a, b in runs]
 
 
-def _gaps(band: list[BBox]) -> list[tuple[float, float]]:
-    runs = _runs(band)
+def _gaps(band: list[BBox], gap: float = RUN_GAP) -> list[tuple[float, float]]:
+    runs = _runs(band, gap)
     return [(a[1], b[0]) for a, b in zip(runs, runs[1:])]
 
 
@@ -472,7 +744,8 @@ def _beside_runs_in(bands: list[list[BBox]], lo: float, hi: float, near: float) 
 
 
 def _column_edges(bands: list[list[BBox]], left: float, right: float, per_inch: float,
-                  known: list[float], anchors: list[float]) -> list[float]:
+                  known: list[float], anchors: list[float], run_gap: float = RUN_GAP,
+                  figures: set | None = None) -> list[float]:
     """The x of each column edge the rows' gaps imply: the middle of each stretch where more rows
     leave a gap than on either side of it. Only rows of values count where the table has them
     (three runs of text or more, and at least half as many as the row with most: a header's
@@ -484,9 +757,10 @@ def _column_edges(bands: list[list[BBox]], left: float, right: float, per_inch: 
     step = per_inch / COLUMN_STEP_PER_INCH
     n = max(1, int((right - left) / step))
     count = [0] * n
-    runs = [_runs(band) for band in bands]
+    runs = [_runs(band, run_gap) for band in bands]
     most = max((len(mine) for mine in runs), default=0)
-    of_values = [mine for mine in runs if _of_values(mine, most)]
+    of_values = [mine for band, mine in zip(bands, runs) if _of_values(mine, most, band, figures)]
+    near = 0.5 * float(np.median([_text_height(band) for band in bands if band] or [0.0]))
     least = IMPLIED_COLUMN_MIN_ROWS if len(of_values) >= 3 or not of_values else 1
     for mine in of_values or runs:
         for (_, a), (b, _) in zip(mine, mine[1:]):
@@ -501,7 +775,9 @@ def _column_edges(bands: list[list[BBox]], left: float, right: float, per_inch: 
         before = count[i - 1] if i > 0 else 0
         after = count[j + 1] if j + 1 < n else 0
         if count[i] >= least and count[i] > before and count[i] > after:
-            x = _beside_runs_in(bands, left + i * step, left + (j + 1) * step, 2 * step)
+            # Values centred in a column start up to half a digit's width (a quarter of their
+            # height) apart per digit they differ by.
+            x = _beside_runs_in(bands, left + i * step, left + (j + 1) * step, max(2 * step, near))
             # An edge one row alone shows must cross no other row of values' text: a header's
             # words stand apart at times inside a column.
             if count[i] >= 2 or not any(a < x < b for mine in of_values for a, b in mine):

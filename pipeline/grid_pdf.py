@@ -26,7 +26,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from . import pdf as pdfio
-from .grid import implied_columns, implied_sides, merge_cells, unruled_tables
+from .grid import implied_columns, implied_rows, implied_sides, merge_cells, unruled_tables, vertical_text
 from .numbers import normalize_numeric_text
 from .types import Grid
 
@@ -408,6 +408,33 @@ def implied_columns_of(rulings: list[Ruling], chars_in) -> list[Ruling]:
             for x, y0, y1 in implied_columns(box, rows, ink, 72.0, JOIN_TOL)]
 
 
+def spaced_rulings(chars: list[Char]) -> list[Ruling]:
+    """The rules of tables drawn with no rule at all, from the page's characters: their rows'
+    (pipeline.grid.implied_rows; characters set one under another, a label down a merged cell
+    as 三、本年度办理结果, part no rows) and their columns' (pipeline.grid.implied_columns), table
+    by table."""
+    level = [c for c in chars if c.angle == 0]
+    down = vertical_text([c.box for c in level], [_is_cjk(c.text) for c in level])
+    level = [c for c, v in zip(level, down) if not v]
+    out: list[Ruling] = []
+    for rows in implied_rows([c.box for c in level], [_is_figure(c.text) for c in level], 72.0, JOIN_TOL):
+        box = (min(r[1] for r in rows), rows[0][0], max(r[2] for r in rows), rows[-1][0])
+        inside = [c for c in chars if box[0] <= (c.box[0] + c.box[2]) / 2.0 <= box[2]
+                  and box[1] <= (c.box[1] + c.box[3]) / 2.0 <= box[3]]
+        out += [Ruling(True, y, x0, x1) for y, x0, x1 in rows]
+        out += [Ruling(False, x, y0, y1) for x, y0, y1 in implied_columns(
+            box, rows, [c.box for c in inside], 72.0, JOIN_TOL, [_is_figure(c.text) for c in inside])]
+    return out
+
+
+def _is_cjk(text: str) -> bool:
+    return len(text) == 1 and "\u4e00" <= text <= "\u9fff"
+
+
+def _is_figure(text: str) -> bool:
+    return text.isdigit() or text in ".,-/—－．，"
+
+
 def _joined(horizontal: bool, pieces: list[Ruling]) -> Ruling:
     return Ruling(horizontal, sum(r.pos for r in pieces) / len(pieces), min(r.lo for r in pieces),
                   max(r.hi for r in pieces), max(r.width for r in pieces))
@@ -740,9 +767,10 @@ def wrapped_number(chars: list[Char], bbox: tuple[float, float, float, float]) -
     return "".join(c.text for line in lines for c in line)
 
 
-def read_page_grids(pdf: pdfium.PdfDocument, index: int) -> list[Grid]:
+def read_page_grids(pdf: pdfium.PdfDocument, index: int, by_spacing: bool = False) -> list[Grid]:
     """The ruled tables of page `index` (0-based) as Grids, each cell with the layer's text in it,
-    top to bottom."""
+    top to bottom; with `by_spacing`, where none is ruled, those the text's spacing draws (a
+    table drawn with no rule at all: its cells GridCell.placed_by_spacing)."""
     page = pdf[index]
     try:
         to_display = display_matrix(page)
@@ -758,6 +786,13 @@ def read_page_grids(pdf: pdfium.PdfDocument, index: int) -> list[Grid]:
             rulings += implied_columns_of(rulings, chars_in)
             rulings = with_open_rows(rulings)
             tables = find_tables(rulings)
+            by_spacing = by_spacing and not tables
+            if by_spacing:
+                # No table drawn with rules: one drawn with none is sought in the text's spacing.
+                w, h = page.get_size()
+                if spaced := spaced_rulings(chars_in([(0.0, 0.0, w + h, w + h)])):
+                    rulings = spaced
+                    tables = find_tables(rulings)
             if not tables:
                 return []
             chars = chars_in([t.bbox for t in tables])
@@ -771,6 +806,8 @@ def read_page_grids(pdf: pdfium.PdfDocument, index: int) -> list[Grid]:
             cells = grid.n_rows * grid.n_cols
             if cells - sum(1 for c in grid.cells if c.text) >= EMPTY_SHARE * cells:
                 continue
+            for cell in grid.cells:
+                cell.placed_by_spacing = by_spacing
             grids.append(grid)
         log.debug("page %d: %d rulings, %d ruled grids, %d with text: %s", index + 1, len(rulings),
                   len(tables), len(grids), [(g.n_rows, g.n_cols) for g in grids])

@@ -18,19 +18,21 @@ log = logging.getLogger(__name__)
 
 
 def read_vector_grids(path: str, pages: list[int], page_heights: dict[int, float],
-                      config: Config, engine: str = "vector") -> dict[int, list[Grid]]:
+                      config: Config, engine: str = "vector", spaced: frozenset = frozenset()
+                      ) -> dict[int, list[Grid]]:
     """Tables on `pages` (1-based) as Grids with the text layer's text in each cell. A page whose
     rulings cannot be read is left out of the result.
 
     engine "vector" reads the rulings from the page's path objects (no render); "combined" is
     camelot's lattice with its raster line detection added, for rulings drawn in ways the
-    vector reading misses.
+    vector reading misses. On the pages of `spaced` (a layer that reads right), "vector" seeks a
+    table drawn with no rule at all in the text's spacing where no ruled one is found.
     """
     out: dict[int, list[Grid]] = {p: [] for p in pages}
     if not pages:
         return out
     if engine == "vector":
-        _read_own(path, pages, out)
+        _read_own(path, pages, out, spaced)
     else:
         _read_camelot(path, pages, page_heights, config, engine, out)
     for page in out:
@@ -38,7 +40,7 @@ def read_vector_grids(path: str, pages: list[int], page_heights: dict[int, float
     return out
 
 
-def _read_own(path: str, pages: list[int], out: dict[int, list[Grid]]) -> None:
+def _read_own(path: str, pages: list[int], out: dict[int, list[Grid]], spaced: frozenset) -> None:
     try:
         pdf = pdfium.PdfDocument(path)
     except Exception as e:      # the caller reads pages missing here another way
@@ -48,7 +50,7 @@ def _read_own(path: str, pages: list[int], out: dict[int, list[Grid]]) -> None:
     try:
         for page in pages:
             try:
-                out[page] = grid_pdf.read_page_grids(pdf, page - 1)
+                out[page] = grid_pdf.read_page_grids(pdf, page - 1, by_spacing=page in spaced)
             except Exception as e:
                 log.warning("cannot read the rulings of page %d: %s", page, e)
                 out.pop(page, None)

@@ -413,6 +413,10 @@ def _assign_active_columns(block: T.Block, values: list[GridCell], header: Optio
             out = []
             for h, col in named:
                 over = [v for v in values if _x_overlap(v.bbox, h.bbox) > 0.5]
+                if len(over) > 1:
+                    # Of the cells under a header wider than its value (columns a table drawn
+                    # without rules keeps from its other blocks), the one that prints something.
+                    over = [v for v in over if v.text.strip()]
                 if len(over) == 1:
                     out.append((col.id, over[0], ""))
                 else:

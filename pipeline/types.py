@@ -54,6 +54,9 @@ class GridCell:
     # read: a garbled layer's cell decoded from its codes is read again code by code, one glyph
     # of each (pipeline.readers.vector_ocr), not as a whole.
     second_reading: Optional[tuple[str, float]] = None
+    # Its table has no rules at all: its row and column are where the text's spacing puts it
+    # (pipeline.grid.implied_rows), not proven by a rule, however exact its text.
+    placed_by_spacing: bool = False
 
 
 @dataclass
@@ -145,6 +148,9 @@ class Cell:
     second_look: Optional[Callable[[], object]] = field(default=None, repr=False, compare=False)
     # Or the second recognizer's reading made already (GridCell.second_reading).
     second_reading: Optional[tuple[str, float]] = field(default=None, repr=False, compare=False)
+    # Placed in its table by the text's spacing alone (GridCell.placed_by_spacing): the layer's
+    # text is no evidence of its place; not written to the JSON.
+    placed_by_spacing: bool = field(default=False, repr=False)
 
     @property
     def key(self) -> tuple[str, str, str]:

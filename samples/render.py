@@ -45,8 +45,8 @@ LIGHT_PRINT_SHADES = {"dark"}
 # The sides of a table's frame (x0, y0, x1, y1) each style leaves undrawn.
 OPEN_SIDES = {"open_sides": (0, 2), "frameless": (0, 1, 2, 3)}
 # The sides of every cell each style leaves undrawn: a table ruled by rows only (a web page's
-# table with row borders, a Word table given horizontal borders only).
-OPEN_EDGES = {"rows_only": (0, 2)}
+# table with row borders, a Word table given horizontal borders only), or not ruled at all.
+OPEN_EDGES = {"rows_only": (0, 2), "none": (0, 1, 2, 3)}
 DOUBLE_GAP = 2.5
 
 BBox = tuple[float, float, float, float]
@@ -106,6 +106,7 @@ class Layout:
                                             # | open_sides: no rule down the table's left and right sides
                                             # (Word's open-sided style) | rows_only: no column rule at all
                                             # | frameless: no rule round the table (Word's inside borders)
+                                            # | none: no rule at all (a Word table with its borders off)
 
 
 @dataclass

@@ -15,7 +15,11 @@ and between printing with the browser's header and footer (the date, the page's 
 address, "1/3") and without. Then:
 
 * `web/X.pdf`: the browser's PDF (a born-digital text layer);
-* `web-scan200/X.pdf`: that PDF through the corpus scanner (`samples.degrade`'s `scan200`).
+* `web-scan200/X.pdf`: that PDF through the corpus scanner (`samples.degrade`'s `scan200`);
+* `web-borderless/X.pdf`: the same page printed with no table border at all, as a site whose
+  stylesheet is lost (or an editor's table with its borders off) shows it: the header's shading
+  kept, and every other row shaded too in reports of odd index (`zebra`, a site's striped rows),
+  plain otherwise (`none`).
 
 Each with `X.truth.json`: the generator's truth for the same values, less what only the reportlab
 layout knows (cell pages and boxes). Output names are `web-S-III-V`.
@@ -51,6 +55,7 @@ log = logging.getLogger(__name__)
 
 WEB_DIR = "web"
 SCAN_DIR = "web-scan200"
+BORDERLESS_DIR = "web-borderless"
 SCAN_VARIANT = "scan200"
 CHROMIUM = "/usr/bin/chromium"
 # The renderer's font names as the system's fontconfig knows them (make system-deps installs them).
@@ -72,6 +77,10 @@ def find_chromium(path: str | os.PathLike | None = None) -> Path:
 
 def border_style(index: int) -> str:
     return "separate" if index % 2 else "collapse"
+
+
+def borderless_style(index: int) -> str:
+    return "zebra" if index % 2 else "none"
 
 
 def with_header_footer(index: int) -> bool:
@@ -105,19 +114,20 @@ def report_html(doc: ReportDoc, style: str) -> str:
     layout = doc.layout
     body, heading, table = (FONT_FAMILIES.get(f, FONT_FAMILIES["uming"])
                             for f in (layout.body_font, layout.heading_font, layout.table_font))
-    spacing = "border-collapse: collapse;" if style == "collapse" else "border-collapse: separate; border-spacing: 2px;"
+    spacing = "border-collapse: separate; border-spacing: 2px;" if style == "separate" else "border-collapse: collapse;"
+    border = "none" if style in ("none", "zebra") else "1px solid #000"
     css = f"""
 body {{ font-family: '{body}'; font-size: {layout.body_size:.1f}pt; line-height: 1.8; margin: 0 6mm; }}
 h1 {{ font-family: '{heading}'; font-size: 20pt; text-align: center; }}
 h2 {{ font-family: '{heading}'; font-size: {layout.body_size + 2:.1f}pt; margin: 0.8em 0 0.3em; }}
 p {{ text-indent: 2em; margin: 0.3em 0; }}
 table {{ {spacing} width: 100%; margin: 0.5em 0; font-family: '{table}'; font-size: {layout.table_size + 0.5:.1f}pt;
-        line-height: 1.3; border: 1px solid #000; }}
-td {{ border: 1px solid #000; padding: 3px 4px; text-align: center; }}
+        line-height: 1.3; border: {border}; }}
+td {{ border: {border}; padding: 3px 4px; text-align: center; }}
 td.left {{ text-align: left; }}
 td.rotated {{ writing-mode: vertical-rl; }}
 td.shaded {{ background: #d9d9d9; }}
-"""
+""" + ("tr:nth-child(even) td:not(.shaded) { background: #e8eef7; }\n" if style == "zebra" else "")
     parts = ["<!doctype html>", '<html lang="zh-CN"><head><meta charset="utf-8">',
              f"<title>{html.escape(doc.title)}</title><style>{css}</style></head><body>",
              f"<h1>{html.escape(doc.title)}</h1>"]
@@ -153,10 +163,10 @@ def print_to_pdf(chromium: Path, page: Path, out: Path, header_footer: bool, tim
     partial.replace(out)
 
 
-def web_truth(doc: ReportDoc, name: str, index: int, pages: int) -> dict:
+def web_truth(doc: ReportDoc, name: str, index: int, pages: int, borders: str) -> dict:
     """samples.generate.truth_of for the same document, less the reportlab layout's positions."""
     features = set(layout_features(doc.layout, doc.values) + doc.values.features) - {"corner_diagonal"}
-    features |= {"engine:chromium", f"borders:{border_style(index)}"}
+    features |= {"engine:chromium", f"borders:{borders}"}
     if with_header_footer(index):
         features.add("browser_header_footer")
     return {
@@ -176,13 +186,11 @@ def _values(cells: list[dict]) -> list[tuple]:
 
 def write_variants(reports: list[tuple[int, int, dict | None]], out_root: Path, chromium: Path,
                    scan_seed: int = 0, force: bool = False) -> int:
-    """Browser PDFs and their scans of the reports into out_root/web{,-scan200}/; returns failures."""
-    import pypdfium2 as pdfium
-
+    """Browser PDFs of the reports, bordered and borderless, and the bordered ones' scans into
+    out_root/web{,-scan200,-borderless}/; returns failures."""
     from .degrade import write_variant
 
-    web_dir, scan_dir = out_root / WEB_DIR, out_root / SCAN_DIR
-    web_dir.mkdir(parents=True, exist_ok=True)
+    web_dir, scan_dir, borderless_dir = out_root / WEB_DIR, out_root / SCAN_DIR, out_root / BORDERLESS_DIR
     failures = 0
     with tempfile.TemporaryDirectory(prefix="web-variants-") as tmp:
         for seed, index, source_truth in reports:
@@ -193,35 +201,54 @@ def write_variants(reports: list[tuple[int, int, dict | None]], out_root: Path, 
                 log.error("%s: re-planned values differ from %s's truth; skipped", name, plan.name)
                 failures += 1
                 continue
-            truth_path = web_dir / f"{name}.truth.json"
-            if not force and truth_path.exists() and (scan_dir / f"{name}.pdf").exists():
-                old = json.loads(truth_path.read_text(encoding="utf-8"))
-                if web_truth(doc, name, index, old.get("pages", 0)) == old:
-                    log.info("%s: there already", name)
+            for out_dir, style in ((web_dir, border_style(index)), (borderless_dir, borderless_style(index))):
+                scan_to = scan_dir if out_dir == web_dir else None
+                if not force and _there(doc, name, index, out_dir, style, scan_to):
+                    log.info("%s/%s: there already", out_dir.name, name)
                     continue
-            try:
-                t = time.perf_counter()
-                page = Path(tmp) / f"{name}.html"
-                page.write_text(report_html(doc, border_style(index)), encoding="utf-8")
-                out = web_dir / f"{name}.pdf"
-                print_to_pdf(chromium, page, out, with_header_footer(index))
-                document = pdfium.PdfDocument(str(out))
-                pages = len(document)
-                document.close()
-                truth_path.write_text(json.dumps(web_truth(doc, name, index, pages), ensure_ascii=False, indent=1)
-                                      + "\n", encoding="utf-8")
-                scan = write_variant(out, scan_dir, SCAN_VARIANT, scan_seed)
-                log.info("%s: %d pages, %.0f KB; scan %.0f KB in %.1f s", name, pages, out.stat().st_size / 1024,
-                         scan.stat().st_size / 1024, time.perf_counter() - t)
-            except Exception as e:   # one bad file must not stop the others
-                failures += 1
-                log.error("%s: %s", name, e)
+                try:
+                    t = time.perf_counter()
+                    out, pages = _print(chromium, doc, name, index, out_dir, style, Path(tmp))
+                    scan = write_variant(out, scan_to, SCAN_VARIANT, scan_seed) if scan_to else None
+                    log.info("%s/%s: %d pages, %.0f KB%s in %.1f s", out_dir.name, name, pages,
+                             out.stat().st_size / 1024,
+                             f"; scan {scan.stat().st_size / 1024:.0f} KB" if scan else "", time.perf_counter() - t)
+                except Exception as e:   # one bad file must not stop the others
+                    failures += 1
+                    log.error("%s/%s: %s", out_dir.name, name, e)
     return failures
+
+
+def _there(doc: ReportDoc, name: str, index: int, out_dir: Path, style: str, scan_dir: Path | None) -> bool:
+    """Whether out_dir holds the report printed in `style` (and scan_dir its scan) already."""
+    truth_path = out_dir / f"{name}.truth.json"
+    if not truth_path.exists() or (scan_dir is not None and not (scan_dir / f"{name}.pdf").exists()):
+        return False
+    old = json.loads(truth_path.read_text(encoding="utf-8"))
+    return web_truth(doc, name, index, old.get("pages", 0), style) == old
+
+
+def _print(chromium: Path, doc: ReportDoc, name: str, index: int, out_dir: Path, style: str,
+           tmp: Path) -> tuple[Path, int]:
+    """out_dir/name.pdf printed from the report's page in `style`, and its truth; (pdf, pages)."""
+    import pypdfium2 as pdfium
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    page = tmp / f"{name}-{style}.html"
+    page.write_text(report_html(doc, style), encoding="utf-8")
+    out = out_dir / f"{name}.pdf"
+    print_to_pdf(chromium, page, out, with_header_footer(index))
+    document = pdfium.PdfDocument(str(out))
+    pages = len(document)
+    document.close()
+    (out_dir / f"{name}.truth.json").write_text(
+        json.dumps(web_truth(doc, name, index, pages, style), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return out, pages
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m samples.web_variants", description=__doc__.split("\n")[0])
-    add_report_arguments(parser, "print", (WEB_DIR, SCAN_DIR))
+    add_report_arguments(parser, "print", (WEB_DIR, SCAN_DIR, BORDERLESS_DIR))
     parser.add_argument("--chromium", help="the executable (default $CHROMIUM or chromium on PATH)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -480,13 +480,13 @@ def write_variants(reports: list[tuple[int, int, dict | None]], out_root: Path, 
     return failures
 
 
-def add_report_arguments(parser: argparse.ArgumentParser, made: str, outputs: tuple[str, str]) -> None:
+def add_report_arguments(parser: argparse.ArgumentParser, made: str, outputs: tuple[str, ...]) -> None:
     """The arguments of a maker of corpus variants from the generator's reports: which reports
-    (`made`: what is done to them), where to (`outputs`: its two folders), the scans' seed."""
+    (`made`: what is done to them), where to (`outputs`: its folders), the scans' seed."""
     parser.add_argument("--src", type=Path, default=ROOT / "samples" / "corpus" / "clean",
                         help=f"folder of synth-S-III-V.truth.json: the reports to {made} (the first --count)")
     parser.add_argument("--out", type=Path, default=ROOT / "samples" / "corpus",
-                        help=f"writes OUT/{outputs[0]}/X.pdf and OUT/{outputs[1]}/X.pdf")
+                        help="writes " + ", ".join(f"OUT/{folder}/X.pdf" for folder in outputs))
     parser.add_argument("--count", type=int, default=DEFAULT_COUNT)
     parser.add_argument("--seed", type=int, help="only reports of this seed (with --indices: the seed)")
     parser.add_argument("--indices", type=int, nargs="+", help="these report indices instead of --src's")

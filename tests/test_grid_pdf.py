@@ -412,3 +412,87 @@ def test_a_number_wrapped_in_a_narrow_cell_is_one_number(tmp_path):
         c.drawString(150, 226, "6")
     grid = _grids(_pdf(tmp_path / "wrapped.pdf", draw))[0]
     assert [c.text for c in grid.cells] == ["１２６", "12\n6"]
+
+
+def _clean_truth(index: int) -> dict:
+    return json.loads(next((ROOT / "samples" / "corpus" / "clean").glob(f"synth-2024-{index:03d}-*.truth.json"))
+                      .read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("index", [0, 2])
+def test_a_table_drawn_with_no_rule_at_all_is_read_by_its_spacing(tmp_path, index):
+    """A Word table with its borders off (or a web page whose stylesheet is lost) draws no rule:
+    nothing was a table and the report was refused. Its rows are the lines of figures with the
+    text beside them (labels wrapped over three lines, values on the middle one; a label centred
+    down a merged cell; header rows centred over their columns) and its columns the gaps they
+    leave: every cell is read. The layer's text is exact but its place in the table is the
+    spacing's guess: nothing is confirmed by the layer alone, and no value is silently wrong."""
+    import pipeline
+    from pipeline.evaluate import compare_with_truth
+
+    from page_images import render_clean_report
+
+    path = tmp_path / "borderless.pdf"
+    render_clean_report(path, "none", index)
+    document = pdfium.PdfDocument(str(path))
+    try:
+        spaced = [grid_pdf.read_page_grids(document, i, by_spacing=True) for i in range(len(document))]
+        assert not any(grid_pdf.read_page_grids(document, i) for i in range(len(document)))
+    finally:
+        document.close()
+    assert sum(map(len, spaced)) >= 3
+    assert all(cell.placed_by_spacing for grids in spaced for grid in grids for cell in grid.cells)
+    data = pipeline.extract(path).to_json()
+    result = compare_with_truth(data, _clean_truth(index))
+    assert result["right"] == result["total"] and not result["silent_cells"]
+    assert data["needs_review"] and not any("text_layer" in c["evidence"] for c in data["cells"])
+    # Table 三's identities hold as read: its cells are confirmed by them (tables 二 and 四, one
+    # identity or none a cell, go to review).
+    assert all(c["status"] == "confirmed" for c in data["cells"] if c["table"] == "applications")
+
+
+def test_a_wrapped_label_and_a_label_down_merged_rows_keep_their_rows(tmp_path):
+    """(六)其他处理's first row prints its label over three lines with its values beside the middle
+    one, and the block's label centred down its three rows: one row each, the label's lines with
+    their values, the block's label in none of them."""
+    from page_images import render_clean_report
+
+    path = tmp_path / "borderless.pdf"
+    render_clean_report(path, "none", 0)
+    document = pdfium.PdfDocument(str(path))
+    try:
+        grids = [g for i in range(len(document)) for g in grid_pdf.read_page_grids(document, i, by_spacing=True)]
+    finally:
+        document.close()
+    rows = {}
+    for grid in grids:
+        for cell in grid.cells:
+            rows.setdefault((id(grid), cell.row), []).append(cell)
+    texts = {key: "".join(c.text.replace("\n", "") for c in sorted(cells, key=lambda c: c.col) if c.col < 3)
+             for key, cells in rows.items()}
+    wrapped = [key for key, text in texts.items() if "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请" in text]
+    assert len(wrapped) == 1
+    values = [c.text for c in sorted(rows[wrapped[0]], key=lambda c: c.col) if c.col >= 2 and c.text.strip()]
+    assert values[-7:] == ["4", "2", "0", "0", "10", "2", "18"]
+
+
+def test_no_table_from_prose_by_its_spacing(tmp_path):
+    """Prose, headings and a line of contact details hold no table: no grid is drawn from them."""
+    def draw(c):
+        _cjk(c, 10.5)
+        y = H - 40
+        for line in ["一、总体情况", "全年共收到政府信息公开申请150件，均在法定期限内予以答复。",
+                     "主动公开政府信息1074条，其中政策文件1905件，政策解读2242篇。",
+                     "联系电话：0571-87654321        传真：0571-87654322", "二、主动公开政府信息情况"]:
+            c.drawString(40, y, line)
+            y -= 22
+    path = _pdf(tmp_path / "prose.pdf", draw)
+    assert _grids_by_spacing(path) == []
+
+
+def _grids_by_spacing(path, index: int = 0):
+    document = pdfium.PdfDocument(str(path))
+    try:
+        return grid_pdf.read_page_grids(document, index, by_spacing=True)
+    finally:
+        document.close()

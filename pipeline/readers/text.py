@@ -21,13 +21,16 @@ def find_vector_grids(pages: list[Page], config: Config) -> None:
         return
     doc = pages[0].doc
     heights = {p.number: p.height for p in pages}
-    vector = [p for p in pages if p.has_layer and p.has_paths]
+    # A born-digital page that draws nothing may still hold a table drawn with no rule at all
+    # (pipeline.grid.implied_rows); a scan's layer is read over its pixels instead.
+    vector = [p for p in pages if p.has_layer and (p.has_paths or not p.is_image)]
     numbers = [p.number for p in vector]
-    grids = read_vector_grids(str(doc.path), numbers, heights, config)
+    grids = read_vector_grids(str(doc.path), numbers, heights, config,
+                              spaced=frozenset(p.number for p in vector if p.text_layer == "good"))
     # Rulings drawn in ways the vector reading misses (patterns, images of lines) are seen by
-    # camelot's raster detection: tried on pages that name a table but gave no grid (the only
-    # pages that import camelot).
-    missed = [p.number for p in vector if p.number in grids and not grids[p.number]
+    # camelot's raster detection: tried on pages that draw paths and name a table but gave no
+    # grid (the only pages that import camelot).
+    missed = [p.number for p in vector if p.number in grids and not grids[p.number] and p.has_paths
               and any(k in p.text() for k in TABLE_WORDS)]
     if missed:
         grids.update(read_vector_grids(str(doc.path), missed, heights, config, engine="combined"))
