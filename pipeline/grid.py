@@ -285,6 +285,15 @@ def _rows(words: list[BBox], ink: list[BBox], numeric: list[bool]) -> list[_Text
     for word, row in home.items():
         if row is not None:
             row.add([word])
+    # What is left beside rows as they now stand (their labels' lines in) is theirs or a merged
+    # cell's (三、 atop a label set down merged rows), not a row of its own.
+    for word in others:
+        if word not in home:
+            beside = [row for row in rows if min(row.bottom, word[3]) > max(row.top, word[1])]
+            if beside:
+                home[word] = beside[0] if len(beside) == 1 else None
+                if len(beside) == 1:
+                    beside[0].add([word])
     text: list[_TextRow] = []
     for word in sorted((w for w in others if w not in home), key=lambda b: b[1]):
         over = [row for row in text if min(row.bottom, word[3]) > max(row.top, word[1])]
@@ -310,9 +319,9 @@ def _lines(words: list[BBox]) -> list[list[BBox]]:
 def _cell_mates(words: list[BBox], row_gap: float | None) -> dict:
     """For each word, the word right above or right below it (overlapping it along x) that is
     its cell's next line: the nearer of the two where it is nearer than CELL_MATE_SHARE of the
-    other's distance and of `row_gap` (the usual space between two rows' figures; without one,
-    CELL_LEADING of its height): a cell's lines stand closer than two rows' texts. A header row
-    as close to the rows round it as they are to each other is no one's."""
+    other's distance (or both are) and of `row_gap` (the usual space between two rows' figures;
+    without one, CELL_LEADING of its height): a cell's lines stand closer than two rows' texts.
+    A header row as close to the rows round it as they are to each other is no one's."""
     out = {}
     for word in words:
         h = word[3] - word[1]
@@ -326,7 +335,9 @@ def _cell_mates(words: list[BBox], row_gap: float | None) -> dict:
         if not sides:
             continue
         limit = CELL_MATE_SHARE * row_gap if row_gap else CELL_LEADING * h
-        if sides[0][0] < limit and (len(sides) == 1 or sides[0][0] < CELL_MATE_SHARE * sides[1][0]):
+        # The middle line of a cell's three or more stands as close to both its neighbours.
+        if sides[0][0] < limit and (len(sides) == 1 or sides[0][0] < CELL_MATE_SHARE * sides[1][0]
+                                    or sides[1][0] < limit):
             out[word] = sides[0][1]
     return out
 

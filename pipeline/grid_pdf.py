@@ -27,7 +27,7 @@ import pypdfium2.raw as pdfium_c
 
 from . import pdf as pdfio
 from .grid import implied_columns, implied_rows, implied_sides, merge_cells, unruled_tables, vertical_text
-from .numbers import normalize_numeric_text
+from .numbers import BLANK_MARKS, normalize_numeric_text
 from .types import Grid
 
 log = logging.getLogger(__name__)
@@ -432,7 +432,8 @@ def _is_cjk(text: str) -> bool:
 
 
 def _is_figure(text: str) -> bool:
-    return text.isdigit() or text in ".,-/—－．，"
+    """A character of a value: a digit, a point or separator, or a blank mark (无 among them)."""
+    return text.isdigit() or text in ".,．，" or (text in BLANK_MARKS and text not in ("", "、"))
 
 
 def _joined(horizontal: bool, pieces: list[Ruling]) -> Ruling:
