@@ -248,8 +248,8 @@ def _rows(words: list[BBox], ink: list[BBox], numeric: list[bool]) -> list[_Text
     overlap and hold none in the same columns are one). Another word beside one row of figures
     is that row's; beside several, a merged cell's, and left out; beside none, it goes with the
     word above or below it in its column that is nearer (_cell_mates: a cell's lines stand
-    closer than two rows' text), and else makes a row of text (a header's) with the words it
-    overlaps."""
+    closer than two rows' text), else with the row it stands beside once the rows hold their
+    labels' lines, and else makes a row of text (a header's) with the words it overlaps."""
     figure_words = _figure_words(words, ink, numeric)
     rows: list[_TextRow] = []
     for word in sorted(figure_words, key=lambda b: (b[1] + b[3]) / 2.0):
