@@ -773,8 +773,17 @@ def _column_edges(bands: list[list[BBox]], left: float, right: float, per_inch: 
     of_values = [mine for band, mine in zip(bands, runs) if _of_values(mine, most, band, figures)]
     near = 0.5 * float(np.median([_text_height(band) for band in bands if band] or [0.0]))
     least = IMPLIED_COLUMN_MIN_ROWS if len(of_values) >= 3 or not of_values else 1
+    # With no rule at all, a column left empty in every row (a total column left blank) shows
+    # only as a header standing right of every row's values.
+    last = max((mine[-1][1] for mine in of_values if mine), default=right)
+    empty_last = figures is not None and any(
+        b[0] > last + near for band, mine in zip(bands, runs) if not _of_values(mine, most, band, figures)
+        for b in band)
     for mine in of_values or runs:
-        for (_, a), (b, _) in zip(mine, mine[1:]):
+        gaps = list(zip([a for _, a in mine], [b for b, _ in mine[1:]]))
+        if empty_last:
+            gaps.append((mine[-1][1], right))
+        for a, b in gaps:
             for i in range(max(0, int((a - left) / step) + 1), min(n, int((b - left) / step))):
                 count[i] += 1
     peaks: list[tuple[float, int]] = []

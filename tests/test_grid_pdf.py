@@ -451,6 +451,23 @@ def test_a_table_drawn_with_no_rule_at_all_is_read_by_its_spacing(tmp_path, inde
     assert all(c["status"] == "confirmed" for c in data["cells"] if c["table"] == "applications")
 
 
+def test_a_column_left_blank_in_a_table_with_no_rule_keeps_its_place(tmp_path):
+    """Report 35 leaves table 三's total column blank in every row: with no rule, only its
+    header shows the column. Taken for none, the columns under 法人或其他组织 ran one short and
+    the table's 182 cells were not read; every cell is read now, none silently wrong."""
+    import pipeline
+    from pipeline.evaluate import compare_with_truth
+
+    from page_images import render_clean_report
+
+    path = tmp_path / "borderless.pdf"
+    render_clean_report(path, "none", 35)
+    truth = _clean_truth(35)
+    assert "inconsistent:total_column_blank" in truth["layout"]
+    result = compare_with_truth(pipeline.extract(path).to_json(), truth)
+    assert result["right"] == result["total"] and not result["silent_cells"]
+
+
 def test_a_wrapped_label_and_a_label_down_merged_rows_keep_their_rows(tmp_path):
     """(六)其他处理's first row prints its label over three lines with its values beside the middle
     one, and the block's label centred down its three rows: one row each, the label's lines with
