@@ -261,12 +261,14 @@ def _rows(words: list[BBox], ink: list[BBox], numeric: list[bool]) -> list[_Text
             last.add([word], [word])
         else:
             rows.append(_TextRow([word], [word], word[1], word[3]))
+    def beside(word: BBox) -> list[_TextRow]:
+        return [row for row in rows if min(row.bottom, word[3]) > max(row.top, word[1])]
+
     others = [w for w in words if w not in figure_words]
     home: dict[BBox, object] = {}          # word -> its row, or None: a merged cell's
     for word in others:
-        beside = [row for row in rows if min(row.bottom, word[3]) > max(row.top, word[1])]
-        if beside:
-            home[word] = beside[0] if len(beside) == 1 else None
+        if near := beside(word):
+            home[word] = near[0] if len(near) == 1 else None
     mates = _cell_mates(others, _row_gap(figure_words))
     # A line goes with its cells' other lines only whole: a header row's label over the labels
     # below it (信息内容 over 规章) is no line of theirs while the row's other headers are not.
@@ -288,12 +290,10 @@ def _rows(words: list[BBox], ink: list[BBox], numeric: list[bool]) -> list[_Text
     # What is left beside rows as they now stand (their labels' lines in) is theirs or a merged
     # cell's (三、 atop a label set down merged rows), not a row of its own.
     for word in others:
-        if word not in home:
-            beside = [row for row in rows if min(row.bottom, word[3]) > max(row.top, word[1])]
-            if beside:
-                home[word] = beside[0] if len(beside) == 1 else None
-                if len(beside) == 1:
-                    beside[0].add([word])
+        if word not in home and (near := beside(word)):
+            home[word] = near[0] if len(near) == 1 else None
+            if home[word] is not None:
+                near[0].add([word])
     text: list[_TextRow] = []
     for word in sorted((w for w in others if w not in home), key=lambda b: b[1]):
         over = [row for row in text if min(row.bottom, word[3]) > max(row.top, word[1])]
@@ -419,7 +419,7 @@ def _table_stretches(rows: list[_TextRow], runs: list[int]) -> list[tuple[int, i
 def vertical_text(ink: list[BBox], cjk: list[bool]) -> list[bool]:
     """Which boxes are characters set one under another: a CJK character alone on its line with
     another such close above or below it (closer than VERTICAL_GAP of its height), centred alike."""
-    words = _words(ink)
+    words = set(_words(ink))
     alone = [k for k, b in enumerate(ink) if cjk[k] and b in words]
     out = [False] * len(ink)
     for i in alone:
@@ -476,7 +476,6 @@ def implied_columns(box: BBox, rules: list[Span], ink: list[BBox], per_inch: flo
     # Where figures are known (a table drawn with no rule at all), a row of values is one with
     # figures, and two cells' texts stand as close as their paddings.
     figures = None if numeric is None else _figure_words(words, ink, numeric)
-    run_gap = RUN_GAP if figures is None else SPACED_RUN_GAP
     out: list[Span] = []
     # Rows from implied_rows (figures known) are one table's, parted from headings there.
     cut = [-1] + (_headings(ys, bands, per_inch) if numeric is None else []) + [len(bands)]
@@ -490,10 +489,9 @@ def implied_columns(box: BBox, rules: list[Span], ink: list[BBox], per_inch: flo
         # An edge where two rules or more end (one rule ending alone may be a scan's broken rule);
         # any rule's end bounds a header's span.
         shared = [x for x, rows in ends.items() if len(rows) > 2]
-        every = sorted(set(_column_edges(mine, left, right, per_inch, shared, list(ends), run_gap, figures))
-                       | set(shared))
-        shut, sides = _spanned(mine, [left] + every + [right], ends, tol, run_gap, figures)
-        gaps = [_gaps(band, run_gap) for band in mine]
+        every = sorted(set(_column_edges(mine, left, right, per_inch, shared, list(ends), figures)) | set(shared))
+        shut, sides = _spanned(mine, [left] + every + [right], ends, tol, figures)
+        gaps = [_gaps(band, _run_gap(figures)) for band in mine]
         for x in every:
             free = [(x, n) not in shut and not any(b[0] < x < b[2] for b in band)
                     for n, band in enumerate(mine)]
@@ -561,13 +559,13 @@ CENTRED = 0.6
 
 
 def _spanned(bands: list[list[BBox]], edges: list[float], ends: dict[float, set[int]], tol: float,
-             run_gap: float, figures: set | None) -> tuple[set[tuple[float, int]], set[tuple[float, int]]]:
+             figures: set | None) -> tuple[set[tuple[float, int]], set[tuple[float, int]]]:
     """(edge, row) pairs where a header spans the edge though its text does not reach it: in a
     row that is not one of values, text centred over columns it leaves empty (行政复议 over its
     five) spans the widest such run of columns whose middle is its own, that no rule's end bounds
     and no other text of the row stands in (in a table with no rule at all, and no span of a row
     above ends inside: 未经复议直接起诉 under 行政诉讼 stays within its ten)."""
-    runs = [_runs(band, run_gap) for band in bands]
+    runs = [_runs(band, _run_gap(figures)) for band in bands]
     most = max((len(r) for r in runs), default=0)
     shut: set[tuple[float, int]] = set()
     sides: set[tuple[float, int]] = set()
@@ -710,6 +708,12 @@ def _words(ink: list[BBox]) -> list[BBox]:
     return [tuple(w) for w in words]
 
 
+def _run_gap(figures: set | None) -> float:
+    """How far apart two cells' texts stand at least: RUN_GAP, SPACED_RUN_GAP where the figures
+    are known (a table drawn with no rule at all)."""
+    return RUN_GAP if figures is None else SPACED_RUN_GAP
+
+
 def _figure_words(words: list[BBox], ink: list[BBox], numeric: list[bool]) -> set:
     """The words all of whose boxes are figures'."""
     out = set()
@@ -755,8 +759,7 @@ def _beside_runs_in(bands: list[list[BBox]], lo: float, hi: float, near: float) 
 
 
 def _column_edges(bands: list[list[BBox]], left: float, right: float, per_inch: float,
-                  known: list[float], anchors: list[float], run_gap: float = RUN_GAP,
-                  figures: set | None = None) -> list[float]:
+                  known: list[float], anchors: list[float], figures: set | None = None) -> list[float]:
     """The x of each column edge the rows' gaps imply: the middle of each stretch where more rows
     leave a gap than on either side of it. Only rows of values count where the table has them
     (three runs of text or more, and at least half as many as the row with most: a header's
@@ -768,19 +771,19 @@ def _column_edges(bands: list[list[BBox]], left: float, right: float, per_inch: 
     step = per_inch / COLUMN_STEP_PER_INCH
     n = max(1, int((right - left) / step))
     count = [0] * n
-    runs = [_runs(band, run_gap) for band in bands]
+    runs = [_runs(band, _run_gap(figures)) for band in bands]
     most = max((len(mine) for mine in runs), default=0)
-    of_values = [mine for band, mine in zip(bands, runs) if _of_values(mine, most, band, figures)]
+    valued = [_of_values(mine, most, band, figures) for band, mine in zip(bands, runs)]
+    of_values = [mine for mine, v in zip(runs, valued) if v]
     near = 0.5 * float(np.median([_text_height(band) for band in bands if band] or [0.0]))
     least = IMPLIED_COLUMN_MIN_ROWS if len(of_values) >= 3 or not of_values else 1
     # With no rule at all, a column left empty in every row (a total column left blank) shows
     # only as a header standing right of every row's values.
     last = max((mine[-1][1] for mine in of_values if mine), default=right)
     empty_last = figures is not None and any(
-        b[0] > last + near for band, mine in zip(bands, runs) if not _of_values(mine, most, band, figures)
-        for b in band)
+        b[0] > last + near for band, v in zip(bands, valued) if not v for b in band)
     for mine in of_values or runs:
-        gaps = list(zip([a for _, a in mine], [b for b, _ in mine[1:]]))
+        gaps = [(a[1], b[0]) for a, b in zip(mine, mine[1:])]
         if empty_last:
             gaps.append((mine[-1][1], right))
         for a, b in gaps:

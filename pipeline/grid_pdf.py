@@ -27,6 +27,7 @@ import pypdfium2.raw as pdfium_c
 
 from . import pdf as pdfio
 from .grid import implied_columns, implied_rows, implied_sides, merge_cells, unruled_tables, vertical_text
+from .labels import has_cjk
 from .numbers import BLANK_MARKS, normalize_numeric_text
 from .types import Grid
 
@@ -414,7 +415,7 @@ def spaced_rulings(chars: list[Char]) -> list[Ruling]:
     as 三、本年度办理结果, part no rows) and their columns' (pipeline.grid.implied_columns), table
     by table."""
     level = [c for c in chars if c.angle == 0]
-    down = vertical_text([c.box for c in level], [_is_cjk(c.text) for c in level])
+    down = vertical_text([c.box for c in level], [has_cjk(c.text) for c in level])
     level = [c for c, v in zip(level, down) if not v]
     out: list[Ruling] = []
     for rows in implied_rows([c.box for c in level], [_is_figure(c.text) for c in level], 72.0, JOIN_TOL):
@@ -425,10 +426,6 @@ def spaced_rulings(chars: list[Char]) -> list[Ruling]:
         out += [Ruling(False, x, y0, y1) for x, y0, y1 in implied_columns(
             box, rows, [c.box for c in inside], 72.0, JOIN_TOL, [_is_figure(c.text) for c in inside])]
     return out
-
-
-def _is_cjk(text: str) -> bool:
-    return len(text) == 1 and "\u4e00" <= text <= "\u9fff"
 
 
 def _is_figure(text: str) -> bool:
