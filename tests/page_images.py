@@ -84,11 +84,26 @@ def render_layouts_report(path, rule_style: str = ""):
 def render_clean_report(path, rule_style: str = "", index: int = 0):
     """The clean corpus's report `index` (no label forms) rendered to `path` with its rules drawn
     in `rule_style` ("" single); its RenderResult."""
+    from samples.render import render_report
+
+    return render_report(_clean_doc(rule_style, index), path)
+
+
+def render_clean_report_truth(path, rule_style: str = "", index: int = 0) -> dict:
+    """As render_clean_report, but the truth JSON of what was rendered, as the corpus writes it
+    (a test cannot count on the corpus having been generated)."""
+    from samples.generate import truth_of
+    from samples.render import render_report
+
+    doc = _clean_doc(rule_style, index)
+    return truth_of(doc, render_report(doc, path))
+
+
+def _clean_doc(rule_style: str, index: int):
     import dataclasses
 
     from samples.generate import build_doc, plan_report
-    from samples.render import render_report
 
     plan = plan_report(2024, index)
     layout = dataclasses.replace(plan.layout, rule_style=rule_style)
-    return render_report(build_doc(2024, dataclasses.replace(plan, layout=layout)), path)
+    return build_doc(2024, dataclasses.replace(plan, layout=layout))

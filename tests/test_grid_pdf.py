@@ -414,11 +414,6 @@ def test_a_number_wrapped_in_a_narrow_cell_is_one_number(tmp_path):
     assert [c.text for c in grid.cells] == ["１２６", "12\n6"]
 
 
-def _clean_truth(index: int) -> dict:
-    return json.loads(next((ROOT / "samples" / "corpus" / "clean").glob(f"synth-2024-{index:03d}-*.truth.json"))
-                      .read_text(encoding="utf-8"))
-
-
 @pytest.mark.parametrize("index", [0, 2])
 def test_a_table_drawn_with_no_rule_at_all_is_read_by_its_spacing(tmp_path, index):
     """A Word table with its borders off (or a web page whose stylesheet is lost) draws no rule:
@@ -430,10 +425,10 @@ def test_a_table_drawn_with_no_rule_at_all_is_read_by_its_spacing(tmp_path, inde
     import pipeline
     from pipeline.evaluate import compare_with_truth
 
-    from page_images import render_clean_report
+    from page_images import render_clean_report_truth
 
     path = tmp_path / "borderless.pdf"
-    render_clean_report(path, "none", index)
+    truth = render_clean_report_truth(path, "none", index)
     document = pdfium.PdfDocument(str(path))
     try:
         spaced = [grid_pdf.read_page_grids(document, i, by_spacing=True) for i in range(len(document))]
@@ -443,7 +438,7 @@ def test_a_table_drawn_with_no_rule_at_all_is_read_by_its_spacing(tmp_path, inde
     assert sum(map(len, spaced)) >= 3
     assert all(cell.placed_by_spacing for grids in spaced for grid in grids for cell in grid.cells)
     data = pipeline.extract(path).to_json()
-    result = compare_with_truth(data, _clean_truth(index))
+    result = compare_with_truth(data, truth)
     assert result["right"] == result["total"] and not result["silent_cells"]
     assert data["needs_review"] and not any("text_layer" in c["evidence"] for c in data["cells"])
     # Table 三's identities hold as read: its cells are confirmed by them (tables 二 and 四, one
@@ -458,11 +453,10 @@ def test_a_column_left_blank_in_a_table_with_no_rule_keeps_its_place(tmp_path):
     import pipeline
     from pipeline.evaluate import compare_with_truth
 
-    from page_images import render_clean_report
+    from page_images import render_clean_report_truth
 
     path = tmp_path / "borderless.pdf"
-    render_clean_report(path, "none", 35)
-    truth = _clean_truth(35)
+    truth = render_clean_report_truth(path, "none", 35)
     assert "inconsistent:total_column_blank" in truth["layout"]
     result = compare_with_truth(pipeline.extract(path).to_json(), truth)
     assert result["right"] == result["total"] and not result["silent_cells"]
