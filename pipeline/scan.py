@@ -354,8 +354,9 @@ def read_without_marks(engine, text_image: np.ndarray, cells: list[GridCell], pp
 
     A mark is ink no digit of the table's print is (`digit_height` px tall): a piece taller than
     OVERDRAWN digits (a tick's arm, a circle), or a thin stroke longer than a digit is tall (an
-    underline). The reading without them replaces the first if it is one number of the digits'
-    height; the cell is then overdrawn, so only the identities can confirm it."""
+    underline); where a mark touches the print, the print's rows alone (_print_rows_only). The
+    reading without them replaces the first if it is one number of the digits' height; the cell
+    is then overdrawn, so only the identities can confirm it."""
     suspects = [c for c in cells if sum("\u4e00" <= ch <= "\u9fff" for ch in c.text) < 2   # a label's words
                 and (c.overdrawn or parse_value(c.text.replace("\n", " ")).kind != "number")]
     crops, owners = [], []
@@ -369,15 +370,24 @@ def read_without_marks(engine, text_image: np.ndarray, cells: list[GridCell], pp
                  if stats[i, cv2.CC_STAT_HEIGHT] > OVERDRAWN * digit_height
                  or (stats[i, cv2.CC_STAT_HEIGHT] < UNDERLINE_HEIGHT * digit_height
                      and stats[i, cv2.CC_STAT_WIDTH] > digit_height)]
-        if not marks:
-            continue
-        clean = inner.copy()
-        clean[np.isin(labels, marks)] = int(np.median(inner))
-        lines = cell_line_images(clean, (0, 0, clean.shape[1] * ppp, clean.shape[0] * ppp), ppp)
-        # What is left must stand as tall as the table's digits: a speck or a sliver is no number.
-        if len(lines) == 1 and abs(ink_height(lines[0]) - digit_height) <= (OVERDRAWN - 1) * digit_height:
-            crops.append(lines[0])
-            owners.append(cell)
+        paper = int(np.median(inner))
+        clean = None
+        if marks:
+            clean = inner.copy()
+            clean[np.isin(labels, marks)] = paper
+        # A mark that touches the print is one piece with it (an underline drawn into a digit's
+        # foot: "0" read "p", or nothing); so are toner dust and a feeder's streak beside it.
+        for image in (clean, _print_rows_only(inner, ink, digit_height, paper)):
+            if image is None:
+                continue
+            lines = cell_line_images(image, (0, 0, image.shape[1] * ppp, image.shape[0] * ppp), ppp)
+            # What is left must stand as tall as the table's digits (a speck or a sliver is no
+            # number) and be one value: two a lost rule left in one cell would be read as one.
+            if len(lines) == 1 and abs(ink_height(lines[0]) - digit_height) <= (OVERDRAWN - 1) * digit_height \
+                    and len(split_wide_gaps(lines[0])) == 1:
+                crops.append(lines[0])
+                owners.append(cell)
+                break
     for cell, reading in zip(owners, engine.recognize(crops, tight=True) if crops else []):
         parsed = parse_value(reading.text)
         if parsed.kind == "number" and _NUMBER.match(reading.text):
@@ -385,6 +395,48 @@ def read_without_marks(engine, text_image: np.ndarray, cells: list[GridCell], pp
             cell.text, cell.confidence = reading.text, min(reading.confidence, HESITANT)
             cell.alternatives = list(reading.alternatives)
             cell.overdrawn = True
+
+
+def _print_rows_only(inner: np.ndarray, ink: np.ndarray, digit_height: float,
+                     paper: int) -> Optional[np.ndarray]:
+    """A cell's image with only its print: the rows its digits stand in (the band digit_height
+    tall that holds the most ink besides strokes longer than a digit is tall, which no digit
+    draws) and, in them, the pieces that do not run on beyond them. None where print stands
+    outside those rows (a second value), where a long stroke crosses them (a circle drawn tight
+    round the digits, a line struck through them), or where a piece that runs on stands too
+    close to what is kept to be told from a digit (a tick drawn into the last one): what was
+    drawn there cannot be parted from the print."""
+    height = int(round(digit_height)) + 2
+    if ink.shape[0] <= height:
+        return None
+    long = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, int(digit_height) + 1), np.uint8))
+    short = ink & (1 - cv2.dilate(long, np.ones((3, 1), np.uint8)))
+    top = int(np.argmax(np.convolve(short.sum(axis=1), np.ones(height), "valid")))
+    rows = slice(max(0, top - 1), top + height + 1)
+    if long[rows].any():
+        return None
+    inside = np.zeros_like(short)
+    inside[rows] = short[rows]
+    # Print of its own outside those rows (a second value, where a lost rule left two rows one
+    # cell) is no mark to drop.
+    count, _, stats, _ = cv2.connectedComponentsWithStats(short, connectivity=8)
+    if any(stats[i, cv2.CC_STAT_HEIGHT] > UNDERLINE_HEIGHT * digit_height
+           and (stats[i, cv2.CC_STAT_TOP] + stats[i, cv2.CC_STAT_HEIGHT] <= rows.start
+                or stats[i, cv2.CC_STAT_TOP] >= rows.stop) for i in range(1, count)):
+        return None
+    beyond = cv2.dilate(short - inside, np.ones((3, 3), np.uint8)) > 0
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(inside, connectivity=8)
+    runs_on = [i for i in range(1, count) if beyond[labels == i].any()]
+    kept = (labels > 0) & ~np.isin(labels, runs_on)
+    if not kept.any():
+        return None
+    columns = np.flatnonzero(kept.any(axis=0))
+    near = UNDERLINE_HEIGHT * digit_height
+    for i in runs_on:
+        x0, x1 = stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH]
+        if x1 > columns[0] - near and x0 < columns[-1] + near:
+            return None
+    return np.where(kept, inner, np.uint8(paper))
 
 
 def ink_height(crop: np.ndarray) -> int:

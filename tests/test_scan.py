@@ -172,6 +172,41 @@ def test_a_value_a_pen_marked_is_not_confirmed_by_two_readings_alike(tmp_path):
     assert result["right"] == result["total"], result["wrong"]
 
 
+def test_a_value_underlined_into_its_digits_is_read_without_the_line(tmp_path):
+    """A pen's underline touching the digits' foot is one piece of ink with them: "0" was read
+    "p". Read again in the rows the table's digits stand in, without the line, each reads right;
+    marked, so only the identities confirm it, and no other cell is taken for marked."""
+    import cv2
+    import numpy as np
+
+    from pipeline.evidence import OVERDRAWN_FLAG
+
+    source = COMMITTED / "synth-2024-002-2021.pdf"
+    truth = json.loads(source.with_suffix(".truth.json").read_text(encoding="utf-8"))
+    zeros = [c for c in truth["cells"] if c["table"] == "applications" and c["value"] == 0][:3]
+    tens = [c for c in truth["cells"] if c["table"] == "applications" and (c["value"] or 0) >= 10][:3]
+    marked = zeros + tens
+
+    def underline(image, page, scale):
+        for cell in marked:
+            if cell["page"] != page:
+                continue
+            x0, y0, x1, y1 = (int(v * scale) for v in cell["bbox"])
+            inside = image[y0 + 5:y1 - 5, x0 + 5:x1 - 5].min(axis=2)
+            rows, columns = np.nonzero(inside < 128)
+            bottom, left, right = y0 + 5 + rows.max(), x0 + 5 + columns.min(), x0 + 5 + columns.max()
+            height = rows.max() - rows.min()
+            cv2.line(image, (left - height // 3, bottom + 2), (right + height // 3, bottom + 3), (30, 30, 40), 2,
+                     cv2.LINE_AA)
+
+    data = pipeline.extract(_scanned(source, underline, tmp_path / "underlined.pdf")).to_json()
+    result = compare_with_truth(data, truth)
+    flagged = {(c["table"], c["row"], c["column"]) for c in data["cells"] if OVERDRAWN_FLAG in c.get("flags", [])}
+    assert flagged and flagged <= {(c["table"], c["row"], c["column"]) for c in marked}
+    assert result["right"] == result["total"], result["wrong"]
+    assert not result["silent_cells"]
+
+
 def test_a_coarse_scan_s_cells_are_not_confirmed_by_two_readings_alike(sources, tmp_path):
     """A 75 dpi scan: digits some 8 px tall, which both readers misread alike (5 as 3, 4024 as
     4034: confirmed by their agreement, silently wrong). Its cells say so, agreement confirms
