@@ -16,7 +16,7 @@ from .evidence import (BROKEN_FLAG, COARSE_FLAG, FIRST_READER, FRACTION_FLAG, LE
                        classify_checks, flag_positions, identity_evidence, is_definite, review_cells,
                        same_stroke, second_value)
 from .config import DEFAULT, Config
-from .match import Match, classify_grid, match_document
+from .match import Match, classify_grid, match_document, placed_by_order
 from .narrative import STATED_KEYS, narrative_checks, narrative_evidence, read_statements
 from .numbers import normalize_numeric_text, number_candidates, read_number
 from .resolve import choose_by_identities
@@ -83,6 +83,9 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
             "not a government-information-disclosure annual report: none of the template's tables was found")
     by_page = {c.info.page: c for c in contents}
     cells = [_cell_of(m, config, by_page.get(m.page)) for m in match.cells]
+    ordered = placed_by_order(match, [g for c in contents for g in c.grids])
+    for cell in cells:
+        cell.placed_by_spacing = cell.placed_by_spacing and cell.key not in ordered
     flag_positions(cells, match.problems)
     choose_by_identities(cells, config.min_confidence)
     agreed, same = read_twice(cells, config, timings)

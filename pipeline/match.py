@@ -652,3 +652,43 @@ def match_document(grids: list[Grid], version_hint: Optional[str] = None) -> Mat
     else:
         match.problems.append("review: table not found")
     return match
+
+
+# --- tables drawn without rules -----------------------------------------------------------------
+
+def placed_by_order(match: Match, grids: list[Grid]) -> set[tuple[str, str, str]]:
+    """Cells of a table drawn without rules whose place the spacing did not have to guess: the
+    row's line prints one figure for each of the template row's columns and no other, so the
+    figures, left to right, are its columns in order whichever way the gaps between them went.
+    A row with a blank printed empty (its figures fewer than its columns) is not one of them:
+    which column the blank is in, only the spacing says."""
+    row_of: dict[int, tuple[int, int]] = {}
+    for k, grid in enumerate(grids):
+        for cell in grid.cells:
+            row_of[id(cell)] = (k, cell.row)
+    order = {key: i for i, key in enumerate(T.cell_keys(match.version or T.VERSIONS[0], match.split_six))}
+    rows: dict[tuple[str, str], list[MatchedCell]] = {}
+    for m in match.cells:
+        rows.setdefault((m.table, m.row), []).append(m)
+    placed: set[tuple[str, str, str]] = set()
+    for members in rows.values():
+        sources = [m.source for m in members]
+        if not all(s is not None and s.placed_by_spacing and _printed(s) and id(s) in row_of
+                   for s in sources) or len({id(s) for s in sources}) != len(sources):
+            continue
+        lines = {row_of[id(s)] for s in sources}
+        if len(lines) != 1:
+            continue
+        (k, line), = lines
+        taken = {id(s) for s in sources}
+        if any(c.row == line and id(c) not in taken and _printed(c) for c in grids[k].cells):
+            continue        # a figure or mark of the line went to no column: it prints more than them
+        by_x = sorted(members, key=lambda m: m.source.bbox[0])
+        if by_x == sorted(members, key=lambda m: order.get((m.table, m.row, m.column), -1)):
+            placed |= {(m.table, m.row, m.column) for m in members}
+    return placed
+
+
+def _printed(cell: GridCell) -> bool:
+    """The cell prints a figure or a blank's mark ("/", "—"): a value, not a label's words."""
+    return bool(cell.text.strip()) and parse_value(cell.text).kind != "unreadable"

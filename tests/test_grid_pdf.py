@@ -421,7 +421,9 @@ def test_a_table_drawn_with_no_rule_at_all_is_read_by_its_spacing(tmp_path, inde
     text beside them (labels wrapped over three lines, values on the middle one; a label centred
     down a merged cell; header rows centred over their columns) and its columns the gaps they
     leave: every cell is read. The layer's text is exact but its place in the table is the
-    spacing's guess: nothing is confirmed by the layer alone, and no value is silently wrong."""
+    spacing's guess, except in a row that prints one figure or mark for each of its columns:
+    left to right, they are its columns in order. Those the layer confirms; no value is
+    silently wrong, and report 0 (every value printed) goes straight through."""
     import pipeline
     from pipeline.evaluate import compare_with_truth
 
@@ -440,16 +442,19 @@ def test_a_table_drawn_with_no_rule_at_all_is_read_by_its_spacing(tmp_path, inde
     data = pipeline.extract(path).to_json()
     result = compare_with_truth(data, truth)
     assert result["right"] == result["total"] and not result["silent_cells"]
-    assert data["needs_review"] and not any("text_layer" in c["evidence"] for c in data["cells"])
-    # Table 三's identities hold as read: its cells are confirmed by them (tables 二 and 四, one
-    # identity or none a cell, go to review).
+    by_layer = [c for c in data["cells"] if "text_layer" in c["evidence"]]
+    assert {c["table"] for c in by_layer} == {"active", "applications", "review"}
+    assert all(c["text"].strip() for c in by_layer)
     assert all(c["status"] == "confirmed" for c in data["cells"] if c["table"] == "applications")
+    assert data["needs_review"] == (index != 0)
 
 
 def test_a_column_left_blank_in_a_table_with_no_rule_keeps_its_place(tmp_path):
     """Report 35 leaves table 三's total column blank in every row: with no rule, only its
     header shows the column. Taken for none, the columns under 法人或其他组织 ran one short and
-    the table's 182 cells were not read; every cell is read now, none silently wrong."""
+    the table's 182 cells were not read; every cell is read now, none silently wrong. Its rows
+    print a figure fewer than their columns: which one is blank, only the spacing says, so the
+    layer confirms none of them."""
     import pipeline
     from pipeline.evaluate import compare_with_truth
 
@@ -458,8 +463,10 @@ def test_a_column_left_blank_in_a_table_with_no_rule_keeps_its_place(tmp_path):
     path = tmp_path / "borderless.pdf"
     truth = render_clean_report_truth(path, "none", 35)
     assert "inconsistent:total_column_blank" in truth["layout"]
-    result = compare_with_truth(pipeline.extract(path).to_json(), truth)
+    data = pipeline.extract(path).to_json()
+    result = compare_with_truth(data, truth)
     assert result["right"] == result["total"] and not result["silent_cells"]
+    assert not any("text_layer" in c["evidence"] for c in data["cells"] if c["table"] == "applications")
 
 
 def test_a_wrapped_label_and_a_label_down_merged_rows_keep_their_rows(tmp_path):
