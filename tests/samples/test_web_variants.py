@@ -71,6 +71,8 @@ def test_a_page_printed_with_no_table_border_reads_by_its_spacing(made, index, b
     lost = [k for k in list(result["wrong"]) + result["missing"]]
     assert not result["silent_cells"] and all(table == "review" for table, _, _ in lost)
     assert len(lost) == 0 if index == 1 else len(lost) < 15
-    assert data["needs_review"]
+    # Report 1's every row prints all its figures; table 四's header rows, run together with no
+    # rule between them, still name each column's group and outcome: it goes straight through.
+    assert data["needs_review"] == (index == 2)
     by_layer = [c for c in data["cells"] if "text_layer" in c["evidence"]]
     assert by_layer and all(c["text"].strip() for c in by_layer)
