@@ -83,6 +83,8 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
             "not a government-information-disclosure annual report: none of the template's tables was found")
     by_page = {c.info.page: c for c in contents}
     cells = [_cell_of(m, config, by_page.get(m.page)) for m in match.cells]
+    # A row of a table drawn without rules that prints all its figures has their order for its
+    # place, not the spacing's guess: its layer's text confirms it as a ruled table's would.
     ordered = placed_by_order(match, [g for c in contents for g in c.grids])
     for cell in cells:
         cell.placed_by_spacing = cell.placed_by_spacing and cell.key not in ordered

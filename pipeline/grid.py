@@ -401,9 +401,13 @@ def _table_stretches(rows: list[_TextRow], runs: list[int]) -> list[tuple[int, i
                 hi -= 1
             wide = [k for k in range(lo, hi) if runs[k] >= IMPLIED_ROW_MIN_RUNS]
             # One row of figures alone is a table's end carried over to a page of its own
-            # (table 四's one row of values under its header).
+            # (table 四's one row of values under its header); one row of a label and a value is
+            # a table under a row of as many column names (a block of table 二 with one row:
+            # 行政许可, 行政事业性收费).
             if not (wide and sum(tabular[lo:hi]) >= 2 or sum(1 for row in rows[lo:hi] if _has_value(row)) >= 2
-                    or any(len(rows[k].figures) >= IMPLIED_ROW_MIN_RUNS for k in wide)):
+                    or any(len(rows[k].figures) >= IMPLIED_ROW_MIN_RUNS for k in wide)
+                    or any(_has_value(rows[k]) and not rows[k - 1].figures and runs[k - 1] == runs[k]
+                           for k in range(lo + 1, hi))):
                 continue
             left = min(b[0] for row in rows[lo:hi] for b in row.boxes)
             first = lo

@@ -423,7 +423,7 @@ def test_a_table_drawn_with_no_rule_at_all_is_read_by_its_spacing(tmp_path, inde
     leave: every cell is read. The layer's text is exact but its place in the table is the
     spacing's guess, except in a row that prints one figure or mark for each of its columns:
     left to right, they are its columns in order. Those the layer confirms; no value is
-    silently wrong, and report 0 (every value printed) goes straight through."""
+    silently wrong, and both reports go straight through."""
     import pipeline
     from pipeline.evaluate import compare_with_truth
 
@@ -446,7 +446,25 @@ def test_a_table_drawn_with_no_rule_at_all_is_read_by_its_spacing(tmp_path, inde
     assert {c["table"] for c in by_layer} == {"active", "applications", "review"}
     assert all(c["text"].strip() for c in by_layer)
     assert all(c["status"] == "confirmed" for c in data["cells"] if c["table"] == "applications")
-    assert data["needs_review"] == (index != 0)
+    assert not data["needs_review"]
+
+
+def test_a_block_of_one_row_in_a_table_with_no_rule_is_a_table(tmp_path):
+    """Report 42 prints each of table 二's blocks under its heading (第二十条第（五）项) and its row
+    of column names, values set left in their cells: 行政许可 and 行政事业性收费 are a block's
+    one row each. One row of a label and a value was no table, and both cells went unread; under
+    a row of as many column names it is one, and the report goes straight through."""
+    import pipeline
+    from pipeline.evaluate import compare_with_truth
+
+    from page_images import render_clean_report_truth
+
+    path = tmp_path / "borderless.pdf"
+    truth = render_clean_report_truth(path, "none", 42)
+    assert "numbers_left" in truth["layout"]
+    data = pipeline.extract(path).to_json()
+    result = compare_with_truth(data, truth)
+    assert result["right"] == result["total"] and not data["needs_review"]
 
 
 def test_a_column_left_blank_in_a_table_with_no_rule_keeps_its_place(tmp_path):
