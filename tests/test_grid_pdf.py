@@ -449,21 +449,27 @@ def test_a_table_drawn_with_no_rule_at_all_is_read_by_its_spacing(tmp_path, inde
     assert not data["needs_review"]
 
 
-def test_a_block_of_one_row_in_a_table_with_no_rule_is_a_table(tmp_path):
-    """Report 42 prints each of table 二's blocks under its heading (第二十条第（五）项) and its row
-    of column names, values set left in their cells: 行政许可 and 行政事业性收费 are a block's
-    one row each. One row of a label and a value was no table, and both cells went unread; under
-    a row of as many column names it is one, and the report goes straight through."""
+def _read_with_no_rule(tmp_path, index: int) -> tuple[dict, dict, dict]:
+    """The clean corpus's report `index` rendered with no rule at all: its truth, what extract
+    made of it, and how that compares."""
     import pipeline
     from pipeline.evaluate import compare_with_truth
 
     from page_images import render_clean_report_truth
 
     path = tmp_path / "borderless.pdf"
-    truth = render_clean_report_truth(path, "none", 42)
-    assert "numbers_left" in truth["layout"]
+    truth = render_clean_report_truth(path, "none", index)
     data = pipeline.extract(path).to_json()
-    result = compare_with_truth(data, truth)
+    return truth, data, compare_with_truth(data, truth)
+
+
+def test_a_block_of_one_row_in_a_table_with_no_rule_is_a_table(tmp_path):
+    """Report 42 prints each of table 二's blocks under its heading (第二十条第（五）项) and its row
+    of column names, values set left in their cells: 行政许可 and 行政事业性收费 are a block's
+    one row each. One row of a label and a value was no table, and both cells went unread; under
+    a row of as many column names it is one, and the report goes straight through."""
+    truth, data, result = _read_with_no_rule(tmp_path, 42)
+    assert "numbers_left" in truth["layout"]
     assert result["right"] == result["total"] and not data["needs_review"]
 
 
@@ -473,16 +479,8 @@ def test_a_column_left_blank_in_a_table_with_no_rule_keeps_its_place(tmp_path):
     the table's 182 cells were not read; every cell is read now, none silently wrong. Its rows
     print a figure fewer than their columns: which one is blank, only the spacing says, so the
     layer confirms none of them."""
-    import pipeline
-    from pipeline.evaluate import compare_with_truth
-
-    from page_images import render_clean_report_truth
-
-    path = tmp_path / "borderless.pdf"
-    truth = render_clean_report_truth(path, "none", 35)
+    truth, data, result = _read_with_no_rule(tmp_path, 35)
     assert "inconsistent:total_column_blank" in truth["layout"]
-    data = pipeline.extract(path).to_json()
-    result = compare_with_truth(data, truth)
     assert result["right"] == result["total"] and not result["silent_cells"]
     assert not any("text_layer" in c["evidence"] for c in data["cells"] if c["table"] == "applications")
 
