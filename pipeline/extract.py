@@ -82,12 +82,10 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
             if (damaged := pdfio.count_unreadable(doc.path)) else
             "not a government-information-disclosure annual report: none of the template's tables was found")
     by_page = {c.info.page: c for c in contents}
-    cells = [_cell_of(m, config, by_page.get(m.page)) for m in match.cells]
     # A row of a table drawn without rules that prints all its figures has their order for its
     # place, not the spacing's guess: its layer's text confirms it as a ruled table's would.
     ordered = placed_by_order(match, [g for c in contents for g in c.grids])
-    for cell in cells:
-        cell.placed_by_spacing = cell.placed_by_spacing and cell.key not in ordered
+    cells = [_cell_of(m, config, by_page.get(m.page), ordered) for m in match.cells]
     flag_positions(cells, match.problems)
     choose_by_identities(cells, config.min_confidence)
     agreed, same = read_twice(cells, config, timings)
@@ -247,7 +245,8 @@ def read_twice(cells: list[Cell], config: Config, timings: dict) -> tuple[set, s
     return agreed(), same()
 
 
-def _cell_of(m, config: Config, content: Optional[PageContent] = None) -> Cell:
+def _cell_of(m, config: Config, content: Optional[PageContent] = None, ordered: frozenset | set = frozenset()
+             ) -> Cell:
     if m.source is None:
         return Cell(m.table, m.row, m.column, None, "", 0.0, m.page, None,
                     [m.problem or "missing"])
@@ -281,7 +280,7 @@ def _cell_of(m, config: Config, content: Optional[PageContent] = None) -> Cell:
         candidates.append((int(text.replace(".", "")), confidence / 2))
     cell = Cell(m.table, m.row, m.column, parsed.value, text, confidence, m.page, bbox, flags,
                 candidates, note=getattr(parsed, "note", None))
-    cell.placed_by_spacing = src.placed_by_spacing
+    cell.placed_by_spacing = src.placed_by_spacing and cell.key not in ordered
     if content is not None:
         cell.source = content.cell_source
         if getattr(src, "second_reading", None) is not None:

@@ -371,23 +371,18 @@ def read_without_marks(engine, text_image: np.ndarray, cells: list[GridCell], pp
                  or (stats[i, cv2.CC_STAT_HEIGHT] < UNDERLINE_HEIGHT * digit_height
                      and stats[i, cv2.CC_STAT_WIDTH] > digit_height)]
         paper = int(np.median(inner))
-        clean = None
+        line = None
         if marks:
             clean = inner.copy()
             clean[np.isin(labels, marks)] = paper
-        # A mark that touches the print is one piece with it (an underline drawn into a digit's
-        # foot: "0" read "p", or nothing); so are toner dust and a feeder's streak beside it.
-        for image in (clean, _print_rows_only(inner, ink, digit_height, paper)):
-            if image is None:
-                continue
-            lines = cell_line_images(image, (0, 0, image.shape[1] * ppp, image.shape[0] * ppp), ppp)
-            # What is left must stand as tall as the table's digits (a speck or a sliver is no
-            # number) and be one value: two a lost rule left in one cell would be read as one.
-            if len(lines) == 1 and abs(ink_height(lines[0]) - digit_height) <= (OVERDRAWN - 1) * digit_height \
-                    and len(split_wide_gaps(lines[0])) == 1:
-                crops.append(lines[0])
-                owners.append(cell)
-                break
+            line = _one_value_line(clean, ppp, digit_height)
+        if line is None:
+            # A mark that touches the print is one piece with it (an underline drawn into a
+            # digit's foot: "0" read "p", or nothing); so are toner dust and a feeder's streak.
+            line = _one_value_line(_print_rows_only(inner, ink, digit_height, paper), ppp, digit_height)
+        if line is not None:
+            crops.append(line)
+            owners.append(cell)
     for cell, reading in zip(owners, engine.recognize(crops, tight=True) if crops else []):
         parsed = parse_value(reading.text)
         if parsed.kind == "number" and _NUMBER.match(reading.text):
@@ -395,6 +390,19 @@ def read_without_marks(engine, text_image: np.ndarray, cells: list[GridCell], pp
             cell.text, cell.confidence = reading.text, min(reading.confidence, HESITANT)
             cell.alternatives = list(reading.alternatives)
             cell.overdrawn = True
+
+
+def _one_value_line(image: Optional[np.ndarray], ppp: float, digit_height: float) -> Optional[np.ndarray]:
+    """The image's one line of text where it stands as tall as the table's digits (a speck or a
+    sliver is no number) and is one value (two that a lost rule left in one cell would be read
+    as one); else None."""
+    if image is None:
+        return None
+    lines = cell_line_images(image, (0, 0, image.shape[1] * ppp, image.shape[0] * ppp), ppp)
+    if len(lines) == 1 and abs(ink_height(lines[0]) - digit_height) <= (OVERDRAWN - 1) * digit_height \
+            and len(split_wide_gaps(lines[0])) == 1:
+        return lines[0]
+    return None
 
 
 def _print_rows_only(inner: np.ndarray, ink: np.ndarray, digit_height: float,
