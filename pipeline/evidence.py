@@ -8,9 +8,10 @@ Evidence, strongest first:
 - `agreement`: the second recognizer (pipeline.ocr.second: another model, another runtime, another
   preparation of the crop) read the same value — except where the printed glyphs are broken
   apart (BROKEN_FLAG): both readers then read the same remains, and on 1-bit scans both read a
-  4 that lost its crossbar as "1"; or where a pen's mark touches the number (OVERDRAWN_FLAG):
-  both read the print and the mark together, a tick over a 1 as 4; or where the scan is too
-  coarse (COARSE_FLAG): both read the same blur of a few pixels, a 5 as 3 alike.
+  4 that lost its crossbar as "1" (a lone "0" cut only at its hairlines is still its ring,
+  not counted broken: pipeline.scan.is_whole_zero); or where a pen's mark touches the number
+  (OVERDRAWN_FLAG): both read the print and the mark together, a tick over a 1 as 4; or where
+  the scan is too coarse (COARSE_FLAG): both read the same blur of a few pixels, a 5 as 3 alike.
 - `narrative`: the report's own prose states the same number (pipeline.narrative).
 
 ACCEPTANCE RULE (identities). A cell is confirmed by the identities when all of these hold:

@@ -107,6 +107,22 @@ OVERDRAWN_MIN_NUMBERS = 5
 UNDERLINE_HEIGHT = 0.3
 # Ink in one line apart by more than this many line heights is two things, read apart.
 WIDE_GAP = 2.5
+# A lone "0" a 1-bit scan's threshold cut (at the thin top and bottom of a serif face's ring) or
+# the reader hesitated over is still a ring that no other digit leaves. Bridged over gaps of
+# ZERO_GAP digit heights, its ink is one piece with one hole: at least ZERO_HEIGHT of the digits'
+# height tall (the median of at least ZERO_MIN_NUMBERS one-line numbers on its page), the hole at
+# least ZERO_HOLE of its height, its ink above and below the hole alike to within ZERO_EVEN
+# times (and a pixel), ring and hole nowhere across their middle narrower than ZERO_MIDDLE of
+# their widest, and every piece of the ink a stretch of the hole's wall. Each test is needed:
+# with any one left out, bands cut out of other digits' print pass for a zero (an 8 cut at its
+# waist is one hole pinched in the middle; a 6 whose flag is cut off has its hole low and a
+# piece above it; tests/test_scan_cells.py cuts every row and column of every digit).
+ZERO_GAP = 0.15
+ZERO_HEIGHT = 0.85
+ZERO_MIN_NUMBERS = 3
+ZERO_HOLE = 0.5
+ZERO_EVEN = 1.5
+ZERO_MIDDLE = 0.9
 # A 1-bit page's crops are softened into grey before recognition (the recognizer learned from
 # grey images; on the 1-bit corpus' number cells this read 1–3% more of them right, light
 # thresholds most): a Gaussian this wide, in inches.
@@ -322,12 +338,17 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
     # in pieces, or one the reader hesitates over, may be a damaged glyph that any reader takes
     # for another. A grey scan blurs strokes, and a glyph in pieces there is the font's own join
     # (a "5" whose flag stands apart), read as itself.
+    heights = {id(cell): ink_height(line) for (cell, n), line in zip(jobs, single_lines)
+               if n == 1 and line is not None and _NUMBER.match(cell.text)}
+    digit_height = float(np.median(list(heights.values()))) if len(heights) >= ZERO_MIN_NUMBERS else None
     for (cell, n), line in zip(jobs, single_lines) if bilevel else []:
         if n == 1 and _NUMBER.match(cell.text):
             pieces = ink_pieces(line)
             cell.broken = cell.confidence < HESITANT or pieces > sum(ch.isdigit() or ch == "." for ch in cell.text)
-    return {id(cell): ink_height(line) for (cell, n), line in zip(jobs, single_lines)
-            if n == 1 and line is not None and _NUMBER.match(cell.text)}
+            # Two readers of a ring read the same thing as a person would.
+            if cell.broken and cell.text == "0" and digit_height and is_whole_zero(line, digit_height):
+                cell.broken = False
+    return heights
 
 
 def mark_overdrawn(cells: list[GridCell], heights: dict[int, int]) -> Optional[float]:
@@ -455,6 +476,44 @@ def ink_height(crop: np.ndarray) -> int:
         return 0
     top = min(stats[i, cv2.CC_STAT_TOP] for i in kept)
     return int(max(stats[i, cv2.CC_STAT_TOP] + stats[i, cv2.CC_STAT_HEIGHT] for i in kept) - top)
+
+
+def is_whole_zero(crop: np.ndarray, digit_height: float) -> bool:
+    """A line's ink is one "0", whatever gaps a threshold cut in its ring (the tests of ZERO_GAP
+    and those after it)."""
+    gap = max(2, int(round(ZERO_GAP * digit_height)))
+    mask = cv2.copyMakeBorder(ink_mask(crop).astype(np.uint8), gap, gap, gap, gap, cv2.BORDER_CONSTANT, value=0)
+    square = cv2.getStructuringElement(cv2.MORPH_RECT, (gap + 1, gap + 1))
+    bridged = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, square)
+    contours, hierarchy = cv2.findContours(bridged, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    if hierarchy is None:
+        return False
+    shapes = [(c, h[3] >= 0) for c, h in zip(contours, hierarchy[0]) if cv2.contourArea(c) >= SPECK_AREA]
+    outlines = [c for c, is_hole in shapes if not is_hole]
+    holes = [c for c, is_hole in shapes if is_hole]
+    if len(outlines) != 1 or len(holes) != 1:
+        return False
+    _, top, _, height = cv2.boundingRect(outlines[0])
+    _, hole_top, _, hole_height = cv2.boundingRect(holes[0])
+    above, below = hole_top - top, top + height - hole_top - hole_height
+    if not (ZERO_HEIGHT * digit_height <= height <= OVERDRAWN * digit_height and hole_height >= ZERO_HOLE * height
+            and max(above, below) <= ZERO_EVEN * min(above, below) + 1
+            and all(_widest_in_middle(c, bridged.shape) for c in (outlines[0], holes[0]))):
+        return False
+    # The hole as far as the bridging may have narrowed it: every piece of ink must border it.
+    wall = cv2.dilate(cv2.drawContours(np.zeros_like(mask), holes, -1, 1, cv2.FILLED), square)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    return all(wall[labels == i].any() for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= SPECK_AREA)
+
+
+def _widest_in_middle(contour: np.ndarray, shape: tuple[int, int]) -> bool:
+    """The area a contour encloses is nowhere in its middle fifth of rows narrower than
+    ZERO_MIDDLE of its widest row: an oval, not an hourglass."""
+    filled = cv2.drawContours(np.zeros(shape, np.uint8), [contour], -1, 1, cv2.FILLED)
+    widths = filled.sum(axis=1)
+    rows = np.flatnonzero(widths)
+    middle = widths[rows[0] + (2 * len(rows)) // 5:rows[0] + max((3 * len(rows)) // 5, (2 * len(rows)) // 5 + 1)]
+    return bool(middle.min() >= ZERO_MIDDLE * widths.max())
 
 
 def ink_pieces(crop: np.ndarray) -> int:
