@@ -216,10 +216,21 @@ def read_twice(cells: list[Cell], config: Config, timings: dict) -> tuple[set, s
         if not need:
             break
         from .ocr.second import get_second_recognizer
-        images = [c.second_look() if c.second_reading is None else None for c in need]
-        todo = [i for i, img in enumerate(images) if img is not None]
-        readings = get_second_recognizer(config).recognize([images[i] for i in todo]) if todo else []
+        looks = [c.second_look() if c.second_reading is None else (None, []) for c in need]
+        todo = [i for i, (whole, _) in enumerate(looks) if whole is not None]
+        # A cell the first reader read as several lines is read line by line as well, and so
+        # taken where its whole crop reads as no value (a value whose note wraps).
+        parts = [(i, line) for i, (_, lines) in enumerate(looks) for line in lines]
+        readings = get_second_recognizer(config).recognize(
+            [looks[i][0] for i in todo] + [line for _, line in parts]) if todo or parts else []
         texts = {i: (r.text, r.confidence) for i, r in zip(todo, readings)}
+        by_line: dict[int, tuple[str, float]] = {}
+        for (i, _), r in zip(parts, readings[len(todo):]):
+            text, confidence = by_line.get(i, ("", 1.0))
+            by_line[i] = (f"{text} {r.text}".strip(), min(confidence, r.confidence))
+        for i, reading in by_line.items():
+            if i not in texts or second_value(texts[i][0])[0] == "unreadable":
+                texts[i] = reading
         texts.update({i: c.second_reading for i, c in enumerate(need) if c.second_reading is not None})
         for i, cell in enumerate(need):
             reading = texts.get(i)
@@ -286,8 +297,8 @@ def _cell_of(m, config: Config, content: Optional[PageContent] = None, ordered: 
         if getattr(src, "second_reading", None) is not None:
             cell.second_reading = src.second_reading
         elif content.second_look is not None:
-            look, grid_bbox = content.second_look, src.bbox
-            cell.second_look = lambda: look(grid_bbox)
+            look, grid_bbox, lines = content.second_look, src.bbox, "\n" in src.text.strip()
+            cell.second_look = lambda: (look(grid_bbox), look(grid_bbox, lines=True) if lines else [])
     return cell
 
 

@@ -707,20 +707,27 @@ def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:
 def second_look_reader(prepared: PreparedPage):
     """A cell's image for the second recognizer, prepared apart from the first reader's: from the
     page as prepared (rulings not painted over), further inside the cell's borders, cropped to
-    its ink loosely and not split into lines. Where the first reader's preparation lost or
-    invented a stroke, this one need not."""
+    its ink loosely. Where the first reader's preparation lost or invented a stroke, this one
+    need not. With `lines`, the crop's lines instead, one image each, as the one-line model reads
+    a value whose note wraps ("31（含自然失效6" over "件）"); [] where it holds one line."""
     ppp = prepared.points_per_pixel
     gray = prepared.gray
     inset = max(2, int(round(SECOND_LOOK_INSET_IN * 72 / ppp)))
     min_glyph = max(3, int(round(0.03 * 72 / ppp)))
 
-    def image(bbox) -> np.ndarray | None:
+    def image(bbox, lines: bool = False):
         x0, y0, x1, y1 = (int(round(v / ppp)) for v in bbox)
         inner = gray[max(0, y0 + inset):max(0, y1 - inset), max(0, x0 + inset):max(0, x1 - inset)]
         if inner.size == 0 or min(inner.shape) < 4:
             return None
         inner = _without_border_slivers(inner, max(2, int(round(SLIVER_IN * 72 / ppp))))
-        return crop_to_ink(inner, margin_ratio=SECOND_LOOK_MARGIN, min_glyph_px=min_glyph)
+        crop = crop_to_ink(inner, margin_ratio=SECOND_LOOK_MARGIN, min_glyph_px=min_glyph)
+        if not lines:
+            return crop
+        if crop is None or len(bands := split_lines(crop)) < 2:
+            return []
+        return [c for c in (crop_to_ink(band, margin_ratio=SECOND_LOOK_MARGIN, min_glyph_px=min_glyph)
+                            for band in bands) if c is not None]
     return image
 
 

@@ -99,4 +99,10 @@ def test_layouts_scan(rendered, tmp_path, index):
     got = _notes(data)
     right = sum(got.get(k) == v for k, v in _truth_notes(truth).items())
     assert right >= len(_truth_notes(truth)) - 1, (got, _truth_notes(truth))
+    # A value with a note is confirmed by two readers like any other, where its note wraps onto a
+    # second line too ("31（含自然失效6" over "件）": the second reader reads it line by line).
+    noted = [c for c in data["cells"] if c.get("note") and got.get((c["table"], c["row"], c["column"]))
+             == _truth_notes(truth).get((c["table"], c["row"], c["column"]))]
+    assert noted and all("agreement" in c["evidence"] for c in noted), \
+        [(c["row"], c["text"], c["evidence"]) for c in noted]
     json.dumps(data, ensure_ascii=False)
