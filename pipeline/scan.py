@@ -380,7 +380,8 @@ def read_without_marks(engine, text_image: np.ndarray, cells: list[GridCell], pp
     is then overdrawn, so only the identities can confirm it."""
     suspects = [c for c in cells if sum("\u4e00" <= ch <= "\u9fff" for ch in c.text) < 2   # a label's words
                 and (c.overdrawn or parse_value(c.text.replace("\n", " ")).kind != "number")]
-    crops, owners = [], []
+    crops, owners, ruled = [], [], []
+    max_width = max(2, int(round(SLIVER_IN * 72 / ppp)))
     for cell in suspects:
         inner = cell_interior(text_image, cell.bbox, ppp)
         if inner.size == 0 or min(inner.shape) < 4:
@@ -397,6 +398,7 @@ def read_without_marks(engine, text_image: np.ndarray, cells: list[GridCell], pp
             clean = inner.copy()
             clean[np.isin(labels, marks)] = paper
             line = _one_value_line(clean, ppp, digit_height)
+        sides = line is not None and all(_is_box_side(stats[i], inner.shape, max_width) for i in marks)
         if line is None:
             # A mark that touches the print is one piece with it (an underline drawn into a
             # digit's foot: "0" read "p", or nothing); so are toner dust and a feeder's streak.
@@ -404,13 +406,28 @@ def read_without_marks(engine, text_image: np.ndarray, cells: list[GridCell], pp
         if line is not None:
             crops.append(line)
             owners.append(cell)
-    for cell, reading in zip(owners, engine.recognize(crops, tight=True) if crops else []):
+            ruled.append(sides)
+    readings = engine.recognize(crops, tight=True) if crops else []
+    for cell, reading, sides in zip(owners, readings, ruled):
         parsed = parse_value(reading.text)
         if parsed.kind == "number" and _NUMBER.match(reading.text):
-            # The first reading and its alternatives were of the print and the mark together.
+            # The first reading and its alternatives were of the print and the mark together,
+            # unless what was taken off is only the sides of the cell's own box.
             cell.text, cell.confidence = reading.text, min(reading.confidence, HESITANT)
             cell.alternatives = list(reading.alternatives)
-            cell.overdrawn = True
+            cell.overdrawn = not sides
+
+
+def _is_box_side(stats: np.ndarray, shape: tuple[int, int], max_width: int) -> bool:
+    """A piece of ink (a row of connectedComponentsWithStats) is an upright side of a box drawn
+    inside the cell's rules (a web page's table, each cell boxed apart, one side of the box left
+    where the grid took the other for the rule): as thin as a ruling (up to twice a sliver's
+    width), straight up over half the cell's height, within FRAME_EDGE of its left or right
+    side. Taken for a mark (it stands taller than the table's digits), it marks nothing: a pen's
+    tick, ring or underline is neither upright and thin nor at the cell's side."""
+    h, w = shape
+    x, width, height = int(stats[cv2.CC_STAT_LEFT]), int(stats[cv2.CC_STAT_WIDTH]), int(stats[cv2.CC_STAT_HEIGHT])
+    return width <= 2 * max_width and height >= 0.5 * h and (x <= FRAME_EDGE * w or x + width >= (1 - FRAME_EDGE) * w)
 
 
 def _one_value_line(image: Optional[np.ndarray], ppp: float, digit_height: float) -> Optional[np.ndarray]:

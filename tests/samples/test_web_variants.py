@@ -76,3 +76,19 @@ def test_a_page_printed_with_no_table_border_reads_by_its_spacing(made, index, b
     assert data["needs_review"] == (index == 2)
     by_layer = [c for c in data["cells"] if "text_layer" in c["evidence"]]
     assert by_layer and all(c["text"].strip() for c in by_layer)
+
+
+def test_a_scan_of_cells_boxed_apart_takes_no_side_of_a_box_for_a_pen_mark(made):
+    """Scanned, a table whose cells are boxed each on its own keeps, inside the grid's cell, the
+    side of the box the grid did not take for its rule, beside the value ("0" read "lo", "4" read
+    "14"). Taken off, it is the table's own ruling, no pen's mark: the value is not marked
+    overdrawn, and the two readers may confirm it (table 四's went to review)."""
+    name = f"web-{SEED}-001-2019"
+    pdf = made / web.SCAN_DIR / f"{name}.pdf"
+    truth = json.loads(pdf.with_suffix(".truth.json").read_text(encoding="utf-8"))
+    assert "borders:separate" in truth["layout"]
+    data = pipeline.extract(pdf).to_json()
+    result = compare_with_truth(data, truth)
+    assert result["right"] == result["total"] and not result["silent_cells"]
+    assert not [c["column"] for c in data["cells"] if "a mark drawn over the print" in c.get("flags", [])]
+    assert not data["needs_review"], data["review_cells"]
