@@ -736,7 +736,7 @@ def second_look_reader(prepared: PreparedPage):
         x0, y0, x1, y1 = (int(round(v / ppp)) for v in bbox)
         inner = gray[max(0, y0 + inset):max(0, y1 - inset), max(0, x0 + inset):max(0, x1 - inset)]
         if inner.size == 0 or min(inner.shape) < 4:
-            return None
+            return [] if lines else None
         inner = _without_border_slivers(inner, max(2, int(round(SLIVER_IN * 72 / ppp))))
         crop = crop_to_ink(inner, margin_ratio=SECOND_LOOK_MARGIN, min_glyph_px=min_glyph)
         if not lines:

@@ -108,8 +108,9 @@ class PageContent:
     # Read from a scan too coarse for two readings of a cell to confirm it (pipeline.evidence).
     coarse: bool = False
     # A grid cell's bbox (in the frame the grids were read in) -> its image prepared for the
-    # second recognizer, None when no ink is there; set where the page was read from pixels.
-    second_look: Optional[Callable[[BBox], object]] = None
+    # second recognizer, None when no ink is there (with lines=True: its lines' images, [] for
+    # one line; scan.second_look_reader); set where the page was read from pixels.
+    second_look: Optional[Callable[..., object]] = None
     # Prose lines that can be read as printed (a good text layer): the narrative witness.
     prose: list[TextLine] = field(default_factory=list)
     # Pages read from pixels: reads the page's prose by OCR when called. Prose costs ~0.1 s a
@@ -143,9 +144,10 @@ class Cell:
     # Where the cell was read from: "text_layer" (a born-digital layer judged good) or "ocr" (our
     # recognizer).
     source: str = "ocr"
-    # The cell's image prepared for the second recognizer (None: nothing printed), where the page
-    # was read from pixels; not written to the JSON.
-    second_look: Optional[Callable[[], object]] = field(default=None, repr=False, compare=False)
+    # The cell's image prepared for the second recognizer (None: nothing printed), and its lines'
+    # images where the first reader read several ([] otherwise), where the page was read from
+    # pixels; not written to the JSON.
+    second_look: Optional[Callable[[], tuple[object, list]]] = field(default=None, repr=False, compare=False)
     # Or the second recognizer's reading made already (GridCell.second_reading).
     second_reading: Optional[tuple[str, float]] = field(default=None, repr=False, compare=False)
     # Placed in its table by the text's spacing alone (GridCell.placed_by_spacing): the layer's
