@@ -222,14 +222,14 @@ def read_twice(cells: list[Cell], config: Config, timings: dict) -> tuple[set, s
         # taken where its whole crop reads as no value (a value whose note wraps).
         parts = [(i, line) for i, (_, lines) in enumerate(looks) for line in lines]
         readings = get_second_recognizer(config).recognize(
-            [looks[i][0] for i in todo] + [line for _, line in parts]) if todo or parts else []
+            [looks[i][0] for i in todo] + [line for _, line in parts]) if todo else []
         texts = {i: (r.text, r.confidence) for i, r in zip(todo, readings)}
         by_line: dict[int, tuple[str, float]] = {}
         for (i, _), r in zip(parts, readings[len(todo):]):
             text, confidence = by_line.get(i, ("", 1.0))
             by_line[i] = (f"{text} {r.text}".strip(), min(confidence, r.confidence))
         for i, reading in by_line.items():
-            if i not in texts or second_value(texts[i][0])[0] == "unreadable":
+            if second_value(texts[i][0])[0] == "unreadable":
                 texts[i] = reading
         texts.update({i: c.second_reading for i, c in enumerate(need) if c.second_reading is not None})
         for i, cell in enumerate(need):
@@ -298,7 +298,7 @@ def _cell_of(m, config: Config, content: Optional[PageContent] = None, ordered: 
             cell.second_reading = src.second_reading
         elif content.second_look is not None:
             look, grid_bbox, lines = content.second_look, src.bbox, "\n" in src.text.strip()
-            cell.second_look = lambda: (look(grid_bbox), look(grid_bbox, lines=True) if lines else [])
+            cell.second_look = lambda: look(grid_bbox, lines)
     return cell
 
 

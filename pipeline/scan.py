@@ -381,7 +381,7 @@ def read_without_marks(engine, text_image: np.ndarray, cells: list[GridCell], pp
     suspects = [c for c in cells if sum("\u4e00" <= ch <= "\u9fff" for ch in c.text) < 2   # a label's words
                 and (c.overdrawn or parse_value(c.text.replace("\n", " ")).kind != "number")]
     crops, owners, ruled = [], [], []
-    max_width = max(2, int(round(SLIVER_IN * 72 / ppp)))
+    max_width = _sliver_px(ppp)
     for cell in suspects:
         inner = cell_interior(text_image, cell.bbox, ppp)
         if inner.size == 0 or min(inner.shape) < 4:
@@ -707,7 +707,7 @@ def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:
     inner = cell_interior(gray, bbox, ppp)
     if inner.size == 0 or min(inner.shape) < 4:
         return []
-    inner = _without_border_slivers(inner, max(2, int(round(SLIVER_IN * 72 / ppp))))
+    inner = _without_border_slivers(inner, _sliver_px(ppp))
     # The smallest glyph worth reading: a "1" or "、" of 7 pt text is about 0.03 inch tall.
     min_glyph = max(3, int(round(0.03 * 72 / ppp)))
     crop = crop_to_ink(inner, min_glyph_px=min_glyph)
@@ -725,26 +725,25 @@ def second_look_reader(prepared: PreparedPage):
     """A cell's image for the second recognizer, prepared apart from the first reader's: from the
     page as prepared (rulings not painted over), further inside the cell's borders, cropped to
     its ink loosely. Where the first reader's preparation lost or invented a stroke, this one
-    need not. With `lines`, the crop's lines instead, one image each, as the one-line model reads
-    a value whose note wraps ("31（含自然失效6" over "件）"); [] where it holds one line."""
+    need not. Returns (the crop, None where no ink is there; with `lines`, the crop's lines as well,
+    one image each, as the one-line model reads a value whose note wraps ("31（含自然失效6" over
+    "件）"), [] where it holds one line or `lines` is not asked)."""
     ppp = prepared.points_per_pixel
     gray = prepared.gray
     inset = max(2, int(round(SECOND_LOOK_INSET_IN * 72 / ppp)))
     min_glyph = max(3, int(round(0.03 * 72 / ppp)))
 
-    def image(bbox, lines: bool = False):
+    def image(bbox, lines: bool = False) -> tuple[Optional[np.ndarray], list[np.ndarray]]:
         x0, y0, x1, y1 = (int(round(v / ppp)) for v in bbox)
         inner = gray[max(0, y0 + inset):max(0, y1 - inset), max(0, x0 + inset):max(0, x1 - inset)]
         if inner.size == 0 or min(inner.shape) < 4:
-            return [] if lines else None
-        inner = _without_border_slivers(inner, max(2, int(round(SLIVER_IN * 72 / ppp))))
+            return None, []
+        inner = _without_border_slivers(inner, _sliver_px(ppp))
         crop = crop_to_ink(inner, margin_ratio=SECOND_LOOK_MARGIN, min_glyph_px=min_glyph)
-        if not lines:
-            return crop
-        if crop is None or len(bands := split_lines(crop)) < 2:
-            return []
-        return [c for c in (crop_to_ink(band, margin_ratio=SECOND_LOOK_MARGIN, min_glyph_px=min_glyph)
-                            for band in bands) if c is not None]
+        if not lines or crop is None or len(bands := split_lines(crop)) < 2:
+            return crop, []
+        return crop, [c for c in (crop_to_ink(band, margin_ratio=SECOND_LOOK_MARGIN, min_glyph_px=min_glyph)
+                                  for band in bands) if c is not None]
     return image
 
 
@@ -767,7 +766,7 @@ def is_faint_dash(gray: np.ndarray, bbox, ppp: float) -> bool:
     inner = cell_interior(gray, bbox, ppp)
     if inner.size == 0 or min(inner.shape) < 4:
         return False
-    inner = _without_border_slivers(inner, max(2, int(round(SLIVER_IN * 72 / ppp))))
+    inner = _without_border_slivers(inner, _sliver_px(ppp))
     paper = int(np.median(inner))
     ys, xs = np.nonzero(inner < paper - 40)
     if xs.size == 0 or xs.max() - xs.min() + 1 < DASH_MIN_IN * 72 / ppp:
@@ -805,6 +804,11 @@ def is_slash(crop: np.ndarray, ppp: float) -> bool:
     length = float(along.max() - along.min())
     thin = float(np.percentile(across, 95)) <= max(2.0, 0.02 * 72 / ppp)
     return SLASH_DEG[0] <= angle <= SLASH_DEG[1] and thin and length >= 0.06 * 72 / ppp
+
+
+def _sliver_px(ppp: float) -> int:
+    """SLIVER_IN in pixels of an image of `ppp` points a pixel."""
+    return max(2, int(round(SLIVER_IN * 72 / ppp)))
 
 
 def _without_border_slivers(inner: np.ndarray, max_width: int) -> np.ndarray:

@@ -107,10 +107,10 @@ class PageContent:
     cell_source: str = "text_layer"
     # Read from a scan too coarse for two readings of a cell to confirm it (pipeline.evidence).
     coarse: bool = False
-    # A grid cell's bbox (in the frame the grids were read in) -> its image prepared for the
-    # second recognizer, None when no ink is there (with lines=True: its lines' images, [] for
-    # one line; scan.second_look_reader); set where the page was read from pixels.
-    second_look: Optional[Callable[..., object]] = None
+    # A grid cell's bbox (in the frame the grids were read in), and whether its lines are asked
+    # for -> its image prepared for the second recognizer (None when no ink is there) and its
+    # lines' images (scan.second_look_reader); set where the page was read from pixels.
+    second_look: Optional[Callable[..., tuple[object, list]]] = None
     # Prose lines that can be read as printed (a good text layer): the narrative witness.
     prose: list[TextLine] = field(default_factory=list)
     # Pages read from pixels: reads the page's prose by OCR when called. Prose costs ~0.1 s a
