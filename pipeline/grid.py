@@ -270,10 +270,21 @@ def _rows(words: list[BBox], ink: list[BBox], numeric: list[bool]) -> list[_Text
         if near := beside(word):
             home[word] = near[0] if len(near) == 1 else None
     mates = _cell_mates(others, _row_gap(figure_words))
+    def joins_a_row(word: BBox) -> bool:
+        seen = set()
+        while word in mates and word not in seen:
+            seen.add(word)
+            word = mates[word]
+            if word in home:
+                return True
+        return False
+
     # A line goes with its cells' other lines only whole: a header row's label over the labels
-    # below it (信息内容 over 规章) is no line of theirs while the row's other headers are not.
+    # below it (信息内容 over 规章) is no line of theirs while the row's other headers are not,
+    # nor while they are only the next lines of text outside the table (a page's running title
+    # right above the header row).
     for line in _lines([w for w in others if w not in home]):
-        if not all(w in mates for w in line):
+        if not all(joins_a_row(w) for w in line):
             for w in line:
                 mates.pop(w, None)
     changed = True

@@ -440,6 +440,12 @@ def match_review(grids: list[Grid], match: Match) -> None:
     """One data row under a two- or three-level header: the group (行政复议, 未经复议直接起诉,
     复议后起诉) from the header cells above each value, the outcome from its own header cell —
     or, in a group of five, from the template's order when a header cell is unreadable."""
+    ids = [c.id for c in T.REVIEW_COLUMNS]
+    if spaced := _figures_in_order(grids):
+        for col, cell, grid in zip(ids, *zip(*spaced)):
+            match.cells.append(MatchedCell(T.TABLE_REVIEW, "all", col, cell, grid.page))
+        match.tables_found.add(T.TABLE_REVIEW)
+        return
     by_group: dict[str, list[tuple[GridCell, Grid, list[str]]]] = {}
     unplaced: list[tuple[GridCell, Grid]] = []
     for grid in grids:
@@ -511,7 +517,6 @@ def match_review(grids: list[Grid], match: Match) -> None:
                         # under the header naming both may hold both values, or either.
                         match.problems.append(f"review: column {key}: its header cell names "
                                               f"{', '.join(named)}")
-    ids = [c.id for c in T.REVIEW_COLUMNS]
     if not assigned and not unplaced:
         match.problems.append("review: no data row found")
         return
@@ -528,6 +533,27 @@ def match_review(grids: list[Grid], match: Match) -> None:
             match.cells.append(MatchedCell(T.TABLE_REVIEW, "all", col, None, None, "column not found"))
             match.problems.append(f"review: column {col} not found")
     match.tables_found.add(T.TABLE_REVIEW)
+
+
+def _figures_in_order(grids: list[Grid]) -> Optional[list[tuple[GridCell, Grid]]]:
+    """The review table drawn without rules, where its row of values prints one figure for each
+    of the template's fifteen columns and nothing else: the figures left to right, each with its
+    grid, are the columns in the template's order, whatever columns the spacing gave the header.
+    A header's words run together across its columns and its cells span rows (outcomes centred
+    beside the groups' two lines), while figures stand apart; placed_by_order settles the same
+    row the same way. None where no grid, or more than one, prints such a row."""
+    rows = []
+    for grid in grids:
+        last = max((c.row for c in grid.cells if _printed(c)), default=None)
+        if last is None:
+            continue
+        cells = sorted(_starting_at(grid, last), key=lambda c: c.bbox[0])
+        if cells and all(c.placed_by_spacing and c.colspan == 1 and c.rowspan == 1
+                         and _printed(c) for c in cells):
+            rows.append([(c, grid) for c in cells])
+    if len(rows) == 1 and len(rows[0]) == len(T.REVIEW_COLUMNS):
+        return rows[0]
+    return None
 
 
 def _labels_within(text: str, labels: list[str]) -> list[str]:

@@ -473,6 +473,31 @@ def test_a_block_of_one_row_in_a_table_with_no_rule_is_a_table(tmp_path):
     assert result["right"] == result["total"] and not data["needs_review"]
 
 
+def test_a_header_row_under_a_running_title_is_a_row_of_its_own(tmp_path):
+    """A browser's page printed without table borders, a block of table 二 at the top of the
+    page: the running title (date, report's name), the block's column names and its row of
+    values, each line as close to the next. The column names' first stood nearer its cell below
+    (行政事业性收费) and the others nearer the title: the row of names was taken for the first
+    line of the row of values, whose cells then read "上一年项目数量" over "8", unreadable."""
+    def draw(c):
+        _cjk(c, 8)
+        c.drawString(24, H - 22, "12/5/26, 9:40 PM")
+        c.drawString(200, H - 22, "苏州市人民政府2019年政府信息公开工作年度报告")
+        rows = [("信息内容", "上一年项目数量", "本年增/减"), ("行政事业性收费", "8", "0"),
+                ("", "第二十条第（九）项", ""), ("信息内容", "采购项目数量", "采购总金额"),
+                ("政府集中采购", "0", "0")]
+        # Table 三 below, its rows set further apart than the block's.
+        rows += [("", "", "")] * 2 + [(f"{k + 1}.本年新收", str(631 - k), str(118 + k)) for k in range(5)]
+        _cjk(c, 11)
+        for k, row in enumerate(rows):
+            for x, text in zip((150, 230, 320), row):
+                c.drawCentredString(x, H - 38 - 18 * k - 8 * max(0, k - 6), text)
+    grids = _grids_by_spacing(_pdf(tmp_path / "block.pdf", draw))
+    texts = [[c.text for c in sorted(g.cells, key=lambda c: (c.row, c.col))] for g in grids]
+    assert any(["行政事业性收费", "8", "0"] == t[k:k + 3] for t in texts for k in range(len(t)))
+    assert not any("\n" in text for t in texts for text in t)
+
+
 def test_a_column_left_blank_in_a_table_with_no_rule_keeps_its_place(tmp_path):
     """Report 35 leaves table 三's total column blank in every row: with no rule, only its
     header shows the column. Taken for none, the columns under 法人或其他组织 ran one short and
