@@ -196,6 +196,8 @@ IMPLIED_ROW_MIN_RUNS = 3
 # A table's rows are parted where the space between two is over this many times its usual space.
 IMPLIED_ROW_PART = 2.0
 IMPLIED_HEADER_ROWS = 3
+# Lines of one run above a page's first row of a table: its running title, a heading.
+PAGE_HEAD_LINES = 2
 # A cell's lines stand closer than this share of the space between two rows, and of that to the
 # text on their other side; without figures to tell that space, than this share of their height.
 CELL_MATE_SHARE = 0.75
@@ -270,6 +272,7 @@ def _rows(words: list[BBox], ink: list[BBox], numeric: list[bool]) -> list[_Text
         if near := beside(word):
             home[word] = near[0] if len(near) == 1 else None
     mates = _cell_mates(others, _row_gap(figure_words))
+
     def joins_a_row(word: BBox) -> bool:
         seen = set()
         while word in mates and word not in seen:
@@ -279,12 +282,18 @@ def _rows(words: list[BBox], ink: list[BBox], numeric: list[bool]) -> list[_Text
                 return True
         return False
 
+    def over_a_figure(word: BBox) -> bool:
+        h = word[3] - word[1]
+        return any(min(f[2], word[2]) > max(f[0], word[0]) and 0 <= f[1] - word[3] < 2 * h
+                   for f in figure_words)
+
     # A line goes with its cells' other lines only whole: a header row's label over the labels
     # below it (信息内容 over 规章) is no line of theirs while the row's other headers are not,
-    # nor while they are only the next lines of text outside the table (a page's running title
-    # right above the header row).
+    # nor while one of them, over the row's figures, is the next line of something outside any
+    # row (a block's heading or a page's running title right above the header row). A label
+    # set down merged rows (三、本 / 年度办 / 理结果) beside a label's lines stands over no figure.
     for line in _lines([w for w in others if w not in home]):
-        if not all(joins_a_row(w) for w in line):
+        if not all(w in mates for w in line) or any(over_a_figure(w) and not joins_a_row(w) for w in line):
             for w in line:
                 mates.pop(w, None)
     changed = True
@@ -379,6 +388,13 @@ def _header_like(row: _TextRow, left: float) -> bool:
     return min(b[0] for b in row.boxes) > left + 2 * height or row.bottom - row.top > 1.5 * height
 
 
+def _opens_page(rows: list[_TextRow], runs: list[int], k: int) -> bool:
+    """Row k is the page's first but for up to PAGE_HEAD_LINES lines of one run without a
+    figure (a running title, a heading): a block of table 二 whose row of column names ended the
+    page before prints its one row of a label and a value here."""
+    return k <= PAGE_HEAD_LINES and all(runs[j] == 1 and not rows[j].figures for j in range(k))
+
+
 def _table_stretches(rows: list[_TextRow], runs: list[int]) -> list[tuple[int, int]]:
     """(first, end) of the runs of rows that make a table: from a tabular row (two runs of text
     or more) to the last with at most two others between two of them (a label or a header row
@@ -418,7 +434,8 @@ def _table_stretches(rows: list[_TextRow], runs: list[int]) -> list[tuple[int, i
             if not (wide and sum(tabular[lo:hi]) >= 2 or sum(1 for row in rows[lo:hi] if _has_value(row)) >= 2
                     or any(len(rows[k].figures) >= IMPLIED_ROW_MIN_RUNS for k in wide)
                     or any(_has_value(rows[k]) and not rows[k - 1].figures and runs[k - 1] == runs[k]
-                           for k in range(lo + 1, hi))):
+                           for k in range(lo + 1, hi))
+                    or _opens_page(rows, runs, lo) and _has_value(rows[lo])):
                 continue
             left = min(b[0] for row in rows[lo:hi] for b in row.boxes)
             first = lo
@@ -496,7 +513,9 @@ def implied_columns(box: BBox, rules: list[Span], ink: list[BBox], per_inch: flo
     cut = [-1] + (_headings(ys, bands, per_inch) if numeric is None else []) + [len(bands)]
     for first, end in zip(cut, cut[1:]):
         first += 1
-        if end - first < 2:
+        # A ruled table of one row is a heading boxed in; one from implied_rows is a row that
+        # the table's figures make one (a block's one row carried over to the next page).
+        if end - first < (1 if figures is not None else 2):
             continue
         mine, mine_ys = bands[first:end], ys[first:end + 1]
         out += [(left, mine_ys[0], mine_ys[-1]), (right, mine_ys[0], mine_ys[-1])]
@@ -791,7 +810,8 @@ def _column_edges(bands: list[list[BBox]], left: float, right: float, per_inch: 
     valued = [_of_values(mine, most, band, figures) for band, mine in zip(bands, runs)]
     of_values = [mine for mine, v in zip(runs, valued) if v]
     near = 0.5 * float(np.median([_text_height(band) for band in bands if band] or [0.0]))
-    least = IMPLIED_COLUMN_MIN_ROWS if len(of_values) >= 3 or not of_values else 1
+    # A table of one row (a block's row carried over to a page of its own) has its gaps alone.
+    least = IMPLIED_COLUMN_MIN_ROWS if (len(of_values) >= 3 or not of_values) and len(bands) > 1 else 1
     # With no rule at all, a column left empty in every row (a total column left blank) shows
     # only as a header standing right of every row's values.
     last = max((mine[-1][1] for mine in of_values if mine), default=right)

@@ -28,7 +28,7 @@ import pypdfium2.raw as pdfium_c
 from . import pdf as pdfio
 from .grid import implied_columns, implied_rows, implied_sides, merge_cells, unruled_tables, vertical_text
 from .labels import has_cjk
-from .numbers import BLANK_MARKS, normalize_numeric_text
+from .numbers import BLANK_MARKS, UNITS, normalize_numeric_text
 from .types import Grid
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,8 @@ WRAP_PADDING = 6.0
 STACK_GAP = 1.5
 # Nesting of Form XObjects followed; deeper ones are drawn by no report.
 MAX_FORM_DEPTH = 8
+# The characters of the units a value may print after its figures (6276.10元).
+VALUE_UNITS = frozenset("".join(UNITS))
 
 Matrix = tuple[float, float, float, float, float, float]    # a, b, c, d, e, f as in PDF
 
@@ -417,14 +419,30 @@ def spaced_rulings(chars: list[Char]) -> list[Ruling]:
     level = [c for c in chars if c.angle == 0]
     down = vertical_text([c.box for c in level], [has_cjk(c.text) for c in level])
     level = [c for c, v in zip(level, down) if not v]
+    figure = _figures(chars)
     out: list[Ruling] = []
-    for rows in implied_rows([c.box for c in level], [_is_figure(c.text) for c in level], 72.0, JOIN_TOL):
+    for rows in implied_rows([c.box for c in level], [figure[id(c)] for c in level], 72.0, JOIN_TOL):
         box = (min(r[1] for r in rows), rows[0][0], max(r[2] for r in rows), rows[-1][0])
         inside = [c for c in chars if box[0] <= (c.box[0] + c.box[2]) / 2.0 <= box[2]
                   and box[1] <= (c.box[1] + c.box[3]) / 2.0 <= box[3]]
         out += [Ruling(True, y, x0, x1) for y, x0, x1 in rows]
         out += [Ruling(False, x, y0, y1) for x, y0, y1 in implied_columns(
-            box, rows, [c.box for c in inside], 72.0, JOIN_TOL, [_is_figure(c.text) for c in inside])]
+            box, rows, [c.box for c in inside], 72.0, JOIN_TOL, [figure[id(c)] for c in inside])]
+    return out
+
+
+def _figures(chars: list[Char]) -> dict[int, bool]:
+    """By id of each character, whether it is a value's: a figure's (_is_figure), or a unit
+    set right after one (6276.10元, 12万元), which the value's cell prints with it."""
+    out: dict[int, bool] = {}
+    last = None
+    for c in chars:
+        h = c.box[3] - c.box[1]
+        out[id(c)] = _is_figure(c.text) or (
+            c.text in VALUE_UNITS and last is not None and out[id(last)]
+            and min(last.box[3], c.box[3]) > max(last.box[1], c.box[1])
+            and -0.1 * h <= c.box[0] - last.box[2] <= 0.3 * h)
+        last = c
     return out
 
 

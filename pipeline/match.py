@@ -79,9 +79,11 @@ def classify_grid(grid: Grid) -> Optional[str]:
         scores = {t: best_match(text, _TABLE_LABELS[t])[1] for t in T.TABLES}
         best = max(scores, key=scores.get)
         if scores[best] >= 0.75:
-            # A label shared by two tables (总计, 其他) says little: count only clear winners.
+            # A label shared by two tables (总计, 其他) says little: count only clear winners,
+            # and no word that is part of another table's label (其他 of 其他结果).
             others = [s for t, s in scores.items() if t != best]
-            if scores[best] - max(others) > 0.05:
+            if scores[best] - max(others) > 0.05 and not any(
+                    text in label for t in T.TABLES if t != best for label in _TABLE_LABELS[t]):
                 votes[best] += 1
     best = max(votes, key=votes.get)
     return best if votes[best] >= 2 else None
@@ -547,9 +549,10 @@ def _figures_in_order(grids: list[Grid]) -> Optional[list[tuple[GridCell, Grid]]
         last = max((c.row for c in grid.cells if _printed(c)), default=None)
         if last is None:
             continue
-        cells = sorted(_starting_at(grid, last), key=lambda c: c.bbox[0])
-        if cells and all(c.placed_by_spacing and c.colspan == 1 and c.rowspan == 1
-                         and _printed(c) for c in cells):
+        # An empty cell of the row is a column the spacing drew from the header's words alone:
+        # beside fifteen figures, no value is left for it.
+        cells = sorted((c for c in _starting_at(grid, last) if c.text.strip()), key=lambda c: c.bbox[0])
+        if all(c.placed_by_spacing and _printed(c) for c in cells):
             rows.append([(c, grid) for c in cells])
     if len(rows) == 1 and len(rows[0]) == len(T.REVIEW_COLUMNS):
         return rows[0]

@@ -13,7 +13,7 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋（）", "
 # A lone 。 in a value cell is a 0 drawn small (a recognizer's classic confusion); the crop
 # reached the recognizer only if its ink was glyph-sized, not a dot.
 _DIGIT_LOOKALIKES = str.maketrans("OoО〇○。lI|", "000000111")
-_UNITS = ("万元", "元", "件", "个", "项", "条", "份", "次", "万")
+UNITS = ("万元", "元", "件", "个", "项", "条", "份", "次", "万")
 _NUMBER = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
 
 
@@ -64,7 +64,7 @@ def _parse_plain(text: str) -> ParsedValue:
     t = normalize_numeric_text(text or "")
     if t in BLANK_MARKS:
         return ParsedValue(None, "blank")
-    for unit in _UNITS:
+    for unit in UNITS:
         if t.endswith(unit) and len(t) > len(unit):
             t = t[: -len(unit)]
             break

@@ -498,6 +498,27 @@ def test_a_header_row_under_a_running_title_is_a_row_of_its_own(tmp_path):
     assert not any("\n" in text for t in texts for text in t)
 
 
+@pytest.mark.parametrize("index,form", [
+    (6, "a value printed with its unit, 6276.10元, a block's one row"),
+    (16, "a block's one row carried to the next page's top, its header at the foot of the page before"),
+    (36, "a block's one row of a label and one figure carried to the next page's top"),
+    (20, "table 四 whose outcome headers (其他结果 over two lines) read 其他, a label of table 三"),
+    (27, "each block's heading right above its row of column names"),
+    (94, "a row's label over three lines beside a block's label set down merged rows (read right before: kept)"),
+])
+def test_forms_of_a_table_with_no_rule_that_lost_cells(tmp_path, index, form):
+    """Reports of the clean corpus rendered with no rule at all, each printing a form that lost
+    cells or sent right ones to review: a value with its unit was no figure, and its block's one
+    row no table; a row alone at a page's top was no table (one row of a label and a value was
+    one only under its column names); table 四 was taken for table 三 carried over, its 其他 a
+    vote for 三; a column name under a heading went with the heading, the names' row with the
+    row below. Every cell is read, none silently wrong, and the report goes straight through."""
+    truth, data, result = _read_with_no_rule(tmp_path, index)
+    assert "rules:none" in truth["layout"]
+    assert result["right"] == result["total"] and not result["silent_cells"], form
+    assert not data["needs_review"], form
+
+
 def test_a_column_left_blank_in_a_table_with_no_rule_keeps_its_place(tmp_path):
     """Report 35 leaves table 三's total column blank in every row: with no rule, only its
     header shows the column. Taken for none, the columns under 法人或其他组织 ran one short and
