@@ -197,6 +197,8 @@ def plan_report(seed: int, index: int) -> ReportPlan:
 LAYOUTS_DIR = "layouts"
 LAYOUTS_SCAN_DIR = "layouts-scan200"
 DEFAULT_LAYOUTS_COUNT = 12
+BORDERLESS_DIR = "borderless"
+DEFAULT_BORDERLESS_COUNT = 12
 
 
 def plan_layouts_report(seed: int, index: int) -> ReportPlan:
@@ -222,6 +224,15 @@ def plan_layouts_report(seed: int, index: int) -> ReportPlan:
     options = dataclasses.replace(plan.value_options, notes=True)
     name = f"layouts-{seed}-{index:03d}-{plan.version}"
     return dataclasses.replace(plan, name=name, layout=layout, value_options=options)
+
+
+def plan_borderless_report(seed: int, index: int) -> ReportPlan:
+    """Report `index` of the `borderless` variant: the clean report `index` with its tables drawn
+    with no rule at all (a Word table with its borders off): rows and columns only where the
+    text's spacing puts them."""
+    plan = plan_report(seed, index)
+    layout = dataclasses.replace(plan.layout, rule_style="none")
+    return dataclasses.replace(plan, name=f"borderless-{seed}-{index:03d}-{plan.version}", layout=layout)
 
 
 def build_doc(seed: int, plan: ReportPlan) -> ReportDoc:
@@ -265,10 +276,9 @@ def truth_of(doc: ReportDoc, result: RenderResult) -> dict:
     }
 
 
-def generate_one(seed: int, index: int, out_dir: Path, layouts: bool = False) -> dict:
-    """Render report `index` of `seed` into out_dir (of the `layouts` variant if asked);
-    returns its truth."""
-    plan = plan_layouts_report(seed, index) if layouts else plan_report(seed, index)
+def generate_one(seed: int, index: int, out_dir: Path, plan_of=plan_report) -> dict:
+    """Render report `index` of `seed`, as `plan_of` plans it, into out_dir; returns its truth."""
+    plan = plan_of(seed, index)
     doc = build_doc(seed, plan)
     pdf = out_dir / f"{doc.name}.pdf"
     result = render_report(doc, pdf)
@@ -301,12 +311,12 @@ def committed_indices(seed: int, count: int = COMMITTED_COUNT, pool: int = 60) -
     return sorted(chosen)
 
 
-def generate(out_dir: Path, seed: int, indices: list[int], layouts: bool = False) -> list[dict]:
+def generate(out_dir: Path, seed: int, indices: list[int], plan_of=plan_report) -> list[dict]:
     out_dir.mkdir(parents=True, exist_ok=True)
     truths = []
     for n, i in enumerate(indices, 1):
         start = time.perf_counter()
-        truth = generate_one(seed, i, out_dir, layouts)
+        truth = generate_one(seed, i, out_dir, plan_of)
         size = (out_dir / truth["file"]).stat().st_size
         log.info("%d/%d %s: %s %s, %d pages, %.0f KB, %.2f s", n, len(indices), truth["report"],
                  truth["agency"], truth["year"], truth["pages"], size / 1024, time.perf_counter() - start)
@@ -331,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--layouts", type=int, default=DEFAULT_LAYOUTS_COUNT, metavar="N",
                         help=f"also N reports of the label, note and title forms in OUT/{LAYOUTS_DIR}/ "
                              f"and their 200 dpi scans in OUT/{LAYOUTS_SCAN_DIR}/ (0: none)")
+    parser.add_argument("--borderless", type=int, default=DEFAULT_BORDERLESS_COUNT, metavar="N",
+                        help=f"also N clean reports drawn with no table rule in OUT/{BORDERLESS_DIR}/ (0: none)")
     parser.add_argument("--committed", action="store_true",
                         help=f"write the small covering subset to {COMMITTED_DIR}")
     args = parser.parse_args(argv)
@@ -343,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     generate(args.out / "clean", args.seed, list(range(args.count)))
     if args.layouts:
         generate_layouts(args.out, args.seed, args.layouts)
+    if args.borderless:
+        generate(args.out / BORDERLESS_DIR, args.seed, list(range(args.borderless)), plan_borderless_report)
     return 0
 
 
@@ -352,7 +366,7 @@ def generate_layouts(out: Path, seed: int, count: int) -> None:
     from .degrade import write_variant
 
     folder = out / LAYOUTS_DIR
-    generate(folder, seed, list(range(count)), layouts=True)
+    generate(folder, seed, list(range(count)), plan_layouts_report)
     for pdf in sorted(folder.glob("*.pdf")):
         write_variant(pdf, out / LAYOUTS_SCAN_DIR, "scan200", seed)
 

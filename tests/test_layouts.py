@@ -10,7 +10,7 @@ import pytest
 
 import pipeline
 from pipeline.evaluate import compare_with_truth
-from samples.generate import generate_one
+from samples.generate import generate_one, plan_layouts_report
 
 SEED = 2024
 # 1: 2019, double-framed, its totals printed in red;
@@ -31,7 +31,7 @@ def rendered(tmp_path_factory) -> dict[int, tuple[Path, dict]]:
     out = tmp_path_factory.mktemp("layouts")
     items = {}
     for i in INDICES:
-        truth = generate_one(SEED, i, out, layouts=True)
+        truth = generate_one(SEED, i, out, plan_layouts_report)
         items[i] = (out / truth["file"], truth)
     return items
 

@@ -392,9 +392,9 @@ def test_a_header_printed_white_on_a_dark_fill_reads_as_print(tmp_path, variant)
     from pipeline.ocr import get_engine
     from pipeline.scan import read_grid_cells
     from samples.degrade import write_variant
-    from samples.generate import generate_one
+    from samples.generate import generate_one, plan_layouts_report
 
-    truth = generate_one(2024, 3, tmp_path, layouts=True)          # its headers white on dark blue
+    truth = generate_one(2024, 3, tmp_path, plan_layouts_report)   # its headers white on dark blue
     assert "shade:dark" in truth["layout"]
     scan = write_variant(tmp_path / truth["file"], tmp_path / variant, variant, seed=0)
     page = next(c["page"] for c in truth["cells"] if c["table"] == "review")
@@ -429,10 +429,10 @@ def test_values_printed_in_colour_are_print_and_a_seal_is_not(tmp_path):
     import pypdfium2 as pdfium
 
     from pipeline import pdf as pdfio
-    from samples.generate import generate_one
+    from samples.generate import generate_one, plan_layouts_report
     from samples.render import is_total
 
-    truth = generate_one(2024, 1, tmp_path, layouts=True)          # its totals in red
+    truth = generate_one(2024, 1, tmp_path, plan_layouts_report)   # its totals in red
     assert "totals:red" in truth["layout"]
     page = next(c["page"] for c in truth["cells"] if c["table"] == "applications" and c["row"] == "3.7")
     # Rendered as the pipeline renders (pdfium's BGR): red must come out red.

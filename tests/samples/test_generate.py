@@ -10,7 +10,9 @@ import pypdfium2
 import pytest
 
 from pipeline.template import TABLE_ACTIVE, TABLE_APPLICATIONS, TABLE_REVIEW, cell_keys, identities, table_spec
-from samples.generate import COMMITTED_DIR, build_doc, generate_one, plan_report
+from samples.generate import (
+    COMMITTED_DIR, build_doc, generate_one, plan_borderless_report, plan_layouts_report, plan_report,
+)
 from samples.values import BLANK_MARKERS
 
 SEED = 11
@@ -152,7 +154,7 @@ def layouts_corpus(tmp_path_factory) -> list[tuple[Path, dict]]:
     out = tmp_path_factory.mktemp("layouts")
     items = []
     for i in LAYOUT_INDICES:
-        truth = generate_one(SEED, i, out, layouts=True)
+        truth = generate_one(SEED, i, out, plan_layouts_report)
         items.append((out / truth["file"], truth))
     return items
 
@@ -199,6 +201,24 @@ def test_layouts_leave_the_clean_reports_as_they_were(tmp_path):
     assert all(c.note is None for c in doc.values.cells.values())
     (tmp_path / "layouts").mkdir()
     a = generate_one(SEED, 4, tmp_path)
-    b = generate_one(SEED, 4, tmp_path / "layouts", layouts=True)
+    b = generate_one(SEED, 4, tmp_path / "layouts", plan_layouts_report)
     assert a["report"] != b["report"] and a["agency"] == b["agency"]
     assert not [c for c in a["cells"] if "note" in c]
+
+
+def test_borderless_reports_draw_no_rule_and_print_every_value(tmp_path):
+    """The `borderless` variant: a clean report's tables with no rule drawn at all (a Word table
+    with its borders off), the same values in the text layer."""
+    from pipeline import grid_pdf
+
+    truth = generate_one(SEED, 2, tmp_path, plan_borderless_report)
+    clean = build_doc(SEED, plan_report(SEED, 2))
+    assert "rules:none" in truth["layout"] and truth["file"].startswith("borderless-")
+    assert truth["agency"] == clean.agency
+    pdf = tmp_path / truth["file"]
+    document = pypdfium2.PdfDocument(str(pdf))
+    try:
+        assert not any(grid_pdf.read_page_grids(document, i) for i in range(len(document)))
+    finally:
+        document.close()
+    test_text_layer_has_title_and_every_printed_value_in_its_cell([(pdf, truth)])
