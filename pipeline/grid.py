@@ -817,7 +817,16 @@ def _column_edges(bands: list[list[BBox]], left: float, right: float, per_inch: 
     last = max((mine[-1][1] for mine in of_values if mine), default=right)
     empty_last = figures is not None and any(
         b[0] > last + near for band, v in zip(bands, valued) if not v for b in band)
-    for mine in of_values or runs:
+    counted = of_values or runs
+    if figures is not None and of_values:
+        # Rows that print most of their cells empty (blanks left unprinted) leave one gap over
+        # several columns: the row of column names, where it holds two runs more than any row
+        # of values (one more may be a name spaced apart, 总  计), shows each column and counts
+        # as a row.
+        names = max((mine for mine, v in zip(runs, valued) if not v), key=len, default=[])
+        if len(names) >= max(len(mine) for mine in of_values) + 2:
+            counted = of_values + [names]
+    for mine in counted:
         gaps = [(a[1], b[0]) for a, b in zip(mine, mine[1:])]
         if empty_last:
             gaps.append((mine[-1][1], right))

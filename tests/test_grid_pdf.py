@@ -519,6 +519,16 @@ def test_forms_of_a_table_with_no_rule_that_lost_cells(tmp_path, index, form):
     assert not data["needs_review"], form
 
 
+def test_a_table_with_no_rule_that_prints_its_blanks_empty_takes_its_columns_from_their_names(tmp_path):
+    """Report 8 prints its blanks empty: most rows of table 三 hold one to three figures, and the
+    gaps between them run over several columns, so its page 2 part had 6 columns for 10 and 82
+    cells were lost. Its row of column names shows every column; every cell is read now, none
+    silently wrong. Which column an empty cell is, only the spacing says: those stay doubtful."""
+    truth, data, result = _read_with_no_rule(tmp_path, 8)
+    assert "blank:empty" in truth["layout"]
+    assert result["right"] == result["total"] and not result["silent_cells"]
+
+
 def test_a_column_left_blank_in_a_table_with_no_rule_keeps_its_place(tmp_path):
     """Report 35 leaves table 三's total column blank in every row: with no rule, only its
     header shows the column. Taken for none, the columns under 法人或其他组织 ran one short and
