@@ -233,10 +233,63 @@ def _align(bands: list[_Band], rows: tuple[T.Row, ...]) -> tuple[float, list[Opt
     return best[n][m], assigned
 
 
+def _bands_under(grid: Grid, above: Grid, value_col: int, n_values: int = 7) -> list[_Band]:
+    """The rows of `grid`, a part of the table carried over with no header, in the value columns
+    of `above`, the part before it: a table drawn with no rule whose blanks are printed empty (or
+    whose total column is left blank) shows on a page of its own fewer columns than it has, and
+    no row of it fills them all. Each cell goes to the column of `above` its middle stands in,
+    where the table starts at the same left on both pages; an empty place is an empty cell there.
+    [] where the parts do not line up, or two cells of a row stand in one column."""
+    edges = above.col_edges[value_col:]
+    if not grid.cells or len(edges) != n_values + 1 or not all(c.placed_by_spacing for c in grid.cells) \
+            or abs(grid.col_edges[0] - above.col_edges[0]) > min(b - a for a, b in zip(edges, edges[1:])):
+        return []
+    # Labels shorter on this page leave the first column's figures further left.
+    first = edges[0] - (edges[1] - edges[0])
+    bands = []
+    for r in range(grid.n_rows):
+        placed: list[Optional[GridCell]] = [None] * n_values
+        for c in (c for c in grid.cells if c.row == r and c.text.strip()):
+            x = (c.bbox[0] + c.bbox[2]) / 2
+            if x < edges[0] and not (x >= first and _printed(c)):
+                continue
+            k = next((k for k in range(n_values) if edges[k] <= x < edges[k + 1]), 0 if x < edges[0] else None)
+            if k is None or placed[k] is not None:
+                return []
+            placed[k] = c
+        if not any(placed):
+            continue
+        labels = [c for c in _covering_rows(grid, r, r + 1)
+                  if (c.bbox[0] + c.bbox[2]) / 2 < edges[0] and all(c is not p for p in placed)]
+        y0, y1 = grid.row_edges[r], grid.row_edges[r + 1]
+        values = [c or GridCell(r, -1, 1, 1, (edges[k], y0, edges[k + 1], y1), "", placed_by_spacing=True)
+                  for k, c in enumerate(placed)]
+        bands.append(_Band(grid, r, r + 1, labels, values, value_col))
+    return bands
+
+
+def _lines_up(grid: Grid, value_col: int, above: Grid, above_col: int) -> bool:
+    """Whether the value columns of `grid` stand where those of `above` do, to a quarter of the
+    narrowest: the edges between them (where the labels end and where the last column does, the
+    spacing puts by the widths of the texts there, which differ from page to page)."""
+    mine, theirs = grid.col_edges[value_col:], above.col_edges[above_col:]
+    if len(mine) != len(theirs):
+        return False
+    tol = 0.25 * min(b - a for a, b in zip(theirs, theirs[1:]))
+    return all(abs(a - b) <= tol for a, b in zip(mine[1:-1], theirs[1:-1]))
+
+
 def match_applications(grids: list[Grid], match: Match) -> None:
     bands: list[_Band] = []
+    above: Optional[tuple[Grid, int]] = None     # the last part whose rows fill its columns
     for grid in grids:
-        for band in _application_bands(grid):
+        found = _application_bands(grid)
+        if above and not any(_is_header_band(b) for b in found) \
+                and not (found and _lines_up(grid, found[0].value_col, *above)):
+            found = _bands_under(grid, *above) or found
+        elif found:
+            above = (grid, found[0].value_col)
+        for band in found:
             if _is_header_band(band):
                 continue
             bands.append(band)
