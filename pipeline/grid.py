@@ -813,10 +813,10 @@ def _column_edges(bands: list[list[BBox]], left: float, right: float, per_inch: 
     # A table of one row (a block's row carried over to a page of its own) has its gaps alone.
     least = IMPLIED_COLUMN_MIN_ROWS if (len(of_values) >= 3 or not of_values) and len(bands) > 1 else 1
     # With no rule at all, a column left empty in every row (a total column left blank) shows
-    # only as a header standing right of every row's values.
+    # only as a header standing right of every row's values: its edge stands between them.
     last = max((mine[-1][1] for mine in of_values if mine), default=right)
-    empty_last = figures is not None and any(
-        b[0] > last + near for band, v in zip(bands, valued) if not v for b in band)
+    beyond = [b[0] for band, v in zip(bands, valued) if not v for b in band if b[0] > last + near]
+    empty_last = figures is not None and bool(beyond)
     counted = of_values or runs
     if figures is not None and of_values:
         # Rows that print most of their cells empty (blanks left unprinted) leave one gap over
@@ -829,7 +829,7 @@ def _column_edges(bands: list[list[BBox]], left: float, right: float, per_inch: 
     for mine in counted:
         gaps = [(a[1], b[0]) for a, b in zip(mine, mine[1:])]
         if empty_last:
-            gaps.append((mine[-1][1], right))
+            gaps.append((mine[-1][1], min(beyond)))
         for a, b in gaps:
             for i in range(max(0, int((a - left) / step) + 1), min(n, int((b - left) / step))):
                 count[i] += 1

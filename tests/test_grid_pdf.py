@@ -529,15 +529,17 @@ def test_a_table_with_no_rule_that_prints_its_blanks_empty_takes_its_columns_fro
     assert result["right"] == result["total"] and not result["silent_cells"]
 
 
-@pytest.mark.parametrize("index", [81, 107])
+@pytest.mark.parametrize("index", [81, 107, 11])
 def test_a_table_with_no_rule_carried_over_without_its_header_keeps_its_columns(tmp_path, index):
     """Table 三 carried over to the next page without its header, drawn with no rule: where its
-    blanks print empty (report 81) or its total column is left blank (report 107), no row there
-    fills every column and the spacing finds fewer columns than the part before it. Its rows
-    were lost (88 of 200 cells right in 107) or, in 81, taken for the other form of （六）: the
-    template's three rows under it went missing with no cell in review. The part carried over
-    takes the columns of the part before it; every value of table 三 is read, none silently
-    wrong."""
+    blanks print empty (report 81) or its total column is left blank (reports 107, 11), no row
+    there fills every column and the spacing finds fewer columns than the part before it. Its
+    rows were lost (88 of 200 cells right in 107) or, in 81, taken for the other form of （六）:
+    the template's three rows under it went missing with no cell in review. The part carried
+    over takes the columns of the part before it; every value of table 三 is read, none silently
+    wrong. Report 11's first part lost its blank total column as well (37 of 200 right): the
+    edge of a column left empty in every row was put half way to the table's side, through its
+    header 总计, which stands right of the values; it stands between them now."""
     truth, data, result = _read_with_no_rule(tmp_path, index)
     assert "applications_split_no_header" in truth["layout"]
     assert not result["silent_cells"]
