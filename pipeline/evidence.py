@@ -190,7 +190,9 @@ def assign_status(cells: list[Cell], min_confidence: float, narrative: dict[tupl
             evidence.append("text_layer")
         evidence += ident.get(cell.key, ())
         if definite:
-            if cell.key in agreed_keys:
+            # Two readers agree on what a cell holds, not on where it stands: in a table drawn
+            # with no rule, only the spacing put it there (unless its row's order did).
+            if cell.key in agreed_keys and not cell.placed_by_spacing:
                 evidence.append("agreement")
             evidence += narrative.get(cell.key, ())
         if cell.placed_by_spacing and not cell.text.strip():

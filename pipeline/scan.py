@@ -48,6 +48,9 @@ TITLE_REGION = 0.4         # fraction of the page height searched for the title
 # page number, a lone digit). What goes into a searchable layer is found at LAYER_LINE_DPI,
 # where those are kept.
 LINE_DPI = 90
+# A detected line of a table drawn with no rule is two cells' where its ink leaves a gap of this
+# many line heights (a word space in a label is under a third of one).
+SPACED_GAP = 0.8
 LAYER_LINE_DPI = 120
 # Lines are sought in bands of rows reaching this far (inches) beyond the ink found there (a line
 # is seen whole, with paper around it); bands closer than JOIN_BANDS_IN are searched as one.
@@ -1061,6 +1064,53 @@ def read_prose_lines(engine, gray: np.ndarray, dpi: float, grids: list[Grid]) ->
     ppp = 72.0 / dpi
     tables = [tuple(v / ppp for v in g.bbox) for g in grids]
     return _read_lines(engine, gray, lines_outside(engine, gray, dpi, tables), ppp)
+
+
+def spaced_grids(engine, prepared: PreparedPage, page: int) -> list[Grid]:
+    """The tables of a scanned page drawn with no rule at all (a Word table with its borders off,
+    printed and scanned), as text layers' are found (pipeline.grid_pdf.spaced_rulings): from the
+    page's lines of text, detected, cut where their ink leaves a gap of SPACED_GAP line heights
+    (the detector runs a label and the figure beside it into one line) and read piece by piece,
+    each character given its share of its piece's width (a CJK character twice a digit's).
+    Cells are marked placed_by_spacing and hold no text yet: read_grid_cells reads them from the
+    pixels as any scanned cell."""
+    from .grid_pdf import Char, find_tables, spaced_rulings, table_grid
+
+    gray, ppp = prepared.gray, prepared.points_per_pixel
+    pieces = []
+    for x0, y0, x1, y1 in line_boxes(engine, gray, prepared.dpi):
+        top, bottom, left = int(y0), int(np.ceil(y1)), int(x0)
+        crop = gray[top:bottom, left:int(np.ceil(x1))]
+        if crop.size == 0:
+            continue
+        ink = ink_mask(crop)
+        gap = SPACED_GAP * (bottom - top)
+        runs: list[list[int]] = []
+        for a, b in runs_of(ink.any(axis=0)):
+            if runs and a - runs[-1][1] < gap:
+                runs[-1][1] = b
+            else:
+                runs.append([a, b])
+        for a, b in runs:
+            # Tight to its ink: the detector's box reaches into the lines above and below.
+            rows = np.flatnonzero(ink[:, a:b].any(axis=1))
+            pieces.append((left + a, top + rows[0], left + b, top + rows[-1] + 1))
+    chars = []
+    for line in _read_lines(engine, gray, pieces, ppp):
+        x0, y0, x1, y1 = line.bbox
+        widths = [1.0 if ord(ch) > 0x2E7F else 0.5 for ch in line.text]
+        unit = (x1 - x0) / sum(widths)
+        at = x0
+        for ch, w in zip(line.text, widths):
+            if not ch.isspace():
+                chars.append(Char(ch, (at, y0, at + w * unit, y1)))
+            at += w * unit
+    rulings = spaced_rulings(chars)
+    grids = [table_grid(table, rulings, page) for table in find_tables(rulings)] if rulings else []
+    for grid in grids:
+        for cell in grid.cells:
+            cell.placed_by_spacing = True
+    return grids
 
 
 def lines_outside(engine, gray: np.ndarray, dpi: float, covered: list, ink: Optional[np.ndarray] = None,

@@ -356,3 +356,22 @@ def test_a_dash_told_by_shape_agrees_with_any_name_of_a_lone_stroke():
     for name in ("一", "-", "_", "1"):
         assert same_stroke(dash, name) and agrees(dash, "number", 1, name)
     assert not same_stroke(dash, "4") and not same_stroke(dash, "__")
+
+
+def test_agreement_does_not_confirm_where_only_the_spacing_placed_a_cell(real_truth):
+    """Two readers agreeing on a cell's crop say what it holds, not that it stands in its column:
+    in a scanned table drawn with no rule, the spacing put it there, and a column taken for its
+    neighbour would pass every value of it through wrong. Such a cell is confirmed only by an
+    identity (or by its row's order: placed_by_spacing is then off)."""
+    cells = ocr_cells(real_truth)
+    active = [c for c in cells if c.table == T.TABLE_ACTIVE and c.value is not None]
+    for c in active:
+        c.placed_by_spacing = True
+    assign_status(cells, MIN_CONFIDENCE, {}, {c.key for c in cells})
+    assert active and all("agreement" not in c.evidence for c in active)
+    lone = [c for c in active if not any(e.startswith("identity:") for e in c.evidence)]
+    assert lone and all(c.status != STATUS_CONFIRMED for c in lone)
+    for c in active:
+        c.placed_by_spacing = False
+    assign_status(cells, MIN_CONFIDENCE, {}, {c.key for c in cells})
+    assert all(c.status == STATUS_CONFIRMED for c in active)

@@ -115,6 +115,9 @@ def read_pages(doc: pdfio.Document, config: Config, timings: dict) -> list[PageC
             title_found = any(c.info.page < first and find_title(c.lines) is not None for c in done)
             READERS[name].read(group, config, timings, title_found)
             done += [c for _, c in group]
+        if "scan" in groups and not any(c.grids for c in contents):
+            # No ruled table on any page: the scanned pages' tables may be drawn with no rule.
+            scan.read_by_spacing(groups["scan"], config, timings)
         timings["ocr_path"] = time.perf_counter() - t
     for page in pages:
         page.release()

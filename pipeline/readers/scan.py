@@ -2,7 +2,8 @@
 layer that lies), or vector rulings that could not be read. Render at the scan's own resolution →
 prepare (orientation, skew, seal, lighting) → grids from the rulings → every cell recognised, one
 batch per page. Pages without a ruled table cost no OCR, except the first pages' tops, where the
-title is.
+title is; where no page of the document holds one, its tables may be drawn with no rule at all
+(read_by_spacing).
 
 A layer over a scan gives nothing to the reading but its title lines, where the pixels show no
 title and the layer reads right; whether it does is judged by this reading of its cells and
@@ -112,6 +113,32 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
         for page, content in items:
             if page.number <= config.title_pages and page.text_layer == "good":
                 content.lines = page.text_lines()
+
+
+def read_by_spacing(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -> None:
+    """Find and read, on these scanned pages (read already, without a ruled table on any page of
+    the document), the tables drawn with no rule at all: a Word table with its borders off,
+    printed and scanned (pipeline.scan.spaced_grids). Each page is rendered and prepared again,
+    in the frame measured before."""
+    from ..ocr import get_engine
+    from ..preprocess import prepare_page
+    from ..scan import page_rotation, read_grid_cells, reading_confidences, second_look_reader, spaced_grids
+
+    engine = get_engine(config)
+    upright_score = reading_confidences(engine)
+    t = time.perf_counter()
+    for page, content in items:
+        rendered = page.render_scan()
+        prepared = prepare_page(rendered.image, rendered.dpi, upright_score=upright_score,
+                                page_dpi=rendered.page_dpi)
+        content.info.rotation, content.info.skew = page_rotation(prepared), prepared.skew
+        content.info.frame_measured = True
+        content.to_page = prepared.to_original_points
+        content.second_look = second_look_reader(prepared)
+        content.grids = spaced_grids(engine, prepared, content.info.page)
+        read_grid_cells(engine, prepared, content.grids, bilevel=rendered.bilevel)
+        page.release()
+    timings["spaced"] = timings.get("spaced", 0.0) + time.perf_counter() - t
 
 
 def judge_layer_by_reading(page: Page, content: PageContent) -> str:

@@ -1,0 +1,25 @@
+"""The scan reader on inputs of its own: a scanned report whose tables are drawn with no rule."""
+from __future__ import annotations
+
+import pipeline
+from pipeline.evaluate import compare_with_truth
+from samples.degrade import write_variant
+
+from page_images import render_clean_report_truth
+
+
+def test_a_scan_of_tables_drawn_with_no_rule_is_read_by_their_spacing(tmp_path):
+    """A Word report whose tables have their borders off, printed and scanned at 200 dpi: no page
+    holds a ruled table, and the report was refused ("none of the template's tables was
+    found"). Its tables are found as a text layer's are, from the lines the detector finds and
+    reads, cut where their ink leaves a cell's gap; their cells are read from the pixels as any
+    scanned cell. Report 1 is read whole, and its rows print a figure in every column (their
+    order fixes each cell's place), so it goes straight through."""
+    src = tmp_path / "borderless.pdf"
+    truth = render_clean_report_truth(src, "none", 1)
+    scan = write_variant(src, tmp_path / "scan200", "scan200", seed=2024)
+    data = pipeline.extract(scan).to_json()
+    result = compare_with_truth(data, truth)
+    assert {p["read_by"] for p in data["pages"]} == {"ocr"}
+    assert result["right"] == result["total"] and not result["silent_cells"]
+    assert not data["needs_review"]
