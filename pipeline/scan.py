@@ -1091,10 +1091,10 @@ def spaced_grids(engine, prepared: PreparedPage, page: int) -> list[Grid]:
                 runs[-1][1] = b
             else:
                 runs.append([a, b])
-        for a, b in runs:
-            # Tight to its ink: the detector's box reaches into the lines above and below.
-            rows = np.flatnonzero(ink[:, a:b].any(axis=1))
-            pieces.append((left + a, top + rows[0], left + b, top + rows[-1] + 1))
+        # As tall as the line's ink, each piece: the detector's box reaches into the lines above
+        # and below, and a blank's dash alone is no line's height.
+        rows = np.flatnonzero(ink.any(axis=1))
+        pieces += [(left + a, top + rows[0], left + b, top + rows[-1] + 1) for a, b in runs]
     chars = []
     for line in _read_lines(engine, gray, pieces, ppp):
         x0, y0, x1, y1 = line.bbox

@@ -198,6 +198,7 @@ LAYOUTS_DIR = "layouts"
 LAYOUTS_SCAN_DIR = "layouts-scan200"
 DEFAULT_LAYOUTS_COUNT = 12
 BORDERLESS_DIR = "borderless"
+BORDERLESS_SCAN_DIR = "borderless-scan200"
 DEFAULT_BORDERLESS_COUNT = 12
 
 
@@ -342,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"also N reports of the label, note and title forms in OUT/{LAYOUTS_DIR}/ "
                              f"and their 200 dpi scans in OUT/{LAYOUTS_SCAN_DIR}/ (0: none)")
     parser.add_argument("--borderless", type=int, default=DEFAULT_BORDERLESS_COUNT, metavar="N",
-                        help=f"also N clean reports drawn with no table rule in OUT/{BORDERLESS_DIR}/ (0: none)")
+                        help=f"also N clean reports drawn with no table rule in OUT/{BORDERLESS_DIR}/ "
+                             f"and their 200 dpi scans in OUT/{BORDERLESS_SCAN_DIR}/ (0: none)")
     parser.add_argument("--committed", action="store_true",
                         help=f"write the small covering subset to {COMMITTED_DIR}")
     args = parser.parse_args(argv)
@@ -356,8 +358,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.layouts:
         generate_layouts(args.out, args.seed, args.layouts)
     if args.borderless:
-        generate(args.out / BORDERLESS_DIR, args.seed, list(range(args.borderless)), plan_borderless_report)
+        generate_borderless(args.out, args.seed, args.borderless)
     return 0
+
+
+def generate_borderless(out: Path, seed: int, count: int) -> None:
+    """OUT/borderless/ (text reports whose tables are drawn with no rule) and
+    OUT/borderless-scan200/ (their scans): variants the bench reports on their own."""
+    from .degrade import write_variant
+
+    folder = out / BORDERLESS_DIR
+    generate(folder, seed, list(range(count)), plan_borderless_report)
+    for pdf in sorted(folder.glob("*.pdf")):
+        write_variant(pdf, out / BORDERLESS_SCAN_DIR, "scan200", seed)
 
 
 def generate_layouts(out: Path, seed: int, count: int) -> None:
