@@ -497,7 +497,7 @@ def match_review(grids: list[Grid], match: Match) -> None:
     or, in a group of five, from the template's order when a header cell is unreadable."""
     ids = [c.id for c in T.REVIEW_COLUMNS]
     if spaced := _figures_in_order(grids):
-        for col, cell, grid in zip(ids, *zip(*spaced)):
+        for col, (cell, grid) in zip(ids, spaced):
             match.cells.append(MatchedCell(T.TABLE_REVIEW, "all", col, cell, grid.page))
         match.tables_found.add(T.TABLE_REVIEW)
         return

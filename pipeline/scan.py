@@ -1105,12 +1105,31 @@ def spaced_grids(engine, prepared: PreparedPage, page: int) -> list[Grid]:
             if not ch.isspace():
                 chars.append(Char(ch, (at, y0, at + w * unit, y1)))
             at += w * unit
+    chars += [Char("—", tuple(v * ppp for v in box)) for box in _lone_dashes(gray, pieces)]
     rulings = spaced_rulings(chars)
     grids = [table_grid(table, rulings, page) for table in find_tables(rulings)] if rulings else []
     for grid in grids:
         for cell in grid.cells:
             cell.placed_by_spacing = True
     return grids
+
+
+def _lone_dashes(gray: np.ndarray, pieces: list) -> list[tuple[float, float, float, float]]:
+    """Boxes (pixels, a line's height about each) of the dashes no detected line holds: a blank
+    printed "—" alone in its cell, which the detector does not take for text. A dash is ink at
+    least twice as wide as tall, under a third of a line's height and no wider than one and a
+    half (a rule or an underline is longer)."""
+    if not pieces:
+        return []
+    line = float(np.median([y1 - y0 for _, y0, _, y1 in pieces]))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink_mask(gray).astype(np.uint8), connectivity=8)
+    out = []
+    for x, y, w, h, _ in stats[1:count]:
+        cx, cy = x + w / 2, y + h / 2
+        if w >= 2 * h and h <= line / 3 and line / 3 <= w <= 1.5 * line and not any(
+                x0 <= cx <= x1 and y0 <= cy <= y1 for x0, y0, x1, y1 in pieces):
+            out.append((float(x), cy - line / 2, float(x + w), cy + line / 2))
+    return out
 
 
 def lines_outside(engine, gray: np.ndarray, dpi: float, covered: list, ink: Optional[np.ndarray] = None,
