@@ -495,6 +495,8 @@ def implied_columns(box: BBox, rules: list[Span], ink: list[BBox], per_inch: flo
     left, top, right, bottom = box
     ys = [y for y, x0, x1 in _long_lines(rules, per_inch, tol) if top - tol <= y <= bottom + tol
           and x1 > left and x0 < right]
+    if len(ys) < 2:
+        return []       # rules too short to bound a row (a table of one narrow row)
     # Where rules end: long pieces only (see _long_lines).
     pieces = [r for r in rules if r[2] - r[1] >= IMPLIED_SIDE_MIN_RULE_IN * per_inch]
     bands: list[list[BBox]] = [[] for _ in ys[1:]]

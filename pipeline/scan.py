@@ -1095,8 +1095,9 @@ def spaced_grids(engine, prepared: PreparedPage, page: int) -> list[Grid]:
         # and below, and a blank's dash alone is no line's height.
         rows = np.flatnonzero(ink.any(axis=1))
         pieces += [(left + a, top + rows[0], left + b, top + rows[-1] + 1) for a, b in runs]
+    glyphs, dashes = _lone_marks(gray, pieces)
     chars = []
-    for line in _read_lines(engine, gray, pieces, ppp):
+    for line in _read_lines(engine, gray, pieces + glyphs, ppp):
         x0, y0, x1, y1 = line.bbox
         widths = [1.0 if ord(ch) > 0x2E7F else 0.5 for ch in line.text]
         unit = (x1 - x0) / sum(widths)
@@ -1105,7 +1106,7 @@ def spaced_grids(engine, prepared: PreparedPage, page: int) -> list[Grid]:
             if not ch.isspace():
                 chars.append(Char(ch, (at, y0, at + w * unit, y1)))
             at += w * unit
-    chars += [Char("—", tuple(v * ppp for v in box)) for box in _lone_dashes(gray, pieces)]
+    chars += [Char("—", tuple(v * ppp for v in box)) for box in dashes]
     rulings = spaced_rulings(chars)
     grids = [table_grid(table, rulings, page) for table in find_tables(rulings)] if rulings else []
     for grid in grids:
@@ -1114,22 +1115,34 @@ def spaced_grids(engine, prepared: PreparedPage, page: int) -> list[Grid]:
     return grids
 
 
-def _lone_dashes(gray: np.ndarray, pieces: list) -> list[tuple[float, float, float, float]]:
-    """Boxes (pixels, a line's height about each) of the dashes no detected line holds: a blank
-    printed "—" alone in its cell, which the detector does not take for text. A dash is ink at
-    least twice as wide as tall, under a third of a line's height and no wider than one and a
-    half (a rule or an underline is longer)."""
+def _lone_marks(gray: np.ndarray, pieces: list) -> tuple[list, list]:
+    """The ink that no detected line holds, as (glyphs, dashes), boxes in pixels: a figure or a
+    blank's mark alone in its cell ("1", "/", "—"), which the detector takes for no text. Ink
+    closer than half a line's height is one mark. A glyph is 0.4 to 1.5 lines tall and at most
+    three lines wide; a dash at least twice as wide as tall, under a third of a line tall and
+    one third to one and a half lines wide (a rule or an underline is longer), and its box is
+    given a line's height about it."""
     if not pieces:
-        return []
+        return [], []
     line = float(np.median([y1 - y0 for _, y0, _, y1 in pieces]))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(ink_mask(gray).astype(np.uint8), connectivity=8)
-    out = []
-    for x, y, w, h, _ in stats[1:count]:
-        cx, cy = x + w / 2, y + h / 2
-        if w >= 2 * h and h <= line / 3 and line / 3 <= w <= 1.5 * line and not any(
-                x0 <= cx <= x1 and y0 <= cy <= y1 for x0, y0, x1, y1 in pieces):
-            out.append((float(x), cy - line / 2, float(x + w), cy + line / 2))
-    return out
+    ink = ink_mask(gray).astype(np.uint8)
+    for x0, y0, x1, y1 in pieces:
+        ink[int(y0):int(np.ceil(y1)), int(x0):int(np.ceil(x1))] = 0
+    joined = cv2.dilate(ink, np.ones((1, max(1, int(line / 2))), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    glyphs, dashes = [], []
+    for k in range(1, count):
+        ys, xs = np.nonzero((labels == k) & (ink > 0))
+        if not len(xs):
+            continue
+        x0, y0, x1, y1 = float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)
+        w, h = x1 - x0, y1 - y0
+        if 0.4 * line <= h <= 1.5 * line and w <= 3 * line:
+            glyphs.append((x0, y0, x1, y1))
+        elif w >= 2 * h and h <= line / 3 and line / 3 <= w <= 1.5 * line:
+            cy = (y0 + y1) / 2
+            dashes.append((x0, cy - line / 2, x1, cy + line / 2))
+    return glyphs, dashes
 
 
 def lines_outside(engine, gray: np.ndarray, dpi: float, covered: list, ink: Optional[np.ndarray] = None,

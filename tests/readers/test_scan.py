@@ -37,3 +37,16 @@ def test_a_scan_of_tables_with_no_rule_whose_blanks_are_dashes(tmp_path):
     result = compare_with_truth(data, truth)
     assert not result["silent_cells"]
     assert not [k for k in list(result["wrong"]) + result["missing"] if k[0] != "review"]
+
+
+def test_a_scan_of_tables_with_no_rule_whose_cells_hold_a_lone_mark(tmp_path):
+    """Report 2 prints blanks as "/" and many a cell with one figure: the detector returns no
+    line for a lone "/" or "1", so the rows showed fewer figures than columns and their columns
+    ran together (16 of 200 cells right). Ink that no detected line holds is read as a mark of
+    its own: every cell is read, and none is silently wrong."""
+    src = tmp_path / "borderless.pdf"
+    truth = render_clean_report_truth(src, "none", 2)
+    assert "blank:slash" in truth["layout"]
+    data = pipeline.extract(write_variant(src, tmp_path / "scan200", "scan200", seed=2024)).to_json()
+    result = compare_with_truth(data, truth)
+    assert result["right"] == result["total"] and not result["silent_cells"]
