@@ -1132,10 +1132,12 @@ def _lone_marks(gray: np.ndarray, pieces: list) -> tuple[list, list]:
     count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     glyphs, dashes = [], []
     for k in range(1, count):
-        ys, xs = np.nonzero((labels == k) & (ink > 0))
+        bx, by, bw, bh = stats[k, :4]
+        ys, xs = np.nonzero((labels[by:by + bh, bx:bx + bw] == k) & (ink[by:by + bh, bx:bx + bw] > 0))
         if not len(xs):
             continue
-        x0, y0, x1, y1 = float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)
+        x0, y0 = float(bx + xs.min()), float(by + ys.min())
+        x1, y1 = float(bx + xs.max() + 1), float(by + ys.max() + 1)
         w, h = x1 - x0, y1 - y0
         if 0.4 * line <= h <= 1.5 * line and w <= 3 * line:
             glyphs.append((x0, y0, x1, y1))
