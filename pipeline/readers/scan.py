@@ -38,21 +38,12 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
     where an earlier page holds one (title_found)."""
     from ..grid_image import detect_grids
     from ..ocr import get_engine
-    from ..preprocess import has_ruled_table, prepare_page
-    from ..scan import (page_rotation, read_grid_cells, read_title_region, reading_confidences,
-                        second_look_reader)
+    from ..preprocess import has_ruled_table
+    from ..scan import read_grid_cells, read_title_region, reading_confidences, second_look_reader
     from ..title import find_title
 
     engine = get_engine(config)
     upright_score = reading_confidences(engine)
-
-    def prepare(content: PageContent, rendered: ScanRender):
-        prepared = prepare_page(rendered.image, rendered.dpi, upright_score=upright_score,
-                                page_dpi=rendered.page_dpi)
-        content.info.rotation, content.info.skew = page_rotation(prepared), prepared.skew
-        content.info.frame_measured = True
-        content.to_page = prepared.to_original_points
-        return prepared
 
     def render(item: tuple[Page, PageContent]):
         t = time.perf_counter()
@@ -69,7 +60,7 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
             took["prepare"] = time.perf_counter() - t
             # Kept unprepared: prepared only if the title is still looked for when its turn comes.
             return _PageRead(None, rendered if page.number <= config.title_pages else None, took)
-        prepared = prepare(content, rendered)
+        prepared = _prepare(content, rendered, upright_score)
         took["prepare"] = time.perf_counter() - t
         t = time.perf_counter()
         content.second_look = second_look_reader(prepared)
@@ -91,7 +82,7 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
         prepared = done.prepared
         if content.info.page <= config.title_pages and not title_found:
             t = time.perf_counter()
-            prepared = prepared or prepare(content, done.unprepared)
+            prepared = prepared or _prepare(content, done.unprepared, upright_score)
             timings["prepare"] = timings.get("prepare", 0.0) + time.perf_counter() - t
             t = time.perf_counter()
             content.lines = read_title_region(engine, prepared)
@@ -120,24 +111,32 @@ def read_by_spacing(items: list[tuple[Page, PageContent]], config: Config, timin
     the document), the tables drawn with no rule at all: a Word table with its borders off,
     printed and scanned (pipeline.scan.spaced_grids). Each page is rendered and prepared again."""
     from ..ocr import get_engine
-    from ..preprocess import prepare_page
-    from ..scan import page_rotation, read_grid_cells, reading_confidences, second_look_reader, spaced_grids
+    from ..scan import read_grid_cells, reading_confidences, second_look_reader, spaced_grids
 
     engine = get_engine(config)
     upright_score = reading_confidences(engine)
     t = time.perf_counter()
     for page, content in items:
         rendered = page.render_scan()
-        prepared = prepare_page(rendered.image, rendered.dpi, upright_score=upright_score,
-                                page_dpi=rendered.page_dpi)
-        content.info.rotation, content.info.skew = page_rotation(prepared), prepared.skew
-        content.info.frame_measured = True
-        content.to_page = prepared.to_original_points
+        prepared = _prepare(content, rendered, upright_score)
         content.second_look = second_look_reader(prepared)
         content.grids = spaced_grids(engine, prepared, content.info.page)
         read_grid_cells(engine, prepared, content.grids, bilevel=rendered.bilevel)
-        page.release()
     timings["spaced"] = timings.get("spaced", 0.0) + time.perf_counter() - t
+
+
+def _prepare(content: PageContent, rendered: ScanRender, upright_score) -> "PreparedPage":
+    """The page prepared for reading (turned upright, deskewed, cleaned); its turn, skew and
+    frame recorded on its content."""
+    from ..preprocess import prepare_page
+    from ..scan import page_rotation
+
+    prepared = prepare_page(rendered.image, rendered.dpi, upright_score=upright_score,
+                            page_dpi=rendered.page_dpi)
+    content.info.rotation, content.info.skew = page_rotation(prepared), prepared.skew
+    content.info.frame_measured = True
+    content.to_page = prepared.to_original_points
+    return prepared
 
 
 def judge_layer_by_reading(page: Page, content: PageContent) -> str:

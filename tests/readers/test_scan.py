@@ -8,6 +8,15 @@ from samples.degrade import write_variant
 from page_images import render_clean_report_truth
 
 
+def _scanned(tmp_path, index: int) -> tuple[dict, dict, dict]:
+    """The clean corpus's report `index` drawn with no rule at all and scanned at 200 dpi: its
+    truth, what extract made of the scan, and how that compares."""
+    src = tmp_path / "borderless.pdf"
+    truth = render_clean_report_truth(src, "none", index)
+    data = pipeline.extract(write_variant(src, tmp_path / "scan200", "scan200", seed=2024)).to_json()
+    return truth, data, compare_with_truth(data, truth)
+
+
 def test_a_scan_of_tables_drawn_with_no_rule_is_read_by_their_spacing(tmp_path):
     """A Word report whose tables have their borders off, printed and scanned at 200 dpi: no page
     holds a ruled table, and the report was refused ("none of the template's tables was
@@ -15,11 +24,7 @@ def test_a_scan_of_tables_drawn_with_no_rule_is_read_by_their_spacing(tmp_path):
     reads, cut where their ink leaves a cell's gap; their cells are read from the pixels as any
     scanned cell. Report 1 is read whole, and its rows print a figure in every column (their
     order fixes each cell's place), so it goes straight through."""
-    src = tmp_path / "borderless.pdf"
-    truth = render_clean_report_truth(src, "none", 1)
-    scan = write_variant(src, tmp_path / "scan200", "scan200", seed=2024)
-    data = pipeline.extract(scan).to_json()
-    result = compare_with_truth(data, truth)
+    truth, data, result = _scanned(tmp_path, 1)
     assert {p["read_by"] for p in data["pages"]} == {"ocr"}
     assert result["right"] == result["total"] and not result["silent_cells"]
     assert not data["needs_review"]
@@ -30,11 +35,8 @@ def test_a_scan_of_tables_with_no_rule_whose_blanks_are_dashes(tmp_path):
     rows of table 三 showed fewer figures than columns and lost their columns (25 of 198 cells
     right). A dash that no detected line holds counts as the blank's mark it is: every cell of
     tables 二 and 三 is read, and none is silently wrong."""
-    src = tmp_path / "borderless.pdf"
-    truth = render_clean_report_truth(src, "none", 4)
+    truth, data, result = _scanned(tmp_path, 4)
     assert sum(c.get("printed") == "—" for c in truth["cells"]) > 50
-    data = pipeline.extract(write_variant(src, tmp_path / "scan200", "scan200", seed=2024)).to_json()
-    result = compare_with_truth(data, truth)
     assert not result["silent_cells"]
     assert not [k for k in list(result["wrong"]) + result["missing"] if k[0] != "review"]
 
@@ -44,9 +46,6 @@ def test_a_scan_of_tables_with_no_rule_whose_cells_hold_a_lone_mark(tmp_path):
     line for a lone "/" or "1", so the rows showed fewer figures than columns and their columns
     ran together (16 of 200 cells right). Ink that no detected line holds is read as a mark of
     its own: every cell is read, and none is silently wrong."""
-    src = tmp_path / "borderless.pdf"
-    truth = render_clean_report_truth(src, "none", 2)
+    truth, data, result = _scanned(tmp_path, 2)
     assert "blank:slash" in truth["layout"]
-    data = pipeline.extract(write_variant(src, tmp_path / "scan200", "scan200", seed=2024)).to_json()
-    result = compare_with_truth(data, truth)
     assert result["right"] == result["total"] and not result["silent_cells"]
