@@ -66,6 +66,10 @@ FAINT_INK_CONTRAST = 20
 SLIVER_IN = 0.02
 # The shortest dash "—" worth the name: a blank mark in 9 pt print is some 0.1 inch long.
 DASH_MIN_IN = 0.05
+# The widest break in a faint dash that is still read as one bar (4 pixels at 200 dpi).
+DASH_GAP_IN = 0.02
+# A bar fainter than this (grey levels under the paper) is not told from the paper's noise.
+DASH_INK_CONTRAST = 15
 # Ink blobs smaller than this (inches, the larger side) are paper noise: a full stop is 0.04.
 SPECK_IN = 0.03
 SLIVER_ELONGATION = 4
@@ -134,6 +138,10 @@ BILEVEL_SOFTEN_IN = 0.005
 # this share of the text height around the ink (the first reader's is a quarter).
 SECOND_LOOK_INSET_IN = 0.025
 SECOND_LOOK_MARGIN = 0.6
+# ... and at least this high (inches), a digit's line: a lone "—" cropped to its few pixels of
+# ink fills the model's input like no glyph it was trained on (a faint one read "4m", "1009000");
+# among the cell's own paper around it at a line's height, it reads "一".
+SECOND_LOOK_LINE_IN = 0.12
 
 
 def _unprepared(image_bgr: np.ndarray, dpi: float) -> PreparedPage:
@@ -302,7 +310,7 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
             if not bilevel and cell.confidence < 1.0 and is_faint_dash(text_image, cell.bbox, ppp):
                 cell.text, cell.confidence = "—", SHAPE_CONFIDENCE
             continue
-        mark = "—" if len(lines) == 1 and is_dash(lines[0], ppp) else \
+        mark = "—" if len(lines) == 1 and is_dash(lines[0], ppp, faint=not bilevel) else \
             "/" if len(lines) == 1 and is_slash(lines[0], ppp) else None
         if mark:
             # A lone bar is the blank mark "—": its shape says so better than the recognizer,
@@ -724,7 +732,7 @@ def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:
     return [c for c in (crop_to_ink(band, min_glyph_px=min_glyph) for band in bands) if c is not None]
 
 
-def second_look_reader(prepared: PreparedPage):
+def second_look_reader(prepared: PreparedPage, bilevel: bool = False):
     """A cell's image for the second recognizer, prepared apart from the first reader's: from the
     page as prepared (rulings not painted over), further inside the cell's borders, cropped to
     its ink loosely. Where the first reader's preparation lost or invented a stroke, this one
@@ -735,6 +743,8 @@ def second_look_reader(prepared: PreparedPage):
     gray = prepared.gray
     inset = max(2, int(round(SECOND_LOOK_INSET_IN * 72 / ppp)))
     min_glyph = max(3, int(round(0.03 * 72 / ppp)))
+    # Not on a 1-bit page: there a digit the threshold cut to its foot would read "一" too.
+    line_px = 0 if bilevel else int(round(SECOND_LOOK_LINE_IN * 72 / ppp))
 
     def image(bbox, lines: bool = False) -> tuple[Optional[np.ndarray], list[np.ndarray]]:
         x0, y0, x1, y1 = (int(round(v / ppp)) for v in bbox)
@@ -742,23 +752,42 @@ def second_look_reader(prepared: PreparedPage):
         if inner.size == 0 or min(inner.shape) < 4:
             return None, []
         inner = _without_border_slivers(inner, _sliver_px(ppp))
-        crop = crop_to_ink(inner, margin_ratio=SECOND_LOOK_MARGIN, min_glyph_px=min_glyph)
+        crop = crop_to_ink(inner, margin_ratio=SECOND_LOOK_MARGIN, min_glyph_px=min_glyph, min_height_px=line_px)
         if not lines or crop is None or len(bands := split_lines(crop)) < 2:
             return crop, []
-        return crop, [c for c in (crop_to_ink(band, margin_ratio=SECOND_LOOK_MARGIN, min_glyph_px=min_glyph)
-                                  for band in bands) if c is not None]
+        return crop, [c for c in (crop_to_ink(band, margin_ratio=SECOND_LOOK_MARGIN, min_glyph_px=min_glyph,
+                                              min_height_px=line_px) for band in bands) if c is not None]
     return image
 
 
-def is_dash(crop: np.ndarray, ppp: float) -> bool:
-    """Whether a cell's ink is one horizontal bar: "—", "–" or "-" (not a digit, not a dot)."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(ink_on_paper(crop), connectivity=8)
+def is_dash(crop: np.ndarray, ppp: float, faint: bool = True) -> bool:
+    """Whether a cell's ink is one horizontal bar: "—", "–" or "-" (not a digit, not a dot).
+    faint: a faint bar is one too, in pieces or barely darker than the paper; not on a 1-bit
+    page, where a digit the threshold cut may leave such pieces of its foot and nothing else."""
+    ink = ink_on_paper(crop)
+    if faint:
+        paper, darkest = int(np.median(crop)), int(np.partition(crop.ravel(), 3)[3])
+        if 2 * DASH_INK_CONTRAST <= paper - darkest < 80:
+            # A hairline dash of a 100 dpi scan is barely 40 grey levels under its paper, where
+            # ink_on_paper draws the line: for so faint a mark, ink is what lies past half of that.
+            ink = (crop < paper - (paper - darkest) // 2).astype(np.uint8)
+        # A faint bar (a photo's, a copy's) breaks where its grey grazes the threshold: pieces
+        # in line, a few pixels apart, are one bar. Closing along the line leaves a digit as
+        # tall as it was.
+        bridge = max(2, int(round(DASH_GAP_IN * 72 / ppp)))
+        ink = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, bridge + 1), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     parts = sorted((st for st in stats[1:count]), key=lambda st: -st[4])
     if not parts or any(st[4] > 0.1 * parts[0][4] for st in parts[1:]):
         return False            # more than one real stroke (specks aside)
-    _, _, w, h, area = parts[0]
+    _, y, w, h, area = parts[0]
+    # Nor dots off its line as many as a stroke's: a faded 7 keeps its bar and dots of its stem.
+    if sum(st[4] for st in parts[1:] if st[1] + st[3] < y or st[1] > y + h) > 0.1 * area:
+        return False
     thin = h <= max(3, 0.035 * 72 / ppp)          # a bar is at most ~2.5 pt thick
-    return thin and w >= 3 * h and area >= 0.5 * w * h
+    # Some ink in each column on average: a hairline bar leaning a pixel or two on a photo
+    # fills only a third of its box.
+    return thin and w >= 3 * h and area >= w
 
 
 def is_faint_dash(gray: np.ndarray, bbox, ppp: float) -> bool:

@@ -416,3 +416,31 @@ def test_a_sliver_of_a_row_is_never_surely_blank(real_pdf):
     assert np.median(gray[int(20 / ppp):int(40 / ppp), int(20 / ppp):int(80 / ppp)]) > 200
     assert blank_confidence(gray, margin, ppp) == 1.0
     assert blank_confidence(gray, (20.0, 20.0, 80.0, 25.0), ppp) < 1.0
+
+
+def test_the_second_look_shows_a_lone_mark_at_a_line_s_height():
+    """A faint "—" cropped to its few pixels of ink fills the second recognizer's input like no
+    glyph it learnt ("4m", "1009000" on a photo); shown among its cell's paper at a digit line's
+    height it reads as the blank mark it is. A faded 7, whose stem the first reader's ink test
+    lost, still shows the second reader its 7: the two readers do not agree on a dash."""
+    import numpy as np
+    from pipeline.evidence import second_value
+    from pipeline.ocr.second import get_second_recognizer
+    from pipeline.preprocess import PreparedPage
+    from pipeline.scan import second_look_reader
+    from test_scan_cells import FONTS, glyphs, photographed
+
+    def second_reading(image: np.ndarray, dpi: int) -> str:
+        h, w = image.shape
+        prepared = PreparedPage(gray=image, binary=np.zeros_like(image), rotation=0, skew=0.0, dpi=dpi,
+                                to_original=np.eye(3), original_size=(w, h))
+        crop, _ = second_look_reader(prepared)((0.0, 0.0, w * 72 / dpi, h * 72 / dpi))
+        return get_second_recognizer().recognize([crop])[0].text
+
+    for dpi in (200, 300):
+        for font in FONTS:
+            for seed in range(2):
+                dash = photographed(glyphs("—", font, dpi, pt=9, blur=1.2), seed)
+                assert second_value(second_reading(dash, dpi))[0] == "blank", (dpi, font, seed)
+                seven = photographed(glyphs("7", font, dpi, pt=9, blur=1.2), seed)
+                assert second_reading(seven, dpi) == "7", (dpi, font, seed)

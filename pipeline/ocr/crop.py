@@ -92,8 +92,10 @@ def _union(boxes) -> tuple[int, int, int, int]:
     return int(min(x0)), int(min(y0)), int(max(x1)), int(max(y1))
 
 
-def crop_to_ink(image: np.ndarray, margin_ratio: float = 0.25, min_glyph_px: int = 0) -> np.ndarray | None:
-    """The ink of a cell image plus a margin of margin_ratio x the ink height; None if no ink.
+def crop_to_ink(image: np.ndarray, margin_ratio: float = 0.25, min_glyph_px: int = 0,
+                min_height_px: int = 0) -> np.ndarray | None:
+    """The ink of a cell image plus a margin of margin_ratio x the ink height, or more, to make
+    the crop min_height_px high at least; None if no ink.
 
     Where the margin reaches past the image, it is filled with the background grey level, so the
     text always sits in the same amount of white.
@@ -102,7 +104,7 @@ def crop_to_ink(image: np.ndarray, margin_ratio: float = 0.25, min_glyph_px: int
     if box is None:
         return None
     x0, y0, x1, y1 = box
-    margin = max(2, int(round(margin_ratio * (y1 - y0))))
+    margin = max(2, int(round(margin_ratio * (y1 - y0))), -(-(min_height_px - (y1 - y0)) // 2))
     background = int(np.median(to_gray(image)))
     crop = image[max(0, y0 - margin):y1 + margin, max(0, x0 - margin):x1 + margin]
     pad = (max(0, margin - y0), max(0, y1 + margin - image.shape[0]),

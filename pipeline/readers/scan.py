@@ -63,7 +63,7 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
         prepared = _prepare(content, rendered, upright_score)
         took["prepare"] = time.perf_counter() - t
         t = time.perf_counter()
-        content.second_look = second_look_reader(prepared)
+        content.second_look = second_look_reader(prepared, rendered.bilevel)
         content.grids = detect_grids(prepared, content.info.page)
         took["grid"] = time.perf_counter() - t
         t = time.perf_counter()
@@ -119,7 +119,7 @@ def read_by_spacing(items: list[tuple[Page, PageContent]], config: Config, timin
     for page, content in items:
         rendered = page.render_scan()
         prepared = _prepare(content, rendered, upright_score)
-        content.second_look = second_look_reader(prepared)
+        content.second_look = second_look_reader(prepared, rendered.bilevel)
         content.grids = spaced_grids(engine, prepared, content.info.page)
         read_grid_cells(engine, prepared, content.grids, bilevel=rendered.bilevel)
     timings["spaced"] = timings.get("spaced", 0.0) + time.perf_counter() - t
