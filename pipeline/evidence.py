@@ -226,6 +226,12 @@ def classify_checks(checks: list[Check], cells: list[Cell]) -> list[dict]:
     by_key = {c.key: c for c in cells}
     issues = []
     idents = {(i.rule, i.column): i for i in identities_of(cells)}
+    # Terms of an identity that holds with every term confirmed: a slip in one of them would
+    # break that identity, so it explains another's failure only beside a second misreading
+    # (the standard of the identity evidence itself). Taken before any term is put in doubt here.
+    settled = {(i.table, r, c) for i in idents.values() if holds(i, by_key)
+               and all(by_key[(i.table, r2, c2)].status == STATUS_CONFIRMED for r2, c2 in i.lhs + i.rhs)
+               for r, c in i.lhs + i.rhs}
     for check in checks:
         if check.ok:
             continue
@@ -235,7 +241,7 @@ def classify_checks(checks: list[Check], cells: list[Cell]) -> list[dict]:
                 issues.append({"rule": check.rule, "column": check.column, "detail": check.detail})
             continue
         terms = [by_key.get((ident.table, r, c)) for r, c in ident.lhs + ident.rhs] if ident else []
-        suspects = one_slip_suspects(ident, by_key)
+        suspects = [cell for cell in one_slip_suspects(ident, by_key) if cell.key not in settled]
         for cell in suspects:       # agreement or not, a person looks at these
             cell.status = STATUS_DOUBTFUL
             if SLIP_FLAG not in cell.flags:
