@@ -40,7 +40,7 @@ def run_variant(folder: Path, limit: int | None) -> dict:
     pdfs = sorted(folder.glob("*.pdf"))[:limit]
     totals = {"variant": folder.name, "route": "govreport", "reports": 0, "cells": 0, "cells_right": 0,
               "fully_right": 0, "straight_through": 0, "review_cells": 0, "review_wrong": 0, "silent_cells": 0,
-              "silent_errors": 0, "flagged": 0, "errors": 0, "pages": 0, "seconds": 0.0,
+              "silent_errors": 0, "false_issues": 0, "flagged": 0, "errors": 0, "pages": 0, "seconds": 0.0,
               "first_seconds": 0.0, "first_pages": 0, "second_reading_seconds": 0.0, "stages": {},
               "failures": []}
     started = time.perf_counter()
@@ -81,6 +81,9 @@ def run_variant(folder: Path, limit: int | None) -> dict:
         totals["review_cells"] += result["review_cells"]
         totals["review_wrong"] += result["review_wrong"]
         totals["silent_cells"] += len(result["silent_cells"])
+        totals["false_issues"] += len(result["false_issues"])
+        if result["false_issues"]:
+            totals["failures"].append(f"{pdf.name}: FALSE document issues {result['false_issues'][:3]}")
         if result["silent_error"] or result["silent_cells"]:
             totals["silent_errors"] += result["silent_error"]
             totals["failures"].append(f"{pdf.name}: SILENT cells={result['silent_cells'][:5]} "
@@ -202,26 +205,28 @@ def _format_row(r: dict) -> str:
     return (f"{r['variant']:<22} {_route(r):<16} reports {r['reports']:>3}  cells {f['acc']:6.2f}%  fully right "
             f"{r['fully_right']:>3}  straight-through {r['straight_through']:>3}  review cells/report "
             f"{f['review_per_report']:5.2f} ({f['review_wrong_share']:.0f}% wrong)  silent reports "
-            f"{r['silent_errors']} cells {r['silent_cells']}  errors {r['errors']}  s/page {f['spp']:5.2f}"
+            f"{r['silent_errors']} cells {r['silent_cells']}  false document issues {r.get('false_issues', 0)}  "
+            f"errors {r['errors']}  s/page {f['spp']:5.2f}"
             f"  with start-up {f['spp_all']:5.2f}  per file {_shown(f['spp_file'], 5)}  first {r['first_seconds']:5.1f}s"
             f"  RSS {r['peak_rss_mb']:6.0f} MB")
 
 
 def _table(rows: list[dict]) -> str:
     head = ("| variant | route | reports | cell accuracy | fully right | straight-through | review cells/report "
-            "| review cells wrong | silent reports | silent cells | errors | s/page | s/page incl. start-up "
-            "| s/page per file | 2nd reading s/report | peak RSS MB |")
-    lines = [head, "|" + "---|" * 16]
+            "| review cells wrong | silent reports | silent cells | false document issues | errors | s/page "
+            "| s/page incl. start-up | s/page per file | 2nd reading s/report | peak RSS MB |")
+    lines = [head, "|" + "---|" * 17]
     for r in rows:
         f = _figures(r)
         if _route(r) != "govreport":
             lines.append(f"| {r['variant']} | {_route(r)} | {r['reports']} | {f['acc']:.2f}% | {r['fully_right']} | "
-                         f"{r['straight_through']} | — | — | {r['silent_errors']} | {r['silent_cells']} | "
+                         f"{r['straight_through']} | — | — | {r['silent_errors']} | {r['silent_cells']} | — | "
                          f"{r['errors']} | — | {f['spp_all']:.2f} | {f['spp_all']:.2f} | — | — |")
             continue
         lines.append(f"| {r['variant']} | {_route(r)} | {r['reports']} | {f['acc']:.2f}% | {r['fully_right']} | "
                      f"{r['straight_through']} | {f['review_per_report']:.2f} | {f['review_wrong_share']:.0f}% | "
-                     f"{r['silent_errors']} | {r['silent_cells']} | {r['errors']} | {f['spp']:.2f} | "
+                     f"{r['silent_errors']} | {r['silent_cells']} | {r.get('false_issues', 0)} | {r['errors']} | "
+                     f"{f['spp']:.2f} | "
                      f"{f['spp_all']:.2f} | {_shown(f['spp_file'])} | "
                      f"{r['second_reading_seconds'] / max(1, r['reports']):.2f} | "
                      f"{r['peak_rss_mb']:.0f} |")

@@ -220,9 +220,11 @@ def flag_positions(cells: list[Cell], problems: list[str]) -> None:
                 cell.flags.append(flag)
 
 
-def classify_checks(checks: list[Check], cells: list[Cell]) -> list[dict]:
+def classify_checks(checks: list[Check], cells: list[Cell], incomplete: set = frozenset()) -> list[dict]:
     """A failed check is the document's own (`document`) when every term is confirmed, else
-    ours (`reading`); returns the document issues."""
+    ours (`reading`); returns the document issues. `incomplete`: the tables of which a template
+    cell was not read (a row not found). Their sums run over the rows found only, and fail by
+    what the lost row holds: never the document's."""
     by_key = {c.key: c for c in cells}
     issues = []
     idents = {(i.rule, i.column): i for i in identities_of(cells)}
@@ -246,7 +248,8 @@ def classify_checks(checks: list[Check], cells: list[Cell]) -> list[dict]:
             cell.status = STATUS_DOUBTFUL
             if SLIP_FLAG not in cell.flags:
                 cell.flags.append(SLIP_FLAG)
-        confirmed = bool(terms) and all(t is not None and t.status == STATUS_CONFIRMED for t in terms)
+        confirmed = bool(terms) and all(t is not None and t.status == STATUS_CONFIRMED for t in terms) \
+            and ident.table not in incomplete
         check.cause = "document" if confirmed else "reading"
         if confirmed:
             issues.append({"rule": check.rule, "column": check.column, "detail": check.detail})

@@ -95,15 +95,18 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
         statements += ocr_prose
         assign_status(cells, config.min_confidence, narrative_evidence(cells, statements), agreed, same)
     checks = run_checks(cells, config.min_confidence) + narrative_checks(cells, statements)
-    document_issues = classify_checks(checks, cells) + ([another_report] if another_report else [])
+    have = {c.key for c in cells}
+    unread = [k for k in review_cells(cells, match.version, match.split_six, match.tables_found)
+              if tuple(k) not in have]
+    document_issues = classify_checks(checks, cells, {k[0] for k in unread}) \
+        + ([another_report] if another_report else [])
     lines: list[TextLine] = [l for c in contents[:2] for l in c.lines]
     agency, year = parse_title(find_title(lines), lines)
     review = review_cells(cells, match.version, match.split_six, match.tables_found)
     reasons = _review_reasons(match, cells, checks, agency, year)
-    have = {c.key for c in cells}
     # Every listed cell not read makes the report one to review (output.md: needs_review is
     # true exactly when review_cells is not empty), a table whose grids held no row of values too.
-    if unread := [k for k in review if tuple(k) not in have]:
+    if unread:
         reasons.append(f"{len(unread)} template cell(s) not read, e.g. {' '.join(unread[0])}")
     if title_is_uncertain(lines, config.min_confidence) and not _title_read_twice(lines, agency, year, config):
         reasons.append("title read by OCR with doubt: agency or year may be misread")
