@@ -68,7 +68,8 @@ SLIVER_IN = 0.02
 DASH_MIN_IN = 0.05
 # The widest break in a faint dash that is still read as one bar (4 pixels at 200 dpi).
 DASH_GAP_IN = 0.02
-# A bar fainter than this (grey levels under the paper) is not told from the paper's noise.
+# The least depth (grey levels under the paper) at which a faint bar's ink is taken: shallower
+# is the paper's noise.
 DASH_INK_CONTRAST = 15
 # Ink blobs smaller than this (inches, the larger side) are paper noise: a full stop is 0.04.
 SPECK_IN = 0.03

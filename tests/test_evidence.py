@@ -239,10 +239,11 @@ def test_a_sum_over_a_table_with_a_row_lost_is_never_the_documents(real_truth):
         if lost is None:
             continue
         cells = [c for c in ocr_cells(truth) if (c.table, c.row) != ("applications", lost)]
-        assign_status(cells, MIN_CONFIDENCE, {}, {c.key for c in cells})
+        read = {c.key for c in cells}
+        assign_status(cells, MIN_CONFIDENCE, {}, read)
         checks = run_checks(cells, MIN_CONFIDENCE)
         unread = [k for k in review_cells(cells, truth["version"], truth.get("split_six", True), set(T.TABLES))
-                  if tuple(k) not in {c.key for c in cells}]
+                  if tuple(k) not in read]
         assert {k[0] for k in unread} == {"applications"}
         assert classify_checks(checks, cells, {k[0] for k in unread}) == [], truth.get("file")
         failed = [ch for ch in checks if not ch.ok]
@@ -270,11 +271,11 @@ def test_a_failure_one_slip_explains_is_never_the_documents(real_truth):
 
 
 def test_a_slip_that_would_break_an_identity_holding_explains_nothing(real_truth):
-    """A report that prints one count of table 三 one off in its last digit, read from pixels, every cell read
-    twice alike: that cell's row and column both fail, and a slip in it would mend both, so it
-    goes to a person. Its row's and column's other cells each take part in another identity
-    that holds as read: a slip in one of them would break that one, so it explains the failure
-    only beside a second misreading, and they stay confirmed."""
+    """A report that prints one count of table 三 one off in its last digit, read from pixels,
+    every cell read twice alike: that cell's row and column both fail, and a slip in it would
+    mend both, so it goes to a person. Its row's and column's other cells each take part in
+    another identity that holds as read: a slip in one of them would break that one, so it
+    explains the failure only beside a second misreading, and they stay confirmed."""
     for truth in truths(real_truth):
         cells = ocr_cells(truth)
         printed = next(c for c in cells if c.key == ("applications", "3.1", "natural_person"))

@@ -85,7 +85,7 @@ def test_a_faint_dash_the_ink_test_broke_is_still_a_dash():
                 count, _ = cv2.connectedComponents(ink_on_paper(dash), connectivity=8)
                 broken += count > 2
                 assert is_dash(dash, 72 / dpi), (dpi, font, seed)
-                for ch in "=0123456":
+                for ch in "=0123456789":
                     assert not is_dash(photographed(glyphs(ch, font, dpi, pt=9, blur=1.2), seed), 72 / dpi), ch
     assert broken >= 10         # the case this is about: the ink test saw pieces
     # A 100 dpi web scan's hairline dash, some 44 grey levels under its paper.
