@@ -270,8 +270,11 @@ def coloured_print(strong: np.ndarray, dpi: float) -> Optional[np.ndarray]:
 
 
 def without_streaks(gray: np.ndarray, dpi: float) -> np.ndarray:
-    """The page with its scanner streaks painted over by what lies beside them, row by row (a
-    glyph crossing one keeps its strokes across it)."""
+    """The page with its scanner streaks lifted: dirt on the glass dims the paper along the
+    streak as a filter would, so each of its lines across is brightened by what dims it there
+    (the paper's level over the line's own paper, measured along its whole length). A glyph
+    crossing it keeps its strokes, even one that lies under it (a 0's side, a table's rule):
+    painting the streak over with what lies beside it took such a stroke away."""
     paper = float(np.percentile(gray[::4, ::4], 90))
     widest = max(1, int(round(STREAK_MAX_IN * dpi)))
     out = gray
@@ -285,11 +288,11 @@ def without_streaks(gray: np.ndarray, dpi: float) -> np.ndarray:
             if out is gray:
                 out = gray.copy()
             view = out if axis == 0 else out.T
-            left, right = max(0, start - 2), min(view.shape[1] - 1, end + 1)
-            span = np.arange(left + 1, right)
-            weight = ((span - left) / max(1, right - left))[None, :]
-            view[:, left + 1:right] = np.round(view[:, [left]] * (1 - weight)
-                                               + view[:, [right]] * weight).astype(gray.dtype)
+            # Its blurred fringe too, a line either side.
+            lines = slice(max(0, start - 1), min(view.shape[1], end + 1))
+            level = np.percentile(view[:, lines], 90, axis=0).astype(np.float32)   # its paper, as `paper`
+            gain = np.maximum(1.0, paper / np.maximum(level, 1.0))[None, :]
+            view[:, lines] = np.clip(np.round(view[:, lines] * gain), 0, 255).astype(gray.dtype)
     if out is not gray:
         log.debug("scanner streaks painted over")
     return out

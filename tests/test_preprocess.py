@@ -75,6 +75,21 @@ def test_a_scanner_streak_is_painted_over(page4, x, width, level):
         [(g.n_rows, g.n_cols) for g in detect_grids(plain, 4)]
 
 
+def test_a_stroke_under_a_scanner_streak_is_kept(page4):
+    """A streak dims what lies under it, print included: lifted, the paper along it is paper
+    again and a digit's stroke it runs down is still ink (painted over from beside it, a 0
+    whose side the streak covered lost that side)."""
+    plain = prepare_page(page4, 200).gray
+    x = int(np.argmax((plain[300:-300, 300:-300] < 80).sum(axis=0))) + 300   # the most print down a column
+    inked = plain[:, x] < 80
+    streaked = page4.copy()
+    streaked[:, x:x + 2] = (streaked[:, x:x + 2].astype(np.float32) * 0.6).astype(np.uint8)
+    prepared = prepare_page(streaked, 200).gray
+    assert inked.sum() > 100 and prepared.shape == plain.shape
+    assert np.median(prepared[:150, x]) > 200                           # the top margin: paper again
+    assert np.mean(prepared[inked, x] < 128) > 0.9                      # the print under it: ink
+
+
 def test_pale_print_is_darkened_and_black_print_left_alone(page4):
     """Toner running out (print at 45% grey on slightly grey paper): the recognizer reads such
     digits with little confidence (59 of 198 cells of one report in review). The page's print is
