@@ -294,7 +294,7 @@ def without_streaks(gray: np.ndarray, dpi: float) -> np.ndarray:
             gain = np.maximum(1.0, paper / np.maximum(level, 1.0))[None, :]
             view[:, lines] = np.clip(np.round(view[:, lines] * gain), 0, 255).astype(gray.dtype)
     if out is not gray:
-        log.debug("scanner streaks painted over")
+        log.debug("scanner streaks lifted")
     return out
 
 
