@@ -1,6 +1,8 @@
 """Comparing a report with ground truth: the figures the tests and the benchmark count."""
 from __future__ import annotations
 
+from .compilation import ISSUE_RULE
+
 
 def compare_with_truth(report_json: dict, truth: dict) -> dict:
     """Cells right / wrong / missing / extra, review cells, silent errors and false document issues.
@@ -21,7 +23,6 @@ def compare_with_truth(report_json: dict, truth: dict) -> dict:
     meta_wrong = [k for k in ("version", "agency", "year") if report_json.get(k) != truth.get(k)]
     # The document said to contradict itself where its print adds up: a false claim, as silent
     # as a wrong value to a user who reads only what the output says is settled.
-    from .compilation import ISSUE_RULE
     false_issues = [] if truth.get("inconsistent") else \
         [i["rule"] for i in report_json.get("document_issues", []) if i["rule"] != ISSUE_RULE]
     return {"right": right, "total": len(exp), "wrong": wrong, "missing": missing, "extra": extra,

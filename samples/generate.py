@@ -356,32 +356,22 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--out is required unless --committed")
     generate(args.out / "clean", args.seed, list(range(args.count)))
     if args.layouts:
-        generate_layouts(args.out, args.seed, args.layouts)
+        generate_with_scans(args.out, LAYOUTS_DIR, LAYOUTS_SCAN_DIR, args.seed, args.layouts, plan_layouts_report)
     if args.borderless:
-        generate_borderless(args.out, args.seed, args.borderless)
+        generate_with_scans(args.out, BORDERLESS_DIR, BORDERLESS_SCAN_DIR, args.seed, args.borderless,
+                            plan_borderless_report)
     return 0
 
 
-def generate_borderless(out: Path, seed: int, count: int) -> None:
-    """OUT/borderless/ (text reports whose tables are drawn with no rule) and
-    OUT/borderless-scan200/ (their scans): variants the bench reports on their own."""
+def generate_with_scans(out: Path, text_dir: str, scan_dir: str, seed: int, count: int, plan_of) -> None:
+    """OUT/text_dir/ (text reports, as `plan_of` plans them) and OUT/scan_dir/ (their 200 dpi
+    scans): variants the bench reports on their own."""
     from .degrade import write_variant
 
-    folder = out / BORDERLESS_DIR
-    generate(folder, seed, list(range(count)), plan_borderless_report)
+    folder = out / text_dir
+    generate(folder, seed, list(range(count)), plan_of)
     for pdf in sorted(folder.glob("*.pdf")):
-        write_variant(pdf, out / BORDERLESS_SCAN_DIR, "scan200", seed)
-
-
-def generate_layouts(out: Path, seed: int, count: int) -> None:
-    """OUT/layouts/ (text reports) and OUT/layouts-scan200/ (their scans): variants the bench
-    reports on their own."""
-    from .degrade import write_variant
-
-    folder = out / LAYOUTS_DIR
-    generate(folder, seed, list(range(count)), plan_layouts_report)
-    for pdf in sorted(folder.glob("*.pdf")):
-        write_variant(pdf, out / LAYOUTS_SCAN_DIR, "scan200", seed)
+        write_variant(pdf, out / scan_dir, "scan200", seed)
 
 
 if __name__ == "__main__":
