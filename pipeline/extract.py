@@ -18,7 +18,7 @@ from .evidence import (BROKEN_FLAG, COARSE_FLAG, FIRST_READER, FRACTION_FLAG, LE
 from .config import DEFAULT, Config
 from .match import Match, classify_grid, match_document, placed_by_order
 from .narrative import STATED_KEYS, narrative_checks, narrative_evidence, read_statements
-from .numbers import normalize_numeric_text, number_candidates, read_number
+from .numbers import normalize_numeric_text, number_candidates, parse_value, read_number
 from .resolve import choose_by_identities
 from .template import TABLE_ACTIVE
 from .title import find_title, parse_title, title_is_uncertain, title_lines
@@ -289,6 +289,10 @@ def _cell_of(m, config: Config, content: Optional[PageContent] = None, ordered: 
     bbox = to_page(src.bbox) if to_page else src.bbox
     candidates = [(v, c) for v, c in number_candidates(text, src.confidence, src.alternatives)
                   if v != parsed.value] if src.alternatives else []
+    for reading, support in getattr(src, "digit_readings", []):
+        value = parse_value(reading).value
+        if isinstance(value, int) and value != parsed.value and all(v != value for v, _ in candidates):
+            candidates.append((value, support))
     if fraction and re.fullmatch(r"\d+\.\d+", text):
         # The point a speck: the digits alone are a reading the identities may choose.
         candidates.append((int(text.replace(".", "")), confidence / 2))

@@ -1,12 +1,25 @@
 """Choosing among the recognizer's own readings where an identity shows one of ours is wrong.
 
-When a sum fails and one of its uncertain cells has a runner-up reading that makes every identity
-through that cell hold, the runner-up is taken. A value never comes from arithmetic alone (only
-readings the recognizer produced are tried), and a cell so chosen stays flagged for review.
+When sums fail, the uncertain cells in them may be read otherwise: each has the recognizer's
+runner-up readings (`Cell.candidates`). A *change* takes one such reading in one cell, or in two
+cells that share an identity (a 34 read "31" in a row's count and in its total leaves the row
+holding; only the pair mends its columns), where every identity through the changed cells holds
+after it and one of them failed before. Changes that can stand together explain the failures they
+mend; the explanation that mends the most failures is taken where it is the only one that does,
+or where the recognizer supports its readings DOMINANT times more than the next one's. Otherwise
+only what every such explanation holds is taken: two explanations of one failure (the cell at a
+failing row's and column's crossing read otherwise, or the two cells that lost what it would
+gain) never decide it by chance.
+
+A value never comes from arithmetic alone (only readings the recognizer produced are tried), and
+a cell so chosen stays flagged for review.
 """
 from __future__ import annotations
 
+import itertools
 import logging
+import math
+from dataclasses import dataclass
 
 from . import template as T
 from .types import Cell
@@ -14,12 +27,25 @@ from .types import Cell
 log = logging.getLogger(__name__)
 
 CHOSEN_FLAG = "value chosen among the recognizer's readings by the identities"
-MAX_CHANGES = 8
+MAX_ROUNDS = 4          # a change can make another possible (the identity it mended now holds)
+MAX_CHANGES_WEIGHED = 16  # more possible changes than this in one knot of identities: none taken
+# Of explanations that mend as many failures, one whose readings the recognizer supports this many
+# times more than the next one's (a second reader's clear "5" against a digit ranked next where
+# nearly nothing else was possible) is taken whole.
+DOMINANT = 100.0
+
+
+@dataclass(frozen=True)
+class Change:
+    values: tuple[tuple[tuple, float | int], ...]   # (cell key, value taken), one or two
+    mended: frozenset                                 # the failing identities it makes hold
+    touched: frozenset                                # every identity through its cells
+    support: float                                    # the recognizer's support for its readings
 
 
 def choose_by_identities(cells: list[Cell], min_confidence: float) -> list[Cell]:
-    """Apply single-cell changes, best first, while each removes failing identities and breaks
-    none; returns the cells changed."""
+    """Take the changes that the one best explanation of the failing identities holds (see the
+    module's docstring), round by round; returns the cells changed."""
     by_key = {(c.table, c.row, c.column): c for c in cells}
     app_rows = list(dict.fromkeys(c.row for c in cells if c.table == T.TABLE_APPLICATIONS))
     identities = [i for i in T.identities(app_rows)
@@ -29,40 +55,139 @@ def choose_by_identities(cells: list[Cell], min_confidence: float) -> list[Cell]
         for r, col in ident.lhs + ident.rhs:
             through.setdefault((ident.table, r, col), []).append(ident)
 
-    def holds(ident: T.Identity) -> bool:
-        total = lambda side: sum(by_key[(ident.table, r, c)].value or 0 for r, c in side)
-        return abs(total(ident.lhs) - total(ident.rhs)) < 1e-6
-
     changed: list[Cell] = []
-    for _ in range(MAX_CHANGES):
-        failing = [i for i in identities if not holds(i)]
-        if not failing:
+    for _ in range(MAX_ROUNDS):
+        taken = _best_explanation(by_key, _possible_changes(by_key, identities, through, min_confidence))
+        if not taken:
             break
-        suspects = {(i.table, r, c) for i in failing for r, c in i.lhs + i.rhs}
-        best = None
-        for key in suspects:
+        for key, value in taken:
             cell = by_key[key]
-            if not cell.candidates or (not cell.flags and cell.confidence >= min_confidence):
-                continue
-            mine = through[key]
-            before = sum(not holds(i) for i in mine)
-            current = cell.value
-            for value, support in cell.candidates:
-                cell.value = value
-                after = sum(not holds(i) for i in mine)
-                cell.value = current
-                if after == 0 and before > 0:
-                    score = (before, support)
-                    if best is None or score > best[0]:
-                        best = (score, cell, value)
-        if best is None:
-            break
-        _, cell, value = best
-        log.info("%s %s %s: %s -> %s, chosen by the identities", cell.table, cell.row, cell.column,
-                 cell.value, value)
-        cell.candidates = [(v, s) for v, s in cell.candidates if v != value] + [(cell.value, cell.confidence)]
-        cell.value = value
-        if CHOSEN_FLAG not in cell.flags:
-            cell.flags.append(CHOSEN_FLAG)
-        changed.append(cell)
+            log.info("%s %s %s: %s -> %s, chosen by the identities", cell.table, cell.row, cell.column,
+                     cell.value, value)
+            cell.candidates = [(v, s) for v, s in cell.candidates if v != value] + [(cell.value, cell.confidence)]
+            cell.value = value
+            if CHOSEN_FLAG not in cell.flags:
+                cell.flags.append(CHOSEN_FLAG)
+            changed.append(cell)
     return changed
+
+
+def _holds(by_key: dict, ident: T.Identity, values: dict) -> bool:
+    def total(side):
+        return sum((values[(ident.table, r, c)] if (ident.table, r, c) in values
+                    else by_key[(ident.table, r, c)].value) or 0 for r, c in side)
+    return abs(total(ident.lhs) - total(ident.rhs)) < 1e-6
+
+
+def _possible_changes(by_key: dict, identities: list, through: dict, min_confidence: float) -> list[Change]:
+    failing = {i for i in identities if not _holds(by_key, i, {})}
+    if not failing:
+        return []
+
+    def uncertain(key) -> bool:
+        cell = by_key[key]
+        return bool(cell.candidates) and bool(cell.flags or cell.confidence < min_confidence)
+
+    suspects = sorted({(i.table, r, c) for i in failing for r, c in i.lhs + i.rhs if uncertain((i.table, r, c))})
+    # Per suspect and reading, the identities through it that hold with that reading alone.
+    holding = {key: {value: {i for i in through[key] if _holds(by_key, i, {key: value})}
+                     for value, _ in by_key[key].candidates if value != by_key[key].value}
+               for key in suspects}
+    support = {key: dict(by_key[key].candidates) for key in suspects}
+    changes = []
+    for key in suspects:
+        mine = set(through[key])
+        for value, held in holding[key].items():
+            if held == mine and mine & failing:
+                changes.append(Change(((key, value),), frozenset(mine & failing), frozenset(mine),
+                                      support[key][value]))
+    for a, b in itertools.combinations(suspects, 2):
+        shared = set(through[a]) & set(through[b])
+        if not shared:
+            continue
+        only_a, only_b = set(through[a]) - shared, set(through[b]) - shared
+        for va, held_a in holding[a].items():
+            if not only_a <= held_a:
+                continue
+            for vb, held_b in holding[b].items():
+                if only_b <= held_b and all(_holds(by_key, i, {a: va, b: vb}) for i in shared):
+                    mine = set(through[a]) | set(through[b])
+                    if mine & failing:
+                        changes.append(Change(((a, va), (b, vb)), frozenset(mine & failing), frozenset(mine),
+                                              support[a][va] * support[b][vb]))
+    return changes
+
+
+def _compatible(by_key: dict, one: Change, other: Change) -> bool:
+    """Two changes stand together: no cell in both, and every identity through either holds
+    with both made."""
+    cells = dict(one.values)
+    if any(key in cells for key, _ in other.values):
+        return False
+    cells.update(other.values)
+    return all(_holds(by_key, i, cells) for i in one.touched | other.touched)
+
+
+def _best_explanation(by_key: dict, changes: list[Change]) -> list[tuple]:
+    """The (cell key, value) pairs to take: of the sets of compatible changes that mend the
+    most failing identities, the one DOMINANT times better supported than any other, or what
+    all of them hold. Changes that clash form knots, weighed apart; a knot of more than
+    MAX_CHANGES_WEIGHED changes gives nothing."""
+    n = len(changes)
+    clash = {i: set() for i in range(n)}
+    # Only changes through a common identity can clash (a cell's identities are all touched).
+    sharing: dict = {}
+    for i, change in enumerate(changes):
+        for ident in change.touched:
+            sharing.setdefault(ident, []).append(i)
+    weighed: set[tuple[int, int]] = set()
+    for group in sharing.values():
+        for i, j in itertools.combinations(group, 2):
+            if (i, j) not in weighed:
+                weighed.add((i, j))
+                if not _compatible(by_key, changes[i], changes[j]):
+                    clash[i].add(j)
+                    clash[j].add(i)
+    taken: list[tuple] = []
+    seen: set[int] = set()
+    for start in range(n):
+        if start in seen:
+            continue
+        knot, todo = [], [start]
+        while todo:
+            i = todo.pop()
+            if i not in seen:
+                seen.add(i)
+                knot.append(i)
+                todo.extend(clash[i] - seen)
+        if len(knot) <= MAX_CHANGES_WEIGHED:
+            taken += _best_in_knot(sorted(knot), changes, clash)
+    return taken
+
+
+def _best_in_knot(knot: list[int], changes: list[Change], clash: dict) -> list[tuple]:
+    weight = {i: len(changes[i].mended) for i in knot}
+    best: list = [0, []]                       # the most mended, the sets that mend as many
+
+    def grow(at: int, chosen: list[int], mended: int) -> None:
+        if mended + sum(weight[i] for i in knot[at:]) < best[0]:
+            return
+        if at == len(knot):
+            if mended > best[0]:
+                best[0], best[1] = mended, []
+            best[1].append(list(chosen))
+            return
+        i = knot[at]
+        if not clash[i] & set(chosen):
+            grow(at + 1, chosen + [i], mended + weight[i])
+        grow(at + 1, chosen, mended)
+
+    grow(0, [], 0)
+    if best[0] == 0:
+        return []
+    likelihood = [math.prod(changes[i].support for i in chosen) for chosen in best[1]]
+    order = sorted(range(len(best[1])), key=lambda k: -likelihood[k])
+    assignments = [{pair for i in best[1][k] for pair in changes[i].values} for k in order]
+    if len(order) == 1 or likelihood[order[0]] >= DOMINANT * likelihood[order[1]]:
+        return sorted(assignments[0])
+    return sorted(set.intersection(*assignments))

@@ -241,7 +241,7 @@ def read_grid_cells(engine, prepared: PreparedPage, grids: list[Grid], bilevel: 
     for grid in grids:
         digit_height = mark_overdrawn(grid.cells, heights) or page_digits
         if digit_height:
-            read_without_marks(engine, text_image, grid.cells, prepared.points_per_pixel, digit_height)
+            read_without_marks(engine, text_image, grid.cells, prepared.points_per_pixel, digit_height, bilevel)
     split_merged_values(engine, prepared, grids, text_image, bilevel)
 
 
@@ -345,6 +345,8 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
         cell.confidence = min(r.confidence for r in parts)
         if n == 1:
             cell.alternatives = list(parts[0].alternatives)
+            if bilevel:
+                cell.digit_readings = list(parts[0].digit_readings)
     _reexamine_numbers(engine, text_image, ppp, jobs)
     # Only a 1-bit scan loses strokes for good (the scanner's threshold cut them): there a number
     # in pieces, or one the reader hesitates over, may be a damaged glyph that any reader takes
@@ -380,7 +382,7 @@ def mark_overdrawn(cells: list[GridCell], heights: dict[int, int]) -> Optional[f
 
 
 def read_without_marks(engine, text_image: np.ndarray, cells: list[GridCell], ppp: float,
-                       digit_height: float) -> None:
+                       digit_height: float, bilevel: bool = False) -> None:
     """Cells a pen marked, read again without the marks: those marked overdrawn, and those
     not read as one clean number ("57✓" read "57/", a circled 0 read "@", an underlined one read
     as nothing), a label's words aside.
@@ -428,6 +430,10 @@ def read_without_marks(engine, text_image: np.ndarray, cells: list[GridCell], pp
             cell.text, cell.confidence = reading.text, min(reading.confidence, HESITANT)
             cell.alternatives = list(reading.alternatives)
             cell.overdrawn = not sides
+            if bilevel:
+                # What was taken for a mark may be what the threshold left of a glyph's stroke
+                # (the foot of a 4's diagonal): the first reading's digits stay possible.
+                cell.digit_readings = reading.digit_readings + cell.digit_readings
 
 
 def _is_box_side(stats: np.ndarray, shape: tuple[int, int], max_width: int) -> bool:

@@ -40,3 +40,73 @@ def test_confident_cells_and_values_never_read_are_left_alone():
     cells = _review_cells(values, {"review.other": 0.5}, {"review.other": [(175, 0.2)]})
     assert choose_by_identities(cells, 0.9) == []
     assert next(c for c in cells if c.column == "review.other").value == 173
+
+
+def _applications(truth, misread, candidates):
+    """The applications table of `truth` as read by OCR, `misread` {(row, column): value} with
+    the broken-print flag, each cell's `candidates` {(row, column): [(value, support)]}."""
+    cells = []
+    for c in truth["cells"]:
+        if c["table"] != "applications":
+            continue
+        key = (c["row"], c["column"])
+        value = misread.get(key, c["value"])
+        cells.append(Cell("applications", c["row"], c["column"], value, "" if value is None else str(value),
+                          0.99, 4, None, ["broken print"] if key in misread else [],
+                          list(candidates.get(key, []))))
+    return cells
+
+
+def _cut_fours(truth):
+    """Three 4s that a 1-bit scan's threshold cut to "1" (each value 3 less than printed): row
+    2's count and total alike, which leaves row 2 holding; and row 1's and row 3.7's other_org
+    alike, which leaves that column's first identity holding."""
+    value = {(c["row"], c["column"]): c["value"] or 0 for c in truth["cells"] if c["table"] == "applications"}
+    keys = [("2", "natural_person"), ("2", "total"), ("1", "other_org"), ("3.7", "other_org")]
+    assert all(value[k] >= 3 for k in keys) and value[("1", "natural_person")] >= 3
+    return value, {k: value[k] - 3 for k in keys}
+
+
+def test_two_cells_misread_alike_in_one_identity_are_changed_together(real_truth):
+    """A row's count and its total both read 3 short: the row holds, its columns fail, and no
+    change of one cell mends them; the two readings the recognizer ranked next are taken
+    together, flagged."""
+    value, misread = _cut_fours(real_truth)
+    pair = {k: misread[k] for k in [("2", "natural_person"), ("2", "total")]}
+    cells = _applications(real_truth, pair, {k: [(value[k], 0.003)] for k in pair})
+    changed = choose_by_identities(cells, 0.9)
+    assert sorted((c.row, c.column) for c in changed) == sorted(pair)
+    assert all(c.value == value[(c.row, c.column)] and CHOSEN_FLAG in c.flags for c in changed)
+    assert all(c.ok for c in run_checks(cells, 0.9))
+
+
+def test_a_failure_two_explanations_mend_alike_is_left_to_a_person(real_truth):
+    """Row 1 fails by what its other_org lost, and the natural_person column by what row 2
+    lost. Row 1's natural_person read 3 more would mend both; row 2's pair read right would mend
+    the column and the total column. The recognizer supports both alike: with no reading of
+    other_org to say which, neither is taken; with it, the explanation that mends every failure
+    is, and the crossing is left as read."""
+    value, misread = _cut_fours(real_truth)
+    crossing = ("1", "natural_person")
+    candidates = {k: [(value[k], 0.01)] for k in [("2", "natural_person"), ("2", "total")]}
+    candidates[crossing] = [(value[crossing] + 3, 0.0001)]     # as likely as the pair
+    flagged = {**misread, crossing: value[crossing]}
+    assert choose_by_identities(_applications(real_truth, flagged, candidates), 0.9) == []
+    candidates.update({k: [(value[k], 0.001)] for k in [("1", "other_org"), ("3.7", "other_org")]})
+    cells = _applications(real_truth, flagged, candidates)
+    changed = choose_by_identities(cells, 0.9)
+    assert sorted((c.row, c.column) for c in changed) == sorted(misread)
+    assert next(c for c in cells if (c.row, c.column) == crossing).value == value[crossing]
+    assert all(c.ok for c in run_checks(cells, 0.9))
+
+
+def test_a_reading_far_better_supported_decides_between_explanations():
+    """A group of table 四 fails: its pending read "3" where the second reader read "1", and its
+    total's 6 might be an 8, the digit the recognizer ranked next there, far behind. Both mend the
+    group's one identity; the clear reading is taken."""
+    values = {g: list(v) for g, v in VALUES.items()}
+    values["suit_direct"][3] = 3                     # "1" misread as "3"; 13+4+8+3 = 28 != 26
+    cells = _review_cells(values, {"suit_direct.pending": 0.6, "suit_direct.total": 0.8},
+                          {"suit_direct.pending": [(1, 0.9)], "suit_direct.total": [(28, 0.0004)]})
+    changed = choose_by_identities(cells, 0.9)
+    assert [(c.column, c.value) for c in changed] == [("suit_direct.pending", 1)]

@@ -32,6 +32,9 @@ class Reading:
     alternatives: list[tuple[str, float]] = field(default_factory=list)
     # Each character's probability, where the recognizer tells them (the second recognizer).
     scores: list[float] = field(default_factory=list)
+    # The reading as digits and with the next likeliest digit at one or two characters
+    # (pipeline.ocr.ctc.digit_readings): for print whose strokes a threshold cut.
+    digit_readings: list[tuple[str, float]] = field(default_factory=list)
 
 
 @dataclass

@@ -14,7 +14,7 @@ import numpy as np
 
 from pipeline.config import Config
 from pipeline.ocr import DetectedLine, Reading
-from pipeline.ocr.ctc import decode_ctc
+from pipeline.ocr.ctc import decode_ctc, digit_classes
 
 # The recognizer's input: 48 pixels high, at least 320 wide (RecResizeImg in its inference.yml).
 REC_HEIGHT = 48
@@ -31,6 +31,7 @@ class PPOCREngine:
     def __init__(self, characters: list[str], config: Config):
         # The recognizer's classes: blank, the 6623 dictionary characters, the space.
         self._characters = characters
+        self._digit_classes = digit_classes(characters)
         self._config = config
         # One inference at a time: sessions and predictors are not shared between threads.
         self._lock = threading.Lock()
@@ -57,7 +58,7 @@ class PPOCREngine:
 
     def decode(self, probabilities: np.ndarray) -> Reading:
         return decode_ctc(probabilities, self._characters, self._config.ocr_alt_min_ratio,
-                          self._config.ocr_max_alternatives)
+                          self._config.ocr_max_alternatives, self._digit_classes)
 
     def _run_recognizer(self, images: list[np.ndarray], tight: bool = False) -> list[np.ndarray]:
         raise NotImplementedError

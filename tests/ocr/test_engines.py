@@ -264,6 +264,33 @@ def test_ctc_alternatives_follow_the_runner_up():
     assert reading.alternatives[1][1] == pytest.approx(reading.confidence * 0.20 / 0.75, abs=1e-6)
 
 
+def test_digit_readings_take_the_next_digit_down_to_a_thousandth():
+    """A 4 whose diagonal a threshold cut reads "1", with "4" the next digit far behind; a "!"
+    is the digit it most looks like; a point stays a point. The digit readings offer one and two
+    changes, the likeliest first, on the scale of the reading's confidence, while the changes
+    keep a thousandth of its likelihood: no two of these far-behind digits together do."""
+    from pipeline.ocr.ctc import decode_ctc, digit_classes
+
+    characters = ["blank", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "!", "."]
+
+    def timestep(**probabilities):
+        row = [probabilities.get(c, 0.0) for c in characters]
+        row[0] = 1.0 - sum(row)
+        return row
+    rows = [timestep(), timestep(**{"3": 0.99, "8": 0.005}), timestep(),
+            timestep(**{"1": 0.985, "4": 0.003, "7": 0.001}), timestep(),
+            timestep(**{".": 0.9}), timestep(),
+            timestep(**{"!": 0.88, "1": 0.07, "4": 0.0004}), timestep()]
+    reading = decode_ctc(np.array(rows), characters, 0.1, 5, digit_classes(characters))
+    assert reading.text == "31.!"
+    confidence = dict(reading.digit_readings)
+    assert reading.digit_readings[0] == ("31.1", pytest.approx(reading.confidence))
+    assert set(confidence) == {"31.1", "34.1", "31.4", "81.1"}
+    assert confidence["34.1"] == pytest.approx(reading.confidence * 0.003 / 0.985, rel=1e-3)
+    assert confidence["31.4"] == pytest.approx(reading.confidence * 0.0004 / 0.07, rel=1e-3)
+    assert [c for _, c in reading.digit_readings] == sorted(confidence.values(), reverse=True)
+
+
 def blurred(image: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.GaussianBlur(image, (0, 0), sigma)
 
