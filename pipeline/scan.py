@@ -300,6 +300,7 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
     ppp = prepared.points_per_pixel
     text_image = without_rulings(prepared) if text_image is None else text_image
     specks = None       # the page's paper specks, measured where a mark is first doubted
+    among_specks: dict[int, Optional[str]] = {}     # by cell id: a blank mark with specks beside
     for cell in cells:
         lines = cell_line_images(text_image, cell.bbox, ppp)
         if not lines:
@@ -313,6 +314,9 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
             continue
         mark = "—" if len(lines) == 1 and is_dash(lines[0], ppp, faint=not bilevel) else \
             "/" if len(lines) == 1 and is_slash(lines[0], ppp) else None
+        if mark is None and len(lines) == 1 and not bilevel:
+            specks = paper_specks(text_image, ppp) if specks is None else specks
+            among_specks[id(cell)] = mark_among_specks(text_image, cell.bbox, ppp, lines[0], specks)
         if mark:
             # A lone bar is the blank mark "—": its shape says so better than the recognizer,
             # which reads a wide thin stroke as "1" or "一" without confidence; likewise "/",
@@ -348,6 +352,12 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
             if bilevel:
                 cell.digit_readings = list(parts[0].digit_readings)
     _reexamine_numbers(engine, text_image, ppp, jobs)
+    for cell, n in jobs:
+        if among_specks.get(id(cell)) and cell.confidence < HESITANT:
+            # The recognizer hesitates over a blank mark and the specks beside it (a copy's
+            # toner dust read "1" or "4"): the mark, with doubt (a faded 7 whose stem is dots
+            # among the dust looks the same), and without the readings of the dust.
+            cell.text, cell.confidence, cell.alternatives = among_specks[id(cell)], STRAY_MARK_CONFIDENCE, []
     # Only a 1-bit scan loses strokes for good (the scanner's threshold cut them): there a number
     # in pieces, or one the reader hesitates over, may be a damaged glyph that any reader takes
     # for another. A grey scan blurs strokes, and a glyph in pieces there is the font's own join
@@ -795,6 +805,26 @@ def is_dash(crop: np.ndarray, ppp: float, faint: bool = True) -> bool:
     # Some ink in each column on average: a hairline bar leaning a pixel or two on a photo
     # fills only a third of its box.
     return thin and w >= 3 * h and area >= w
+
+
+def mark_among_specks(gray: np.ndarray, bbox, ppp: float, line: np.ndarray, specks: float) -> Optional[str]:
+    """The blank mark ("—" or "/") of a cell whose line holds specks besides (a photocopy's toner
+    dust, a photo's grain): its largest piece alone is the mark, and no ink lies off that
+    stroke's line where a digit it could be part of would print, beyond the paper's `specks`
+    (ink_off_stroke: a faded 7's bar keeps dots of its stem there). None otherwise."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink_on_paper(line), connectivity=8)
+    if count < 3:
+        return None             # one piece: the shape tests have judged it as it is
+    largest = 1 + int(np.argmax(stats[1:count, cv2.CC_STAT_AREA]))
+    stroke = line.copy()
+    stroke[(labels > 0) & (labels != largest)] = int(np.median(line))
+    x, y, w, h = stats[largest, :4]
+    margin = 2
+    stroke = stroke[max(0, y - margin):y + h + margin, max(0, x - margin):x + w + margin]
+    mark = "—" if is_dash(stroke, ppp) else "/" if is_slash(stroke, ppp) else None
+    if mark is None or ink_off_stroke(gray, bbox, ppp, stroke, specks):
+        return None
+    return mark
 
 
 def is_faint_dash(gray: np.ndarray, bbox, ppp: float) -> bool:

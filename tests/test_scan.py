@@ -430,6 +430,34 @@ def test_a_sliver_of_a_row_is_never_surely_blank(real_pdf):
     assert blank_confidence(gray, (20.0, 20.0, 80.0, 25.0), ppp) < 1.0
 
 
+def test_a_dash_among_toner_dust_the_recognizer_cannot_read_is_a_doubtful_mark():
+    """A photocopy's toner dust over the page and a speck beside a "—": the line is no dash as
+    it stands and the recognizer reads it as nothing (on a copy, as "1" at times). Its largest
+    piece is the dash and the dust accounts for the rest: the cell is the blank mark, with doubt."""
+    import numpy as np
+    from pipeline.ocr import get_engine
+    from pipeline.preprocess import PreparedPage
+    from pipeline.scan import STRAY_MARK_CONFIDENCE, read_cells
+    from pipeline.types import GridCell
+    from test_scan_cells import FONTS, glyphs, photographed
+
+    ppp = 72.0 / 200
+    for font in FONTS:
+        dash = photographed(glyphs("—", font, 200, pt=9, blur=1.0), 0)
+        h, w = dash.shape
+        page = np.full((400, 400), int(np.median(dash)), np.uint8)
+        page[100:100 + h, 100:100 + w] = dash
+        for y, x in np.random.default_rng(0).integers(0, 398, (300, 2)):
+            page[y:y + 2, x:x + 2] = 150                         # dust, 0.75% of the paper
+        ys, xs = np.nonzero(dash < np.median(dash) - 40)
+        page[97 + ys.min():99 + ys.min(), 102 + xs.max():104 + xs.max()] = 150     # by the dash
+        prepared = PreparedPage(gray=page, binary=np.zeros_like(page), rotation=0, skew=0.0, dpi=200,
+                                to_original=np.eye(3), original_size=(400, 400))
+        cell = GridCell(0, 0, 1, 1, (100 * ppp, 100 * ppp, (100 + w) * ppp, (100 + h) * ppp))
+        read_cells(get_engine(), prepared, [cell])
+        assert (cell.text, cell.confidence) == ("—", STRAY_MARK_CONFIDENCE), font
+
+
 def test_the_second_look_shows_a_lone_mark_at_a_line_s_height():
     """A faint "—" cropped to its few pixels of ink fills the second recognizer's input like no
     glyph it learnt ("4m", "1009000" on a photo); shown among its cell's paper at a digit line's

@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 from pipeline.ocr import crop_to_ink
 from pipeline.scan import (SPECK_AREA, _without_border_slivers, blank_confidence, cell_line_images, ink_height,
                            ink_off_stroke, ink_pieces, is_dash, is_faint_dash, is_slash, is_whole_zero,
-                           paper_specks, split_lines)
+                           mark_among_specks, paper_specks, split_lines)
 
 FONTS = [f for f in ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
                      "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -109,6 +109,29 @@ def test_a_bar_with_dots_of_a_stroke_under_it_is_no_dash():
     for k in range(4):                                      # the stem's dots, down and left
         cell[12 + 3 * k, 21 - 2 * k] = cell[13 + 3 * k, 21 - 2 * k] = 150
     assert not is_dash(cell, ppp)
+
+
+def test_a_blank_mark_among_toner_dust_is_told_by_its_largest_piece():
+    """A photocopy's toner dust lies all over a cell, one speck beside its "—": the line is no
+    dash as it stands (two pieces), yet its largest piece is, and nothing lies off the dash's
+    line beyond what the page's dust would put there. On a page without dust the same speck is
+    ink off the stroke; so are the dots a faded 7's stem leaves under its bar, dust or not."""
+    ppp = 72 / 200
+    page = np.full((50, 95), 235, np.uint8)
+    page[24:26, 40:56] = 150                                  # the dash
+    for y, x in [(5, 8), (9, 70), (40, 12), (44, 80), (14, 33), (38, 60), (3, 50), (46, 30), (30, 88), (20, 5)]:
+        page[y:y + 2, x:x + 2] = 150                          # dust, 2 x 2 specks
+    page[21:23, 57:59] = 150                                  # a speck by the dash's end
+    bbox = (0, 0, 95 * ppp, 50 * ppp)
+    dusty = 0.004                                             # the page's paper: 0.4% specks
+    [line] = cell_line_images(page, bbox, ppp)
+    assert not is_dash(line, ppp)
+    assert mark_among_specks(page, bbox, ppp, line, dusty) == "—"
+    assert mark_among_specks(page, bbox, ppp, line, 0.0) is None
+    for k in range(4):                                        # a faded 7's stem, down and left
+        page[28 + 3 * k:30 + 3 * k, 53 - 2 * k] = 150
+    [line] = cell_line_images(page, bbox, ppp)
+    assert mark_among_specks(page, bbox, ppp, line, dusty) is None
 
 
 @pytest.mark.parametrize("font", FONTS)
