@@ -27,8 +27,8 @@ from .types import Cell
 log = logging.getLogger(__name__)
 
 CHOSEN_FLAG = "value chosen among the recognizer's readings by the identities"
-MAX_ROUNDS = 4          # a change can make another possible (the identity it mended now holds)
-MAX_CHANGES_WEIGHED = 16  # more possible changes than this in one knot of identities: none taken
+MAX_ROUNDS = 4              # a change can make another possible (the identity it mended now holds)
+MAX_CHANGES_WEIGHED = 16    # more possible changes than this in one knot of identities: none taken
 # Of explanations that mend as many failures, one whose readings the recognizer supports this many
 # times more than the next one's (a second reader's clear "5" against a digit ranked next where
 # nearly nothing else was possible) is taken whole.
@@ -37,6 +37,7 @@ DOMINANT = 100.0
 
 @dataclass(frozen=True)
 class Change:
+    """One way to mend failing identities: readings taken in one cell or in two."""
     values: tuple[tuple[tuple, float | int], ...]   # (cell key, value taken), one or two
     mended: frozenset                                 # the failing identities it makes hold
     touched: frozenset                                # every identity through its cells

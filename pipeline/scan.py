@@ -808,8 +808,8 @@ def is_dash(crop: np.ndarray, ppp: float, faint: bool = True) -> bool:
 
 
 def mark_among_specks(gray: np.ndarray, bbox, ppp: float, line: np.ndarray, specks: float) -> Optional[str]:
-    """The blank mark ("—" or "/") of a cell whose line holds specks besides (a photocopy's toner
-    dust, a photo's grain): its largest piece alone is the mark, and no ink lies off that
+    """The blank mark ("—" or "/") of a cell whose line holds specks beside it (a photocopy's
+    toner dust, a photo's grain): its largest piece alone is the mark, and no ink lies off that
     stroke's line where a digit it could be part of would print, beyond the paper's `specks`
     (ink_off_stroke: a faded 7's bar keeps dots of its stem there). None otherwise."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink_on_paper(line), connectivity=8)
