@@ -308,10 +308,17 @@ def one_slip_suspects(ident: T.Identity, by_key: dict) -> list[Cell]:
 def review_cells(cells: list[Cell], version: Optional[str], split_six: bool,
                  tables_found: set) -> list[list[str]]:
     """Every doubtful cell, and every template cell the document should print and that was not
-    read (a table or a row not found), in template order; with the template version unknown,
-    every cell of either version that was not read, and with row （六） not read, the cells of
-    both its forms."""
-    out = [list(c.key) for c in cells if c.status != STATUS_CONFIRMED]
+    read (unread_cells)."""
+    return [list(c.key) for c in cells if c.status != STATUS_CONFIRMED] + \
+        unread_cells(cells, version, split_six, tables_found)
+
+
+def unread_cells(cells: list[Cell], version: Optional[str], split_six: bool,
+                 tables_found: set) -> list[list[str]]:
+    """Every template cell the document should print and that was not read (a table or a row not
+    found), in template order; with the template version unknown, every cell of either version
+    that was not read, and with row （六） not read, the cells of both its forms."""
+    out: list[list[str]] = []
     have = {c.key for c in cells}
     expected = set(T.cell_keys(version, split_six)) if version is not None else set()
     if version is not None:

@@ -14,7 +14,7 @@ from .compilation import first_report
 from .evidence import (BROKEN_FLAG, COARSE_FLAG, FIRST_READER, FRACTION_FLAG, LEADING_ZERO_FLAG, OVERDRAWN_FLAG,
                        SECOND_ONLY_FLAG, SECOND_READER, SOURCE_TEXT_LAYER, agrees, assign_status,
                        classify_checks, flag_positions, identity_evidence, is_definite, review_cells,
-                       same_stroke, second_value)
+                       same_stroke, second_value, unread_cells)
 from .config import DEFAULT, Config
 from .match import Match, classify_grid, match_document, placed_by_order
 from .narrative import STATED_KEYS, narrative_checks, narrative_evidence, read_statements
@@ -95,9 +95,7 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
         statements += ocr_prose
         assign_status(cells, config.min_confidence, narrative_evidence(cells, statements), agreed, same)
     checks = run_checks(cells, config.min_confidence) + narrative_checks(cells, statements)
-    have = {c.key for c in cells}
-    unread = [k for k in review_cells(cells, match.version, match.split_six, match.tables_found)
-              if tuple(k) not in have]
+    unread = unread_cells(cells, match.version, match.split_six, match.tables_found)
     document_issues = classify_checks(checks, cells, {k[0] for k in unread}) \
         + ([another_report] if another_report else [])
     lines: list[TextLine] = [l for c in contents[:2] for l in c.lines]

@@ -300,7 +300,6 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
     ppp = prepared.points_per_pixel
     text_image = without_rulings(prepared) if text_image is None else text_image
     specks = None       # the page's paper specks, measured where a mark is first doubted
-    single_line: dict[int, np.ndarray] = {}         # by cell id: the line of a cell read as one
     for cell in cells:
         lines = cell_line_images(text_image, cell.bbox, ppp)
         if not lines:
@@ -314,8 +313,6 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
             continue
         mark = "—" if len(lines) == 1 and is_dash(lines[0], ppp, faint=not bilevel) else \
             "/" if len(lines) == 1 and is_slash(lines[0], ppp) else None
-        if mark is None and len(lines) == 1:
-            single_line[id(cell)] = lines[0]
         if mark:
             # A lone bar is the blank mark "—": its shape says so better than the recognizer,
             # which reads a wide thin stroke as "1" or "一" without confidence; likewise "/",
@@ -351,13 +348,13 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
             if bilevel:
                 cell.digit_readings = list(parts[0].digit_readings)
     _reexamine_numbers(engine, text_image, ppp, jobs)
-    for cell, n in jobs if not bilevel else []:
-        if cell.confidence < HESITANT and id(cell) in single_line:
+    for (cell, n), line in zip(jobs, single_lines) if not bilevel else []:
+        if cell.confidence < HESITANT and line is not None:
             # The recognizer hesitates over a blank mark and the specks beside it (a copy's
             # toner dust read "1" or "4"): the mark, with doubt (a faded 7 whose stem is dots
             # among the dust looks the same), and without the readings of the dust.
             specks = paper_specks(text_image, ppp) if specks is None else specks
-            mark = mark_among_specks(text_image, cell.bbox, ppp, single_line[id(cell)], specks)
+            mark = mark_among_specks(text_image, cell.bbox, ppp, line, specks)
             if mark:
                 cell.text, cell.confidence, cell.alternatives = mark, STRAY_MARK_CONFIDENCE, []
     # Only a 1-bit scan loses strokes for good (the scanner's threshold cut them): there a number

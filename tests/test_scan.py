@@ -430,13 +430,20 @@ def test_a_sliver_of_a_row_is_never_surely_blank(real_pdf):
     assert blank_confidence(gray, (20.0, 20.0, 80.0, 25.0), ppp) < 1.0
 
 
+def _prepared_as_is(gray, dpi: int):
+    """A grey image as a page already prepared: upright, straight, evenly lit."""
+    import numpy as np
+    from pipeline.preprocess import PreparedPage
+    return PreparedPage(gray=gray, binary=np.zeros_like(gray), rotation=0, skew=0.0, dpi=dpi,
+                        to_original=np.eye(3), original_size=(gray.shape[1], gray.shape[0]))
+
+
 def test_a_dash_among_toner_dust_the_recognizer_cannot_read_is_a_doubtful_mark():
     """A photocopy's toner dust over the page and a speck beside a "—": the line is no dash as
     it stands and the recognizer reads it as nothing (on a copy, as "1" at times). Its largest
     piece is the dash and the dust accounts for the rest: the cell is the blank mark, with doubt."""
     import numpy as np
     from pipeline.ocr import get_engine
-    from pipeline.preprocess import PreparedPage
     from pipeline.scan import STRAY_MARK_CONFIDENCE, read_cells
     from pipeline.types import GridCell
     from test_scan_cells import FONTS, glyphs, photographed
@@ -451,10 +458,8 @@ def test_a_dash_among_toner_dust_the_recognizer_cannot_read_is_a_doubtful_mark()
             page[y:y + 2, x:x + 2] = 150                         # dust, 0.75% of the paper
         ys, xs = np.nonzero(dash < np.median(dash) - 40)
         page[97 + ys.min():99 + ys.min(), 102 + xs.max():104 + xs.max()] = 150     # by the dash
-        prepared = PreparedPage(gray=page, binary=np.zeros_like(page), rotation=0, skew=0.0, dpi=200,
-                                to_original=np.eye(3), original_size=(400, 400))
         cell = GridCell(0, 0, 1, 1, (100 * ppp, 100 * ppp, (100 + w) * ppp, (100 + h) * ppp))
-        read_cells(get_engine(), prepared, [cell])
+        read_cells(get_engine(), _prepared_as_is(page, 200), [cell])
         assert (cell.text, cell.confidence) == ("—", STRAY_MARK_CONFIDENCE), font
 
 
@@ -466,15 +471,12 @@ def test_the_second_look_shows_a_lone_mark_at_a_line_s_height():
     import numpy as np
     from pipeline.evidence import second_value
     from pipeline.ocr.second import get_second_recognizer
-    from pipeline.preprocess import PreparedPage
     from pipeline.scan import second_look_reader
     from test_scan_cells import FONTS, glyphs, photographed
 
     def second_reading(image: np.ndarray, dpi: int) -> str:
         h, w = image.shape
-        prepared = PreparedPage(gray=image, binary=np.zeros_like(image), rotation=0, skew=0.0, dpi=dpi,
-                                to_original=np.eye(3), original_size=(w, h))
-        crop, _ = second_look_reader(prepared)((0.0, 0.0, w * 72 / dpi, h * 72 / dpi))
+        crop, _ = second_look_reader(_prepared_as_is(image, dpi))((0.0, 0.0, w * 72 / dpi, h * 72 / dpi))
         return get_second_recognizer().recognize([crop])[0].text
 
     for dpi in (200, 300):
