@@ -198,6 +198,8 @@ IMPLIED_ROW_PART = 2.0
 IMPLIED_HEADER_ROWS = 3
 # Lines of one run above a page's first row of a table: its running title, a heading.
 PAGE_HEAD_LINES = 2
+# A row of text this many of its heights wide or narrower is no heading: one character.
+HEADING_MIN_WIDTH = 1.5
 # A cell's lines stand closer than this share of the space between two rows, and of that to the
 # text on their other side; without figures to tell that space, than this share of their height.
 CELL_MATE_SHARE = 0.75
@@ -271,7 +273,15 @@ def _rows(words: list[BBox], ink: list[BBox], numeric: list[bool]) -> list[_Text
     for word in others:
         if near := beside(word):
             home[word] = near[0] if len(near) == 1 else None
-    mates = _cell_mates(others, _row_gap(figure_words))
+    mates, other_side = _cell_mates(others, _row_gap(figure_words))
+    # Two lines each other's nearest, beside no row, are a cell's last two, a hair closer than
+    # to the line above them, where the inner one is set as its other neighbour is (a cell's
+    # lines are aligned alike): it goes with that one. A heading between two blocks over their
+    # column names is set apart from the row above it.
+    for word, mate in list(mates.items()):
+        if mates.get(mate) is word and word not in home and mate not in home and word in other_side \
+                and _aligned(word, other_side[word]):
+            mates[word] = other_side[word]
 
     def joins_a_row(word: BBox) -> bool:
         seen = set()
@@ -336,13 +346,14 @@ def _lines(words: list[BBox]) -> list[list[BBox]]:
     return lines
 
 
-def _cell_mates(words: list[BBox], row_gap: float | None) -> dict:
+def _cell_mates(words: list[BBox], row_gap: float | None) -> tuple[dict, dict]:
     """For each word, the word right above or right below it (overlapping it along x) that is
     its cell's next line: the nearer of the two where it is nearer than CELL_MATE_SHARE of the
     other's distance (or both are) and of `row_gap` (the usual space between two rows' figures;
     without one, CELL_LEADING of its height): a cell's lines stand closer than two rows' texts.
-    A header row as close to the rows round it as they are to each other is no one's."""
-    out = {}
+    A header row as close to the rows round it as they are to each other is no one's. And, of
+    the words that have it, the other side's word where that stands within the limit too."""
+    out, other = {}, {}
     for word in words:
         h = word[3] - word[1]
         above = min(((word[1] - w[3], w) for w in words if w is not word and -0.25 * h <= word[1] - w[3] < h
@@ -359,7 +370,16 @@ def _cell_mates(words: list[BBox], row_gap: float | None) -> dict:
         if sides[0][0] < limit and (len(sides) == 1 or sides[0][0] < CELL_MATE_SHARE * sides[1][0]
                                     or sides[1][0] < limit):
             out[word] = sides[0][1]
-    return out
+            if len(sides) == 2 and sides[1][0] < limit:
+                other[word] = sides[1][1]
+    return out, other
+
+
+def _aligned(a: BBox, b: BBox) -> bool:
+    """Two lines set alike: their left sides, middles or right sides within half a line's
+    height."""
+    near = 0.5 * min(a[3] - a[1], b[3] - b[1])
+    return abs(a[0] - b[0]) <= near or abs(a[2] - b[2]) <= near or abs(a[0] + a[2] - b[0] - b[2]) <= 2 * near
 
 
 def _row_gap(figures: set) -> float | None:
@@ -386,6 +406,15 @@ def _header_like(row: _TextRow, left: float) -> bool:
     wrapped in their columns); a heading is one line from the side or further left."""
     height = _text_height(row.boxes)
     return min(b[0] for b in row.boxes) > left + 2 * height or row.bottom - row.top > 1.5 * height
+
+
+def _heading(row: _TextRow, left: float) -> bool:
+    """A row of one line that parts two tables: not header-like, and wider than one character
+    (one alone is a character of a label set down a merged cell, 三、本年度办理结果, that the
+    others of it stand apart from)."""
+    height = _text_height(row.boxes)
+    width = max(b[2] for b in row.boxes) - min(b[0] for b in row.boxes)
+    return not _header_like(row, left) and width > HEADING_MIN_WIDTH * height
 
 
 def _opens_page(rows: list[_TextRow], runs: list[int], k: int) -> bool:
@@ -419,7 +448,7 @@ def _table_stretches(rows: list[_TextRow], runs: list[int]) -> list[tuple[int, i
         left = min(b[0] for k in range(n, end + 1) if tabular[k] for b in rows[k].boxes)
         cuts = sorted({n, end + 1} | {n + 1 + k for k, gap in enumerate(space) if gap > IMPLIED_ROW_PART * usual}
                       # A heading: one line of text from the tables' side or further left.
-                      | {c for k in range(n, end + 1) if not tabular[k] and not _header_like(rows[k], left)
+                      | {c for k in range(n, end + 1) if not tabular[k] and _heading(rows[k], left)
                          for c in (k, k + 1)})
         for lo, hi in zip(cuts, cuts[1:]):
             while lo < hi and not tabular[lo]:

@@ -45,6 +45,14 @@ def normalize_numeric_text(text: str) -> str:
     return " ".join(groups) if len(groups) > 1 else t
 
 
+def as_figures(text: str) -> str:
+    """The text with the recognizer's letters for digits ("O", "l") as the digits, where the
+    whole of it reads as a number; else as it is."""
+    if parse_value(text).kind != "number":
+        return text
+    return text.translate(_DIGIT_LOOKALIKES)
+
+
 def parse_value(text: str) -> ParsedValue:
     """The value a cell prints. A leading number with a bracketed note after it is that number,
     the note kept aside; only when the leading part alone is a clean number and the note has

@@ -50,6 +50,10 @@ MAX_SKEW_DEG = 12.0
 # Ruling segments refined by a line fit to measure skew (the longest first).
 SKEW_SEGMENTS = 40
 SKEW_SEARCH_DPI = 100
+# Rules that run this far in all (inches) measure the skew; less may be strokes of a line of
+# bold text lined up (one segment of an inch at 2.3 degrees, on a page whose only table is drawn
+# with no rule), and the text lines measure it instead.
+SKEW_MIN_RULE_INCHES = 2.0
 SKEW_FIT_POINTS = 500
 # A page that did not lie flat (a curled sheet, a book's page, a photograph) draws its rules
 # converging: where their angles differ by this much across the page, it is rectified by the
@@ -676,12 +680,12 @@ class RulingLine(NamedTuple):
     longest: bool           # among the SKEW_SEGMENTS longest of the page, whatever their direction
 
 
-def skew_of(lines: list[RulingLine]) -> Optional[float]:
+def skew_of(lines: list[RulingLine], dpi: float) -> Optional[float]:
     """Skew in degrees (content counter-clockwise positive): the length-weighted median angle,
     modulo 90°, of the longest ruling lines (a few dozen outvote any stray one; the shorter ones,
-    mostly vertical, measure it less well); None without rules."""
+    mostly vertical, measure it less well); None without SKEW_MIN_RULE_INCHES of rules."""
     longest = [line for line in lines if line.longest]
-    if not longest:
+    if sum(line.length for line in longest) < SKEW_MIN_RULE_INCHES * dpi:
         return None
     angles = np.array([(line.angle + 45.0) % 90.0 - 45.0 for line in longest])
     return _weighted_median(angles, np.array([line.length for line in longest]))
@@ -1125,7 +1129,7 @@ def prepare_page(image_bgr: np.ndarray, dpi: float,
     binary = binarize(gray, dpi, sigma * gain)
 
     rules = ruling_lines(binary, dpi)
-    skew = frame[1] if frame is not None else skew_of(rules)
+    skew = frame[1] if frame is not None else skew_of(rules, dpi)
     if skew is None:
         skew = estimate_skew_from_text(binary, dpi)
     # Measured again where a frame is given: the same render gives the same rectification.

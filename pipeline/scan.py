@@ -16,7 +16,7 @@ import pypdfium2.raw as pdfium_c
 
 from . import pdf as pdfio
 from .config import Config
-from .numbers import parse_value
+from .numbers import as_figures, parse_value
 from .ocr import crop_to_ink
 from .ocr.crop import ink_mask
 from .preprocess import (PreparedPage, dark_fills, rule_masks, runs_of, without_dark_fills,
@@ -51,6 +51,9 @@ LINE_DPI = 90
 # A detected line of a table drawn with no rule is two cells' where its ink leaves a gap of this
 # many line heights (a word space in a label is under a third of one).
 SPACED_GAP = 0.8
+# Rows of ink in a detected line's box apart from its own line, with under this share of the
+# ink its line has, are the lines' beside it (the line's own: a glyph of strokes set apart, 二).
+SHARE_OF_LINE = 0.25
 LAYER_LINE_DPI = 120
 # Lines are sought in bands of rows reaching this far (inches) beyond the ink found there (a line
 # is seen whole, with paper around it); bands closer than JOIN_BANDS_IN are searched as one.
@@ -1148,26 +1151,37 @@ def spaced_grids(engine, prepared: PreparedPage, page: int) -> list[Grid]:
         crop = gray[top:bottom, left:int(np.ceil(x1))]
         if crop.size == 0:
             continue
-        ink = ink_mask(crop)
-        gap = SPACED_GAP * (bottom - top)
+        ink = _own_ink(ink_mask(crop))
+        # As tall as the line's ink, each piece (a blank's dash alone is no line's height), and
+        # cut at gaps of that height's share: the detector's box is taller than its text.
+        rows = np.flatnonzero(ink.any(axis=1))
+        if not len(rows):
+            continue
+        gap = SPACED_GAP * (rows[-1] + 1 - rows[0])
         runs: list[list[int]] = []
         for a, b in runs_of(ink.any(axis=0)):
             if runs and a - runs[-1][1] < gap:
                 runs[-1][1] = b
             else:
                 runs.append([a, b])
-        # As tall as the line's ink, each piece: the detector's box reaches into the lines above
-        # and below, and a blank's dash alone is no line's height.
-        rows = np.flatnonzero(ink.any(axis=1))
         pieces += [(left + a, top + rows[0], left + b, top + rows[-1] + 1) for a, b in runs]
     glyphs, dashes = _lone_marks(gray, pieces)
     chars = []
-    for line in _read_lines(engine, gray, pieces + glyphs, ppp):
+    lines = _read_lines(engine, gray, pieces + glyphs, ppp)
+    # Each piece as tall as the page's text at least, about its ink's middle, as a text layer's
+    # characters are as tall as their font (a figure's ink is shorter than a word's): how far
+    # apart two rows' texts and a cell's lines stand is measured between such boxes.
+    em = float(np.percentile([line.bbox[3] - line.bbox[1] for line in lines], 75)) if lines else 0.0
+    for line in lines:
         x0, y0, x1, y1 = line.bbox
-        widths = [1.0 if ord(ch) > 0x2E7F else 0.5 for ch in line.text]
+        if y1 - y0 < em:
+            y0, y1 = (y0 + y1 - em) / 2.0, (y0 + y1 + em) / 2.0
+        # A row's figures tell the rows apart: a 0 read "O" is a figure's character too.
+        text = as_figures(line.text)
+        widths = [1.0 if ord(ch) > 0x2E7F else 0.5 for ch in text]
         unit = (x1 - x0) / sum(widths)
         at = x0
-        for ch, w in zip(line.text, widths):
+        for ch, w in zip(text, widths):
             if not ch.isspace():
                 chars.append(Char(ch, (at, y0, at + w * unit, y1)))
             at += w * unit
@@ -1178,6 +1192,30 @@ def spaced_grids(engine, prepared: PreparedPage, page: int) -> list[Grid]:
         for cell in grid.cells:
             cell.placed_by_spacing = True
     return grids
+
+
+def _own_ink(ink: np.ndarray) -> np.ndarray:
+    """The ink of a detected line's box less what it holds of the lines above and below, which
+    the box reaches into: a header's two-line label (社会公益 / 组织) ran into one line, both
+    lines' pieces as tall as both. Gone are the pieces its top or bottom edge cuts that are under
+    half its height or cross it whole (a rule, a header's diagonal), then rows of ink apart from
+    the line's own with under SHARE_OF_LINE of its ink (the ends of the strokes above, cut free)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    height = ink.shape[0]
+    top, tall = stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_HEIGHT]
+    at_top, at_bottom = top == 0, top + tall == height
+    keep = ~((at_top | at_bottom) & ((tall < height / 2) | (at_top & at_bottom)))
+    keep[0] = False
+    own = keep[labels]
+    per_row = own.sum(axis=1)
+    bands = runs_of(per_row > 0)
+    if not bands:
+        return ink
+    weights = [int(per_row[a:b].sum()) for a, b in bands]
+    kept = [band for band, w in zip(bands, weights) if w >= SHARE_OF_LINE * max(weights)]
+    own[:kept[0][0]] = False
+    own[kept[-1][1]:] = False
+    return own
 
 
 def _lone_marks(gray: np.ndarray, pieces: list) -> tuple[list, list]:

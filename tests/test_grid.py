@@ -153,3 +153,49 @@ def test_a_heading_between_two_tables_parts_them():
 def test_a_table_with_column_rules_is_not_unruled():
     assert unruled_tables(TABLE_ROWS, [(200.0, 100.0, 180.0)], 72.0, 2.0) == []
     assert unruled_tables(TABLE_ROWS[:2], [], 72.0, 2.0) == []
+
+
+from pipeline.grid import implied_rows  # noqa: E402
+
+H = 10.0          # text height, points
+FIGURES_X = (200.0, 250.0, 300.0)
+
+
+def _label(top: float, chars: int = 6, x0: float = 60.0) -> list:
+    return [(x0 + k * H, top, x0 + (k + 1) * H, top + H) for k in range(chars)]
+
+
+def _row_of_figures(top: float) -> list:
+    return [(x, top, x + 0.6 * H, top + H) for x in FIGURES_X]
+
+
+def _rows_of(boxes_and_figures: list) -> list:
+    ink = [b for b, _ in boxes_and_figures]
+    return implied_rows(ink, [f for _, f in boxes_and_figures], 72.0, 2.0)
+
+
+def test_a_labels_last_two_lines_a_hair_closer_stay_in_its_row():
+    """A label of five lines, its values beside the third, the last two a hair closer to each
+    other (3.2 points) than to the line above them (3.4): each was the other's nearest line, so
+    neither reached the row, and both stood as rows of text that parted the table in two. The
+    inner one's other neighbour is its cell's line too: one table, the label in one row."""
+    tops = [124.0, 137.5, 151.0, 164.4, 177.6]
+    items = [(b, False) for b in _label(100.0)] + [(b, True) for b in _row_of_figures(100.0)]
+    items += [(b, False) for top in tops for b in _label(top)] + [(b, True) for b in _row_of_figures(151.0)]
+    for top in (201.0, 225.0):
+        items += [(b, False) for b in _label(top)] + [(b, True) for b in _row_of_figures(top)]
+    tables = _rows_of(items)
+    assert len(tables) == 1
+    ys = [y for y, _, _ in tables[0]]
+    assert len(ys) == 5                     # four rows
+    assert not any(tops[0] < y < tops[-1] + H for y in ys)
+
+
+def test_one_character_alone_between_rows_parts_no_table():
+    """A label set down a merged cell (三、本年度办理结果) whose characters stand apart: one of
+    them alone between two rows is a row of one line, but no heading: the table stays whole."""
+    items = []
+    for top in (100.0, 124.0, 148.0, 172.0):
+        items += [(b, False) for b in _label(top)] + [(b, True) for b in _row_of_figures(top)]
+    tables = _rows_of(items + [((20.0, 136.0, 30.0, 146.0), False)])
+    assert len(tables) == 1

@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.numbers import parse_value
+from pipeline.numbers import as_figures, parse_value
 
 
 @pytest.mark.parametrize("text,value", [
@@ -72,3 +72,12 @@ def test_the_note_follows_the_reading_chosen():
     parsed, confidence = read_number("22（其中修订16件）", 0.9, [("22", 0.05)])
     assert parsed.value == 22 and parsed.note == "其中修订16件"
     assert confidence == pytest.approx(0.95)
+
+
+def test_a_number_read_with_letters_for_digits_is_figures():
+    """Spacing a table drawn with no rule finds its rows by their figures: a 0 the recognizer
+    read "O" is one, where the whole reading is a number; words stay as they are."""
+    assert as_figures("O") == "0"
+    assert as_figures("1O5") == "105"
+    assert as_figures("要求提供") == "要求提供"
+    assert as_figures("O型") == "O型"

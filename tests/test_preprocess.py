@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.preprocess import (UPRIGHT_FIRST_LINES, binarize, dark_fills, flatten_lighting,
+from pipeline.preprocess import (UPRIGHT_FIRST_LINES, RulingLine, binarize, dark_fills, flatten_lighting,
                                  has_ruled_table, prepare_page, without_coloured_ink, rule_masks, ruling_lines,
                                  scanner_bed, skew_of, text_layout, text_layout_coarse, with_print_darkened,
                                  without_faint_layer)
@@ -32,7 +32,16 @@ def page4(real_pdf):
 def test_skew_is_measured_on_rules(page4, angle):
     skewed, _ = rotate_content(page4, angle)
     binary = binarize(flatten_lighting(cv2.cvtColor(skewed, cv2.COLOR_BGR2GRAY), 200), 200)
-    assert skew_of(ruling_lines(binary, 200)) == pytest.approx(angle, abs=0.05)
+    assert skew_of(ruling_lines(binary, 200), 200) == pytest.approx(angle, abs=0.05)
+
+
+def test_an_inch_of_straight_ink_alone_measures_no_skew():
+    """A line of bold text lined up can hold a segment an inch long (a page whose one table is
+    drawn with no rule gave one at 2.3 degrees, and was turned by it): rules measure the skew
+    only where they run SKEW_MIN_RULE_INCHES in all; two inches of them do."""
+    stroke = RulingLine(433.0, 1970.0, -2.27, 206.0, True)
+    assert skew_of([stroke], 200) is None
+    assert skew_of([stroke, RulingLine(800.0, 300.0, -2.27, 300.0, True)], 200) == pytest.approx(-2.27)
 
 
 @pytest.mark.parametrize("angle", [-2.0, 7.0])

@@ -10,7 +10,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.ocr import crop_to_ink
-from pipeline.scan import (SPECK_AREA, _without_border_slivers, blank_confidence, cell_line_images, ink_height,
+from pipeline.ocr.crop import ink_mask
+from pipeline.scan import (SPECK_AREA, _own_ink, _without_border_slivers, blank_confidence, cell_line_images, ink_height,
                            ink_off_stroke, ink_pieces, is_dash, is_faint_dash, is_slash, is_whole_zero,
                            mark_among_specks, paper_specks, split_lines)
 
@@ -483,3 +484,28 @@ def test_a_covered_cell_is_no_blank():
     assert is_covered(page, (20 * ppp, 30 * ppp, 180 * ppp, 110 * ppp), ppp)
     assert not is_covered(page, (180 * ppp, 30 * ppp, 340 * ppp, 110 * ppp), ppp)
     assert not is_covered(page, (20 * ppp, 120 * ppp, 180 * ppp, 190 * ppp), ppp)
+
+
+@pytest.mark.parametrize("font", CJK_FONTS)
+def test_a_lines_box_keeps_its_own_ink_not_its_neighbours(font):
+    """A detected line's box of a header set tight (社会公益 over 组织) reaches into the lines
+    above and below it, and a header's diagonal crosses it: the ink kept is the line's own, as
+    tall as the line drawn alone."""
+    size, pitch, x0 = 28, 36, 10
+    lines = ("法律服务其他总计", "社会公益组织机构", "结果维持纠正审结")
+
+    def drawn(which) -> np.ndarray:
+        img = Image.new("L", (size * 10, pitch * 4), 255)
+        draw = ImageDraw.Draw(img)
+        for k in which:
+            draw.text((x0, pitch // 2 + k * pitch), lines[k], font=ImageFont.truetype(font, size), fill=0)
+        return np.asarray(img).copy()
+
+    own_rows = np.flatnonzero(ink_mask(drawn([1])).any(axis=1))
+    page = drawn([0, 1, 2])
+    cv2.line(page, (size * 5, 0), (size * 7, pitch * 4), 0, 2)
+    top, bottom = own_rows[0] - int(0.4 * size), own_rows[-1] + int(0.4 * size)
+    box = ink_mask(page[top:bottom])
+    assert box[0].any() and box[-1].any()           # it holds the neighbours' strokes
+    kept = np.flatnonzero(_own_ink(box).any(axis=1)) + top
+    assert abs(kept[0] - own_rows[0]) <= 1 and abs(kept[-1] - own_rows[-1]) <= 1

@@ -49,3 +49,29 @@ def test_a_scan_of_tables_with_no_rule_whose_cells_hold_a_lone_mark(tmp_path):
     truth, data, result = _scanned(tmp_path, 2)
     assert "blank:slash" in truth["layout"]
     assert result["right"] == result["total"] and not result["silent_cells"]
+
+
+def test_a_scan_of_tables_with_no_rule_whose_blanks_print_nothing(tmp_path):
+    """Report 8 prints its blanks as nothing, shades its header rows, draws a diagonal in the
+    corner cell and sets 三、本年度办理结果 down a merged cell: its table 三 was lost whole (168
+    of 186 cells). The detector's box of a header line reached into the next line's label
+    (社会公益 / 组织), and the two lines stood as one; a character of the merged cell's label
+    alone between two rows parted the table, the lower part without the header that gives it
+    its columns; a line of bold text was taken for a rule an inch long and turned its page by
+    2.3 degrees. Now every cell of tables 二 and 三 is read, and none is silently wrong."""
+    truth, data, result = _scanned(tmp_path, 8)
+    assert "blank:empty" in truth["layout"]
+    assert {p["skew"] for p in data["pages"]} == {0.0}
+    assert not result["silent_cells"]
+    assert not [k for k in list(result["wrong"]) + result["missing"] if k[0] != "review"]
+
+
+def test_a_scan_of_tables_with_no_rule_whose_zeros_read_as_letters(tmp_path):
+    """Report 7's zeros are read "O" in the lines the detector finds, and "（五）不 / 予处理" sets
+    its two lines beside two rows: with the zeros taken for no figure, the row of 3.要求提供公开
+    出版物 had none, and the two rows ran into one (7 cells lost, 3 wrong). A number read with
+    letters for digits is figures: every cell is read right, and the report goes straight
+    through."""
+    truth, data, result = _scanned(tmp_path, 7)
+    assert result["right"] == result["total"] and not result["silent_cells"]
+    assert not data["needs_review"]
