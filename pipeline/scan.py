@@ -51,6 +51,8 @@ LINE_DPI = 90
 # A detected line of a table drawn with no rule is two cells' where its ink leaves a gap of this
 # many line heights (a word space in a label is under a third of one).
 SPACED_GAP = 0.8
+# A piece of a detected line alone on its line and this share of the page's text wide is prose.
+PROSE_SHARE = 0.6
 # Rows of ink in a detected line's box apart from its own line, with under this share of the
 # ink its line has, are the lines' beside it (the line's own: a glyph of strokes set apart, 二).
 SHARE_OF_LINE = 0.25
@@ -1166,8 +1168,15 @@ def spaced_grids(engine, prepared: PreparedPage, page: int) -> list[Grid]:
                 runs.append([a, b])
         pieces += [(left + a, top + rows[0], left + b, top + rows[-1] + 1) for a, b in runs]
     glyphs, dashes = _lone_marks(gray, pieces)
-    chars = []
-    lines = _read_lines(engine, gray, pieces + glyphs, ppp)
+    # A line of prose is one piece as wide as PROSE_SHARE of the page's text or wider, which no
+    # cell of a table with two columns or more holds: it is left unread (the half of the time
+    # the page took), a row of words that parts no table from its rows and gives it none.
+    text_width = max((p[2] for p in pieces), default=0) - min((p[0] for p in pieces), default=0)
+    prose = [p for p in pieces if p[2] - p[0] >= PROSE_SHARE * text_width and not any(
+        q is not p and min(p[3], q[3]) > max(p[1], q[1]) for q in pieces)]
+    chars = [Char("文", (x0 * ppp, y0 * ppp, x1 * ppp, y1 * ppp)) for x0, y0, x1, y1 in prose]
+    # Cut to their ink already, short pieces are read as cells are (narrow: a third of the time).
+    lines = _read_lines(engine, gray, [p for p in pieces if p not in prose] + glyphs, ppp, tight=True)
     # Each piece as tall as the page's text at least, about its ink's middle, as a text layer's
     # characters are as tall as their font (a figure's ink is shorter than a word's): how far
     # apart two rows' texts and a cell's lines stand is measured between such boxes.
@@ -1314,11 +1323,11 @@ def line_boxes(engine, gray: np.ndarray, dpi: float, find_dpi: float = LINE_DPI
     return boxes
 
 
-def _read_lines(engine, gray: np.ndarray, boxes, ppp: float) -> list[TextLine]:
+def _read_lines(engine, gray: np.ndarray, boxes, ppp: float, tight: bool = False) -> list[TextLine]:
     """The lines in boxes read at full resolution (淮 and 准 differ by one dot), as TextLines in
-    points; empty readings dropped."""
+    points; empty readings dropped. tight: boxes cut to their ink (OCREngine.recognize)."""
     crops = [gray[int(y0):int(np.ceil(y1)), int(x0):int(np.ceil(x1))] for x0, y0, x1, y1 in boxes]
+    readings = engine.recognize(crops, tight=tight) if crops else []
     return [TextLine(reading.text, (x0 * ppp, y0 * ppp, x1 * ppp, y1 * ppp), reading.confidence,
                      alternatives=list(reading.alternatives), image=crop)
-            for (x0, y0, x1, y1), crop, reading in zip(boxes, crops, engine.recognize(crops) if crops else [])
-            if reading.text.strip()]
+            for (x0, y0, x1, y1), crop, reading in zip(boxes, crops, readings) if reading.text.strip()]
