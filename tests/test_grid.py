@@ -1,4 +1,4 @@
-from pipeline.grid import implied_sides
+from pipeline.grid import implied_columns, implied_rows, implied_sides, unruled_tables
 
 # Rules as (position, start, end) in points; 72 to the inch.
 ROWS = [(100.0 + 20 * i, 50.0, 400.0) for i in range(5)]          # a table's five row rules
@@ -43,7 +43,6 @@ def test_a_taller_unruled_gap_parts_two_tables():
 
 # --- tables ruled by rows only -------------------------------------------------------------------
 
-from pipeline.grid import implied_columns, unruled_tables  # noqa: E402
 
 TABLE_ROWS = [(100.0 + 20 * i, 50.0, 400.0) for i in range(5)]   # four rows, no column rule
 
@@ -155,7 +154,7 @@ def test_a_table_with_column_rules_is_not_unruled():
     assert unruled_tables(TABLE_ROWS[:2], [], 72.0, 2.0) == []
 
 
-from pipeline.grid import implied_rows  # noqa: E402
+# --- tables drawn with no rule at all: rows from their text -------------------------------------
 
 H = 10.0          # text height, points
 FIGURES_X = (200.0, 250.0, 300.0)

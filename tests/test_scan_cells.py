@@ -11,8 +11,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.ocr import crop_to_ink
 from pipeline.ocr.crop import ink_mask
-from pipeline.scan import (SPECK_AREA, _own_ink, _without_border_slivers, blank_confidence, cell_line_images, ink_height,
-                           ink_off_stroke, ink_pieces, is_dash, is_faint_dash, is_slash, is_whole_zero,
+from pipeline.scan import (SPECK_AREA, _own_ink, _without_border_slivers, blank_confidence, cell_line_images,
+                           ink_height, ink_off_stroke, ink_pieces, is_dash, is_faint_dash, is_slash, is_whole_zero,
                            mark_among_specks, paper_specks, split_lines)
 
 FONTS = [f for f in ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
