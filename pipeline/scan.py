@@ -51,6 +51,8 @@ LINE_DPI = 90
 # A detected line of a table drawn with no rule is two cells' where its ink leaves a gap of this
 # many line heights (a word space in a label is under a third of one).
 SPACED_GAP = 0.8
+# Lines of two blocks of text side by side in a cell are this share of the tallest's height.
+SIDE_BY_SIDE_ALIKE = 0.6
 # A piece of a detected line alone on its line and this share of the page's text wide is prose.
 PROSE_SHARE = 0.6
 # Rows of ink in a detected line's box apart from its own line, with under this share of the
@@ -747,10 +749,37 @@ def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:
         return []
     bands = split_lines(crop)
     if len(bands) == 1:
+        bands = _side_by_side_lines(crop)
+    if len(bands) == 1:
         # One line, cropped already. Cropped again, a mark that spans its own crop (a thin "—")
         # would be taken for a ruling across it and dropped: the cell would read blank.
         return [crop]
     return [c for c in (crop_to_ink(band, min_glyph_px=min_glyph) for band in bands) if c is not None]
+
+
+def _side_by_side_lines(crop: np.ndarray) -> list[np.ndarray]:
+    """The lines of a cell that holds two blocks of text side by side, their lines staggered so
+    that no empty row parts any two (a label set down a merged cell, "（五）不 / 予处理", beside
+    a wrapped label of its own column, in a table drawn with no rule): parted at the widest gap
+    its ink leaves, each block's lines, left to right, where one block has two or more. Else the
+    crop alone, one line."""
+    ink = ink_mask(crop)
+    gaps = [(a, b) for a, b in runs_of(~ink.any(axis=0)) if a > 0 and b < crop.shape[1]]
+    if not gaps:
+        return [crop]
+    a, b = max(gaps, key=lambda gap: gap[1] - gap[0])
+    # Most cells hold one line: no empty row parts either side's ink.
+    if all(len(runs_of(side.any(axis=1))) < 2 for side in (ink[:, :a], ink[:, b:])):
+        return [crop]
+    blocks = [split_lines(crop[:, :a]), split_lines(crop[:, b:])]
+    lines = [line for block in blocks for line in block]
+    heights = [ink_height(line) for line in lines]
+    # Lines of text alike, each block's, in a crop two of them tall: not a glyph whose strokes
+    # stand apart (章 of a label set 规  章) beside another.
+    if all(len(block) == 1 for block in blocks) or min(heights) < SIDE_BY_SIDE_ALIKE * max(heights) \
+            or ink_height(crop) < 2 * max(heights):
+        return [crop]
+    return lines
 
 
 def second_look_reader(prepared: PreparedPage, bilevel: bool = False):

@@ -509,3 +509,28 @@ def test_a_lines_box_keeps_its_own_ink_not_its_neighbours(font):
     assert box[0].any() and box[-1].any()           # it holds the neighbours' strokes
     kept = np.flatnonzero(_own_ink(box).any(axis=1)) + top
     assert abs(kept[0] - own_rows[0]) <= 1 and abs(kept[-1] - own_rows[-1]) <= 1
+
+
+@pytest.mark.parametrize("font", CJK_FONTS)
+def test_two_blocks_of_lines_side_by_side_in_a_cell_are_read_block_by_block(font):
+    """A label set down a merged cell, "（五）不 / 予处理", beside a wrapped label of the next
+    column, half a line lower, in one cell of a table drawn with no rule: no empty row parts any
+    two of the four lines, and read as one they came out "()发当翔由大". Parted at the widest gap,
+    each block's lines: four. A label set with its characters spaced (规  章), whose 章 alone
+    parts in two at a gap between its strokes, stays one line."""
+    size, dpi = 28, 200
+    ppp = 72 / dpi
+
+    def cell(blocks) -> np.ndarray:
+        img = Image.new("L", (size * 14, size * 5), 255)
+        draw = ImageDraw.Draw(img)
+        for x, top, lines in blocks:
+            for k, line in enumerate(lines):
+                draw.text((x, top + k * int(1.3 * size)), line, font=ImageFont.truetype(font, size), fill=0)
+        return np.asarray(img).copy()
+
+    staggered = cell([(10, int(1.2 * size), ("（五）不", "予处理")), (5 * size, size // 2, ("4.无正当理由大", "量反复申请"))])
+    h, w = staggered.shape
+    assert len(cell_line_images(staggered, (0, 0, w * ppp, h * ppp), ppp)) == 4
+    spaced = cell([(10, 2 * size, ("规",)), (3 * size, 2 * size, ("章",))])
+    assert len(cell_line_images(spaced, (0, 0, w * ppp, h * ppp), ppp)) == 1
