@@ -115,8 +115,10 @@ def read_pages(doc: pdfio.Document, config: Config, timings: dict) -> list[PageC
             title_found = any(c.info.page < first and find_title(c.lines) is not None for c in done)
             READERS[name].read(group, config, timings, title_found)
             done += [c for _, c in group]
-        if "scan" in groups and not any(c.grids for c in contents):
-            # No ruled table on any page: the scanned pages' tables may be drawn with no rule.
+        if "scan" in groups and not any(grid.n_cols > 1 for c in contents for grid in c.grids):
+            # No ruled table on any page: the scanned pages' tables may be drawn with no rule. A
+            # ruled one of one column is none of the template's (a shaded band's edges, a framed
+            # note): a 100 dpi scan's one such grid left a report's tables unsought.
             scan.read_by_spacing(groups["scan"], config, timings)
         timings["ocr_path"] = time.perf_counter() - t
     for page in pages:
