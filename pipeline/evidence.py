@@ -16,8 +16,8 @@ Evidence, strongest first:
 
 ACCEPTANCE RULE (identities). A cell is confirmed by the identities when all of these hold:
   1. its reading is definite: a number read, or a blank whose blankness is sure (an identity
-     counts a blank as 0, so it cannot tell "—" from a lost "0"); no position doubt; not
-     unreadable;
+     counts a blank as 0, so it cannot tell "—" from a lost "0"; nothing where a table drawn
+     without rules is thought to have a cell is never sure); no position doubt; not unreadable;
   2. it takes part in at least one identity, and every identity it takes part in holds as read,
      every term of it definite as in 1 (an unreadable term counts as 0 in the sum: a row the
      print lost whole holds as 0 = 0);
@@ -102,6 +102,11 @@ def is_definite(cell: Cell, min_confidence: float) -> bool:
     if SECOND_ONLY_FLAG in cell.flags and cell.value == 0:
         # What the first reader could not read and the second took for "0" may be a blank mark
         # ("—", "/"): an identity counts both as 0 and cannot tell them apart.
+        return False
+    if cell.placed_by_spacing and not cell.text.strip():
+        # Nothing where a table drawn without rules is thought to have a cell: a value the
+        # spacing put in another cell as well as a blank. Counted as a sure 0, it would let a row
+        # whose "0" and "/" the spacing swapped hold its identities (a blank and a 0 sum alike).
         return False
     # A blank is sure only when the reader was sure nothing (or a blank mark) is printed there.
     return cell.value is not None or cell.confidence >= min_confidence
@@ -195,10 +200,6 @@ def assign_status(cells: list[Cell], min_confidence: float, narrative: dict[tupl
             if cell.key in agreed_keys and not cell.placed_by_spacing:
                 evidence.append("agreement")
             evidence += narrative.get(cell.key, ())
-        if cell.placed_by_spacing and not cell.text.strip():
-            # Nothing where a table drawn without rules is thought to have a cell: a value the
-            # spacing put in another cell as well as a blank; the identities cannot tell which.
-            evidence = []
         cell.evidence = evidence
         cell.status = STATUS_CONFIRMED if evidence else STATUS_DOUBTFUL
 

@@ -411,3 +411,28 @@ def test_agreement_does_not_confirm_where_only_the_spacing_placed_a_cell(real_tr
         c.placed_by_spacing = False
     assign_status(cells, MIN_CONFIDENCE, {}, {c.key for c in cells})
     assert all(c.status == STATUS_CONFIRMED for c in active)
+
+
+def test_nothing_where_the_spacing_put_a_cell_proves_no_identity(real_truth):
+    """In a table drawn with no rule, an empty place may be a value the spacing put in the next
+    cell. A row of table 三 printing "0" and "/" in two cells and "/" in its total, read with
+    the total's mark lost and the other two placed one column left (a blank and a 0 sum alike),
+    holds its identities as read: none of its cells may be confirmed by them."""
+    cells = ocr_cells(real_truth)
+    by_key = {c.key: c for c in cells}
+    app = T.TABLE_APPLICATIONS
+    name = next(r.id for r in T.APPLICATION_ROWS_SPLIT
+                if all((app, r.id, col.id) in by_key for col in T.APPLICATION_COLUMNS)
+                and not any(by_key[(app, r.id, col.id)].value for col in T.APPLICATION_COLUMNS))
+    row = [by_key[(app, name, col.id)] for col in T.APPLICATION_COLUMNS]
+    for c in row:
+        c.placed_by_spacing = True
+    # As read: "/", "0" one column left of where they stand, nothing in the total.
+    for c, (value, text) in zip(row, [(None, "/")] * 4 + [(0, "0"), (None, "/"), (None, "")]):
+        c.value, c.text = value, text
+    assign_status(cells, MIN_CONFIDENCE, {}, set())
+    assert all(c.status != STATUS_CONFIRMED for c in row)
+    # The total's mark read: the row's place of every figure is what the identities then judge.
+    row[-1].text = "/"
+    assign_status(cells, MIN_CONFIDENCE, {}, set())
+    assert row[4].status == STATUS_CONFIRMED
