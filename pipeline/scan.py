@@ -58,6 +58,10 @@ PROSE_SHARE = 0.6
 # Rows of ink in a detected line's box apart from its own line, with under this share of the
 # ink its line has, are the lines' beside it (the line's own: a glyph of strokes set apart, 二).
 SHARE_OF_LINE = 0.25
+# A blank's dash is one stroke: its ink covers at least this share of the columns it spans
+# (gaps a 1-bit scan breaks into it included). Specks of paper noise a few pixels apart, which
+# join when marks are sought, cover far less, and each would add a column to the table.
+DASH_COVER = 0.6
 LAYER_LINE_DPI = 120
 # Lines are sought in bands of rows reaching this far (inches) beyond the ink found there (a line
 # is seen whole, with paper around it); bands closer than JOIN_BANDS_IN are searched as one.
@@ -1260,9 +1264,9 @@ def _lone_marks(gray: np.ndarray, pieces: list) -> tuple[list, list]:
     """The ink that no detected line holds, as (glyphs, dashes), boxes in pixels: a figure or a
     blank's mark alone in its cell ("1", "/", "—"), which the detector takes for no text. Ink
     closer than half a line's height is one mark. A glyph is 0.4 to 1.5 lines tall and at most
-    three lines wide; a dash at least twice as wide as tall, under a third of a line tall and
-    one third to one and a half lines wide (a rule or an underline is longer), and its box is
-    given a line's height about it."""
+    three lines wide; a dash at least twice as wide as tall, under a third of a line tall, one
+    third to one and a half lines wide (a rule or an underline is longer) and one stroke
+    (DASH_COVER), and its box is given a line's height about it."""
     if not pieces:
         return [], []
     line = float(np.median([y1 - y0 for _, y0, _, y1 in pieces]))
@@ -1282,7 +1286,8 @@ def _lone_marks(gray: np.ndarray, pieces: list) -> tuple[list, list]:
         w, h = x1 - x0, y1 - y0
         if 0.4 * line <= h <= 1.5 * line and w <= 3 * line:
             glyphs.append((x0, y0, x1, y1))
-        elif w >= 2 * h and h <= line / 3 and line / 3 <= w <= 1.5 * line:
+        elif w >= 2 * h and h <= line / 3 and line / 3 <= w <= 1.5 * line \
+                and ink[int(y0):int(y1), int(x0):int(x1)].any(axis=0).mean() >= DASH_COVER:
             cy = (y0 + y1) / 2
             dashes.append((x0, cy - line / 2, x1, cy + line / 2))
     return glyphs, dashes

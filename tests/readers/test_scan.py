@@ -88,3 +88,13 @@ def test_a_ruled_box_of_one_column_leaves_tables_drawn_with_no_rule_sought(tmp_p
     truth, data, result = _scanned(tmp_path, 2, "scan100", seed=7, name="borderless-2024-002-2021")
     assert not result["silent_cells"]
     assert not [k for k in list(result["wrong"]) + result["missing"] if k[0] != "review"]
+
+
+def test_specks_of_paper_noise_are_no_blank_dashes(tmp_path):
+    """A harsh scan (noise, blur) of report 1 sprinkles specks a few pixels apart over the page.
+    Joined where lone marks are sought, a row of them had a dash's shape, and each such "—"
+    gave a table drawn with no rule a column of its own: 108 cells were lost or wrong. A dash
+    is one stroke, its ink across most of its width: every cell is read right and settled."""
+    truth, data, result = _scanned(tmp_path, 1, "scan200-harsh", seed=7, name="borderless-2024-001-2019")
+    assert result["right"] == result["total"] and not result["silent_cells"]
+    assert not data["review_cells"]
