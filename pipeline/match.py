@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from . import template as T
+from .evidence import POSITION_FLAG
 from .grid import cell_at
 from .labels import best_match, has_cjk, norm, similarity, similarity_bound
 from .numbers import parse_value
@@ -268,6 +269,28 @@ def _bands_under(grid: Grid, above: Grid, value_col: int, n_values: int = 7) -> 
     return bands
 
 
+def _headers_elsewhere(grid: Grid, found: list[_Band]) -> str:
+    """Why the value columns of a table drawn with no rule may not be the template's, or "": a
+    column's name printed in the header over another column than the one its values were given
+    (a speck of noise taken for a dash adds a column, and the values, counted from the right,
+    shift by one). The spacing alone placed them, and a row of zeros and blanks holds its
+    identities shifted as it does in place. A name not read, or over two columns, says nothing."""
+    data = [b for b in found if not _is_header_band(b)]
+    if not data or not all(c.placed_by_spacing for c in grid.cells):
+        return ""
+    value_col, first = data[0].value_col, min(b.r0 for b in data)
+    texts: dict[int, str] = {}
+    for cell in sorted(grid.cells, key=lambda c: c.row):
+        if cell.row + cell.rowspan <= first and cell.colspan == 1:
+            texts[cell.col] = texts.get(cell.col, "") + cell.text
+    labels = [c.label for c in T.APPLICATION_COLUMNS]
+    for k, label in enumerate(labels):
+        over = [col for col, text in texts.items() if label in _labels_within(text, labels)]
+        if over and value_col + k not in over:
+            return f"{POSITION_FLAG}: the header prints {label} over other values than its column's"
+    return ""
+
+
 def _lines_up(grid: Grid, value_col: int, above: Grid, above_col: int) -> bool:
     """Whether the value columns of `grid` stand where those of `above` do, to a quarter of the
     narrowest: the edges between them (where the labels end and where the last column does, the
@@ -282,6 +305,7 @@ def _lines_up(grid: Grid, value_col: int, above: Grid, above_col: int) -> bool:
 def match_applications(grids: list[Grid], match: Match) -> None:
     bands: list[_Band] = []
     above: Optional[tuple[Grid, int]] = None     # the last part whose rows fill its columns
+    misplaced: dict[int, str] = {}                # id(grid): why its columns' places are in doubt
     for grid in grids:
         found = _application_bands(grid)
         if above and not any(_is_header_band(b) for b in found) \
@@ -293,6 +317,8 @@ def match_applications(grids: list[Grid], match: Match) -> None:
             if _is_header_band(band):
                 continue
             bands.append(band)
+        if found and (doubt := _headers_elsewhere(grid, found)):
+            misplaced[id(grid)] = doubt
     if not bands:
         match.problems.append("applications: no data rows found")
         return
@@ -317,7 +343,8 @@ def match_applications(grids: list[Grid], match: Match) -> None:
         values = band.values
         if len(values) == len(cols):
             for col, src in zip(cols, values):
-                match.cells.append(MatchedCell(T.TABLE_APPLICATIONS, row.id, col, src, band.grid.page))
+                match.cells.append(MatchedCell(T.TABLE_APPLICATIONS, row.id, col, src, band.grid.page,
+                                               misplaced.get(id(band.grid), "")))
             continue
         problem = f"row has {len(values)} value cells, the template {len(cols)}"
         match.problems.append(f"applications: row {row.id}: {problem}")

@@ -261,3 +261,34 @@ def test_outcome_headers_joined_by_a_worn_rule_put_their_column_in_doubt(real_gr
     assert any(f.startswith(POSITION_FLAG) for f in pending_cell.flags)
     assert all(not any(f.startswith(POSITION_FLAG) for f in c.flags)
                for c in cells if c.column.startswith("suit_"))
+
+
+def test_a_column_name_over_other_values_puts_a_table_drawn_with_no_rule_in_doubt(tmp_path):
+    """In a table drawn with no rule, the spacing alone gives the values their columns, counted
+    from the right: a speck of noise taken for a blank's dash added a column, every value of a
+    harsh scan's table 三 stood one column off, and a row of zeros and blanks held its
+    identities shifted. The header names each column: where a name stands over other values
+    than its column's, every cell of that part of the table is in doubt; as printed, none is."""
+    import pypdfium2 as pdfium
+
+    from pipeline import grid_pdf
+    from page_images import render_clean_report
+
+    path = tmp_path / "borderless.pdf"
+    render_clean_report(path, "none", 2)
+    document = pdfium.PdfDocument(str(path))
+    try:
+        grids = [g for i in range(len(document)) for g in grid_pdf.read_page_grids(document, i, by_spacing=True)]
+    finally:
+        document.close()
+    applications = [m for m in match_document(grids).cells if m.table == "applications"]
+    assert len(applications) > 100 and not any(m.problem for m in applications)
+
+    # The first part of the table printed with its header (a part carried over prints it again).
+    grid = next(g for g in grids if sum(c.text.replace("\n", "") in ("商业企业", "科研机构") for c in g.cells) == 2)
+    first, second = (c for c in grid.cells if c.text.replace("\n", "") in ("商业企业", "科研机构"))
+    first.text, second.text = second.text, first.text
+    doubted = [m for m in match_document(grids).cells if m.table == "applications" and m.problem]
+    assert doubted and {id(m.source) for m in doubted} == \
+        {id(m.source) for m in applications if any(m.source is c for c in grid.cells)}
+    assert all(m.problem.startswith("position:") for m in doubted)
