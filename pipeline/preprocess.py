@@ -88,6 +88,18 @@ COLOUR_SEAL_IN = (0.6, 3.0)
 BED_DARK = 0.5
 BED_THICK_IN = 0.08
 BED_DPI = 50
+# A sheet photographed on a desk shows its four edges against it: where they meet at corners
+# further than this (degrees) from square, the sheet is seen in perspective, and the page is
+# rectified by them (a table drawn with no rule has no rule to tell it). Each edge is fitted to
+# where the sheet meets the desk along the middle PAPER_EDGE_SHARE of its length (the corners
+# are rounded by the mask's grain) and must show along at least PAPER_EDGE_MIN of the image's
+# size (a flat scan's sheet reaching the image's border shows a few rows of an edge there).
+PAPER_SQUARE_DEG = 0.3
+# An edge square to the image to this many degrees is no sheet's edge but a scanner's frame
+# (dark bands along the image's borders, around a sheet lying skewed on the glass).
+PAPER_FRAME_DEG = 0.05
+PAPER_EDGE_SHARE = 0.8
+PAPER_EDGE_MIN = 0.5
 # Print is the page's pixels at least INK_AT_LEAST grey levels below the paper. Where the darkest
 # tenth of them is less than PALE_PRINT below it, the print is darkened to PRINT_DARKNESS, by at
 # most MAX_PRINT_GAIN (black print on the corpus's scans: 126-255, below 150 only on blurred
@@ -819,6 +831,59 @@ def keystone(lines: list[RulingLine], size: tuple[int, int]) -> Optional[np.ndar
     return shift @ m
 
 
+def paper_keystone(bed: np.ndarray) -> Optional[np.ndarray]:
+    """The 3x3 homography (input px -> output px, on a canvas holding the whole image) that takes
+    a sheet photographed on a desk (`bed`: where the desk shows, scanner_bed) to an upright
+    rectangle of its own size, where its four edges show and meet out of square
+    (PAPER_SQUARE_DEG); None elsewhere (a flat scan's sheet turned on the glass is square: its
+    skew is measured as any page's)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((~bed).astype(np.uint8), connectivity=4)
+    if count < 2:
+        return None
+    paper = labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    h, w = paper.shape
+    # Where the sheet begins, seen from each side: per row from the left and right, per column
+    # from the top and bottom; where it reaches the image's border, that edge does not show.
+    across, down = paper.any(axis=1), paper.any(axis=0)
+    edges = {"left": (paper.argmax(axis=1), across, w, True),
+             "right": (w - 1 - paper[:, ::-1].argmax(axis=1), across, w, True),
+             "top": (paper.argmax(axis=0), down, h, False),
+             "bottom": (h - 1 - paper[::-1].argmax(axis=0), down, h, False)}
+    lines = {}
+    for name, (at, present, limit, vertical) in edges.items():
+        along = np.flatnonzero(present & (at > 0) & (at < limit - 1))
+        if len(along) < PAPER_EDGE_MIN * len(present):
+            return None
+        trim = (1.0 - PAPER_EDGE_SHARE) / 2.0 * (along[-1] - along[0])
+        along = along[(along >= along[0] + trim) & (along <= along[-1] - trim)]
+        points = np.column_stack([at[along], along] if vertical else [along, at[along]]).astype(np.float32)
+        vx, vy, x0, y0 = cv2.fitLine(points, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        if np.degrees(abs(vx if vertical else vy)) < PAPER_FRAME_DEG:
+            return None     # square to the image: a scanner's frame around a sheet on the glass
+        lines[name] = np.cross([x0, y0, 1.0], [x0 + vx, y0 + vy, 1.0])
+    corners = []
+    for a, b in (("top", "left"), ("top", "right"), ("bottom", "right"), ("bottom", "left")):
+        meet = np.cross(lines[a], lines[b])
+        if abs(meet[2]) < 1e-9:
+            return None
+        corners.append(meet[:2] / meet[2])
+    quad = np.array(corners)
+    sides = [quad[(k + 1) % 4] - quad[k] for k in range(4)]
+    turns = [np.degrees(np.arctan2(u[0] * v[1] - u[1] * v[0], np.dot(u, v)))
+             for u, v in zip(sides, sides[1:] + sides[:1])]
+    if max(abs(abs(t) - 90.0) for t in turns) < PAPER_SQUARE_DEG:
+        return None
+    width = (np.linalg.norm(sides[0]) + np.linalg.norm(sides[2])) / 2.0
+    height = (np.linalg.norm(sides[1]) + np.linalg.norm(sides[3])) / 2.0
+    cx, cy = quad.mean(axis=0)
+    square = np.array([[cx - width / 2, cy - height / 2], [cx + width / 2, cy - height / 2],
+                       [cx + width / 2, cy + height / 2], [cx - width / 2, cy + height / 2]])
+    m = cv2.getPerspectiveTransform(quad.astype(np.float32), square.astype(np.float32)).astype(float)
+    ends = apply_homography(m, np.array([[0, 0], [w, 0], [w, h], [0, h]], float))
+    shift = np.array([[1.0, 0, -ends[:, 0].min()], [0, 1.0, -ends[:, 1].min()], [0, 0, 1]])
+    return shift @ m
+
+
 def _vanishing_point(members: list, axis: int, extent: float) -> Optional[tuple[np.ndarray, list]]:
     """Where lines of one direction meet (homogeneous), by least squares over the lines that
     agree with it, and those lines: a stroke that is no rule (a corner cell's diagonal, a few
@@ -1134,6 +1199,8 @@ def prepare_page(image_bgr: np.ndarray, dpi: float,
         skew = estimate_skew_from_text(binary, dpi)
     # Measured again where a frame is given: the same render gives the same rectification.
     m_skew = keystone(rules, (w0, h0))
+    if m_skew is None and bed is not None:
+        m_skew = paper_keystone(bed)
     if m_skew is not None:
         corners = apply_homography(m_skew, np.array([[0, 0], [w0, 0], [w0, h0], [0, h0]], float))
         size = (int(np.ceil(corners[:, 0].max())), int(np.ceil(corners[:, 1].max())))
