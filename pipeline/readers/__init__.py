@@ -35,6 +35,10 @@ from .page import Page
 
 log = logging.getLogger(__name__)
 
+# A ruled grid holding this many figures may be a part of a template table (the last row of
+# table 三 carried over to a page of its own prints seven; a junk grid's misreadings, a few).
+TABLE_FIGURES = 3
+
 READERS = {"text": text, "vector_ocr": vector_ocr, "mixed": mixed, "scan": scan}
 
 __all__ = ["Page", "READERS", "choose_reader", "open_pages", "read_pages"]
@@ -46,6 +50,20 @@ def open_pages(doc: pdfio.Document, config: Config, verdicts: list[str]) -> list
         w, h = pdfio.page_size(doc.pdf, i)
         pages.append(Page(doc, config, i + 1, w, h, verdicts[i]))
     return pages
+
+
+def _may_be_a_table(grid) -> bool:
+    """Whether a ruled grid may be one of the template's tables: two columns or more, and the
+    template's labels or TABLE_FIGURES figures in it. A shaded band's edges (one column), a
+    framed note, or the lines a scan's show-through forms of the back page's print hold neither,
+    and one such grid left a report's tables drawn with no rule unsought (refused as no report)."""
+    from ..match import classify_grid
+    from ..numbers import parse_value
+
+    if grid.n_cols < 2:
+        return False
+    return sum(parse_value(c.text).kind == "number" for c in grid.cells) >= TABLE_FIGURES \
+        or classify_grid(grid) is not None
 
 
 def _meanwhile(work) -> None:
@@ -115,10 +133,8 @@ def read_pages(doc: pdfio.Document, config: Config, timings: dict) -> list[PageC
             title_found = any(c.info.page < first and find_title(c.lines) is not None for c in done)
             READERS[name].read(group, config, timings, title_found)
             done += [c for _, c in group]
-        if "scan" in groups and not any(grid.n_cols > 1 for c in contents for grid in c.grids):
-            # No ruled table on any page: the scanned pages' tables may be drawn with no rule. A
-            # ruled one of one column is none of the template's (a shaded band's edges, a framed
-            # note): a 100 dpi scan's one such grid left a report's tables unsought.
+        if "scan" in groups and not any(_may_be_a_table(grid) for c in contents for grid in c.grids):
+            # No ruled table on any page: the scanned pages' tables may be drawn with no rule.
             scan.read_by_spacing(groups["scan"], config, timings)
         timings["ocr_path"] = time.perf_counter() - t
     for page in pages:

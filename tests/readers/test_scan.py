@@ -109,3 +109,12 @@ def test_a_photograph_of_tables_drawn_with_no_rule_is_rectified_by_the_sheets_ed
     assert result["right"] == result["total"] and not result["silent_cells"]
     assert not data["review_cells"]
 
+
+def test_a_ruled_grid_of_no_table_leaves_tables_drawn_with_no_rule_sought(tmp_path):
+    """Report 0 scanned with the back page's print showing through: on its first page that
+    print formed a small ruled grid of five columns, holding a few misread characters and no
+    figure. Taken for a ruled table, it left the report's tables drawn
+    with no rule unsought, and the report was refused as no annual report. A ruled grid counts
+    only where it holds the template's labels or figures: every cell is read right."""
+    truth, data, result = _scanned(tmp_path, 0, "scan200-show-through", seed=7, name="borderless-2024-000-2021")
+    assert result["right"] == result["total"] and not result["silent_cells"]
