@@ -126,14 +126,19 @@ class _Band:
 
 
 def _application_bands(grid: Grid, n_values: int = 7) -> list[_Band]:
-    anchors = [c for c in grid.cells if c.col + c.colspan == grid.n_cols]
+    # Columns on the right where no cell of their own prints anything are none of the table's:
+    # an edge that a mark beyond it drew (a speck, the page's border in a scan; a header centred
+    # over the columns spans it too), which would shift every value one column, counted from
+    # the right.
+    end = max((c.col + 1 for c in grid.cells if c.colspan == 1 and c.text.strip()), default=grid.n_cols)
+    anchors = [c for c in grid.cells if c.col < end <= c.col + c.colspan]
     anchors.sort(key=lambda c: c.row)
     # The first value column: where the last n_values distinct cells of a printed row begin.
     # Only rows that print values vote: header rows have other cells in those places.
     starts: dict[int, int] = {}
     for a in anchors:
         inside = sorted((c for c in _covering_rows(grid, a.row, a.row + a.rowspan)
-                         if c.row >= a.row and c.row + c.rowspan <= a.row + a.rowspan),
+                         if c.row >= a.row and c.row + c.rowspan <= a.row + a.rowspan and c.col < end),
                         key=lambda c: c.col)
         if len(inside) > n_values and all(_is_value_text(c.text) for c in inside[-n_values:]):
             col = inside[-n_values].col
@@ -145,7 +150,7 @@ def _application_bands(grid: Grid, n_values: int = 7) -> list[_Band]:
     for a in anchors:
         cells = _covering_rows(grid, a.row, a.row + a.rowspan)
         labels = [c for c in cells if c.col < vc0]
-        values = [c for c in cells if c.col >= vc0 and c.row >= a.row
+        values = [c for c in cells if vc0 <= c.col < end and c.row >= a.row
                   and c.row + c.rowspan <= a.row + a.rowspan]
         bands.append(_Band(grid, a.row, a.row + a.rowspan, labels, values, vc0))
     return bands

@@ -295,3 +295,43 @@ def test_a_column_name_over_other_values_puts_a_table_drawn_with_no_rule_in_doub
     assert doubted and {id(m.source) for m in doubted} == \
         {id(m.source) for m in applications if any(m.source is c for c in grid.cells)}
     assert all(m.problem.startswith("position:") for m in doubted)
+
+
+def test_a_column_that_prints_nothing_beyond_the_table_is_none_of_its_own(tmp_path):
+    """A mark beyond table 三's right side in a scan (a speck, the sheet's border) draws one more
+    column edge: the table had a column on its right that no row prints anything in, and the
+    values, counted from the right, were each taken for their right neighbour's (47 cells of a
+    pale scan). The header centred over the columns spans it too. A column whose own cells
+    print nothing is none of the table's: every value keeps its column."""
+    import pypdfium2 as pdfium
+
+    from pipeline import grid_pdf
+    from page_images import render_clean_report
+
+    path = tmp_path / "borderless.pdf"
+    render_clean_report(path, "none", 2)
+    document = pdfium.PdfDocument(str(path))
+    try:
+        grids = [g for i in range(len(document)) for g in grid_pdf.read_page_grids(document, i, by_spacing=True)]
+    finally:
+        document.close()
+    def printed(match):
+        return {(m.row, m.column): m.source.text if m.source else None
+                for m in match.cells if m.table == "applications"}
+
+    before = printed(match_document(grids))
+    assert len(before) > 100 and all(before.values())
+    grid = next(g for g in grids if any(c.text.replace("\n", "") == "总计" for c in g.cells))
+    right = grid.col_edges[-1]
+    grid.col_edges.append(right + 12.0)
+    for cell in list(grid.cells):
+        if cell.col + cell.colspan == grid.n_cols:
+            if cell.colspan > 1:        # a header centred over the columns
+                cell.colspan += 1
+            else:
+                grid.cells.append(GridCell(cell.row, grid.n_cols, cell.rowspan, 1,
+                                           (right, cell.bbox[1], right + 12.0, cell.bbox[3]), "",
+                                           placed_by_spacing=True))
+    grid.n_cols += 1
+    assert any(c.colspan > 1 and c.col + c.colspan == grid.n_cols for c in grid.cells)
+    assert printed(match_document(grids)) == before
