@@ -54,6 +54,11 @@ SECOND_READER = "second_reader"
 FIRST_READER = "first_reader"
 SLIP_FLAG = "an identity fails that one slip in this reading would mend"
 POSITION_FLAG = "position"
+# A row of table 三 whose label read as none of the template's, placed by its order: the one row
+# printed between the rows found before and after it (pipeline.match._rows_between). Its values
+# are read as any others, and the identities may count them; that the row is the template's is
+# for a person to confirm, so they are confirmed by nothing.
+ORDER_FLAG = "row placed by its order"
 # A number whose printed glyphs are broken apart (pipeline.scan.ink_pieces): a second reading of
 # the same remains is no independent witness, so agreement confirms nothing there.
 BROKEN_FLAG = "broken print"
@@ -200,6 +205,8 @@ def assign_status(cells: list[Cell], min_confidence: float, narrative: dict[tupl
             if cell.key in agreed_keys and not cell.placed_by_spacing:
                 evidence.append("agreement")
             evidence += narrative.get(cell.key, ())
+        if any(f.startswith(ORDER_FLAG) for f in cell.flags):
+            evidence = []
         cell.evidence = evidence
         cell.status = STATUS_CONFIRMED if evidence else STATUS_DOUBTFUL
 

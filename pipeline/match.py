@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from . import template as T
-from .evidence import POSITION_FLAG
+from .evidence import ORDER_FLAG, POSITION_FLAG
 from .grid import cell_at
 from .labels import best_match, has_cjk, norm, similarity, similarity_bound
 from .numbers import parse_value
@@ -239,6 +239,24 @@ def _align(bands: list[_Band], rows: tuple[T.Row, ...]) -> tuple[float, list[Opt
     return best[n][m], assigned
 
 
+def _rows_between(bands: list[_Band], rows: tuple[T.Row, ...], assigned: list[Optional[int]]) -> dict[str, str]:
+    """Template rows not found whose place one printed row, its label misread, holds alone: the
+    one row of values left between the rows found before and after it, where those print one
+    template row between them (a block's label read into the row's, "提供行制作旧心用" for
+    2.没有现成信息需要另行制作). Each such row is assigned in `assigned`; returns, per row id,
+    the flag its cells carry (ORDER_FLAG: its values' place is for a person to confirm)."""
+    out: dict[str, str] = {}
+    found = [k for k, a in enumerate(assigned) if a is not None]
+    for i, j in zip(found, found[1:]):
+        a, b = assigned[i], assigned[j]
+        if j - i != 2 or b - a != 2 or len(bands[a + 1].values) != len(T.APPLICATION_COLUMNS):
+            continue
+        assigned[i + 1] = a + 1
+        label = _flat("".join(c.text for c in bands[a + 1].labels))[:40]
+        out[rows[i + 1].id] = f"{ORDER_FLAG}: between rows {rows[i].id} and {rows[j].id}, its label read {label!r}"
+    return out
+
+
 def _bands_under(grid: Grid, above: Grid, value_col: int, n_values: int = 7) -> list[_Band]:
     """The rows of `grid`, a part of the table carried over with no header, in the value columns
     of `above`, the part before it: a table drawn with no rule whose blanks are printed empty (or
@@ -334,6 +352,7 @@ def match_applications(grids: list[Grid], match: Match) -> None:
         results.append((gain, split, rows, assigned))
     gain, split, rows, assigned = max(results, key=lambda r: r[0])
     match.split_six = split
+    by_order = _rows_between(bands, rows, assigned)
     used = {a for a in assigned if a is not None}
     for k, band in enumerate(bands):
         if k not in used:
@@ -349,7 +368,7 @@ def match_applications(grids: list[Grid], match: Match) -> None:
         if len(values) == len(cols):
             for col, src in zip(cols, values):
                 match.cells.append(MatchedCell(T.TABLE_APPLICATIONS, row.id, col, src, band.grid.page,
-                                               misplaced.get(id(band.grid), "")))
+                                               misplaced.get(id(band.grid)) or by_order.get(row.id, "")))
             continue
         problem = f"row has {len(values)} value cells, the template {len(cols)}"
         match.problems.append(f"applications: row {row.id}: {problem}")

@@ -436,3 +436,25 @@ def test_nothing_where_the_spacing_put_a_cell_proves_no_identity(real_truth):
     row[-1].text = "/"
     assign_status(cells, MIN_CONFIDENCE, {}, set())
     assert row[4].status == STATUS_CONFIRMED
+
+
+def test_a_row_placed_by_its_order_is_confirmed_by_nothing_and_still_counts_in_its_sums(real_truth):
+    """A row of table 三 placed by its order (its label misread) holds values read as any: the
+    identities count them, and the other cells keep what they prove. That the row is the
+    template's is for a person to confirm: none of its cells is confirmed."""
+    from pipeline.evidence import ORDER_FLAG
+
+    plain = ocr_cells(real_truth)
+    assign_status(plain, MIN_CONFIDENCE, {}, set())
+    cells = ocr_cells(real_truth)
+    row = [c for c in cells if c.table == T.TABLE_APPLICATIONS and c.row == "3.4.2"]
+    for c in row:
+        c.flags.append(f"{ORDER_FLAG}: between rows 3.4.1 and 3.4.3")
+    assign_status(cells, MIN_CONFIDENCE, {}, set())
+    assert len(row) == 7 and all(c.status != STATUS_CONFIRMED and not c.evidence for c in row)
+    others = [(c.key, c.status) for c in cells if c not in row]
+    assert any(s == STATUS_CONFIRMED for _, s in others)
+    assert others == [(c.key, c.status) for c in plain if c.row != "3.4.2" or c.table != T.TABLE_APPLICATIONS]
+    # Two readers agreeing on its values say nothing of its place either.
+    assign_status(cells, MIN_CONFIDENCE, {}, {c.key for c in cells})
+    assert all(c.status != STATUS_CONFIRMED for c in row)

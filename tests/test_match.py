@@ -335,3 +335,28 @@ def test_a_column_that_prints_nothing_beyond_the_table_is_none_of_its_own(tmp_pa
     grid.n_cols += 1
     assert any(c.colspan > 1 and c.col + c.colspan == grid.n_cols for c in grid.cells)
     assert printed(match_document(grids)) == before
+
+
+@pytest.mark.parametrize("garbled", [["没有现成信息"], ["本机关不掌握", "没有现成信息"]])
+def test_a_row_whose_label_reads_as_none_takes_the_one_place_left_between_its_neighbours(
+        real_grids, real_truth, garbled):
+    """A scan read a block's label into a row's ("提供行制作旧心用" for 2.没有现成信息需要另行制作):
+    the row matched none of the template's, and its seven values were lost. Where one printed row
+    is left between the rows found before and after it, and they have one template row between
+    them, it is that row, its cells flagged for a person (its values read as any). Two rows
+    misread side by side stay unplaced: which is which, only their labels say."""
+    from pipeline.evidence import ORDER_FLAG
+
+    grids = [dataclasses.replace(g, cells=[dataclasses.replace(c) for c in g.cells]) for g in real_grids]
+    for word in garbled:
+        next(c for g in grids for c in g.cells if word in c.text).text = "提供行制作旧心用"
+    match = match_document(grids)
+    truth = {(c["row"], c["column"]): c["value"] for c in real_truth["cells"] if c["table"] == "applications"}
+    placed = [m for m in match.cells if m.table == "applications" and m.problem.startswith(ORDER_FLAG)]
+    if len(garbled) == 1:
+        assert {m.row for m in placed} == {"3.4.2"} and len(placed) == 7
+        assert all(parse_value(m.source.text).value == truth[(m.row, m.column)] for m in placed)
+        assert not [p for p in match.problems if "applications" in p]
+    else:
+        assert not placed
+        assert sum("not found" in p for p in match.problems) == 2
