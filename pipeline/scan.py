@@ -274,9 +274,11 @@ def split_merged_values(engine, prepared: PreparedPage, grids: list[Grid], text_
             if (cell.rowspan > 1 or cell.colspan > 1) and len(_values(cell.text) or ()) > 1 \
                     and len(grid.row_edges) > cell.row + cell.rowspan \
                     and len(grid.col_edges) > cell.col + cell.colspan:
+                # A piece of a table drawn with no rule is placed by the spacing as its cell was.
                 splits.append((grid, cell, [
                     GridCell(r, c, 1, 1, (grid.col_edges[c], grid.row_edges[r],
-                                          grid.col_edges[c + 1], grid.row_edges[r + 1]))
+                                          grid.col_edges[c + 1], grid.row_edges[r + 1]),
+                             placed_by_spacing=cell.placed_by_spacing)
                     for r in range(cell.row, cell.row + cell.rowspan)
                     for c in range(cell.col, cell.col + cell.colspan)]))
     if not splits:
