@@ -29,7 +29,7 @@ from .. import pdf as pdfio
 from ..config import Config
 from ..textlayer import UNJUDGED, judge_text_layers
 from ..title import find_title
-from ..types import PageContent, PageInfo
+from ..types import Grid, PageContent, PageInfo
 from . import mixed, scan, text, vector_ocr
 from .page import Page
 
@@ -52,7 +52,7 @@ def open_pages(doc: pdfio.Document, config: Config, verdicts: list[str]) -> list
     return pages
 
 
-def _may_be_a_table(grid) -> bool:
+def _may_be_a_table(grid: Grid) -> bool:
     """Whether a ruled grid may be one of the template's tables: two columns or more, and the
     template's labels or TABLE_FIGURES figures in it. A shaded band's edges (one column), a
     framed note, or the lines a scan's show-through forms of the back page's print hold neither,
