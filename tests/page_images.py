@@ -99,6 +99,19 @@ def render_clean_report_truth(path, rule_style: str = "", index: int = 0) -> dic
     return truth_of(doc, render_report(doc, path))
 
 
+def spaced_grids_of_clean_report(path, index: int = 0) -> list:
+    """The clean corpus's report `index` rendered to `path` with no rule at all, and the grids
+    its text layer's spacing draws on every page (pipeline.grid_pdf, by_spacing)."""
+    from pipeline import grid_pdf
+
+    render_clean_report(path, "none", index)
+    document = pdfium.PdfDocument(str(path))
+    try:
+        return [g for i in range(len(document)) for g in grid_pdf.read_page_grids(document, i, by_spacing=True)]
+    finally:
+        document.close()
+
+
 def _clean_doc(rule_style: str, index: int):
     import dataclasses
 

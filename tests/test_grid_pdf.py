@@ -562,15 +562,9 @@ def test_a_wrapped_label_and_a_label_down_merged_rows_keep_their_rows(tmp_path):
     """(六)其他处理's first row prints its label over three lines with its values beside the middle
     one, and the block's label centred down its three rows: one row each, the label's lines with
     their values, the block's label in none of them."""
-    from page_images import render_clean_report
+    from page_images import spaced_grids_of_clean_report
 
-    path = tmp_path / "borderless.pdf"
-    render_clean_report(path, "none", 0)
-    document = pdfium.PdfDocument(str(path))
-    try:
-        grids = [g for i in range(len(document)) for g in grid_pdf.read_page_grids(document, i, by_spacing=True)]
-    finally:
-        document.close()
+    grids = spaced_grids_of_clean_report(tmp_path / "borderless.pdf", 0)
     rows = {}
     for grid in grids:
         for cell in grid.cells:

@@ -269,18 +269,9 @@ def test_a_column_name_over_other_values_puts_a_table_drawn_with_no_rule_in_doub
     harsh scan's table 三 stood one column off, and a row of zeros and blanks held its
     identities shifted. The header names each column: where a name stands over other values
     than its column's, every cell of that part of the table is in doubt; as printed, none is."""
-    import pypdfium2 as pdfium
+    from page_images import spaced_grids_of_clean_report
 
-    from pipeline import grid_pdf
-    from page_images import render_clean_report
-
-    path = tmp_path / "borderless.pdf"
-    render_clean_report(path, "none", 2)
-    document = pdfium.PdfDocument(str(path))
-    try:
-        grids = [g for i in range(len(document)) for g in grid_pdf.read_page_grids(document, i, by_spacing=True)]
-    finally:
-        document.close()
+    grids = spaced_grids_of_clean_report(tmp_path / "borderless.pdf", 2)
     applications = [m for m in match_document(grids).cells if m.table == "applications"]
     assert len(applications) > 100 and not any(m.problem for m in applications)
 
@@ -303,18 +294,9 @@ def test_a_column_that_prints_nothing_beyond_the_table_is_none_of_its_own(tmp_pa
     values, counted from the right, were each taken for their right neighbour's (47 cells of a
     pale scan). The header centred over the columns spans it too. A column whose own cells
     print nothing is none of the table's: every value keeps its column."""
-    import pypdfium2 as pdfium
+    from page_images import spaced_grids_of_clean_report
 
-    from pipeline import grid_pdf
-    from page_images import render_clean_report
-
-    path = tmp_path / "borderless.pdf"
-    render_clean_report(path, "none", 2)
-    document = pdfium.PdfDocument(str(path))
-    try:
-        grids = [g for i in range(len(document)) for g in grid_pdf.read_page_grids(document, i, by_spacing=True)]
-    finally:
-        document.close()
+    grids = spaced_grids_of_clean_report(tmp_path / "borderless.pdf", 2)
     def printed(match):
         return {(m.row, m.column): m.source.text if m.source else None
                 for m in match.cells if m.table == "applications"}
