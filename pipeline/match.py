@@ -292,14 +292,14 @@ def _bands_under(grid: Grid, above: Grid, value_col: int, n_values: int = 7) -> 
     return bands
 
 
-def _headers_elsewhere(grid: Grid, found: list[_Band]) -> str:
+def _headers_elsewhere(grid: Grid, data: list[_Band]) -> str:
     """Why the value columns of a table drawn with no rule may not be the template's, or "": a
     column's name printed in the header over another column than the one its values were given
     (a speck of noise taken for a dash adds a column, and the values, counted from the right,
     shift by one). The spacing alone placed them, and a row of zeros and blanks holds its
-    identities shifted as it does in place. A name not read, or over two columns, says nothing."""
-    data = [b for b in found if not _is_header_band(b)]
-    if not data or not all(c.placed_by_spacing for c in grid.cells):
+    identities shifted as it does in place. A name not read, or over two columns, says nothing.
+    `data`: the grid's rows of values, the rows above the first of them its header."""
+    if not all(c.placed_by_spacing for c in grid.cells):
         return ""
     value_col, first = data[0].value_col, min(b.r0 for b in data)
     texts: dict[int, str] = {}
@@ -336,11 +336,9 @@ def match_applications(grids: list[Grid], match: Match) -> None:
             found = _bands_under(grid, *above) or found
         elif found:
             above = (grid, found[0].value_col)
-        for band in found:
-            if _is_header_band(band):
-                continue
-            bands.append(band)
-        if found and (doubt := _headers_elsewhere(grid, found)):
+        data = [band for band in found if not _is_header_band(band)]
+        bands += data
+        if data and (doubt := _headers_elsewhere(grid, data)):
             misplaced[id(grid)] = doubt
     if not bands:
         match.problems.append("applications: no data rows found")

@@ -27,6 +27,8 @@ import time
 
 from .. import pdf as pdfio
 from ..config import Config
+from ..match import classify_grid
+from ..numbers import parse_value
 from ..textlayer import UNJUDGED, judge_text_layers
 from ..title import find_title
 from ..types import Grid, PageContent, PageInfo
@@ -57,9 +59,6 @@ def _may_be_a_table(grid: Grid) -> bool:
     template's labels or TABLE_FIGURES figures in it. A shaded band's edges (one column), a
     framed note, or the lines a scan's show-through forms of the back page's print hold neither,
     and one such grid left a report's tables drawn with no rule unsought (refused as no report)."""
-    from ..match import classify_grid
-    from ..numbers import parse_value
-
     if grid.n_cols < 2:
         return False
     return sum(parse_value(c.text).kind == "number" for c in grid.cells) >= TABLE_FIGURES \
