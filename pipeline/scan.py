@@ -58,10 +58,13 @@ PROSE_SHARE = 0.6
 # Rows of ink in a detected line's box apart from its own line, with under this share of the
 # ink its line has, are the lines' beside it (the line's own: a glyph of strokes set apart, 二).
 SHARE_OF_LINE = 0.25
-# A blank's dash is one stroke: its ink covers at least this share of the columns it spans
+# A blank's mark, "—" or "/", is one stroke: its ink covers at least this share of its length
 # (gaps a 1-bit scan breaks into it included). Specks of paper noise a few pixels apart, which
 # join when marks are sought, cover far less, and each would add a column to the table.
 DASH_COVER = 0.6
+# The pieces of one broken stroke overlap along it by at most this share of what they cover
+# (where a break runs aslant): the sides of a glyph overlap wholly.
+STROKE_OVERLAP = 1.2
 LAYER_LINE_DPI = 120
 # Lines are sought in bands of rows reaching this far (inches) beyond the ink found there (a line
 # is seen whole, with paper around it); bands closer than JOIN_BANDS_IN are searched as one.
@@ -891,13 +894,17 @@ def is_faint_dash(gray: np.ndarray, bbox, ppp: float) -> bool:
 
 def is_slash(crop: np.ndarray, ppp: float) -> bool:
     """Whether a cell's ink is one straight thin stroke leaning right, "/" (not "1", which
-    stands upright, nor "7", whose top bar leaves the stroke's line)."""
+    stands upright, nor "7", whose top bar leaves the stroke's line). A 1-bit scan's threshold
+    breaks a hairline "/" into pieces: pieces on one line that together cover most of its length
+    are that one stroke (pieces off the line make it thick, and no "/")."""
     ink = ink_mask(crop)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     parts = sorted(range(1, count), key=lambda k: -stats[k][4])
-    if not parts or any(stats[k][4] > 0.1 * stats[parts[0]][4] for k in parts[1:]):
+    if not parts:
         return False
-    ys, xs = np.nonzero(labels == parts[0])
+    # Specks beside the stroke are no part of it.
+    pieces = [k for k in parts if stats[k][4] > 0.1 * stats[parts[0]][4]]
+    ys, xs = np.nonzero(np.isin(labels, pieces))
     if ys.size < 10:
         return False
     pts = np.column_stack([xs, ys]).astype(np.float64)
@@ -910,8 +917,30 @@ def is_slash(crop: np.ndarray, ppp: float) -> bool:
     along = (pts - centre) @ direction
     across = np.abs((pts - centre) @ normal)
     length = float(along.max() - along.min())
-    thin = float(np.percentile(across, 95)) <= max(2.0, 0.02 * 72 / ppp)
-    return SLASH_DEG[0] <= angle <= SLASH_DEG[1] and thin and length >= 0.06 * 72 / ppp
+    # One piece may stray a little off its line (a speck touching it). Every pixel of a broken
+    # stroke's pieces keeps to one line, a hairline's width about it: pieces of a glyph with a
+    # neighbour's leftover beside it lie along a band of their own.
+    if len(pieces) == 1:
+        thin = float(np.percentile(across, 95)) <= max(2.0, 0.02 * 72 / ppp)
+    else:
+        thin = float(across.max()) <= max(2.0, 0.01 * 72 / ppp)
+    return SLASH_DEG[0] <= angle <= SLASH_DEG[1] and thin and length >= 0.06 * 72 / ppp \
+        and _one_stroke(along, labels[ys, xs])
+
+
+def _one_stroke(along: np.ndarray, piece_of: np.ndarray) -> bool:
+    """Whether pieces of ink (`piece_of`: each pixel's piece; `along`: its position along their
+    common line) are one stroke the threshold broke: they follow one another along it, each
+    where the last ended (the two sides of a "0" lie beside one another), and cover DASH_COVER
+    of its length."""
+    spans = sorted((float(along[piece_of == k].min()), float(along[piece_of == k].max()))
+                   for k in np.unique(piece_of))
+    covered, reach, lengths = 0.0, spans[0][0], 0.0
+    for start, end in spans:
+        covered += max(0.0, end - max(start, reach))
+        reach = max(reach, end)
+        lengths += end - start
+    return covered >= DASH_COVER * (reach - spans[0][0]) and lengths <= STROKE_OVERLAP * max(covered, 1e-9)
 
 
 def _sliver_px(ppp: float) -> int:
