@@ -22,7 +22,7 @@ from .numbers import normalize_numeric_text, number_candidates, parse_value, rea
 from .resolve import choose_by_identities
 from .template import TABLE_ACTIVE
 from .title import find_title, parse_title, title_is_uncertain, title_lines
-from .types import STATUS_CONFIRMED, Cell, InputError, PageContent, Report, TextLine
+from .types import NO_BELIEF, STATUS_CONFIRMED, Cell, InputError, PageContent, Report, TextLine
 
 log = logging.getLogger(__name__)
 
@@ -239,11 +239,13 @@ def read_twice(cells: list[Cell], config: Config, timings: dict) -> tuple[set, s
             kind, value = second_value(text)
             confidence = reading[1] if reading else 1.0    # no ink: surely nothing
             seconds[cell.key] = (kind, value, confidence, text)
-            if cell.value is None and "unreadable" in cell.flags and kind == "number":
+            if kind == "number" and (cell.value is None and "unreadable" in cell.flags
+                                     or cell.confidence < NO_BELIEF):
                 # What the first reader could not read at all ("(" of a broken 90, "S" of a
-                # broken 8), the second read as a number: its best guess, with the doubt of a
-                # single reading (only the identities may confirm it).
-                cell.alternatives.append((None, cell.text, FIRST_READER))
+                # broken 8), or read without any belief (a "2" of what it saw of 233, nothing
+                # under a pen's stroke), the second read as a number: its best guess, with the
+                # doubt of a single reading (only the identities may confirm it).
+                cell.alternatives.append((cell.value, cell.text, FIRST_READER))
                 cell.value, cell.text, cell.confidence = value, text, min(confidence, cell.confidence)
                 cell.flags = [f for f in cell.flags if f != "unreadable"] + [SECOND_ONLY_FLAG]
                 continue

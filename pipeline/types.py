@@ -12,6 +12,9 @@ STATUS_DOUBTFUL = "doubtful"
 # The confidence a scan reader gives a blank mark ("—", "/") told by its shape rather than by a
 # recognizer; pipeline.evidence knows such a cell by it.
 SHAPE_CONFIDENCE = 0.99
+# A reading below this confidence had no belief behind it: a piece of the cell read as nothing
+# (the recognizer scores an empty reading 0), a cell a seal or a pen's stroke covers.
+NO_BELIEF = 0.05
 
 
 @dataclass

@@ -92,6 +92,27 @@ def test_a_cell_the_first_reader_could_not_read_takes_the_second_readers_number(
     assert lost[1].status == STATUS_DOUBTFUL
 
 
+def test_a_reading_without_belief_gives_way_to_the_second_readers_number(real_scan):
+    """The first reader read a 1-bit scan's broken 233 as "2" with confidence 0 (a piece of it
+    read as nothing); a cell under a pen's stroke, as nothing at confidence 0. Neither reading
+    has any belief behind it: the value is the second reader's number, kept from agreeing with
+    itself, and the first reading stays beside it."""
+    report, truth = real_scan
+    cells = report.cells
+    want = {(c["table"], c["row"], c["column"]): c["value"] for c in truth["cells"]}
+    numbers = [c for c in cells if c.table == "applications" and isinstance(c.value, int) and c.value >= 10]
+    cut, covered = numbers[0], numbers[1]
+    for c in cells:
+        c.alternatives, c.evidence = [], []
+    cut.value, cut.text, cut.confidence = int(str(cut.value)[0]), str(cut.value)[0], 0.0
+    covered.value, covered.text, covered.confidence = None, "", 0.0
+    first_readings = [(cut, cut.text), (covered, "")]
+    agreed, same = read_twice(cells, DEFAULT, {})
+    for c, first in first_readings:
+        assert c.value == want[c.key] and SECOND_ONLY_FLAG in c.flags and c.key not in same
+        assert first in [t for _, t, by in c.alternatives if by == "first_reader"]
+
+
 def test_a_scanned_report_crosses_processes_as_data(real_scan):
     """Batch workers and dask send reports pickled: the second looks (page images, closures)
     stay behind, the contract JSON arrives whole."""
