@@ -4,7 +4,8 @@ When sums fail, the uncertain cells in them may be read otherwise: each has the 
 runner-up readings (`Cell.candidates`). A *change* takes one such reading in one cell, or in two
 cells that share an identity (a 34 read "31" in a row's count and in its total leaves the row
 holding; only the pair mends its columns), where every identity through the changed cells holds
-after it and one of them failed before. Changes that can stand together explain the failures they
+after it and one of them failed before, or the cell was read as no value at all (its reading
+with which every identity through it holds is its value, a failure mended too). Changes that can stand together explain the failures they
 mend; the explanation that mends the most failures is taken where it is the only one that does,
 or where the recognizer supports its readings DOMINANT times more than the next one's. Otherwise
 only what every such explanation holds is taken: two explanations of one failure (the cell at a
@@ -22,7 +23,7 @@ import math
 from dataclasses import dataclass
 
 from . import template as T
-from .types import Cell
+from .types import NO_BELIEF, Cell
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,8 @@ DOMINANT = 100.0
 class Change:
     """One way to mend failing identities: readings taken in one cell or in two."""
     values: tuple[tuple[tuple, float | int], ...]   # (cell key, value taken), one or two
-    mended: frozenset                                 # the failing identities it makes hold
+    mended: frozenset                                 # the failing identities it makes hold, and
+                                                      # ("unread", key) for a cell read as no value
     touched: frozenset                                # every identity through its cells
     support: float                                    # the recognizer's support for its readings
 
@@ -82,14 +84,32 @@ def _holds(by_key: dict, ident: T.Identity, values: dict) -> bool:
 
 def _possible_changes(by_key: dict, identities: list, through: dict, min_confidence: float) -> list[Change]:
     failing = {i for i in identities if not _holds(by_key, i, {})}
-    if not failing:
+
+    def read(key) -> bool:
+        # A value, or a blank read with some belief: not nothing where the reader saw nothing it
+        # could read (a cell a pen's stroke covers), which an identity would count as 0.
+        cell = by_key[key]
+        return cell.value is not None or ("unreadable" not in cell.flags and cell.confidence >= NO_BELIEF)
+
+    # A cell read as no value at all ("(" of a broken 0) is in doubt as a failing sum is: of its
+    # readings, the one with which every identity through it holds mends it, where every other
+    # term of those identities was read (one read as nothing counts 0, as this one did).
+    unread = {key for key in through if by_key[key].value is None and "unreadable" in by_key[key].flags
+              and by_key[key].candidates
+              and all(read((i.table, r, c)) for i in through[key] for r, c in i.lhs + i.rhs
+                      if (i.table, r, c) != key)}
+    if not failing and not unread:
         return []
 
     def uncertain(key) -> bool:
         cell = by_key[key]
         return bool(cell.candidates) and bool(cell.flags or cell.confidence < min_confidence)
 
-    suspects = sorted({(i.table, r, c) for i in failing for r, c in i.lhs + i.rhs if uncertain((i.table, r, c))})
+    def mends(keys, mine: set) -> frozenset:
+        return frozenset(mine & failing) | frozenset(("unread", key) for key in keys if key in unread)
+
+    suspects = sorted({(i.table, r, c) for i in failing for r, c in i.lhs + i.rhs if uncertain((i.table, r, c))}
+                      | unread)
     # Per suspect and reading, the identities through it that hold with that reading alone.
     holding = {key: {value: {i for i in through[key] if _holds(by_key, i, {key: value})}
                      for value, _ in by_key[key].candidates if value != by_key[key].value}
@@ -99,8 +119,8 @@ def _possible_changes(by_key: dict, identities: list, through: dict, min_confide
     for key in suspects:
         mine = set(through[key])
         for value, held in holding[key].items():
-            if held == mine and mine & failing:
-                changes.append(Change(((key, value),), frozenset(mine & failing), frozenset(mine),
+            if held == mine and mends([key], mine):
+                changes.append(Change(((key, value),), mends([key], mine), frozenset(mine),
                                       support[key][value]))
     for a, b in itertools.combinations(suspects, 2):
         shared = set(through[a]) & set(through[b])
@@ -113,8 +133,8 @@ def _possible_changes(by_key: dict, identities: list, through: dict, min_confide
             for vb, held_b in holding[b].items():
                 if only_b <= held_b and all(_holds(by_key, i, {a: va, b: vb}) for i in shared):
                     mine = set(through[a]) | set(through[b])
-                    if mine & failing:
-                        changes.append(Change(((a, va), (b, vb)), frozenset(mine & failing), frozenset(mine),
+                    if mends([a, b], mine):
+                        changes.append(Change(((a, va), (b, vb)), mends([a, b], mine), frozenset(mine),
                                               support[a][va] * support[b][vb]))
     return changes
 

@@ -110,3 +110,34 @@ def test_a_reading_far_better_supported_decides_between_explanations():
                           {"suit_direct.pending": [(1, 0.9)], "suit_direct.total": [(28, 0.0004)]})
     changed = choose_by_identities(cells, 0.9)
     assert [(c.column, c.value) for c in changed] == [("suit_direct.pending", 1)]
+
+
+def test_a_cell_read_as_no_value_takes_the_reading_its_identities_hold_with(real_truth):
+    """A 0 the threshold cut to "(" reads as no value, though the recognizer ranked "0" and "1"
+    after it. Every identity holds with the 0 and none with the 1: the 0 is taken, flagged.
+    Where only the 1 was read, nothing is: no value is made up by arithmetic. Nor where its
+    row's total was read as nothing too (a row of 0s): an identity that counts both as 0 says
+    nothing."""
+    zero = next((c["row"], c["column"]) for c in real_truth["cells"]
+                if c["table"] == "applications" and c["value"] == 0 and c["column"] != "total")
+    cells = _applications(real_truth, {zero: None}, {zero: [(0, 0.3), (1, 0.015)]})
+    cell = next(c for c in cells if (c.row, c.column) == zero)
+    cell.text, cell.flags = "(", ["unreadable"]
+    assert choose_by_identities(cells, 0.9) == [cell]
+    assert cell.value == 0 and CHOSEN_FLAG in cell.flags
+
+    cells = _applications(real_truth, {zero: None}, {zero: [(1, 0.3)]})
+    cell = next(c for c in cells if (c.row, c.column) == zero)
+    cell.flags = ["unreadable"]
+    assert choose_by_identities(cells, 0.9) == [] and cell.value is None
+
+    zeros = next(c["row"] for c in real_truth["cells"]
+                 if c["table"] == "applications" and c["column"] == "total" and c["value"] == 0)
+    zero = (zeros, "natural_person")
+    cells = _applications(real_truth, {zero: None, (zeros, "total"): None}, {zero: [(0, 0.3)]})
+    for cell in cells:
+        if (cell.row, cell.column) == zero:
+            cell.flags = ["unreadable"]
+        if (cell.row, cell.column) == (zeros, "total"):
+            cell.confidence, cell.flags = 0.0, ["low_confidence"]
+    assert choose_by_identities(cells, 0.9) == []
