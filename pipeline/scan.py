@@ -7,6 +7,7 @@ Which pages are read so, and in what order of stages, is for the page readers
 from __future__ import annotations
 
 import logging
+import math
 import re
 from typing import Optional
 
@@ -127,6 +128,12 @@ OVERDRAWN_MIN_NUMBERS = 5
 # A stroke thinner than this share of the digits' height, and longer than they are tall, is an
 # underline: a minus sign is shorter, a blank mark "—" holds no digit beside it.
 UNDERLINE_HEIGHT = 0.3
+# A pen's ring round a value: ink at the edge of the ellipse fitted to a mark's outline, within
+# RING_EDGE digit heights of it, in at least RING_COVER of the directions from its centre (a ring
+# drawn round once, its ends apart or overlapping); the ellipse as tall as a digit at least.
+RING_EDGE = 0.15
+RING_COVER = 0.75
+RING_DIRECTIONS = 72
 # Ink in one line apart by more than this many line heights is two things, read apart.
 WIDE_GAP = 2.5
 # A lone "0" a 1-bit scan's threshold cut (at the thin top and bottom of a serif face's ring) or
@@ -439,6 +446,10 @@ def read_without_marks(engine, text_image: np.ndarray, cells: list[GridCell], pp
             line = _one_value_line(clean, ppp, digit_height)
         sides = line is not None and all(_is_box_side(stats[i], inner.shape, max_width) for i in marks)
         if line is None:
+            # A ring drawn tight round the value touches its digits: one piece with them.
+            line = _one_value_line(_inside_ring(inner, ink, labels, stats, marks, digit_height, paper),
+                                   ppp, digit_height)
+        if line is None:
             # A mark that touches the print is one piece with it (an underline drawn into a
             # digit's foot: "0" read "p", or nothing); so are toner dust and a feeder's streak.
             line = _one_value_line(_print_rows_only(inner, ink, digit_height, paper), ppp, digit_height)
@@ -459,6 +470,59 @@ def read_without_marks(engine, text_image: np.ndarray, cells: list[GridCell], pp
                 # What was taken for a mark may be what the threshold left of a glyph's stroke
                 # (the foot of a 4's diagonal): the first reading's digits stay possible.
                 cell.digit_readings = reading.digit_readings + cell.digit_readings
+
+
+def _inside_ring(inner: np.ndarray, ink: np.ndarray, labels: np.ndarray, stats: np.ndarray, marks: list[int],
+                 digit_height: float, paper: int) -> Optional[np.ndarray]:
+    """The cell's image with only the ink a pen's ring encloses (see RING_EDGE): the ring and
+    whatever lies outside it painted over, and the digits' pixels within the ring's width of its
+    inner edge with it. None where no mark taller than OVERDRAWN digits is such a ring.
+
+    The ellipse is fitted to the mark's convex hull, which a ring's open ends and the digits it
+    touches leave as it is; the ring's width is the median depth of its ink from that edge."""
+    h, w = ink.shape
+    edge = max(2, int(round(RING_EDGE * digit_height)))
+    for mark in marks:
+        if stats[mark, cv2.CC_STAT_HEIGHT] <= OVERDRAWN * digit_height:
+            continue
+        ys, xs = np.nonzero(labels == mark)
+        hull = cv2.convexHull(np.column_stack([xs, ys]).astype(np.float32))
+        if len(hull) < 5:
+            continue
+        (cx, cy), (width_axis, height_axis), angle = cv2.fitEllipse(hull)
+        if min(width_axis, height_axis) < digit_height:
+            continue
+        cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        depths = []
+        for k in range(RING_DIRECTIONS):
+            theta = 2 * math.pi * k / RING_DIRECTIONS
+            u, v = width_axis / 2 * math.cos(theta), height_axis / 2 * math.sin(theta)
+            bx, by = cx + u * cos - v * sin, cy + u * sin + v * cos
+            reach = math.hypot(cx - bx, cy - by)
+            dx, dy = (cx - bx) / reach, (cy - by) / reach
+            # Along the ray inward from just outside the edge: where the ring's ink starts, ends.
+            on = []
+            for j in range(-edge, int(reach)):
+                x, y = int(round(bx + dx * j)), int(round(by + dy * j))
+                on.append(0 <= y < h and 0 <= x < w and bool(ink[y, x]))
+            start = next((j for j, v in enumerate(on) if v), None)
+            if start is None or start > 2 * edge:
+                continue
+            end = next((j for j in range(start, len(on)) if not on[j]), len(on))
+            depths.append(end - edge)
+        if len(depths) < RING_COVER * RING_DIRECTIONS:
+            continue
+        ring_width = float(np.median(depths))
+        iy, ix = np.nonzero(ink)
+        dx, dy = ix - cx, iy - cy
+        u, v = dx * cos + dy * sin, -dx * sin + dy * cos
+        radius = np.sqrt((u / (width_axis / 2)) ** 2 + (v / (height_axis / 2)) ** 2)
+        depth = np.hypot(dx, dy) * (1 / np.maximum(radius, 1e-6) - 1)      # px inside the edge
+        inside = depth > ring_width
+        out = np.full_like(inner, paper)
+        out[iy[inside], ix[inside]] = inner[iy[inside], ix[inside]]
+        return out
+    return None
 
 
 def _is_box_side(stats: np.ndarray, shape: tuple[int, int], max_width: int) -> bool:

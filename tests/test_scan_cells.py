@@ -559,3 +559,56 @@ def test_two_blocks_of_lines_side_by_side_in_a_cell_are_read_block_by_block(font
     assert len(cell_line_images(staggered, (0, 0, w * ppp, h * ppp), ppp)) == 4
     spaced = cell([(10, 2 * size, ("规",)), (3 * size, 2 * size, ("章",))])
     assert len(cell_line_images(spaced, (0, 0, w * ppp, h * ppp), ppp)) == 1
+
+
+def _ringed(text: str, font: str, dpi: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """`text` in a cell, and the same with a ballpoint ring drawn tight round it as a reader
+    circles a value (samples.degrade.mark_values' ring: ends apart or overlapping, touching the
+    digits), both softened like a scan."""
+    clean = glyphs(text, font, dpi, pt=10.5, blur=0.01)
+    ys, xs = np.nonzero(clean < 128)
+    x0, y0, x1, y1 = xs.min(), ys.min(), xs.max(), ys.max()
+    h = y1 - y0
+    ringed = np.pad(clean, h, constant_values=255)
+    clean = np.pad(clean, h, constant_values=255)
+    centre = (int((x0 + x1) / 2) + h, int((y0 + y1) / 2) + h)
+    axes = (int((x1 - x0) / 2 + rng.uniform(0.4, 0.8) * h), int(h / 2 + rng.uniform(0.2, 0.5) * h))
+    cv2.ellipse(ringed, centre, axes, float(rng.uniform(-8, 8)), float(rng.uniform(0, 40)),
+                float(rng.uniform(330, 380)), 40, max(1, int(round(dpi / 100))), cv2.LINE_AA)
+    return cv2.GaussianBlur(clean, (0, 0), 1.0), cv2.GaussianBlur(ringed, (0, 0), 1.0)
+
+
+def test_a_ring_drawn_round_a_value_is_taken_off_and_what_it_encloses_kept():
+    """A reader's ring drawn tight round a value touches its digits, one piece of ink with them,
+    taller than the table's digits: the recognizer read "②" for 21, or nothing. The ellipse its
+    outline fits is the ring; what lies inside its inner edge is the value, each digit nearly
+    whole. A tick or an underline, also taller or longer than a digit, is no ring."""
+    from pipeline.scan import OVERDRAWN, _inside_ring
+    rng = np.random.default_rng(7)
+    for dpi in (200, 300):
+        for font in FONTS:
+            for text in ("21", "7", "105"):
+                clean, ringed = _ringed(text, font, dpi, rng)
+                digit_height = float(np.ptp(np.nonzero(clean < 128)[0]) + 1)
+                ink = ink_mask(ringed)
+                count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+                marks = [i for i in range(1, count) if stats[i, cv2.CC_STAT_HEIGHT] > OVERDRAWN * digit_height]
+                inside = _inside_ring(ringed, ink, labels, stats, marks, digit_height, 255)
+                assert inside is not None, (dpi, font, text)
+                kept, digits = ink_mask(inside) > 0, ink_mask(clean) > 0
+                assert (kept & ~cv2.dilate(digits.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)).sum() \
+                    <= 0.08 * digits.sum(), (dpi, font, text)         # little of the ring left
+                assert (kept & digits).sum() >= 0.7 * digits.sum(), (dpi, font, text)    # the digits kept
+    clean = glyphs("57", FONTS[0], 200)
+    ys, xs = np.nonzero(clean < 128)
+    digit_height, right, middle = float(np.ptp(ys) + 1), int(xs.max()), int((ys.min() + ys.max()) / 2)
+    h = int(digit_height)
+    for mark in ([(right + 3, middle), (right + 3 + h // 3, middle + h // 2), (right + 3 + h, middle - h)],   # a tick
+                 [(xs.min() - 4, ys.max() + 3), (right + 4, ys.max() + 2 + h // 5)]):                        # an underline
+        marked = clean.copy()
+        cv2.polylines(marked, [np.array(mark, np.int32)], False, 40, 2, cv2.LINE_AA)
+        ink = ink_mask(marked)
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+        marks = [i for i in range(1, count) if stats[i, cv2.CC_STAT_HEIGHT] > OVERDRAWN * digit_height
+                 or stats[i, cv2.CC_STAT_WIDTH] > digit_height]
+        assert marks and _inside_ring(marked, ink, labels, stats, marks, digit_height, 255) is None
