@@ -5,8 +5,8 @@ runner-up readings (`Cell.candidates`). A *change* takes one such reading in one
 cells that share an identity (a 34 read "31" in a row's count and in its total leaves the row
 holding; only the pair mends its columns), where every identity through the changed cells holds
 after it and one of them failed before, or the cell was read as no value at all (its reading
-with which every identity through it holds is its value, a failure mended too). Changes that can stand together explain the failures they
-mend; the explanation that mends the most failures is taken where it is the only one that does,
+with which every identity through it holds is its value, a failure mended too). Changes that can
+stand together explain the failures they mend; the explanation that mends the most failures is taken where it is the only one that does,
 or where the recognizer supports its readings DOMINANT times more than the next one's. Otherwise
 only what every such explanation holds is taken: two explanations of one failure (the cell at a
 failing row's and column's crossing read otherwise, or the two cells that lost what it would

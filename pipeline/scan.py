@@ -475,8 +475,8 @@ def read_without_marks(engine, text_image: np.ndarray, cells: list[GridCell], pp
 def _inside_ring(inner: np.ndarray, ink: np.ndarray, labels: np.ndarray, stats: np.ndarray, marks: list[int],
                  digit_height: float, paper: int) -> Optional[np.ndarray]:
     """The cell's image with only the ink a pen's ring encloses (see RING_EDGE): the ring and
-    whatever lies outside it painted over, and the digits' pixels within the ring's width of its
-    inner edge with it. None where no mark taller than OVERDRAWN digits is such a ring.
+    whatever lies outside it painted over, with the digits' pixels where they touch the ring.
+    None where no mark taller than OVERDRAWN digits is such a ring.
 
     The ellipse is fitted to the mark's convex hull, which a ring's open ends and the digits it
     touches leave as it is; the ring's width is the median depth of its ink from that edge."""
@@ -967,7 +967,7 @@ def is_slash(crop: np.ndarray, ppp: float) -> bool:
     if not parts:
         return False
     # Specks beside the stroke are no part of it.
-    pieces = [k for k in parts if stats[k][4] > 0.1 * stats[parts[0]][4]]
+    pieces = [k for k in parts if stats[k][4] > PIECE_SHARE * stats[parts[0]][4]]
     ys, xs = np.nonzero(np.isin(labels, pieces))
     if ys.size < 10:
         return False
@@ -995,8 +995,8 @@ def is_slash(crop: np.ndarray, ppp: float) -> bool:
 def _one_stroke(along: np.ndarray, piece_of: np.ndarray) -> bool:
     """Whether pieces of ink (`piece_of`: each pixel's piece; `along`: its position along their
     common line) are one stroke the threshold broke: they follow one another along it, each
-    where the last ended (the two sides of a "0" lie beside one another), and cover DASH_COVER
-    of its length."""
+    about where the last ended (STROKE_OVERLAP; the two sides of a "0" lie beside one another),
+    and cover DASH_COVER of its length."""
     spans = sorted((float(along[piece_of == k].min()), float(along[piece_of == k].max()))
                    for k in np.unique(piece_of))
     covered, reach, lengths = 0.0, spans[0][0], 0.0
