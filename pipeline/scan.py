@@ -460,7 +460,8 @@ def read_without_marks(engine, text_image: np.ndarray, cells: list[GridCell], pp
     readings = engine.recognize(crops, tight=True) if crops else []
     for cell, reading, sides in zip(owners, readings, ruled):
         parsed = parse_value(reading.text)
-        if parsed.kind == "number" and _NUMBER.match(reading.text):
+        # A lone 0 reads "o" as readily as "0" once its mark is off.
+        if parsed.kind == "number" and _NUMBER.match(as_figures(reading.text)):
             # The first reading and its alternatives were of the print and the mark together,
             # unless what was taken off is only the sides of the cell's own box.
             cell.text, cell.confidence = reading.text, min(reading.confidence, HESITANT)

@@ -208,6 +208,52 @@ def test_a_value_underlined_into_its_digits_is_read_without_the_line(tmp_path):
     assert not result["silent_cells"]
 
 
+def test_a_value_ringed_by_a_pen_is_read_inside_the_ring(tmp_path):
+    """A reader's ring drawn tight round a value touches its digits (one piece of ink with them)
+    and was read "②" for 21, "@" for 0, or nothing (and a ringed 79, read as nothing by the first
+    reader, "0" by the second: the ring). What the ring encloses is read: each value reads right,
+    ringed or ticked, marked, so only the identities confirm it."""
+    import cv2
+    import numpy as np
+
+    from pipeline.evidence import OVERDRAWN_FLAG
+
+    source = COMMITTED / "synth-2024-002-2021.pdf"
+    truth = json.loads(source.with_suffix(".truth.json").read_text(encoding="utf-8"))
+    zeros = [c for c in truth["cells"] if c["table"] == "applications" and c["value"] == 0][:4]
+    tens = [c for c in truth["cells"] if c["table"] == "applications" and (c["value"] or 0) >= 10][:3]
+    ticked, ringed = zeros[:2], zeros[2:] + tens
+
+    def mark(image, page, scale):
+        for cell in ticked + ringed:
+            if cell["page"] != page:
+                continue
+            x0, y0, x1, y1 = (int(v * scale) for v in cell["bbox"])
+            inside = image[y0 + 5:y1 - 5, x0 + 5:x1 - 5].min(axis=2)
+            rows, columns = np.nonzero(inside < 128)
+            top, bottom = y0 + 5 + rows.min(), y0 + 5 + rows.max()
+            left, right = x0 + 5 + columns.min(), x0 + 5 + columns.max()
+            h = bottom - top
+            if cell in ticked:
+                middle, x = (top + bottom) // 2, right + h // 2      # as samples.degrade.mark_values
+                tick = np.array([[x, middle], [x + h // 2, middle + 3 * h // 5], [x + 4 * h // 3, middle - 6 * h // 5]],
+                                np.int32)
+                cv2.polylines(image, [tick], False, (30, 30, 40), 2, cv2.LINE_AA)
+            else:
+                # As samples.degrade.mark_values draws it round the digits' boxes: some two digits'
+                # heights tall.
+                cv2.ellipse(image, ((left + right) // 2, (top + bottom) // 2),
+                            ((right - left) // 2 + 4 * h // 5, h), 0, 20, 355, (30, 30, 40), 2, cv2.LINE_AA)
+
+    data = pipeline.extract(_scanned(source, mark, tmp_path / "ringed.pdf")).to_json()
+    result = compare_with_truth(data, truth)
+    keys = {(c["table"], c["row"], c["column"]) for c in ticked + ringed}
+    flagged = {(c["table"], c["row"], c["column"]) for c in data["cells"] if OVERDRAWN_FLAG in c.get("flags", [])}
+    assert flagged <= keys
+    assert result["right"] == result["total"], result["wrong"]
+    assert not result["silent_cells"]
+
+
 def test_a_coarse_scan_s_cells_are_not_confirmed_by_two_readings_alike(sources, tmp_path):
     """A 75 dpi scan: digits some 8 px tall, which both readers misread alike (5 as 3, 4024 as
     4034: confirmed by their agreement, silently wrong). Its cells say so, agreement confirms
