@@ -11,9 +11,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.ocr import crop_to_ink
 from pipeline.ocr.crop import ink_mask
-from pipeline.scan import (SPECK_AREA, _own_ink, _without_border_slivers, blank_confidence, cell_line_images,
-                           ink_height, ink_off_stroke, ink_pieces, is_dash, is_faint_dash, is_slash, is_whole_zero,
-                           mark_among_specks, paper_specks, split_lines)
+from pipeline.scan import (OVERDRAWN, SPECK_AREA, _inside_ring, _own_ink, _without_border_slivers, blank_confidence,
+                           cell_line_images, ink_height, ink_off_stroke, ink_pieces, is_dash, is_faint_dash, is_slash,
+                           is_whole_zero, mark_among_specks, paper_specks, split_lines)
 
 FONTS = [f for f in ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
                      "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -583,7 +583,6 @@ def test_a_ring_drawn_round_a_value_is_taken_off_and_what_it_encloses_kept():
     taller than the table's digits: the recognizer read "②" for 21, or nothing. The ellipse its
     outline fits is the ring; what lies inside its inner edge is the value, each digit nearly
     whole. A tick or an underline, also taller or longer than a digit, is no ring."""
-    from pipeline.scan import OVERDRAWN, _inside_ring
     rng = np.random.default_rng(7)
     for dpi in (200, 300):
         for font in FONTS:
