@@ -9,12 +9,12 @@ from page_images import render_clean_report_truth
 
 
 def _scanned(tmp_path, index: int, variant: str = "scan200", seed: int = 2024,
-             name: str = "borderless") -> tuple[dict, dict, dict]:
-    """The clean corpus's report `index` drawn with no rule at all and scanned (`variant`, as
-    samples.degrade makes it of a file called `name`): its truth, what extract made of the
-    scan, and how that compares."""
+             name: str = "borderless", ruled: bool = False) -> tuple[dict, dict, dict]:
+    """The clean corpus's report `index` drawn with no rule at all (`ruled`: with its rules) and
+    scanned (`variant`, as samples.degrade makes it of a file called `name`): its truth, what
+    extract made of the scan, and how that compares."""
     src = tmp_path / f"{name}.pdf"
-    truth = render_clean_report_truth(src, "none", index)
+    truth = render_clean_report_truth(src, "" if ruled else "none", index)
     data = pipeline.extract(write_variant(src, tmp_path / variant, variant, seed=seed)).to_json()
     return truth, data, compare_with_truth(data, truth)
 
@@ -118,3 +118,12 @@ def test_a_ruled_grid_of_no_table_leaves_tables_drawn_with_no_rule_sought(tmp_pa
     only where it holds the template's labels or figures: every cell is read right."""
     truth, data, result = _scanned(tmp_path, 0, "scan200-show-through", seed=7, name="borderless-2024-000-2021")
     assert result["right"] == result["total"] and not result["silent_cells"]
+
+
+def test_a_1_bit_scan_whose_threshold_cut_the_print_away_confirms_no_blank(tmp_path):
+    """A 1-bit scan at 200 dpi whose threshold, drawn light, cut most of the page's digits to
+    dots and some away whole: a 2 and a 3 left no ink at all, and both readers read nothing,
+    which their agreement confirmed (8 blanks, silently wrong). Where more of the cells without a
+    glyph hold dots than clean paper, none of them is a sure blank: every one goes to review."""
+    truth, data, result = _scanned(tmp_path, 2, "bilevel200", seed=11, name="synth-2024-002-2021", ruled=True)
+    assert result["wrong"] and not result["silent_cells"], result["silent_cells"]
