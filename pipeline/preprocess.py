@@ -824,11 +824,15 @@ def keystone(lines: list[RulingLine], size: tuple[int, int]) -> Optional[np.ndar
         rect = -rect
     m = np.linalg.inv(to_norm) @ rect @ to_norm
     m = m / m[2, 2]
-    # Scale 1 at the page's middle; the canvas holds every corner.
+    # Scale 1 at the page's middle.
     m[:2] /= np.sqrt(abs(np.linalg.det(affine_at(m, w / 2.0, h / 2.0)[:2, :2])))
+    return _on_canvas(m, w, h)
+
+
+def _on_canvas(m: np.ndarray, w: int, h: int) -> np.ndarray:
+    """The homography `m` of a w x h image, shifted so that its canvas holds every corner."""
     corners = apply_homography(m, np.array([[0, 0], [w, 0], [w, h], [0, h]], float))
-    shift = np.array([[1.0, 0, -corners[:, 0].min()], [0, 1.0, -corners[:, 1].min()], [0, 0, 1]])
-    return shift @ m
+    return np.array([[1.0, 0, -corners[:, 0].min()], [0, 1.0, -corners[:, 1].min()], [0, 0, 1]]) @ m
 
 
 def paper_keystone(bed: np.ndarray) -> Optional[np.ndarray]:
@@ -878,10 +882,8 @@ def paper_keystone(bed: np.ndarray) -> Optional[np.ndarray]:
     cx, cy = quad.mean(axis=0)
     square = np.array([[cx - width / 2, cy - height / 2], [cx + width / 2, cy - height / 2],
                        [cx + width / 2, cy + height / 2], [cx - width / 2, cy + height / 2]])
-    m = cv2.getPerspectiveTransform(quad.astype(np.float32), square.astype(np.float32)).astype(float)
-    ends = apply_homography(m, np.array([[0, 0], [w, 0], [w, h], [0, h]], float))
-    shift = np.array([[1.0, 0, -ends[:, 0].min()], [0, 1.0, -ends[:, 1].min()], [0, 0, 1]])
-    return shift @ m
+    return _on_canvas(cv2.getPerspectiveTransform(quad.astype(np.float32), square.astype(np.float32)).astype(float),
+                      w, h)
 
 
 def _vanishing_point(members: list, axis: int, extent: float) -> Optional[tuple[np.ndarray, list]]:

@@ -6,11 +6,11 @@ cells that share an identity (a 34 read "31" in a row's count and in its total l
 holding; only the pair mends its columns), where every identity through the changed cells holds
 after it and one of them failed before, or the cell was read as no value at all (its reading
 with which every identity through it holds is its value, a failure mended too). Changes that can
-stand together explain the failures they mend; the explanation that mends the most failures is taken where it is the only one that does,
-or where the recognizer supports its readings DOMINANT times more than the next one's. Otherwise
-only what every such explanation holds is taken: two explanations of one failure (the cell at a
-failing row's and column's crossing read otherwise, or the two cells that lost what it would
-gain) never decide it by chance.
+stand together explain the failures they mend; the explanation that mends the most failures is
+taken where it is the only one that does, or where the recognizer supports its readings DOMINANT
+times more than the next one's. Otherwise only what every such explanation holds is taken: two
+explanations of one failure (the cell at a failing row's and column's crossing read otherwise, or
+the two cells that lost what it would gain) never decide it by chance.
 
 A value never comes from arithmetic alone (only readings the recognizer produced are tried), and
 a cell so chosen stays flagged for review.
@@ -118,10 +118,10 @@ def _possible_changes(by_key: dict, identities: list, through: dict, min_confide
     changes = []
     for key in suspects:
         mine = set(through[key])
+        mended = mends([key], mine)
         for value, held in holding[key].items():
-            if held == mine and mends([key], mine):
-                changes.append(Change(((key, value),), mends([key], mine), frozenset(mine),
-                                      support[key][value]))
+            if held == mine and mended:
+                changes.append(Change(((key, value),), mended, frozenset(mine), support[key][value]))
     for a, b in itertools.combinations(suspects, 2):
         shared = set(through[a]) & set(through[b])
         if not shared:
@@ -133,8 +133,8 @@ def _possible_changes(by_key: dict, identities: list, through: dict, min_confide
             for vb, held_b in holding[b].items():
                 if only_b <= held_b and all(_holds(by_key, i, {a: va, b: vb}) for i in shared):
                     mine = set(through[a]) | set(through[b])
-                    if mends([a, b], mine):
-                        changes.append(Change(((a, va), (b, vb)), mends([a, b], mine), frozenset(mine),
+                    if mended := mends([a, b], mine):
+                        changes.append(Change(((a, va), (b, vb)), mended, frozenset(mine),
                                               support[a][va] * support[b][vb]))
     return changes
 
