@@ -240,10 +240,12 @@ def read_twice(cells: list[Cell], config: Config, timings: dict) -> tuple[set, s
             confidence = reading[1] if reading else 1.0    # no ink: surely nothing
             seconds[cell.key] = (kind, value, confidence, text)
             if kind == "number" and (cell.value is None and "unreadable" in cell.flags
-                                     or cell.confidence < NO_BELIEF):
+                                     or cell.confidence < NO_BELIEF
+                                     or FRACTION_FLAG in cell.flags and float(value).is_integer()):
                 # What the first reader could not read at all ("(" of a broken 90, "S" of a
-                # broken 8), or read without any belief (a "2" of what it saw of 233, nothing
-                # under a pen's stroke), the second read as a number: its best guess, with the
+                # broken 8), read without any belief (a "2" of what it saw of 233, nothing
+                # under a pen's stroke), or read as no count can be (a speck between 6 and 5
+                # read as a point), the second read as a number: its best guess, with the
                 # doubt of a single reading (only the identities may confirm it).
                 cell.alternatives.append((cell.value, cell.text, FIRST_READER))
                 cell.value, cell.text, cell.confidence = value, text, min(confidence, cell.confidence)

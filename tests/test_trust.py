@@ -11,7 +11,7 @@ import pytest
 import pipeline
 from pipeline.config import DEFAULT
 from pipeline.evaluate import compare_with_truth
-from pipeline.evidence import SECOND_ONLY_FLAG, assign_status
+from pipeline.evidence import FRACTION_FLAG, SECOND_ONLY_FLAG, assign_status
 from pipeline.extract import read_twice
 from pipeline.types import STATUS_CONFIRMED, STATUS_DOUBTFUL
 from samples.degrade import write_variant
@@ -94,19 +94,24 @@ def test_a_cell_the_first_reader_could_not_read_takes_the_second_readers_number(
 
 def test_a_reading_without_belief_gives_way_to_the_second_readers_number(real_scan):
     """The first reader read a 1-bit scan's broken 233 as "2" with confidence 0 (a piece of it
-    read as nothing); a cell under a pen's stroke, as nothing at confidence 0. Neither reading
-    has any belief behind it: the value is the second reader's number, kept from agreeing with
+    read as nothing); a cell under a pen's stroke, as nothing at confidence 0; a count, with a
+    speck between its digits read as a point ("6.5" of 65), as no count is. None of these
+    readings can be the value: it is the second reader's number, kept from agreeing with
     itself, and the first reading stays beside it."""
     report, truth = real_scan
     cells = report.cells
     want = {(c["table"], c["row"], c["column"]): c["value"] for c in truth["cells"]}
     numbers = [c for c in cells if c.table == "applications" and isinstance(c.value, int) and c.value >= 10]
-    cut, covered = numbers[0], numbers[1]
+    cut, covered, speck = numbers[0], numbers[1], numbers[2]
     for c in cells:
         c.alternatives, c.evidence = [], []
     cut.value, cut.text, cut.confidence = int(str(cut.value)[0]), str(cut.value)[0], 0.0
     covered.value, covered.text, covered.confidence = None, "", 0.0
-    first_readings = [(cut, cut.text), (covered, "")]
+    digits = str(speck.value)
+    speck.text = f"{digits[0]}.{digits[1:]}"
+    speck.value, speck.confidence = float(speck.text), 0.9
+    speck.flags.append(FRACTION_FLAG)
+    first_readings = [(cut, cut.text), (covered, ""), (speck, speck.text)]
     agreed, same = read_twice(cells, DEFAULT, {})
     for c, first in first_readings:
         assert c.value == want[c.key] and SECOND_ONLY_FLAG in c.flags and c.key not in same
