@@ -324,6 +324,9 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
     text_image = without_rulings(prepared) if text_image is None else text_image
     specks = None       # the page's paper specks, measured where a mark is first doubted
     empty: list[GridCell] = []                     # cells without a glyph
+    doubted: list[tuple[GridCell, np.ndarray]] = []   # blank marks in doubt, and their cells' ink
+    sigma = BILEVEL_SOFTEN_IN * 72.0 / ppp
+    soft_image = cv2.GaussianBlur(text_image, (0, 0), sigma) if bilevel else None
     for cell in cells:
         lines = cell_line_images(text_image, cell.bbox, ppp)
         if not lines:
@@ -348,14 +351,20 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
                 specks = paper_specks(text_image, ppp) if specks is None else specks
                 doubt = ink_off_stroke(text_image, cell.bbox, ppp, lines[0], specks)
             cell.text, cell.confidence = mark, 0.5 if doubt else SHAPE_CONFIDENCE
+            whole = crop_to_ink(_without_border_slivers(cell_interior(soft_image, cell.bbox, ppp), _sliver_px(ppp))) \
+                if doubt else None
+            if whole is not None:
+                # What the digit may have been, read from all of the cell's ink, softened: the
+                # readings an identity may choose among (the mark stays the reading).
+                doubted.append((cell, whole))
             continue
-        pieces = [split_wide_gaps(line) for line in lines]
+        read = cell_line_images(text_image, cell.bbox, ppp, soft_image) if bilevel and len(lines) == 1 else lines
+        pieces = [split_wide_gaps(line) for line in read]
         jobs.append((cell, sum(len(p) for p in pieces)))
         layouts.append([len(p) for p in pieces])
         single_lines.append(lines[0] if len(lines) == 1 else None)
         crops += [piece for p in pieces for piece in p]
     if bilevel:
-        sigma = BILEVEL_SOFTEN_IN * 72.0 / ppp
         crops = [cv2.GaussianBlur(crop, (0, 0), sigma) for crop in crops]
         # Where the threshold left dots in more of the cells that hold no glyph than it left
         # clean paper, it cut the page's print away: a clean cell there may be a digit it took
@@ -365,7 +374,9 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
         if dotted > len(empty) - dotted:
             for cell in empty:
                 cell.confidence = min(cell.confidence, 0.5)
-    readings = engine.recognize(crops, tight=True) if crops else []
+    readings = engine.recognize(crops + [whole for _, whole in doubted], tight=True) if crops or doubted else []
+    for (cell, _), reading in zip(doubted, readings[len(crops):]):
+        cell.digit_readings = list(reading.digit_readings)
     k = 0
     for (cell, n), layout in zip(jobs, layouts):
         parts = readings[k:k + n]
@@ -820,8 +831,9 @@ def paper_specks(gray: np.ndarray, ppp: float) -> float:
     return min(np.count_nonzero(ink_on_paper(s)) / s.size for s in strips)
 
 
-def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:
-    """The cell's text lines as separate images, each cropped to its ink (empty: no ink)."""
+def cell_line_images(gray: np.ndarray, bbox, ppp: float, soft: Optional[np.ndarray] = None) -> list[np.ndarray]:
+    """The cell's text lines as separate images, each cropped to its ink (empty: no ink).
+    soft: the page softened (a 1-bit page's), whose ink the crop of a one-line cell holds too."""
     inner = cell_interior(gray, bbox, ppp)
     if inner.size == 0 or min(inner.shape) < 4:
         return []
@@ -829,6 +841,13 @@ def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:
     # The smallest glyph worth reading: a "1" or "、" of 7 pt text is about 0.03 inch tall.
     min_glyph = max(3, int(round(0.03 * 72 / ppp)))
     crop = crop_to_ink(inner, min_glyph_px=min_glyph)
+    if soft is not None and crop is not None and len(split_lines(crop)) == 1:
+        # The dots that a threshold cut a glyph's hairlines to are specks one by one, left out
+        # of the crop (a 240 whose 2 is dots read "10" from its "40"); softened, they merge
+        # into a stroke as dark as the print, where a lone speck of paper noise fades.
+        crop = crop_to_ink(inner, min_glyph_px=min_glyph,
+                           also=_without_border_slivers(cell_interior(soft, bbox, ppp), _sliver_px(ppp)),
+                           also_beyond=int(np.ceil(2 * BILEVEL_SOFTEN_IN * 72 / ppp)))
     if crop is None:
         return []
     bands = split_lines(crop)

@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.ocr import crop_to_ink
 from pipeline.ocr.crop import ink_mask
-from pipeline.scan import (OVERDRAWN, SPECK_AREA, _inside_ring, _own_ink, _without_border_slivers, blank_confidence,
+from pipeline.scan import (BILEVEL_SOFTEN_IN, OVERDRAWN, SPECK_AREA, _inside_ring, _own_ink, _without_border_slivers, blank_confidence,
                            cell_line_images, ink_height, ink_off_stroke, ink_pieces, is_dash, is_faint_dash, is_slash,
                            is_whole_zero, mark_among_specks, paper_specks, split_lines)
 
@@ -611,3 +611,45 @@ def test_a_ring_drawn_round_a_value_is_taken_off_and_what_it_encloses_kept():
         marks = [i for i in range(1, count) if stats[i, cv2.CC_STAT_HEIGHT] > OVERDRAWN * digit_height
                  or stats[i, cv2.CC_STAT_WIDTH] > digit_height]
         assert marks and _inside_ring(marked, ink, labels, stats, marks, digit_height, 255) is None
+
+
+@pytest.mark.parametrize("font", [f for f in FONTS if "uming" not in f])
+def test_a_digit_a_threshold_cut_to_dots_stays_in_its_numbers_crop(font):
+    """A 1-bit scan's threshold can leave a digit's strokes as dots a pixel or two each, too
+    small one by one to be ink (a 240 whose 2 is dots was read "40"). Softened, as the page is
+    before recognition, they are a stroke again, and the crop of the number holds them; a lone
+    speck as near the digits fades and stays out. (AR PL UMing's strokes, a pixel or two wide,
+    fade as dots: left out.)"""
+    dpi = 300
+    ppp = 72 / dpi
+    bbox = (0.0, 0.0, 400 * ppp, 200 * ppp)
+
+    def in_cell(ink: np.ndarray) -> np.ndarray:
+        cell = np.full((200, 400), 255, np.uint8)
+        cell[30:30 + ink.shape[0], 100:100 + ink.shape[1]] = ink
+        return cell
+
+    def crop_widths(cell: np.ndarray) -> tuple[int, int]:
+        [alone] = cell_line_images(cell, bbox, ppp)
+        [softened] = cell_line_images(cell, bbox, ppp, cv2.GaussianBlur(cell, (0, 0), BILEVEL_SOFTEN_IN * 72 / ppp))
+        return alone.shape[1], softened.shape[1]
+
+    def ink_columns(image: np.ndarray) -> np.ndarray:
+        _, xs = np.nonzero(image < 128)
+        return image[:, xs.min():xs.max() + 1]
+
+    two = np.where(glyphs("2", font, dpi) < 128, 0, 255).astype(np.uint8)
+    forty = ink_columns(np.where(glyphs("40", font, dpi) < 128, 0, 255).astype(np.uint8))[:two.shape[0]]
+    ys, xs = np.nonzero(two < 128)
+    dotted = np.full_like(two, 255)
+    keep = (xs % 2 == 0) & (ys % 3 != 2)          # dots of one pixel by two, a pixel apart
+    dotted[ys[keep], xs[keep]] = 0
+    gap = np.full((two.shape[0], 4), 255, np.uint8)
+    number = np.hstack([ink_columns(dotted), gap, forty])
+    alone, softened = crop_widths(in_cell(number))
+    assert alone < number.shape[1] <= softened
+
+    speck = np.hstack([np.full_like(ink_columns(dotted), 255), gap, forty])
+    speck[speck.shape[0] // 2:speck.shape[0] // 2 + 2, speck.shape[1] - forty.shape[1] - 12] = 0
+    alone, softened = crop_widths(in_cell(speck))
+    assert softened == alone
