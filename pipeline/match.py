@@ -240,20 +240,24 @@ def _align(bands: list[_Band], rows: tuple[T.Row, ...]) -> tuple[float, list[Opt
 
 
 def _rows_between(bands: list[_Band], rows: tuple[T.Row, ...], assigned: list[Optional[int]]) -> dict[str, str]:
-    """Template rows not found whose place one printed row, its label misread, holds alone: the
-    one row of values left between the rows found before and after it, where those print one
-    template row between them (a block's label read into the row's, "提供行制作旧心用" for
-    2.没有现成信息需要另行制作). Each such row is assigned in `assigned`; returns, per row id,
-    the flag its cells carry (ORDER_FLAG: its values' place is for a person to confirm)."""
+    """Template rows not found whose places the printed rows, their labels misread, hold: the
+    rows of values left between the rows found before and after them, where those print as many
+    template rows between them as there are printed rows (a block's label read into the row's,
+    "提供行制作旧心用" for 2.没有现成信息需要另行制作; a coarse scan's labels too blurred to read),
+    each in its order. Each such row is assigned in `assigned`; returns, per row id, the flag its
+    cells carry (ORDER_FLAG: its values' place is for a person to confirm)."""
     out: dict[str, str] = {}
     found = [k for k, a in enumerate(assigned) if a is not None]
     for i, j in zip(found, found[1:]):
         a, b = assigned[i], assigned[j]
-        if j - i != 2 or b - a != 2 or len(bands[a + 1].values) != len(T.APPLICATION_COLUMNS):
+        if j - i < 2 or b - a != j - i \
+                or any(len(bands[k].values) != len(T.APPLICATION_COLUMNS) for k in range(a + 1, b)):
             continue
-        assigned[i + 1] = a + 1
-        label = _flat("".join(c.text for c in bands[a + 1].labels))[:40]
-        out[rows[i + 1].id] = f"{ORDER_FLAG}: between rows {rows[i].id} and {rows[j].id}, its label read {label!r}"
+        for step in range(1, j - i):
+            assigned[i + step] = a + step
+            label = _flat("".join(c.text for c in bands[a + step].labels))[:40]
+            out[rows[i + step].id] = (f"{ORDER_FLAG}: between rows {rows[i].id} and {rows[j].id}, "
+                                      f"its label read {label!r}")
     return out
 
 

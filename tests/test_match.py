@@ -319,14 +319,17 @@ def test_a_column_that_prints_nothing_beyond_the_table_is_none_of_its_own(tmp_pa
     assert printed(match_document(grids)) == before
 
 
-@pytest.mark.parametrize("garbled", [["没有现成信息"], ["本机关不掌握", "没有现成信息"]])
-def test_a_row_whose_label_reads_as_none_takes_the_one_place_left_between_its_neighbours(
-        real_grids, real_truth, garbled):
-    """A scan read a block's label into a row's ("提供行制作旧心用" for 2.没有现成信息需要另行制作):
-    the row matched none of the template's, and its seven values were lost. Where one printed row
-    is left between the rows found before and after it, and they have one template row between
-    them, it is that row, its cells flagged for a person (its values read as any). Two rows
-    misread side by side stay unplaced: which is which, only their labels say."""
+@pytest.mark.parametrize("garbled, rows", [
+    (["没有现成信息"], {"3.4.2"}),
+    (["本机关不掌握", "没有现成信息"], {"3.4.1", "3.4.2"}),
+    (["本机关不掌握", "没有现成信息", "补正后申请内容仍不明确"], {"3.4.1", "3.4.2", "3.4.3"})])
+def test_rows_whose_labels_read_as_none_take_the_places_left_between_their_neighbours(
+        real_grids, real_truth, garbled, rows):
+    """A scan read a block's label into a row's ("提供行制作旧心用" for 2.没有现成信息需要另行制作),
+    or a coarse scan blurred labels past reading: the rows matched none of the template's, and
+    their values were lost. Where the printed rows left between the rows found before and after
+    them are as many as the template rows between those, they are those rows in order, their
+    cells flagged for a person (their values read as any)."""
     from pipeline.evidence import ORDER_FLAG
 
     grids = [dataclasses.replace(g, cells=[dataclasses.replace(c) for c in g.cells]) for g in real_grids]
@@ -335,10 +338,6 @@ def test_a_row_whose_label_reads_as_none_takes_the_one_place_left_between_its_ne
     match = match_document(grids)
     truth = {(c["row"], c["column"]): c["value"] for c in real_truth["cells"] if c["table"] == "applications"}
     placed = [m for m in match.cells if m.table == "applications" and m.problem.startswith(ORDER_FLAG)]
-    if len(garbled) == 1:
-        assert {m.row for m in placed} == {"3.4.2"} and len(placed) == 7
-        assert all(parse_value(m.source.text).value == truth[(m.row, m.column)] for m in placed)
-        assert not [p for p in match.problems if "applications" in p]
-    else:
-        assert not placed
-        assert sum("not found" in p for p in match.problems) == 2
+    assert {m.row for m in placed} == rows and len(placed) == 7 * len(rows)
+    assert all(parse_value(m.source.text).value == truth[(m.row, m.column)] for m in placed)
+    assert not [p for p in match.problems if "applications" in p]
