@@ -495,6 +495,10 @@ def flatten_lighting(gray: np.ndarray, dpi: float) -> np.ndarray:
     Background: closing (max filter) wider than any text stroke or rule erases the ink, then a
     median over about half an inch smooths it; both work on a reduced copy for speed.
     """
+    if not np.any((gray > 0) & (gray < 255)):
+        # Black and white only (a 1-bit scan at its own resolution): dividing by any background
+        # leaves every pixel as it is, and the division costs a 300 dpi page half a second.
+        return gray
     scale = min(1.0, 50.0 / dpi)     # background varies slowly: 50 dpi is plenty
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     sdpi = dpi * scale
