@@ -141,3 +141,27 @@ def test_a_cell_read_as_no_value_takes_the_reading_its_identities_hold_with(real
         if (cell.row, cell.column) == (zeros, "total"):
             cell.confidence, cell.flags = 0.0, ["low_confidence"]
     assert choose_by_identities(cells, 0.9) == []
+
+
+def test_four_misread_cells_that_hang_on_one_another_are_changed_together(real_truth):
+    """A 1-bit scan's knot (as in a bilevel300 report): row 3.1's count and total misread, the
+    count's column failing until row 3.2's count is read otherwise too, and the total column
+    until another row's total is. No change of one or two cells makes every identity through it
+    hold; the four readings the recognizer ranked next do, and are taken together, flagged.
+    With one of them never read, nothing is: no value is made up by arithmetic."""
+    value = {(c["row"], c["column"]): c["value"] or 0 for c in real_truth["cells"] if c["table"] == "applications"}
+    errors = {("3.1", "natural_person"): -2, ("3.2", "natural_person"): -5, ("3.1", "total"): -9,
+              ("3.3.2", "total"): -4}
+    assert all(value[k] + e >= 0 for k, e in errors.items())
+    misread = {k: value[k] + e for k, e in errors.items()}
+    candidates = {k: [(value[k], 0.3), (value[k] + 1, 0.05)] for k in errors}
+    cells = _applications(real_truth, misread, candidates)
+    changed = choose_by_identities(cells, 0.9)
+    assert sorted((c.row, c.column) for c in changed) == sorted(errors)
+    assert all(c.value == value[(c.row, c.column)] and CHOSEN_FLAG in c.flags for c in changed)
+    assert all(c.ok for c in run_checks(cells, 0.9))
+
+    candidates[("3.3.2", "total")] = [(value[("3.3.2", "total")] + 1, 0.3)]
+    cells = _applications(real_truth, misread, candidates)
+    assert choose_by_identities(cells, 0.9) == []
+    assert all(c.value == misread[(c.row, c.column)] for c in cells if (c.row, c.column) in misread)
