@@ -87,9 +87,9 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
     ordered = placed_by_order(match, [g for c in contents for g in c.grids])
     cells = [_cell_of(m, config, by_page.get(m.page), ordered) for m in match.cells]
     flag_positions(cells, match.problems)
-    # Knots wait for the second readings: a cell of one that the second reader reads alike is
+    # Chains wait for the second readings: a cell of one that the second reader reads alike is
     # confirmed, where a choice would have taken its identities' evidence from the others.
-    choose_by_identities(cells, config.min_confidence, knots=False)
+    choose_by_identities(cells, config.min_confidence, chains=False)
     agreed, same = read_twice(cells, config, timings)
     statements = read_statements([(c.info.page, l) for c in contents for l in c.prose])
     assign_status(cells, config.min_confidence, narrative_evidence(cells, statements), agreed, same)

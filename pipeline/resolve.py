@@ -3,12 +3,12 @@
 When sums fail, the uncertain cells in them may be read otherwise: each has the recognizer's
 runner-up readings (`Cell.candidates`). A *change* takes one such reading in one cell, in two
 cells that share an identity (a 34 read "31" in a row's count and in its total leaves the row
-holding; only the pair mends its columns), or in a knot of up to KNOT_CELLS cells linked by the
-identities they share, where every identity through the changed cells holds after it and one of
-them failed before, or the cell was read as no value at all (its reading with which every
-identity through it holds is its value, a failure mended too). Changes that can
-stand together explain the failures they mend; the explanation that mends the most failures is
-taken where it is the only one that does, or where the recognizer supports its readings DOMINANT
+holding; only the pair mends its columns), or in a chain of up to CHAIN_CELLS cells linked by
+the identities they share, where every identity through the changed cells holds after it and
+one of them failed before, or the cell was read as no value at all (its reading with which
+every identity through it holds is its value, a failure mended too). Changes that can stand
+together explain the failures they mend; the explanation that mends the most failures is taken
+where it is the only one that does, or where the recognizer supports its readings DOMINANT
 times more than the next one's. Otherwise only what every such explanation holds is taken: two
 explanations of one failure (the cell at a failing row's and column's crossing read otherwise, or
 the two cells that lost what it would gain) never decide it by chance.
@@ -31,10 +31,10 @@ log = logging.getLogger(__name__)
 CHOSEN_FLAG = "value chosen among the recognizer's readings by the identities"
 MAX_ROUNDS = 4              # a change can make another possible (the identity it mended now holds)
 MAX_CHANGES_WEIGHED = 16    # more possible changes than this in one knot of identities: none taken
-KNOT_CELLS = 4              # the most cells one change takes
-KNOT_SUSPECTS = 16          # more cells in doubt than this in failing identities: no knotted change
-KNOT_READINGS = 3           # of each cell's readings, the likeliest this many are tried in a knot
-KNOT_WEIGHED = 20000        # more combinations than this in a document's tables: none is taken
+CHAIN_CELLS = 4             # the most cells one change takes
+CHAIN_SUSPECTS = 16         # more cells in doubt than this in failing identities: no chained change
+CHAIN_READINGS = 3          # of each cell's readings, the likeliest this many are tried in a chain
+CHAIN_WEIGHED = 20000       # more combinations than this in a document's tables: none is taken
 # Of explanations that mend as many failures, one whose readings the recognizer supports this many
 # times more than the next one's (a second reader's clear "5" against a digit ranked next where
 # nearly nothing else was possible) is taken whole.
@@ -43,18 +43,18 @@ DOMINANT = 100.0
 
 @dataclass(frozen=True)
 class Change:
-    """One way to mend failing identities: readings taken in one cell or in two."""
-    values: tuple[tuple[tuple, float | int], ...]   # (cell key, value taken), one to KNOT_CELLS
+    """One way to mend failing identities: readings taken in one cell or in several."""
+    values: tuple[tuple[tuple, float | int], ...]   # (cell key, value taken), one to CHAIN_CELLS
     mended: frozenset                                 # the failing identities it makes hold, and
                                                       # ("unread", key) for a cell read as no value
     touched: frozenset                                # every identity through its cells
     support: float                                    # the recognizer's support for its readings
 
 
-def choose_by_identities(cells: list[Cell], min_confidence: float, knots: bool = True) -> list[Cell]:
+def choose_by_identities(cells: list[Cell], min_confidence: float, chains: bool = True) -> list[Cell]:
     """Take the changes that the one best explanation of the failing identities holds (see the
-    module's docstring), round by round; returns the cells changed. knots: changes of more than
-    two cells are weighed too."""
+    module's docstring), round by round; returns the cells changed. chains: changes of more
+    than two cells are weighed too."""
     by_key = {(c.table, c.row, c.column): c for c in cells}
     app_rows = list(dict.fromkeys(c.row for c in cells if c.table == T.TABLE_APPLICATIONS))
     identities = [i for i in T.identities(app_rows)
@@ -66,7 +66,7 @@ def choose_by_identities(cells: list[Cell], min_confidence: float, knots: bool =
 
     changed: list[Cell] = []
     for _ in range(MAX_ROUNDS):
-        taken = _best_explanation(by_key, _possible_changes(by_key, identities, through, min_confidence, knots))
+        taken = _best_explanation(by_key, _possible_changes(by_key, identities, through, min_confidence, chains))
         if not taken:
             break
         for key, value in taken:
@@ -89,7 +89,7 @@ def _holds(by_key: dict, ident: T.Identity, values: dict) -> bool:
 
 
 def _possible_changes(by_key: dict, identities: list, through: dict, min_confidence: float,
-                      knots: bool = True) -> list[Change]:
+                      chains: bool = True) -> list[Change]:
     failing = {i for i in identities if not _holds(by_key, i, {})}
 
     def read(key) -> bool:
@@ -143,34 +143,34 @@ def _possible_changes(by_key: dict, identities: list, through: dict, min_confide
                     if mended := mends([a, b], mine):
                         changes.append(Change(((a, va), (b, vb)), mended, frozenset(mine),
                                               support[a][va] * support[b][vb]))
-    if knots:
-        changes += _knotted_changes(by_key, suspects, holding, support, through, mends,
+    if chains:
+        changes += _chained_changes(by_key, suspects, holding, support, through, mends,
                                     {key for change in changes for key, _ in change.values})
     return changes
 
 
-def _knotted_changes(by_key: dict, suspects: list, holding: dict, support: dict, through: dict, mends,
+def _chained_changes(by_key: dict, suspects: list, holding: dict, support: dict, through: dict, mends,
                      settled: set) -> list[Change]:
-    """Changes of three to KNOT_CELLS cells linked by the identities they share, where each
+    """Changes of three to CHAIN_CELLS cells linked by the identities they share, where each
     cell's reading holds its identities only with the others' (a row's count and its total
     both misread, the count's column failing until a third cell of it is read otherwise, the
     total column until a fourth). Every identity through the cells must hold with all of them
     taken; a cell that a change of one or two takes is left to it."""
     free = [key for key in suspects if key not in settled and holding[key]]
-    if len(free) > KNOT_SUSPECTS:
+    if len(free) > CHAIN_SUSPECTS:
         return []           # a table read this badly has too many ways to be mended
     linked = {key: {other for other in free if other != key and set(through[key]) & set(through[other])}
               for key in free}
     groups: set[frozenset] = set()
     frontier = {frozenset([key]) for key in free}
-    for _ in range(KNOT_CELLS - 1):
+    for _ in range(CHAIN_CELLS - 1):
         frontier = {group | {other} for group in frontier for key in group for other in linked[key]
                     if other not in group}
         groups |= {group for group in frontier if len(group) >= 3}
-    options = {key: sorted(holding[key], key=lambda v: -support[key][v])[:KNOT_READINGS] for key in free}
-    if sum(math.prod(len(options[key]) for key in group) for group in groups) > KNOT_WEIGHED:
+    options = {key: sorted(holding[key], key=lambda v: -support[key][v])[:CHAIN_READINGS] for key in free}
+    if sum(math.prod(len(options[key]) for key in group) for group in groups) > CHAIN_WEIGHED:
         # Too many to weigh, and one left untried could explain the failures as well: none.
-        log.debug("%d suspects in %d knots: too many changes to weigh", len(free), len(groups))
+        log.debug("%d suspects in %d chains: too many changes to weigh", len(free), len(groups))
         return []
     changes = []
     for group in sorted(groups, key=lambda g: (len(g), sorted(g))):

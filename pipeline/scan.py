@@ -358,8 +358,9 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
                 # readings an identity may choose among (the mark stays the reading).
                 doubted.append((cell, whole))
             continue
-        read = cell_line_images(text_image, cell.bbox, ppp, soft_image) if bilevel and len(lines) == 1 else lines
-        pieces = [split_wide_gaps(line) for line in read]
+        # The lines as read: on a 1-bit page, with the dots of cut strokes (cell_line_images).
+        to_read = cell_line_images(text_image, cell.bbox, ppp, soft_image) if bilevel and len(lines) == 1 else lines
+        pieces = [split_wide_gaps(line) for line in to_read]
         jobs.append((cell, sum(len(p) for p in pieces)))
         layouts.append([len(p) for p in pieces])
         single_lines.append(lines[0] if len(lines) == 1 else None)

@@ -51,8 +51,9 @@ class GridCell:
     # glyph broken apart (a 1-bit scan's thin strokes), which any reader may take for another.
     broken: bool = False
     # Read from a 1-bit page: the readings with the recognizer's next likeliest digit at one or
-    # two characters (pipeline.ocr.ctc.digit_readings). The threshold may have cut a stroke away
-    # (a 4's diagonal), and the identities may choose among these where the cell is in doubt.
+    # two characters (pipeline.ocr.ctc.digit_readings; of all the cell's ink, for a blank mark in
+    # doubt). The threshold may have cut a stroke away (a 4's diagonal, a 2 down to its foot),
+    # and the identities may choose among these where the cell is in doubt.
     digit_readings: list[tuple[str, float]] = field(default_factory=list)
     # Read from pixels: the number's ink reaches well above or below the line its table's other
     # numbers keep — a pen's tick, circle or underline touches it (pipeline.scan.mark_overdrawn).

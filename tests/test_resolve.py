@@ -144,10 +144,11 @@ def test_a_cell_read_as_no_value_takes_the_reading_its_identities_hold_with(real
 
 
 def test_four_misread_cells_that_hang_on_one_another_are_changed_together(real_truth):
-    """A 1-bit scan's knot (as in a bilevel300 report): row 3.1's count and total misread, the
-    count's column failing until row 3.2's count is read otherwise too, and the total column
-    until another row's total is. No change of one or two cells makes every identity through it
-    hold; the four readings the recognizer ranked next do, and are taken together, flagged.
+    """A 1-bit scan's chain of misreadings (as in a bilevel300 report): row 3.1's count and
+    total misread, the count's column failing until row 3.2's count is read otherwise too, and
+    the total column until another row's total is. No change of one or two cells makes every
+    identity through it hold; the four readings the recognizer ranked next do, and are taken
+    together, flagged.
     With one of them never read, nothing is: no value is made up by arithmetic."""
     value = {(c["row"], c["column"]): c["value"] or 0 for c in real_truth["cells"] if c["table"] == "applications"}
     errors = {("3.1", "natural_person"): -2, ("3.2", "natural_person"): -5, ("3.1", "total"): -9,
