@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pipeline
 from pipeline.evaluate import compare_with_truth
+from pipeline.resolve import CHOSEN_FLAG
 from samples.degrade import write_variant
 
 from page_images import render_clean_report_truth
@@ -132,13 +133,13 @@ def test_a_1_bit_scan_whose_threshold_cut_the_print_away_confirms_no_blank(tmp_p
 def test_a_blank_mark_in_doubt_on_a_1_bit_scan_keeps_what_its_digit_may_have_been(tmp_path):
     """A 1-bit scan's threshold left of a 2 its foot and dots of its arc: the cell reads as the
     blank mark "—", in doubt. What the recognizer reads in all of the cell's ink, softened, is
-    kept as the readings an identity may choose (the 2 among them); the mark stays the reading,
-    and no cell is silently wrong."""
+    kept as the readings an identity may choose: the identities take the 2 among them, flagged
+    as chosen, and no cell is silently wrong."""
     src = tmp_path / "synth-2024-004-2019.pdf"
     truth = render_clean_report_truth(src, "", 4)
     report = pipeline.extract(write_variant(src, tmp_path / "bilevel300", "bilevel300", seed=0))
     want = {(c["table"], c["row"], c["column"]): c["value"] for c in truth["cells"]}
     doubted = [c for c in report.cells if c.text == "—" and c.confidence < 1.0 and want[c.key] is not None]
-    assert doubted and all(c.value is None for c in doubted)
-    assert any(want[c.key] in [v for v, _ in c.candidates] for c in doubted)
+    assert doubted and all(c.value is None or CHOSEN_FLAG in c.flags for c in doubted)
+    assert any(c.value == want[c.key] for c in doubted)
     assert not compare_with_truth(report.to_json(), truth)["silent_cells"]
