@@ -18,8 +18,8 @@ import pypdfium2.raw as pdfium_c
 from . import pdf as pdfio
 from .config import Config
 from .numbers import as_figures, parse_value
-from .ocr import crop_to_ink
-from .ocr.crop import ink_mask
+from .ocr import crop_to_ink, ink_bbox
+from .ocr.crop import crop_to_box, ink_mask
 from .preprocess import (PreparedPage, dark_fills, rule_masks, runs_of, without_dark_fills,
                          without_faint_layer)
 from .types import SHAPE_CONFIDENCE, Grid, GridCell, TextLine
@@ -328,7 +328,7 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
     sigma = BILEVEL_SOFTEN_IN * 72.0 / ppp
     soft_image = cv2.GaussianBlur(text_image, (0, 0), sigma) if bilevel else None
     for cell in cells:
-        lines = cell_line_images(text_image, cell.bbox, ppp)
+        lines, to_read = cell_lines_to_read(text_image, soft_image, cell.bbox, ppp)
         if not lines:
             cell.text, cell.confidence = "", blank_confidence(text_image, cell.bbox, ppp, bilevel)
             empty.append(cell)
@@ -351,15 +351,12 @@ def read_cells(engine, prepared: PreparedPage, cells: list[GridCell],
                 specks = paper_specks(text_image, ppp) if specks is None else specks
                 doubt = ink_off_stroke(text_image, cell.bbox, ppp, lines[0], specks)
             cell.text, cell.confidence = mark, 0.5 if doubt else SHAPE_CONFIDENCE
-            whole = crop_to_ink(_without_border_slivers(cell_interior(soft_image, cell.bbox, ppp), _sliver_px(ppp))) \
-                if doubt else None
+            whole = crop_to_ink(_cell_inner(soft_image, cell.bbox, ppp)) if doubt else None
             if whole is not None:
                 # What the digit may have been, read from all of the cell's ink, softened: the
                 # readings an identity may choose among (the mark stays the reading).
                 doubted.append((cell, whole))
             continue
-        # The lines as read: on a 1-bit page, with the dots of cut strokes (cell_line_images).
-        to_read = cell_line_images(text_image, cell.bbox, ppp, soft_image) if bilevel and len(lines) == 1 else lines
         pieces = [split_wide_gaps(line) for line in to_read]
         jobs.append((cell, sum(len(p) for p in pieces)))
         layouts.append([len(p) for p in pieces])
@@ -832,26 +829,47 @@ def paper_specks(gray: np.ndarray, ppp: float) -> float:
     return min(np.count_nonzero(ink_on_paper(s)) / s.size for s in strips)
 
 
-def cell_line_images(gray: np.ndarray, bbox, ppp: float, soft: Optional[np.ndarray] = None) -> list[np.ndarray]:
-    """The cell's text lines as separate images, each cropped to its ink (empty: no ink).
-    soft: the page softened (a 1-bit page's), whose ink the crop of a one-line cell holds too."""
-    inner = cell_interior(gray, bbox, ppp)
-    if inner.size == 0 or min(inner.shape) < 4:
-        return []
-    inner = _without_border_slivers(inner, _sliver_px(ppp))
+def cell_line_images(gray: np.ndarray, bbox, ppp: float) -> list[np.ndarray]:
+    """The cell's text lines as separate images, each cropped to its ink (empty: no ink)."""
+    return cell_lines_to_read(gray, None, bbox, ppp)[0]
+
+
+def cell_lines_to_read(gray: np.ndarray, soft: Optional[np.ndarray], bbox, ppp: float
+                       ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The cell's lines (cell_line_images), and the lines to read: the same, but where `soft`
+    (a 1-bit page softened) holds ink of a one-line cell beyond the blur's spread past the
+    line's crop, the crop holds that too. The dots that a threshold cut a glyph's hairlines to
+    are specks one by one, left out of the crop (a 240 whose 2 is dots read "10" from its "40");
+    softened, they merge into a stroke as dark as the print, where a lone speck fades."""
+    inner = _cell_inner(gray, bbox, ppp)
     # The smallest glyph worth reading: a "1" or "、" of 7 pt text is about 0.03 inch tall.
     min_glyph = max(3, int(round(0.03 * 72 / ppp)))
-    crop = crop_to_ink(inner, min_glyph_px=min_glyph)
-    if soft is not None and crop is not None and len(split_lines(crop)) == 1:
-        # The dots that a threshold cut a glyph's hairlines to are specks one by one, left out
-        # of the crop (a 240 whose 2 is dots read "10" from its "40"); softened, they merge
-        # into a stroke as dark as the print, where a lone speck of paper noise fades.
-        crop = crop_to_ink(inner, min_glyph_px=min_glyph,
-                           also=_without_border_slivers(cell_interior(soft, bbox, ppp), _sliver_px(ppp)),
-                           also_beyond=int(np.ceil(2 * BILEVEL_SOFTEN_IN * 72 / ppp)))
-    if crop is None:
-        return []
+    box = ink_bbox(inner, min_glyph) if inner is not None else None
+    if box is None:
+        return [], []
+    crop = crop_to_box(inner, box)
     bands = split_lines(crop)
+    lines = _lines_of(crop, bands, min_glyph)
+    if soft is None or len(bands) != 1 or len(lines) != 1:
+        return lines, lines
+    spread = int(np.ceil(2 * BILEVEL_SOFTEN_IN * 72 / ppp))
+    wider = _reaching_past(box, ink_bbox(_cell_inner(soft, bbox, ppp), min_glyph), spread)
+    if wider == box:
+        return lines, lines
+    crop = crop_to_box(inner, wider)
+    return lines, _lines_of(crop, split_lines(crop), min_glyph)
+
+
+def _cell_inner(gray: np.ndarray, bbox, ppp: float) -> Optional[np.ndarray]:
+    """The cell's interior with the slivers of its border painted over; None where too small."""
+    inner = cell_interior(gray, bbox, ppp)
+    if inner.size == 0 or min(inner.shape) < 4:
+        return None
+    return _without_border_slivers(inner, _sliver_px(ppp))
+
+
+def _lines_of(crop: np.ndarray, bands: list[np.ndarray], min_glyph: int) -> list[np.ndarray]:
+    """The lines of a cell's crop, split_lines(crop) given as `bands`."""
     if len(bands) == 1:
         bands = _side_by_side_lines(crop)
     if len(bands) == 1:
@@ -859,6 +877,15 @@ def cell_line_images(gray: np.ndarray, bbox, ppp: float, soft: Optional[np.ndarr
         # would be taken for a ruling across it and dropped: the cell would read blank.
         return [crop]
     return [c for c in (crop_to_ink(band, min_glyph_px=min_glyph) for band in bands) if c is not None]
+
+
+def _reaching_past(box: tuple, other: Optional[tuple], spread: int) -> tuple:
+    """`box`, each edge moved out to `other`'s where that reaches more than `spread` px past it."""
+    if other is None:
+        return box
+    x0, y0, x1, y1 = box
+    return (other[0] if other[0] < x0 - spread else x0, other[1] if other[1] < y0 - spread else y0,
+            other[2] if other[2] > x1 + spread else x1, other[3] if other[3] > y1 + spread else y1)
 
 
 def _side_by_side_lines(crop: np.ndarray) -> list[np.ndarray]:

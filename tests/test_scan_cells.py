@@ -11,9 +11,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.ocr import crop_to_ink
 from pipeline.ocr.crop import ink_mask
-from pipeline.scan import (BILEVEL_SOFTEN_IN, OVERDRAWN, SPECK_AREA, _inside_ring, _own_ink, _without_border_slivers, blank_confidence,
-                           cell_line_images, ink_height, ink_off_stroke, ink_pieces, is_dash, is_faint_dash, is_slash,
-                           is_whole_zero, mark_among_specks, paper_specks, split_lines)
+from pipeline.scan import (BILEVEL_SOFTEN_IN, OVERDRAWN, SPECK_AREA, _inside_ring, _own_ink, _without_border_slivers,
+                           blank_confidence, cell_line_images, cell_lines_to_read, ink_height, ink_off_stroke,
+                           ink_pieces, is_dash, is_faint_dash, is_slash, is_whole_zero, mark_among_specks,
+                           paper_specks, split_lines)
 
 FONTS = [f for f in ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
                      "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -631,7 +632,7 @@ def test_a_digit_a_threshold_cut_to_dots_stays_in_its_numbers_crop(font):
 
     def crop_widths(cell: np.ndarray) -> tuple[int, int]:
         [alone] = cell_line_images(cell, bbox, ppp)
-        [softened] = cell_line_images(cell, bbox, ppp, cv2.GaussianBlur(cell, (0, 0), BILEVEL_SOFTEN_IN * 72 / ppp))
+        _, [softened] = cell_lines_to_read(cell, cv2.GaussianBlur(cell, (0, 0), BILEVEL_SOFTEN_IN * 72 / ppp), bbox, ppp)
         return alone.shape[1], softened.shape[1]
 
     def ink_columns(image: np.ndarray) -> np.ndarray:

@@ -93,24 +93,20 @@ def _union(boxes) -> tuple[int, int, int, int]:
 
 
 def crop_to_ink(image: np.ndarray, margin_ratio: float = 0.25, min_glyph_px: int = 0,
-                min_height_px: int = 0, also: np.ndarray | None = None, also_beyond: int = 0
-                ) -> np.ndarray | None:
+                min_height_px: int = 0) -> np.ndarray | None:
     """The ink of a cell image plus a margin of margin_ratio x the ink height, or more, to make
-    the crop min_height_px high at least; None if no ink. `also`: an image of the same place
-    (the cell softened) whose ink the crop holds as well where it reaches more than
-    `also_beyond` pixels past the image's own (a blur's spread is no more ink).
+    the crop min_height_px high at least; None if no ink.
 
     Where the margin reaches past the image, it is filled with the background grey level, so the
     text always sits in the same amount of white.
     """
     box = ink_bbox(image, min_glyph_px)
-    if box is None:
-        return None
-    other = ink_bbox(also, min_glyph_px) if also is not None else None
-    if other is not None:
-        x0, y0, x1, y1 = box
-        box = (other[0] if other[0] < x0 - also_beyond else x0, other[1] if other[1] < y0 - also_beyond else y0,
-               other[2] if other[2] > x1 + also_beyond else x1, other[3] if other[3] > y1 + also_beyond else y1)
+    return None if box is None else crop_to_box(image, box, margin_ratio, min_height_px)
+
+
+def crop_to_box(image: np.ndarray, box: tuple[int, int, int, int], margin_ratio: float = 0.25,
+                min_height_px: int = 0) -> np.ndarray:
+    """The image inside `box` (x0, y0, x1, y1) with crop_to_ink's margin round it."""
     x0, y0, x1, y1 = box
     margin = max(2, int(round(margin_ratio * (y1 - y0))), -(-(min_height_px - (y1 - y0)) // 2))
     background = int(np.median(to_gray(image)))
