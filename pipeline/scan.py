@@ -20,6 +20,7 @@ from .config import Config
 from .numbers import as_figures, parse_value
 from .ocr import crop_to_ink, ink_bbox
 from .ocr.crop import crop_to_box, ink_mask
+from .ocr.ppocr import same_row
 from .preprocess import (PreparedPage, dark_fills, rule_masks, runs_of, without_dark_fills,
                          without_faint_layer)
 from .types import SHAPE_CONFIDENCE, Grid, GridCell, TextLine
@@ -252,10 +253,12 @@ def reading_confidences(engine):
 # --- cells --------------------------------------------------------------------------------------
 
 def read_grid_cells(engine, prepared: PreparedPage, grids: list[Grid], bilevel: bool = False) -> None:
-    """Recognise every cell of every grid, one batch for the page; cells that a lost rule
-    merged are read apart again (split_merged_values)."""
+    """Recognise every cell of every grid that holds no reading yet (a label's cell of a table
+    found by spacing holds its pieces', spaced_grids), one batch for the page; cells that a lost
+    rule merged are read apart again (split_merged_values)."""
     text_image = without_rulings(prepared)
-    heights = read_cells(engine, prepared, [cell for grid in grids for cell in grid.cells], text_image, bilevel)
+    heights = read_cells(engine, prepared, [cell for grid in grids for cell in grid.cells if not cell.text],
+                         text_image, bilevel)
     # A table too small to tell its digits' height (table 二's blocks one by one) is cleaned of
     # marks by the page's.
     page_digits = float(np.median(list(heights.values()))) if len(heights) >= OVERDRAWN_MIN_NUMBERS else None
@@ -1322,14 +1325,17 @@ def read_prose_lines(engine, gray: np.ndarray, dpi: float, grids: list[Grid]) ->
     return _read_lines(engine, gray, lines_outside(engine, gray, dpi, tables), ppp)
 
 
-def spaced_grids(engine, prepared: PreparedPage, page: int) -> list[Grid]:
+def spaced_grids(engine, prepared: PreparedPage, page: int, bilevel: bool = False) -> list[Grid]:
     """The tables of a scanned page drawn with no rule at all (a Word table with its borders off,
     printed and scanned), as text layers' are found (pipeline.grid_pdf.spaced_rulings): from the
     page's lines of text, detected, cut where their ink leaves a gap of SPACED_GAP line heights
     (the detector runs a label and the figure beside it into one line) and read piece by piece,
     each character given its share of its piece's width (a CJK character twice a digit's).
-    Cells are marked placed_by_spacing and hold no text yet: read_grid_cells reads them from the
-    pixels as any scanned cell."""
+    Cells are marked placed_by_spacing. A label's cell holds the reading of its pieces
+    (_labels_as_read), except on a 1-bit page (`bilevel`), whose cells are read softened while its
+    pieces are not (softened, a lone slash reads as nothing and its row loses the figure that
+    makes it a row); the others hold no text yet: read_grid_cells reads them from the pixels as
+    any scanned cell."""
     from .grid_pdf import Char, find_tables, spaced_rulings, table_grid
 
     gray, ppp = prepared.gray, prepared.points_per_pixel
@@ -1386,7 +1392,51 @@ def spaced_grids(engine, prepared: PreparedPage, page: int) -> list[Grid]:
     for grid in grids:
         for cell in grid.cells:
             cell.placed_by_spacing = True
+        if not bilevel:
+            _labels_as_read(grid.cells, lines, gray, ppp)
     return grids
+
+
+def _labels_as_read(cells: list[GridCell], lines: list[TextLine], gray: np.ndarray, ppp: float) -> None:
+    """Give each label's cell of a table found by spacing the readings of its pieces (`lines`,
+    points), which found it: read again from the same pixels, the labels cost a quarter of such a
+    page's recognition and tell nothing new. A label's cell is one whose pieces all lie inside it
+    and read as words that are no value (a number with its note or unit, a blank mark and a
+    number alone are read as cells are), and whose ink they hold all of (no glyph of it that no
+    piece holds: a word the detector missed, a piece read as nothing, a dash). Lines top to
+    bottom, pieces of a line left to right, as read_cells joins them."""
+    from .labels import has_cjk
+
+    def meets(a, b) -> bool:
+        return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+    min_glyph = max(3, int(round(0.03 * 72 / ppp)))
+    for cell in cells:
+        x0, y0, x1, y1 = cell.bbox
+        mine = [line for line in lines if meets(line.bbox, cell.bbox)]
+        if not mine or not all(x0 <= b[0] and y0 <= b[1] and b[2] <= x1 and b[3] <= y1
+                               for b in (line.bbox for line in mine)):
+            continue
+        if not all(has_cjk(line.text) and parse_value(line.text).kind == "unreadable" for line in mine):
+            continue
+        left, top = int(round(x0 / ppp)), int(round(y0 / ppp))
+        rest = gray[top:int(round(y1 / ppp)), left:int(round(x1 / ppp))].copy()
+        for line in mine:
+            bx0, by0, bx1, by1 = line.bbox
+            rest[max(0, int(by0 / ppp) - top - 1):int(np.ceil(by1 / ppp)) - top + 1,
+                 max(0, int(bx0 / ppp) - left - 1):int(np.ceil(bx1 / ppp)) - left + 1] = 255
+        if ink_bbox(rest, min_glyph) is not None:
+            continue
+        rows: list[list[TextLine]] = []
+        for line in sorted(mine, key=lambda line: (line.bbox[1] + line.bbox[3]) / 2):
+            if rows and same_row(rows[-1][-1].bbox, line.bbox):
+                rows[-1].append(line)
+            else:
+                rows.append([line])
+        cell.text = "\n".join(" ".join(line.text for line in sorted(row, key=lambda line: line.bbox[0]))
+                              for row in rows)
+        cell.confidence = min(line.confidence for line in mine)
+        cell.alternatives = list(mine[0].alternatives) if len(mine) == 1 else []
 
 
 def _own_ink(ink: np.ndarray) -> np.ndarray:

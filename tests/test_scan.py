@@ -538,3 +538,53 @@ def test_the_second_look_shows_a_lone_mark_at_a_line_s_height():
                 assert second_value(second_reading(dash, dpi))[0] == "blank", (dpi, font, seed)
                 seven = photographed(glyphs("7", font, dpi, pt=9, blur=1.2), seed)
                 assert second_reading(seven, dpi) == "7", (dpi, font, seed)
+
+
+def test_the_labels_of_a_table_found_by_spacing_are_read_once(tmp_path):
+    """A table drawn with no rule is found by reading its lines piece by piece; its label cells
+    keep those readings, and read_grid_cells reads the other cells only (the labels were a
+    quarter of such a page's recognition, read twice). The pieces' readings are the labels a
+    cell's own reading gives, and no value is taken from a piece."""
+    import difflib
+    import unicodedata
+
+    import pypdfium2 as pdfium
+
+    from pipeline.labels import has_cjk
+    from pipeline.numbers import parse_value
+    from pipeline.ocr import get_engine
+    from pipeline.preprocess import prepare_page
+    from pipeline.scan import read_cells, read_grid_cells, spaced_grids
+    from pipeline.types import GridCell
+
+    from page_images import render_clean_report_truth
+
+    src = tmp_path / "borderless.pdf"
+    render_clean_report_truth(src, "none", 2)
+    scan = write_variant(src, tmp_path / "scan200", "scan200", seed=5)
+    with pdfium.PdfDocument(str(scan)) as pdf:
+        image = pdf[2].render(scale=200 / 72).to_numpy()[:, :, :3].copy()     # table 三
+    engine = get_engine()
+    prepared = prepare_page(image, 200)
+    grids = spaced_grids(engine, prepared, 3)
+    cells = [cell for grid in grids for cell in grid.cells]
+    labels = [cell for cell in cells if cell.text]
+    assert len(labels) >= 15 and any("结转下年度继续办理" in cell.text for cell in labels)
+    assert all(has_cjk(cell.text) and parse_value(cell.text).kind == "unreadable" for cell in labels)
+
+    fresh = [GridCell(c.row, c.col, c.rowspan, c.colspan, c.bbox) for c in labels]
+    read_cells(engine, prepared, fresh)
+
+    def words(text: str) -> str:
+        return unicodedata.normalize("NFKC", text).replace(" ", "")
+
+    alike = [difflib.SequenceMatcher(None, words(a.text), words(b.text)).ratio() for a, b in zip(labels, fresh)]
+    assert sum(r >= 0.9 for r in alike) >= 0.9 * len(labels)
+
+    # A cell that holds a reading is not read again; every other cell is read.
+    for cell in labels:
+        cell.text = "※" + cell.text
+    read_grid_cells(engine, prepared, grids)
+    assert all(cell.text.startswith("※") for cell in labels)
+    kinds = [parse_value(cell.text.replace("\n", " ")).kind for cell in cells if cell not in labels]
+    assert kinds.count("number") >= 30

@@ -129,14 +129,15 @@ def reading_order(boxes: list[Box]) -> list[int]:
     lower one's height form a row, left to right."""
     rows: list[list[int]] = []
     for k in sorted(range(len(boxes)), key=lambda k: (boxes[k][1] + boxes[k][3]) / 2):
-        if rows and _same_row(boxes[rows[-1][-1]], boxes[k]):
+        if rows and same_row(boxes[rows[-1][-1]], boxes[k]):
             rows[-1].append(k)
         else:
             rows.append([k])
     return [k for row in rows for k in sorted(row, key=lambda k: boxes[k][0])]
 
 
-def _same_row(a, b) -> bool:
+def same_row(a, b) -> bool:
+    """Two boxes on one row: overlapping by more than half the lower one's height."""
     overlap = min(a[3], b[3]) - max(a[1], b[1])
     return overlap > 0.5 * min(a[3] - a[1], b[3] - b[1])
 

@@ -109,29 +109,38 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
 def read_by_spacing(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -> None:
     """Find and read, on these scanned pages (read already, without a ruled table on any page of
     the document), the tables drawn with no rule at all: a Word table with its borders off,
-    printed and scanned (pipeline.scan.spaced_grids). Each page is rendered and prepared again."""
+    printed and scanned (pipeline.scan.spaced_grids). Each page is rendered and prepared again;
+    pages are read two at a time, as `read` reads them."""
     from ..ocr import get_engine
     from ..scan import read_grid_cells, reading_confidences, second_look_reader, spaced_grids
 
     engine = get_engine(config)
     upright_score = reading_confidences(engine)
-    t = time.perf_counter()
-    for page, content in items:
-        rendered = page.render_scan()
-        prepared = _prepare(content, rendered, upright_score)
+
+    def read_tables(item: tuple[Page, PageContent], rendered: ScanRender) -> None:
+        # In a worker thread: nothing here touches the PDF.
+        content = item[1]
+        # A page prepared by the first reading (a title page, a page with a rule) is turned and
+        # deskewed as it was then, not measured again: the same render gives the same frame.
+        prepared = _prepare(content, rendered, upright_score, content.info.measured_frame())
         content.second_look = second_look_reader(prepared, rendered.bilevel)
-        content.grids = spaced_grids(engine, prepared, content.info.page)
+        content.grids = spaced_grids(engine, prepared, content.info.page, rendered.bilevel)
         read_grid_cells(engine, prepared, content.grids, bilevel=rendered.bilevel)
+
+    t = time.perf_counter()
+    for _ in read_overlapped(items, lambda item: item[0].render_scan(), read_tables, config.page_threads):
+        pass
     timings["spaced"] = timings.get("spaced", 0.0) + time.perf_counter() - t
 
 
-def _prepare(content: PageContent, rendered: ScanRender, upright_score) -> "PreparedPage":
-    """The page prepared for reading (turned upright, deskewed, cleaned); its turn, skew and
-    frame recorded on its content."""
+def _prepare(content: PageContent, rendered: ScanRender, upright_score,
+             frame: Optional[tuple[int, float]] = None) -> "PreparedPage":
+    """The page prepared for reading (turned upright, deskewed, cleaned; in `frame`, as
+    preprocess.prepare_page's, where given); its turn, skew and frame recorded on its content."""
     from ..preprocess import prepare_page
     from ..scan import page_rotation
 
-    prepared = prepare_page(rendered.image, rendered.dpi, upright_score=upright_score,
+    prepared = prepare_page(rendered.image, rendered.dpi, upright_score=upright_score, frame=frame,
                             page_dpi=rendered.page_dpi)
     content.info.rotation, content.info.skew = page_rotation(prepared), prepared.skew
     content.info.frame_measured = True
