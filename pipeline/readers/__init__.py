@@ -27,7 +27,7 @@ import time
 
 from .. import pdf as pdfio
 from ..config import Config
-from ..match import classify_grid
+from ..match import classify_grid, match_document
 from ..numbers import parse_value
 from ..textlayer import UNJUDGED, judge_text_layers
 from ..title import find_title
@@ -63,6 +63,14 @@ def _may_be_a_table(grid: Grid) -> bool:
         return False
     return sum(parse_value(c.text).kind == "number" for c in grid.cells) >= TABLE_FIGURES \
         or classify_grid(grid) is not None
+
+
+def _holds_a_template_table(grids: list[Grid]) -> bool:
+    """Whether the ruled grids found hold one of the template's tables: one that may be
+    (_may_be_a_table), and the tables the matcher finds among them. A grid of a coarse scan's
+    strokes, cut by false rules into cells that read as figures, may be a table; that it is none
+    of the template's, only matching tells (a report drawn with no rule was refused unsought)."""
+    return any(_may_be_a_table(grid) for grid in grids) and bool(match_document(grids).tables_found)
 
 
 def _meanwhile(work) -> None:
@@ -132,7 +140,7 @@ def read_pages(doc: pdfio.Document, config: Config, timings: dict) -> list[PageC
             title_found = any(c.info.page < first and find_title(c.lines) is not None for c in done)
             READERS[name].read(group, config, timings, title_found)
             done += [c for _, c in group]
-        if "scan" in groups and not any(_may_be_a_table(grid) for c in contents for grid in c.grids):
+        if "scan" in groups and not _holds_a_template_table([g for c in contents for g in c.grids]):
             # No ruled table on any page: the scanned pages' tables may be drawn with no rule.
             scan.read_by_spacing(groups["scan"], config, timings)
         timings["ocr_path"] = time.perf_counter() - t

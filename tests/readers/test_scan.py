@@ -143,3 +143,21 @@ def test_a_blank_mark_in_doubt_on_a_1_bit_scan_keeps_what_its_digit_may_have_bee
     assert doubted and all(c.value is None or CHOSEN_FLAG in c.flags for c in doubted)
     assert any(c.value == want[c.key] for c in doubted)
     assert not compare_with_truth(report.to_json(), truth)["silent_cells"]
+
+
+def test_a_coarse_scan_of_tables_with_no_rule_and_a_false_grid_is_read_by_their_spacing(tmp_path):
+    """At 100 dpi, strokes of report 4's label column gave a grid of two columns whose cells read
+    as figures ("1", "7"): a grid that may be a table, so the tables drawn with no rule were not
+    sought, and the report was refused (none of the template's tables found). Matched, the
+    grid holds none of the template's tables: the spacing finds them, and no cell is silently
+    wrong."""
+    from samples.degrade import VARIANTS, make_scan
+
+    src = tmp_path / "borderless.pdf"
+    truth = render_clean_report_truth(src, "none", 4)
+    scan = tmp_path / "scan100.pdf"
+    make_scan(src, scan, VARIANTS["scan100"], seed=7, label="scan100")
+    data = pipeline.extract(scan).to_json()
+    result = compare_with_truth(data, truth)
+    assert result["right"] >= 0.98 * result["total"] and not result["silent_cells"]
+    assert data["agency"] == truth["agency"] and data["year"] == truth["year"]
