@@ -71,6 +71,9 @@ COARSE_FLAG = "a scan too coarse for two readings to confirm"
 # A count (every template cell but an amount of money) read with a fraction: a speck taken for
 # a point ("114" read "11.4" by both readers of a 1-bit scan).
 FRACTION_FLAG = "a count read with a fraction"
+# A value read below zero, as no count or amount of the template is: a stroke or a speck before
+# its digits taken for a minus ("-1" of a harsh scan's 1).
+NEGATIVE_FLAG = "a value read below zero"
 # A number read with a leading zero ("01"), which no table prints: two values run together where
 # the rule between their cells was lost (both readers read the pair alike), or a misreading.
 LEADING_ZERO_FLAG = "a number read with a leading zero"
@@ -78,7 +81,7 @@ LEADING_ZERO_FLAG = "a number read with a leading zero"
 # reading, so agreement cannot confirm it (it would agree with itself); the identities may.
 SECOND_ONLY_FLAG = "read by the second reader alone"
 # Flags that make a reading indefinite: the value read is not known to be the value printed.
-_INDEFINITE = ("unreadable", "missing", POSITION_FLAG, FRACTION_FLAG, LEADING_ZERO_FLAG)
+_INDEFINITE = ("unreadable", "missing", POSITION_FLAG, FRACTION_FLAG, NEGATIVE_FLAG, LEADING_ZERO_FLAG)
 # The second recognizer writes a blank mark "—" as CJK "一" at times; in a value cell it is a mark.
 _SECOND_BLANKS = {"一", "_", "…"}
 

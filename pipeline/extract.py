@@ -11,8 +11,8 @@ from . import pdf as pdfio
 from . import readers
 from .checks import run_checks
 from .compilation import first_report
-from .evidence import (BROKEN_FLAG, COARSE_FLAG, FIRST_READER, FRACTION_FLAG, LEADING_ZERO_FLAG, OVERDRAWN_FLAG,
-                       SECOND_ONLY_FLAG, SECOND_READER, SOURCE_TEXT_LAYER, agrees, assign_status,
+from .evidence import (BROKEN_FLAG, COARSE_FLAG, FIRST_READER, FRACTION_FLAG, LEADING_ZERO_FLAG, NEGATIVE_FLAG,
+                       OVERDRAWN_FLAG, SECOND_ONLY_FLAG, SECOND_READER, SOURCE_TEXT_LAYER, agrees, assign_status,
                        classify_checks, flag_positions, identity_evidence, is_definite, review_cells,
                        same_stroke, second_value, unread_cells)
 from .config import DEFAULT, Config
@@ -243,12 +243,14 @@ def read_twice(cells: list[Cell], config: Config, timings: dict) -> tuple[set, s
             seconds[cell.key] = (kind, value, confidence, text)
             if kind == "number" and (cell.value is None and "unreadable" in cell.flags
                                      or cell.confidence < NO_BELIEF
-                                     or FRACTION_FLAG in cell.flags and float(value).is_integer()):
+                                     or FRACTION_FLAG in cell.flags and float(value).is_integer()
+                                     or NEGATIVE_FLAG in cell.flags and value >= 0):
                 # What the first reader could not read at all ("(" of a broken 90, "S" of a
                 # broken 8), read without any belief (a "2" of what it saw of 233, nothing
-                # under a pen's stroke), or read as no count can be (a speck between 6 and 5
-                # read as a point), the second read as a number: its best guess, with the
-                # doubt of a single reading (only the identities may confirm it).
+                # under a pen's stroke), or read as no value can be (a speck between 6 and 5
+                # read as a point, a stroke before a 1 as a minus), the second read as a number:
+                # its best guess, with the doubt of a single reading (only the identities may
+                # confirm it).
                 cell.alternatives.append((cell.value, cell.text, FIRST_READER))
                 cell.value, cell.text, cell.confidence = value, text, min(confidence, cell.confidence)
                 cell.flags = [f for f in cell.flags if f != "unreadable"] + [SECOND_ONLY_FLAG]
@@ -286,6 +288,8 @@ def _cell_of(m, config: Config, content: Optional[PageContent] = None, ordered: 
     fraction = isinstance(parsed.value, float) and not parsed.value.is_integer() and m.column not in AMOUNT_COLUMNS
     if fraction:
         flags.append(FRACTION_FLAG)
+    if parsed.kind == "number" and parsed.value < 0:
+        flags.append(NEGATIVE_FLAG)
     if parsed.kind == "number" and _LEADING_ZERO.match(normalize_numeric_text(text)):
         flags.append(LEADING_ZERO_FLAG)
     if confidence < config.min_confidence:

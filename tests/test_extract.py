@@ -155,6 +155,28 @@ def test_a_count_read_with_a_fraction_is_doubtful_and_offers_its_digits():
     assert money.value == 11.4 and FRACTION_FLAG not in money.flags
 
 
+def test_a_value_read_below_zero_is_doubtful_and_gives_way_to_a_second_reading():
+    """No count or amount of the template is below zero: "-1" is a stroke before a 1 taken for a
+    minus (a harsh scan's, read alike by nothing else). Doubtful, and the second reader's "1"
+    becomes its value, read by it alone, so that only the identities may confirm it."""
+    from pipeline.config import DEFAULT
+    from pipeline.evidence import NEGATIVE_FLAG, SECOND_ONLY_FLAG, is_definite
+    from pipeline.extract import _cell_of, read_twice
+    from pipeline.match import MatchedCell
+    from pipeline.types import GridCell
+
+    src = GridCell(0, 0, 1, 1, (0, 0, 10, 10), "-1", 0.96)
+    cell = _cell_of(MatchedCell("applications", "3.7", "research", src, 3), DEFAULT)
+    assert cell.value == -1 and NEGATIVE_FLAG in cell.flags and not is_definite(cell, DEFAULT.min_confidence)
+    cell.second_reading = ("1", 0.97)
+    read_twice([cell], DEFAULT, {})
+    assert cell.value == 1 and SECOND_ONLY_FLAG in cell.flags
+    assert (-1, "-1", "first_reader") in cell.alternatives
+    money = _cell_of(MatchedCell("active", "20.8/fees", "amount", GridCell(0, 0, 1, 1, (0, 0, 10, 10), "12.5", 0.98), 2),
+                     DEFAULT)
+    assert NEGATIVE_FLAG not in money.flags
+
+
 def test_a_number_read_with_a_leading_zero_is_never_confirmed():
     """No table prints "01": where the rule between two cells was lost, "0" and "1" side by side
     were read as one number by both readers alike (a silent 1 on a streaked scan). Doubtful;
