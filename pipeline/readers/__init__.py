@@ -141,7 +141,7 @@ def read_pages(doc: pdfio.Document, config: Config, timings: dict) -> list[PageC
             READERS[name].read(group, config, timings, title_found)
             done += [c for _, c in group]
         if "scan" in groups and not _holds_a_template_table([g for c in contents for g in c.grids]):
-            # No ruled table on any page: the scanned pages' tables may be drawn with no rule.
+            # None of the template's tables ruled: the scanned pages' may be drawn with no rule.
             scan.read_by_spacing(groups["scan"], config, timings)
         timings["ocr_path"] = time.perf_counter() - t
     for page in pages:

@@ -107,10 +107,10 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
 
 
 def read_by_spacing(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -> None:
-    """Find and read, on these scanned pages (read already, without a ruled table on any page of
-    the document), the tables drawn with no rule at all: a Word table with its borders off,
-    printed and scanned (pipeline.scan.spaced_grids). Each page is rendered and prepared again;
-    pages are read two at a time, as `read` reads them."""
+    """Find and read, on these scanned pages (read already, none of the template's tables ruled
+    on any page of the document), the tables drawn with no rule at all: a Word table with its
+    borders off, printed and scanned (pipeline.scan.spaced_grids). Each page is rendered and
+    prepared again; pages are read two at a time, as `read` reads them."""
     from ..ocr import get_engine
     from ..scan import read_grid_cells, reading_confidences, second_look_reader, spaced_grids
 
