@@ -71,8 +71,8 @@ COARSE_FLAG = "a scan too coarse for two readings to confirm"
 # A count (every template cell but an amount of money) read with a fraction: a speck taken for
 # a point ("114" read "11.4" by both readers of a 1-bit scan).
 FRACTION_FLAG = "a count read with a fraction"
-# A value read below zero, as no count or amount of the template is: a stroke or a speck before
-# its digits taken for a minus ("-1" of a harsh scan's 1).
+# A value read below zero where none is (every template cell but a change, 本年增/减): a stroke
+# or a speck before its digits taken for a minus ("-1" of a harsh scan's 1).
 NEGATIVE_FLAG = "a value read below zero"
 # A number read with a leading zero ("01"), which no table prints: two values run together where
 # the rule between their cells was lost (both readers read the pair alike), or a misreading.

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 # Template columns of money, the only ones whose values may have a fraction (template.py).
 AMOUNT_COLUMNS = {"amount"}
+# Columns whose values may be below zero (table 二's 本年增/减 of the 2019 template); no other is.
+SIGNED_COLUMNS = {"change"}
 # A number's digits after a leading zero ("01", "o7"; not "0.5").
 _LEADING_ZERO = re.compile(r"^[+-]?[0oO〇]\d")
 
@@ -288,7 +290,7 @@ def _cell_of(m, config: Config, content: Optional[PageContent] = None, ordered: 
     fraction = isinstance(parsed.value, float) and not parsed.value.is_integer() and m.column not in AMOUNT_COLUMNS
     if fraction:
         flags.append(FRACTION_FLAG)
-    if parsed.kind == "number" and parsed.value < 0:
+    if parsed.kind == "number" and parsed.value < 0 and m.column not in SIGNED_COLUMNS:
         flags.append(NEGATIVE_FLAG)
     if parsed.kind == "number" and _LEADING_ZERO.match(normalize_numeric_text(text)):
         flags.append(LEADING_ZERO_FLAG)

@@ -156,9 +156,9 @@ def test_a_count_read_with_a_fraction_is_doubtful_and_offers_its_digits():
 
 
 def test_a_value_read_below_zero_is_doubtful_and_gives_way_to_a_second_reading():
-    """No count or amount of the template is below zero: "-1" is a stroke before a 1 taken for a
-    minus (a harsh scan's, read alike by nothing else). Doubtful, and the second reader's "1"
-    becomes its value, read by it alone, so that only the identities may confirm it."""
+    """No template cell but a change (本年增/减) is below zero: "-1" is a stroke before a 1 taken
+    for a minus (a harsh scan's). Doubtful, and the second reader's "1" becomes its value, read
+    by it alone, so that only the identities may confirm it. A change keeps its sign."""
     from pipeline.config import DEFAULT
     from pipeline.evidence import NEGATIVE_FLAG, SECOND_ONLY_FLAG, is_definite
     from pipeline.extract import _cell_of, read_twice
@@ -172,9 +172,9 @@ def test_a_value_read_below_zero_is_doubtful_and_gives_way_to_a_second_reading()
     read_twice([cell], DEFAULT, {})
     assert cell.value == 1 and SECOND_ONLY_FLAG in cell.flags
     assert (-1, "-1", "first_reader") in cell.alternatives
-    money = _cell_of(MatchedCell("active", "20.8/fees", "amount", GridCell(0, 0, 1, 1, (0, 0, 10, 10), "12.5", 0.98), 2),
-                     DEFAULT)
-    assert NEGATIVE_FLAG not in money.flags
+    change = _cell_of(MatchedCell("active", "20.6/penalty", "change", GridCell(0, 0, 1, 1, (0, 0, 10, 10), "-13", 0.99), 2),
+                      DEFAULT)
+    assert change.value == -13 and NEGATIVE_FLAG not in change.flags and is_definite(change, DEFAULT.min_confidence)
 
 
 def test_a_number_read_with_a_leading_zero_is_never_confirmed():
