@@ -845,8 +845,7 @@ def cell_lines_to_read(gray: np.ndarray, soft: Optional[np.ndarray], bbox, ppp: 
     are specks one by one, left out of the crop (a 240 whose 2 is dots read "10" from its "40");
     softened, they merge into a stroke as dark as the print, where a lone speck fades."""
     inner = _cell_inner(gray, bbox, ppp)
-    # The smallest glyph worth reading: a "1" or "、" of 7 pt text is about 0.03 inch tall.
-    min_glyph = max(3, int(round(0.03 * 72 / ppp)))
+    min_glyph = _min_glyph_px(ppp)
     box = ink_bbox(inner, min_glyph) if inner is not None else None
     if box is None:
         return [], []
@@ -861,6 +860,12 @@ def cell_lines_to_read(gray: np.ndarray, soft: Optional[np.ndarray], bbox, ppp: 
         return lines, lines
     crop = crop_to_box(inner, wider)
     return lines, _lines_of(crop, split_lines(crop), min_glyph)
+
+
+def _min_glyph_px(ppp: float) -> int:
+    """The smallest glyph worth reading, in pixels: a "1" or "、" of 7 pt text is about 0.03 inch
+    tall."""
+    return max(3, int(round(0.03 * 72 / ppp)))
 
 
 def _cell_inner(gray: np.ndarray, bbox, ppp: float) -> Optional[np.ndarray]:
@@ -926,7 +931,7 @@ def second_look_reader(prepared: PreparedPage, bilevel: bool = False):
     ppp = prepared.points_per_pixel
     gray = prepared.gray
     inset = max(2, int(round(SECOND_LOOK_INSET_IN * 72 / ppp)))
-    min_glyph = max(3, int(round(0.03 * 72 / ppp)))
+    min_glyph = _min_glyph_px(ppp)
     # Not on a 1-bit page: there a digit the threshold cut to its foot would read "一" too.
     line_px = 0 if bilevel else int(round(SECOND_LOOK_LINE_IN * 72 / ppp))
 
@@ -1410,7 +1415,7 @@ def _labels_as_read(cells: list[GridCell], lines: list[TextLine], gray: np.ndarr
     def meets(a, b) -> bool:
         return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
 
-    min_glyph = max(3, int(round(0.03 * 72 / ppp)))
+    min_glyph = _min_glyph_px(ppp)
     for cell in cells:
         x0, y0, x1, y1 = cell.bbox
         mine = [line for line in lines if meets(line.bbox, cell.bbox)]
