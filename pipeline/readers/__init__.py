@@ -54,7 +54,7 @@ def open_pages(doc: pdfio.Document, config: Config, verdicts: list[str]) -> list
     return pages
 
 
-def _may_be_a_table(grid: Grid) -> bool:
+def may_be_a_table(grid: Grid) -> bool:
     """Whether a ruled grid may be one of the template's tables: two columns or more, and the
     template's labels or TABLE_FIGURES figures in it. A shaded band's edges (one column), a
     framed note, or the lines a scan's show-through forms of the back page's print hold neither,
@@ -67,10 +67,10 @@ def _may_be_a_table(grid: Grid) -> bool:
 
 def _holds_a_template_table(grids: list[Grid]) -> bool:
     """Whether the ruled grids found hold one of the template's tables: one that may be
-    (_may_be_a_table), and the tables the matcher finds among them. A grid of a coarse scan's
+    (may_be_a_table), and the tables the matcher finds among them. A grid of a coarse scan's
     strokes, cut by false rules into cells that read as figures, may be a table; that it is none
     of the template's, only matching tells (a report drawn with no rule was refused unsought)."""
-    return any(_may_be_a_table(grid) for grid in grids) and bool(match_document(grids).tables_found)
+    return any(may_be_a_table(grid) for grid in grids) and bool(match_document(grids).tables_found)
 
 
 def _meanwhile(work) -> None:

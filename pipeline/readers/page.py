@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 import pypdfium2.raw as pdfium_c
@@ -12,6 +12,9 @@ import pypdfium2.raw as pdfium_c
 from .. import pdf as pdfio
 from ..config import Config
 from ..types import BBox, Grid, TextLine
+
+if TYPE_CHECKING:
+    from ..preprocess import PreparedPage
 
 # A picture at least this wide (inches) and this tall may hold a table; smaller ones are logos,
 # seals and signatures.
@@ -41,6 +44,9 @@ class Page:
     # Pictures on a born-digital page that hold a ruled table the layer does not (tables pasted
     # as screenshots), bbox in points top-left; set by pipeline.readers.mixed.find_picture_tables.
     picture_tables: list[BBox] = field(default_factory=list)
+    # The page as the scan reader prepared it (preprocess.PreparedPage), kept where a later
+    # reading of the same pixels may need it (readers.scan.read_by_spacing); gone with release().
+    prepared: Optional["PreparedPage"] = field(default=None, repr=False)
     _renders: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -146,12 +152,13 @@ class Page:
         thread that holds it (readers.overlap). The render is not kept."""
         page_dpi = self.scan_dpi * self.paper_scale
         image = self.render(page_dpi)
-        self.release()
+        self._renders.clear()
         return ScanRender(image, self.scan_dpi, self.is_bilevel, page_dpi)
 
     def release(self) -> None:
-        """Forget the renders (a page at 300 dpi is 25 MB)."""
+        """Forget the renders and the kept preparation (a page at 300 dpi is 25 MB)."""
         self._renders.clear()
+        self.prepared = None
 
     def text_lines(self) -> list[TextLine]:
         return pdfio.page_text_lines(self.doc.pdf, self.index)

@@ -24,6 +24,11 @@ from .page import Page, ScanRender
 # a doubtful total that the prose may restate), instead of rendering and preparing the page again
 # (~0.25 s a 300 dpi page). A bound, not all: a long report's pages are prepared again if asked.
 PROSE_KEEP_BYTES = 128 * 2**20
+# The prepared pages kept for a reading by spacing (read_by_spacing: no page of the document
+# shows one of the template's tables ruled), instead of preparing them again (~0.1-0.2 s a 200
+# dpi page, already turned and deskewed): those whose ruled grids hold no table, within this
+# bound of their images' bytes.
+SPACING_KEEP_BYTES = 256 * 2**20
 
 if TYPE_CHECKING:
     import numpy as np
@@ -41,6 +46,7 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
     from ..preprocess import has_ruled_table
     from ..scan import read_grid_cells, read_title_region, reading_confidences, second_look_reader
     from ..title import find_title
+    from . import may_be_a_table
 
     engine = get_engine(config)
     upright_score = reading_confidences(engine)
@@ -71,7 +77,7 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
         took["recognize"] = time.perf_counter() - t
         return _PageRead(prepared, None, took)
 
-    kept_bytes = 0
+    kept_bytes = spacing_bytes = 0
 
     for (page, content), done in read_overlapped(items, render, read_tables, config.page_threads):
         for stage, seconds in done.took.items():
@@ -88,6 +94,10 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
             content.lines = read_title_region(engine, prepared)
             title_found = find_title(content.lines) is not None
             timings["title"] = timings.get("title", 0.0) + time.perf_counter() - t
+        if prepared is not None and not any(may_be_a_table(grid) for grid in content.grids) \
+                and spacing_bytes + prepared.gray.nbytes + prepared.binary.nbytes <= SPACING_KEEP_BYTES:
+            spacing_bytes += prepared.gray.nbytes + prepared.binary.nbytes
+            page.prepared = prepared
         if prepared is not None and kept_bytes + prepared.gray.nbytes <= PROSE_KEEP_BYTES:
             kept_bytes += prepared.gray.nbytes
             content.read_prose = prose_reader(page, content, upright_score, kept=(prepared.gray, prepared.dpi))
@@ -109,26 +119,33 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
 def read_by_spacing(items: list[tuple[Page, PageContent]], config: Config, timings: dict) -> None:
     """Find and read, on these scanned pages (read already, none of the template's tables ruled
     on any page of the document), the tables drawn with no rule at all: a Word table with its
-    borders off, printed and scanned (pipeline.scan.spaced_grids). Each page is rendered and
-    prepared again; pages are read two at a time, as `read` reads them."""
+    borders off, printed and scanned (pipeline.scan.spaced_grids). A page is prepared as `read`
+    prepared it: kept (Page.prepared), else rendered and prepared again; pages are read two at a
+    time, as `read` reads them."""
     from ..ocr import get_engine
     from ..scan import read_grid_cells, reading_confidences, second_look_reader, spaced_grids
 
     engine = get_engine(config)
     upright_score = reading_confidences(engine)
 
-    def read_tables(item: tuple[Page, PageContent], rendered: ScanRender) -> None:
+    def render(item: tuple[Page, PageContent]) -> tuple[bool, Optional[ScanRender]]:
+        page = item[0]
+        return page.is_bilevel, None if page.prepared is not None else page.render_scan()
+
+    def read_tables(item: tuple[Page, PageContent], rendered: tuple[bool, Optional[ScanRender]]) -> None:
         # In a worker thread: nothing here touches the PDF.
-        content = item[1]
-        # A page prepared by the first reading (a title page, a page with a rule) is turned and
-        # deskewed as it was then, not measured again: the same render gives the same frame.
-        prepared = _prepare(content, rendered, upright_score, content.info.measured_frame())
-        content.second_look = second_look_reader(prepared, rendered.bilevel)
-        content.grids = spaced_grids(engine, prepared, content.info.page, rendered.bilevel)
-        read_grid_cells(engine, prepared, content.grids, bilevel=rendered.bilevel)
+        page, content = item
+        bilevel, render = rendered
+        # A page prepared by the first reading but not kept is turned and deskewed as it was
+        # then, not measured again: the same render gives the same frame.
+        prepared = page.prepared or _prepare(content, render, upright_score, content.info.measured_frame())
+        page.prepared = None
+        content.second_look = second_look_reader(prepared, bilevel)
+        content.grids = spaced_grids(engine, prepared, content.info.page, bilevel)
+        read_grid_cells(engine, prepared, content.grids, bilevel=bilevel)
 
     t = time.perf_counter()
-    for _ in read_overlapped(items, lambda item: item[0].render_scan(), read_tables, config.page_threads):
+    for _ in read_overlapped(items, render, read_tables, config.page_threads):
         pass
     timings["spaced"] = timings.get("spaced", 0.0) + time.perf_counter() - t
 
