@@ -57,6 +57,11 @@ SPACED_GAP = 0.8
 SIDE_BY_SIDE_ALIKE = 0.6
 # A piece of a detected line alone on its line and this share of the page's text wide is prose.
 PROSE_SHARE = 0.6
+# A piece of a detected line at most this many times as wide as tall may be a value (36569611.44元
+# is about 7): read as its cell would be (_value_crop).
+VALUE_PIECE_EM = 8.0
+# A table found by spacing may reach this many lines of text past the rows it was found by.
+NEAR_TABLE_EM = 3.0
 # Rows of ink in a detected line's box apart from its own line, with under this share of the
 # ink its line has, are the lines' beside it (the line's own: a glyph of strokes set apart, 二).
 SHARE_OF_LINE = 0.25
@@ -1335,12 +1340,14 @@ def spaced_grids(engine, prepared: PreparedPage, page: int, bilevel: bool = Fals
     printed and scanned), as text layers' are found (pipeline.grid_pdf.spaced_rulings): from the
     page's lines of text, detected, cut where their ink leaves a gap of SPACED_GAP line heights
     (the detector runs a label and the figure beside it into one line) and read piece by piece,
-    each character given its share of its piece's width (a CJK character twice a digit's).
-    Cells are marked placed_by_spacing. A label's cell holds the reading of its pieces
-    (_labels_as_read), except on a 1-bit page (`bilevel`), whose cells are read softened while its
-    pieces are not (softened, a lone slash reads as nothing and its row loses the figure that
-    makes it a row); the others hold no text yet: read_grid_cells reads them from the pixels as
-    any scanned cell."""
+    each character given its share of its piece's width (a CJK character twice a digit's); the
+    pieces wider than a value only near the tables the others make. Cells are marked
+    placed_by_spacing. A label's cell holds the reading of its pieces (_labels_as_read), except
+    on a 1-bit page (`bilevel`), whose cells are read softened while its pieces are not
+    (softened, a lone slash reads as nothing and its row loses the figure that makes it a row);
+    the others hold no text yet: read_grid_cells reads them from the pixels as any scanned cell,
+    through the `engine` that read the pieces (an ocr.ReadingMemo: a value read as a piece is
+    not read again, _value_crop)."""
     from .grid_pdf import Char, find_tables, spaced_rulings, table_grid
 
     gray, ppp = prepared.gray, prepared.points_per_pixel
@@ -1371,29 +1378,54 @@ def spaced_grids(engine, prepared: PreparedPage, page: int, bilevel: bool = Fals
     text_width = max((p[2] for p in pieces), default=0) - min((p[0] for p in pieces), default=0)
     prose = [p for p in pieces if p[2] - p[0] >= PROSE_SHARE * text_width and not any(
         q is not p and min(p[3], q[3]) > max(p[1], q[1]) for q in pieces)]
-    chars = [Char("文", (x0 * ppp, y0 * ppp, x1 * ppp, y1 * ppp)) for x0, y0, x1, y1 in prose]
-    # Cut to their ink already, short pieces are read as cells are (narrow: a third of the time).
-    lines = _read_lines(engine, gray, [p for p in pieces if p not in prose] + glyphs, ppp, tight=True)
+    to_read = [p for p in pieces if p not in prose] + glyphs
     # Each piece as tall as the page's text at least, about its ink's middle, as a text layer's
     # characters are as tall as their font (a figure's ink is shorter than a word's): how far
     # apart two rows' texts and a cell's lines stand is measured between such boxes.
-    em = float(np.percentile([line.bbox[3] - line.bbox[1] for line in lines], 75)) if lines else 0.0
-    for line in lines:
-        x0, y0, x1, y1 = line.bbox
-        if y1 - y0 < em:
-            y0, y1 = (y0 + y1 - em) / 2.0, (y0 + y1 + em) / 2.0
-        # A row's figures tell the rows apart: a 0 read "O" is a figure's character too.
-        text = as_figures(line.text)
-        widths = [1.0 if ord(ch) > 0x2E7F else 0.5 for ch in text]
-        unit = (x1 - x0) / sum(widths)
-        at = x0
-        for ch, w in zip(text, widths):
-            if not ch.isspace():
-                chars.append(Char(ch, (at, y0, at + w * unit, y1)))
-            at += w * unit
-    chars += [Char("—", tuple(v * ppp for v in box)) for box in dashes]
-    rulings = spaced_rulings(chars)
-    grids = [table_grid(table, rulings, page) for table in find_tables(rulings)] if rulings else []
+    em = float(np.percentile([y1 - y0 for _, y0, _, y1 in to_read], 75)) * ppp if to_read else 0.0
+
+    def as_tall_as_text(box: tuple) -> tuple:
+        x0, y0, x1, y1 = box
+        return (x0, (y0 + y1 - em) / 2.0, x1, (y0 + y1 + em) / 2.0) if y1 - y0 < em else box
+
+    def tables(lines: list[TextLine], words: list) -> list[Grid]:
+        # A piece left unread (`words`) is one word as wide as itself, a figure of none.
+        chars = [Char("文", (x0 * ppp, y0 * ppp, x1 * ppp, y1 * ppp)) for x0, y0, x1, y1 in prose]
+        chars += [Char("文", as_tall_as_text(tuple(v * ppp for v in box))) for box in words]
+        for line in lines:
+            x0, y0, x1, y1 = as_tall_as_text(line.bbox)
+            # A row's figures tell the rows apart: a 0 read "O" is a figure's character too.
+            text = as_figures(line.text)
+            widths = [1.0 if ord(ch) > 0x2E7F else 0.5 for ch in text]
+            unit = (x1 - x0) / sum(widths)
+            at = x0
+            for ch, w in zip(text, widths):
+                if not ch.isspace():
+                    chars.append(Char(ch, (at, y0, at + w * unit, y1)))
+                at += w * unit
+        chars += [Char("—", tuple(v * ppp for v in box)) for box in dashes]
+        rulings = spaced_rulings(chars)
+        return [table_grid(table, rulings, page) for table in find_tables(rulings)] if rulings else []
+
+    def read(boxes: list) -> list[TextLine]:
+        # Cut to their ink already, pieces are read as cells are (narrow: a third of the time);
+        # one that may be a value, as its cell would be, except on a 1-bit page (read softened).
+        return _read_lines(engine, gray, boxes, ppp, tight=True,
+                           crops=None if bilevel else [_value_crop(gray, box, ppp) for box in boxes])
+
+    # A piece wider than a value holds words (a figure beside them is no figure word of a row):
+    # read only where a table found by the pieces that may be values reaches, or comes within
+    # NEAR_TABLE_EM lines of (a header above it, a label's last line below). Most of a page's
+    # text outside its tables is such (a paragraph's last line, prose cut at a quotation mark).
+    wide = [p for p in to_read if p[2] - p[0] > VALUE_PIECE_EM * (p[3] - p[1])]
+    lines = read([p for p in to_read if p not in wide])
+    grids = tables(lines, wide)
+    reach = NEAR_TABLE_EM * em
+    near = [p for p in wide if any(grid.bbox[1] - reach < p[3] * ppp and p[1] * ppp < grid.bbox[3] + reach
+                                   for grid in grids)]
+    if near:
+        lines += read(near)
+        grids = tables(lines, [p for p in wide if p not in near])
     for grid in grids:
         for cell in grid.cells:
             cell.placed_by_spacing = True
@@ -1565,10 +1597,31 @@ def line_boxes(engine, gray: np.ndarray, dpi: float, find_dpi: float = LINE_DPI
     return boxes
 
 
-def _read_lines(engine, gray: np.ndarray, boxes, ppp: float, tight: bool = False) -> list[TextLine]:
+def _value_crop(gray: np.ndarray, box, ppp: float) -> Optional[np.ndarray]:
+    """The image of a piece of a line (pixels, cut to its ink) that may be a value, as its cell's
+    would be (cell_lines_to_read): its ink and a margin round it. The recognizer reads a figure
+    best so, and the cell's crop, the same pixels, is then not read again (ocr.ReadingMemo).
+    None where the piece is wider than a value or the margin holds ink of its own (a
+    neighbour's stroke): the piece's crop alone is read."""
+    x0, y0, x1, y1 = int(box[0]), int(box[1]), int(np.ceil(box[2])), int(np.ceil(box[3]))
+    if x1 - x0 > VALUE_PIECE_EM * (y1 - y0):
+        return None
+    reach = max(2, int(round(0.25 * (y1 - y0)))) + 2
+    left, top = max(0, x0 - reach), max(0, y0 - reach)
+    region = gray[top:y1 + reach, left:x1 + reach]
+    ink = ink_bbox(region, _min_glyph_px(ppp))
+    if ink is None or any(abs(a - b) > 1 for a, b in zip(ink, (x0 - left, y0 - top, x1 - left, y1 - top))):
+        return None
+    return crop_to_box(region, ink)
+
+
+def _read_lines(engine, gray: np.ndarray, boxes, ppp: float, tight: bool = False,
+                crops: Optional[list] = None) -> list[TextLine]:
     """The lines in boxes read at full resolution (淮 and 准 differ by one dot), as TextLines in
-    points; empty readings dropped. tight: boxes cut to their ink (OCREngine.recognize)."""
-    crops = [gray[int(y0):int(np.ceil(y1)), int(x0):int(np.ceil(x1))] for x0, y0, x1, y1 in boxes]
+    points; empty readings dropped. tight: boxes cut to their ink (OCREngine.recognize). crops:
+    the image to read of each box, where not None; else the box's."""
+    crops = [crop if crop is not None else gray[int(y0):int(np.ceil(y1)), int(x0):int(np.ceil(x1))]
+             for (x0, y0, x1, y1), crop in zip(boxes, crops or [None] * len(boxes))]
     readings = engine.recognize(crops, tight=tight) if crops else []
     return [TextLine(reading.text, (x0 * ppp, y0 * ppp, x1 * ppp, y1 * ppp), reading.confidence,
                      alternatives=list(reading.alternatives), image=crop)

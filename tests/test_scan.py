@@ -588,3 +588,79 @@ def test_the_labels_of_a_table_found_by_spacing_are_read_once(tmp_path):
     assert all(cell.text.startswith("※") for cell in labels)
     kinds = [parse_value(cell.text.replace("\n", " ")).kind for cell in cells if cell not in labels]
     assert kinds.count("number") >= 30
+
+
+def test_the_values_of_a_table_found_by_spacing_are_read_once(tmp_path):
+    """A piece of a line that may be a value is read as its cell's crop would be (its ink and a
+    margin): read_grid_cells, through the page's ReadingMemo, finds most value cells' crops read
+    already, and gives each what reading the cell afresh gives."""
+    import pypdfium2 as pdfium
+
+    from pipeline.numbers import parse_value
+    from pipeline.ocr import ReadingMemo, get_engine
+    from pipeline.preprocess import prepare_page
+    from pipeline.scan import read_cells, read_grid_cells, spaced_grids
+    from pipeline.types import GridCell
+
+    from page_images import render_clean_report_truth
+
+    src = tmp_path / "borderless.pdf"
+    render_clean_report_truth(src, "none", 2)
+    scan = write_variant(src, tmp_path / "scan200", "scan200", seed=5)
+    with pdfium.PdfDocument(str(scan)) as pdf:
+        image = pdf[2].render(scale=200 / 72).to_numpy()[:, :, :3].copy()     # table 三
+    prepared = prepare_page(image, 200)
+    memo = ReadingMemo(get_engine())
+    grids = spaced_grids(memo, prepared, 3)
+    values = [cell for grid in grids for cell in grid.cells if not cell.text]
+    read = len(memo)
+    read_grid_cells(memo, prepared, grids)
+    numbers = [cell for cell in values if parse_value(cell.text).kind == "number"]
+    assert len(numbers) >= 30
+    assert len(memo) - read <= 0.2 * len(values)
+
+    fresh = [GridCell(c.row, c.col, c.rowspan, c.colspan, c.bbox) for c in numbers]
+    read_cells(get_engine(), prepared, fresh)
+    assert [cell.text for cell in numbers] == [cell.text for cell in fresh]
+
+
+def test_words_away_from_the_tables_found_by_spacing_are_not_read(tmp_path):
+    """A piece of a line wider than a value holds words: read only near a table that the pieces
+    that may be values make. A page of the title and prose is read for its figures alone, and
+    the tables of a page of prose and tables are read whole."""
+    import pypdfium2 as pdfium
+
+    from pipeline.numbers import parse_value
+    from pipeline.ocr import get_engine
+    from pipeline.preprocess import prepare_page
+    from pipeline.scan import VALUE_PIECE_EM, read_grid_cells, spaced_grids
+
+    from page_images import render_clean_report_truth
+
+    class Shapes:
+        # The real engine, keeping the shape of each image it is asked to read.
+        def __init__(self):
+            self.read = []
+
+        def recognize(self, images, tight=False):
+            self.read += [image.shape[:2] for image in images]
+            return get_engine().recognize(images, tight)
+
+        def detect_boxes(self, image):
+            return get_engine().detect_boxes(image)
+
+    src = tmp_path / "borderless.pdf"
+    render_clean_report_truth(src, "none", 2)
+    scan = write_variant(src, tmp_path / "scan200", "scan200", seed=5)
+    with pdfium.PdfDocument(str(scan)) as pdf:
+        prose, tables = (prepare_page(pdf[n].render(scale=200 / 72).to_numpy()[:, :, :3].copy(), 200)
+                         for n in (0, 1))
+    engine = Shapes()
+    assert spaced_grids(engine, prose, 1) == []
+    assert engine.read and all(w <= VALUE_PIECE_EM * h for h, w in engine.read)
+
+    grids = spaced_grids(Shapes(), tables, 2)
+    read_grid_cells(get_engine(), tables, grids)
+    cells = [cell for grid in grids for cell in grid.cells]
+    assert sum(parse_value(cell.text).kind == "number" for cell in cells) >= 25
+    assert any("主动公开" in cell.text or "信息内容" in cell.text for cell in cells)

@@ -8,6 +8,7 @@ gives BGR too).
 """
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -17,7 +18,7 @@ import numpy as np
 from pipeline.config import DEFAULT, Config
 from pipeline.ocr.crop import crop_to_ink, ink_bbox
 
-__all__ = ["Reading", "DetectedLine", "OcrEngine", "get_engine", "crop_to_ink", "ink_bbox"]
+__all__ = ["Reading", "DetectedLine", "OcrEngine", "ReadingMemo", "get_engine", "crop_to_ink", "ink_bbox"]
 
 
 @dataclass
@@ -61,6 +62,40 @@ class OcrEngine(Protocol):
         """Where detect_lines finds lines, (x0, y0, x1, y1) in pixels, in the same order, without
         reading them: for callers that read only some."""
         ...
+
+
+class ReadingMemo:
+    """An engine that recognises each distinct image once: an image with the same pixels as one
+    read before (a table's figure read as a piece of a line to find the table, then as its cell's
+    crop) is given the same reading. Keep one per page: it holds every reading it was asked for."""
+
+    def __init__(self, engine: OcrEngine):
+        self._engine = engine
+        self._readings: dict[tuple, Reading] = {}
+
+    def recognize(self, images: list[np.ndarray], tight: bool = False) -> list[Reading]:
+        keys = [_image_key(image, tight) for image in images]
+        todo = {key: image for key, image in zip(keys, images) if key not in self._readings}
+        if todo:
+            self._readings.update(zip(todo, self._engine.recognize(list(todo.values()), tight)))
+        return [self._readings[key] for key in keys]
+
+    def __len__(self) -> int:
+        """How many distinct images it has read."""
+        return len(self._readings)
+
+    def detect_lines(self, image: np.ndarray) -> list[DetectedLine]:
+        return self._engine.detect_lines(image)
+
+    def detect_boxes(self, image: np.ndarray) -> list[tuple[float, float, float, float]]:
+        return self._engine.detect_boxes(image)
+
+
+def _image_key(image: np.ndarray, tight: bool) -> tuple:
+    if image is None:
+        return (None, tight)
+    pixels = np.ascontiguousarray(image)
+    return (pixels.shape, str(pixels.dtype), tight, hashlib.blake2b(pixels.tobytes(), digest_size=16).digest())
 
 
 _engines: dict[tuple, OcrEngine] = {}

@@ -122,7 +122,7 @@ def read_by_spacing(items: list[tuple[Page, PageContent]], config: Config, timin
     borders off, printed and scanned (pipeline.scan.spaced_grids). A page is prepared as `read`
     prepared it: kept (Page.prepared), else rendered and prepared again; pages are read two at a
     time, as `read` reads them."""
-    from ..ocr import get_engine
+    from ..ocr import ReadingMemo, get_engine
     from ..scan import read_grid_cells, reading_confidences, second_look_reader, spaced_grids
 
     engine = get_engine(config)
@@ -141,8 +141,11 @@ def read_by_spacing(items: list[tuple[Page, PageContent]], config: Config, timin
         prepared = page.prepared or _prepare(content, render, upright_score, content.info.measured_frame())
         page.prepared = None
         content.second_look = second_look_reader(prepared, bilevel)
-        content.grids = spaced_grids(engine, prepared, content.info.page, bilevel)
-        read_grid_cells(engine, prepared, content.grids, bilevel=bilevel)
+        # The cells' crops that hold the pixels of a piece read to find the table are not read
+        # again (pipeline.scan._value_crop).
+        memo = ReadingMemo(engine)
+        content.grids = spaced_grids(memo, prepared, content.info.page, bilevel)
+        read_grid_cells(memo, prepared, content.grids, bilevel=bilevel)
 
     t = time.perf_counter()
     for _ in read_overlapped(items, render, read_tables, config.page_threads):

@@ -201,6 +201,35 @@ def test_recognize_keeps_input_order_across_batches(engine, number_cells):
     assert together == [c.text for c in sample]
 
 
+def test_a_reading_memo_reads_each_distinct_image_once(default_engine, number_cells):
+    """ReadingMemo gives an image with the pixels of one read before that image's reading, and
+    asks its engine for the others only, in one call."""
+    from pipeline.ocr import ReadingMemo
+
+    class Counted:
+        # The real engine, counting the images it is asked to read.
+        def __init__(self):
+            self.asked = 0
+
+        def recognize(self, images, tight=False):
+            self.asked += len(images)
+            return default_engine.recognize(images, tight)
+
+    crops = [crop_to_ink(c.image) for c in number_cells[:12]]
+    counted = Counted()
+    memo = ReadingMemo(counted)
+    first = memo.recognize(crops[:8], tight=True)
+    assert counted.asked == len({crop.tobytes() for crop in crops[:8]})
+    again = memo.recognize([crop.copy() for crop in crops], tight=True)
+    assert counted.asked == len({crop.tobytes() for crop in crops})
+    assert again[:8] == first
+    assert [r.text for r in again] == [r.text for r in default_engine.recognize(crops, tight=True)]
+    # The same pixels cut another way, or read at another width, are another image.
+    memo.recognize([crops[0][:, 1:].copy()], tight=True)
+    memo.recognize([crops[0]], tight=False)
+    assert counted.asked == len({crop.tobytes() for crop in crops}) + 2
+
+
 def test_engines_read_alike(cells):
     """The ONNX engine runs the paddle engine's recognizer (converted by `make models`): on the
     same crops it reads the same text with the same confidence — except that it pads a narrow
