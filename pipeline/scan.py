@@ -58,7 +58,7 @@ SIDE_BY_SIDE_ALIKE = 0.6
 # A piece of a detected line alone on its line and this share of the page's text wide is prose.
 PROSE_SHARE = 0.6
 # A piece of a detected line at most this many times as wide as tall may be a value (36569611.44元
-# is about 7): read as its cell would be (_value_crop).
+# is about 7); a wider one holds words, read only near a table (spaced_grids).
 VALUE_PIECE_EM = 8.0
 # A table found by spacing may reach this many lines of text past the rows it was found by.
 NEAR_TABLE_EM = 3.0
@@ -1347,7 +1347,7 @@ def spaced_grids(engine, prepared: PreparedPage, page: int, bilevel: bool = Fals
     (softened, a lone slash reads as nothing and its row loses the figure that makes it a row);
     the others hold no text yet: read_grid_cells reads them from the pixels as any scanned cell,
     through the `engine` that read the pieces (an ocr.ReadingMemo: a value read as a piece is
-    not read again, _value_crop)."""
+    not read again, _piece_crop)."""
     from .grid_pdf import Char, find_tables, spaced_rulings, table_grid
 
     gray, ppp = prepared.gray, prepared.points_per_pixel
@@ -1408,10 +1408,10 @@ def spaced_grids(engine, prepared: PreparedPage, page: int, bilevel: bool = Fals
         return [table_grid(table, rulings, page) for table in find_tables(rulings)] if rulings else []
 
     def read(boxes: list) -> list[TextLine]:
-        # Cut to their ink already, pieces are read as cells are (narrow: a third of the time);
-        # one that may be a value, as its cell would be, except on a 1-bit page (read softened).
+        # Cut to their ink already, pieces are read as cells are (narrow: a third of the time),
+        # with a cell's margin, except on a 1-bit page (whose cells are read softened).
         return _read_lines(engine, gray, boxes, ppp, tight=True,
-                           crops=None if bilevel else [_value_crop(gray, box, ppp) for box in boxes])
+                           crops=None if bilevel else [_piece_crop(gray, box, ppp) for box in boxes])
 
     # A piece wider than a value holds words (a figure beside them is no figure word of a row):
     # read only where a table found by the pieces that may be values reaches, or comes within
@@ -1597,15 +1597,15 @@ def line_boxes(engine, gray: np.ndarray, dpi: float, find_dpi: float = LINE_DPI
     return boxes
 
 
-def _value_crop(gray: np.ndarray, box, ppp: float) -> Optional[np.ndarray]:
-    """The image of a piece of a line (pixels, cut to its ink) that may be a value, as its cell's
-    would be (cell_lines_to_read): its ink and a margin round it. The recognizer reads a figure
-    best so, and the cell's crop, the same pixels, is then not read again (ocr.ReadingMemo).
-    None where the piece is wider than a value or the margin holds ink of its own (a
-    neighbour's stroke): the piece's crop alone is read."""
+def _piece_crop(gray: np.ndarray, box, ppp: float) -> Optional[np.ndarray]:
+    """The image to read of a piece of a line (pixels, cut to its ink) as a cell's crop is cut
+    (cell_lines_to_read): its ink and a margin of a quarter of its height round it, where that
+    margin holds no other ink. A value's crop is then its cell's, the same pixels, not read
+    again (ocr.ReadingMemo); and a line is read as a cell is, narrower than tight to its ink
+    (its glyphs scaled to the recognizer's whole height). None where the margin holds ink of
+    another (a neighbour's stroke, a rule's end): the piece is read as cut, tight to its ink (set
+    on clean paper, a stroke cut from its neighbours reads as a figure, "1")."""
     x0, y0, x1, y1 = int(box[0]), int(box[1]), int(np.ceil(box[2])), int(np.ceil(box[3]))
-    if x1 - x0 > VALUE_PIECE_EM * (y1 - y0):
-        return None
     reach = max(2, int(round(0.25 * (y1 - y0)))) + 2
     left, top = max(0, x0 - reach), max(0, y0 - reach)
     region = gray[top:y1 + reach, left:x1 + reach]

@@ -142,7 +142,7 @@ def read_by_spacing(items: list[tuple[Page, PageContent]], config: Config, timin
         page.prepared = None
         content.second_look = second_look_reader(prepared, bilevel)
         # The cells' crops that hold the pixels of a piece read to find the table are not read
-        # again (pipeline.scan._value_crop).
+        # again (pipeline.scan._piece_crop).
         memo = ReadingMemo(engine)
         content.grids = spaced_grids(memo, prepared, content.info.page, bilevel)
         read_grid_cells(memo, prepared, content.grids, bilevel=bilevel)

@@ -161,3 +161,19 @@ def test_a_coarse_scan_of_tables_with_no_rule_and_a_false_grid_is_read_by_their_
     result = compare_with_truth(data, truth)
     assert result["right"] >= 0.98 * result["total"] and not result["silent_cells"]
     assert data["agency"] == truth["agency"] and data["year"] == truth["year"]
+
+
+def test_a_label_set_down_a_merged_cell_parts_no_rows_of_a_table_drawn_with_no_rule(tmp_path):
+    """Report 0 sets 三、本年度办理结果 down its merged cell one character under another; at 150
+    dpi the detector drew one box round a column of them, beside a box round one of them. Read
+    on paper, with the margin a line is read with, such a box read "1": a figure down the rows it
+    spans, which parted table 三 in two and lost the row between (3.3.6). A piece whose margin
+    holds another's ink is read as cut: every cell is right."""
+    from samples.degrade import VARIANTS, make_scan
+
+    src = tmp_path / "borderless.pdf"
+    truth = render_clean_report_truth(src, "none", 0)
+    scan = tmp_path / "scan150.pdf"
+    make_scan(src, scan, VARIANTS["scan150"], seed=7, label="scan150")
+    result = compare_with_truth(pipeline.extract(scan).to_json(), truth)
+    assert result["right"] == result["total"] and not result["silent_cells"]
