@@ -1088,40 +1088,39 @@ def _without_border_slivers(inner: np.ndarray, max_width: int) -> np.ndarray:
     (its blurred edge, a piece the rule mask missed) or of a seal's ring (grey where its red was
     lost) reads as "1", "|" or "N" beside a cell's value; and thin strokes across the cell, a
     frame inside its rules (FRAME_EDGE). Text is kept inside its cell by the cell's padding and
-    does not touch the border."""
+    does not touch the border. (Over all components at once: a 1-bit page's cells hold hundreds
+    of dots.)"""
     background = int(np.median(inner))
     ink = (inner < background - 40).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     h, w = inner.shape[:2]
-    frame = _frame_sides(stats[:count], w, h, max_width)
-    out = None
-    for k in range(1, count):
-        x, y, cw, ch, area = stats[k]
-        touches = x == 0 or y == 0 or x + cw == w or y + ch == h
-        length = float(np.hypot(cw, ch))          # along a straight stroke, at any angle
-        thickness = area / length
-        if k in frame or touches and thickness <= max_width and length >= SLIVER_ELONGATION * max(thickness, 1.0):
-            if out is None:
-                out = inner.copy()
-            out[labels == k] = background
-    return inner if out is None else out
+    x, y, cw, ch, area = (stats[1:count, i] for i in range(5))
+    touches = (x == 0) | (y == 0) | (x + cw == w) | (y + ch == h)
+    length = np.hypot(cw, ch)                   # along a straight stroke, at any angle
+    thickness = area / length
+    remove = np.zeros(count, bool)
+    remove[1:] = touches & (thickness <= max_width) & (length >= SLIVER_ELONGATION * np.maximum(thickness, 1.0))
+    remove[list(_frame_sides(stats[:count], w, h, max_width))] = True
+    if not remove.any():
+        return inner
+    out = inner.copy()
+    out[remove[labels]] = background
+    return out
 
 
 def _frame_sides(stats: np.ndarray, w: int, h: int, max_width: int) -> set[int]:
     """The components (labels of connectedComponentsWithStats) that are the sides of a frame
     inside a cell (FRAME_EDGE): pairs of thin strokes alongside each other at opposite sides, or
     one closed box of thin strokes (at most max_width thick) round the middle."""
-    out: set[int] = set()
-    for k in range(1, len(stats)):
-        x, y, cw, ch, area = (int(v) for v in stats[k][:5])
-        if x <= FRAME_EDGE * w and x + cw >= (1 - FRAME_EDGE) * w and y <= FRAME_EDGE * h \
-                and y + ch >= (1 - FRAME_EDGE) * h and area <= max_width * 2 * (cw + ch):
-            out.add(k)
+    x, y, cw, ch, area = (stats[1:, i].astype(np.int64) for i in range(5))
+    box = (x <= FRAME_EDGE * w) & (x + cw >= (1 - FRAME_EDGE) * w) & (y <= FRAME_EDGE * h) \
+        & (y + ch >= (1 - FRAME_EDGE) * h) & (area <= max_width * 2 * (cw + ch))
+    out: set[int] = {int(k) + 1 for k in np.flatnonzero(box)}
     for across, along, size, extent in ((0, 1, 2, 3), (1, 0, 3, 2)):   # vertical sides, then horizontal
         span, depth = (w, h) if across == 0 else (h, w)
         # A side as thick as a rule of a point or so, blurred: up to twice a sliver's width.
-        sides = [k for k in range(1, len(stats))
-                 if stats[k][size] <= 2 * max_width and stats[k][extent] >= 0.5 * depth]
+        sides = [int(k) + 1 for k in np.flatnonzero((stats[1:, size] <= 2 * max_width)
+                                                     & (stats[1:, extent] >= 0.5 * depth))]
         near = [k for k in sides if stats[k][across] <= FRAME_EDGE * span]
         far = [k for k in sides if stats[k][across] + stats[k][size] >= (1 - FRAME_EDGE) * span]
         for a in near:

@@ -65,31 +65,34 @@ def ink_bbox(image: np.ndarray, min_glyph_px: int = 0) -> tuple[int, int, int, i
         return None
     mask = ink_mask(to_gray(image))
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    comps = [(x, y, x + w, y + h) for x, y, w, h, area in stats[1:count] if area >= MIN_INK_AREA]
-    if not comps:
+    # Over all components at once: a 1-bit page's cells hold hundreds of dots.
+    stats = stats[1:count]
+    stats = stats[stats[:, cv2.CC_STAT_AREA] >= MIN_INK_AREA]
+    if not len(stats):
         return None
-    core = [b for b in comps if max(b[2] - b[0], b[3] - b[1]) >= min_glyph_px]
-    if not core:
+    comps = np.column_stack([stats[:, 0], stats[:, 1], stats[:, 0] + stats[:, 2], stats[:, 1] + stats[:, 3]])
+    core = np.maximum(stats[:, 2], stats[:, 3]) >= min_glyph_px
+    if not core.any():
         return None
     if min_glyph_px:
-        big = max(b[3] - b[1] for b in core)
+        big = int(stats[core, 3].max())
         reach = max(2, big // 2)
-        box = _union(core)
-        small = [b for b in comps if b not in core]
-        grown = True
-        while grown and small:
-            grown = False
-            for b in list(small):
-                if b[0] < box[2] + reach and b[2] > box[0] - reach and \
-                        b[1] < box[3] + reach and b[3] > box[1] - reach:
-                    box = _union([box, b]); small.remove(b); grown = True
+        box = _union(comps[core])
+        small = comps[~core]
+        # Marks near the glyphs join them, and marks near those, till none is near.
+        while len(small):
+            near = (small[:, 0] < box[2] + reach) & (small[:, 2] > box[0] - reach) \
+                & (small[:, 1] < box[3] + reach) & (small[:, 3] > box[1] - reach)
+            if not near.any():
+                break
+            box = _union(np.vstack([[box], small[near]]))
+            small = small[~near]
         return box
     return _union(comps)
 
 
-def _union(boxes) -> tuple[int, int, int, int]:
-    x0, y0, x1, y1 = zip(*boxes)
-    return int(min(x0)), int(min(y0)), int(max(x1)), int(max(y1))
+def _union(boxes: np.ndarray) -> tuple[int, int, int, int]:
+    return int(boxes[:, 0].min()), int(boxes[:, 1].min()), int(boxes[:, 2].max()), int(boxes[:, 3].max())
 
 
 def crop_to_ink(image: np.ndarray, margin_ratio: float = 0.25, min_glyph_px: int = 0,
