@@ -540,7 +540,26 @@ def test_the_second_look_shows_a_lone_mark_at_a_line_s_height():
                 assert second_reading(seven, dpi) == "7", (dpi, font, seed)
 
 
-def test_the_labels_of_a_table_found_by_spacing_are_read_once(tmp_path):
+@pytest.fixture(scope="module")
+def borderless_pages(tmp_path_factory):
+    """Report 2 drawn with no rule at all, scanned at 200 dpi: its first three pages prepared for
+    reading, by page number (1: the title and prose, 2: prose and table 二, 3: table 三)."""
+    import pypdfium2 as pdfium
+
+    from pipeline.preprocess import prepare_page
+
+    from page_images import render_clean_report_truth
+
+    tmp = tmp_path_factory.mktemp("borderless")
+    src = tmp / "borderless.pdf"
+    render_clean_report_truth(src, "none", 2)
+    scan = write_variant(src, tmp / "scan200", "scan200", seed=5)
+    with pdfium.PdfDocument(str(scan)) as pdf:
+        return {n: prepare_page(pdf[n - 1].render(scale=200 / 72).to_numpy()[:, :, :3].copy(), 200)
+                for n in (1, 2, 3)}
+
+
+def test_the_labels_of_a_table_found_by_spacing_are_read_once(borderless_pages):
     """A table drawn with no rule is found by reading its lines piece by piece; its label cells
     keep those readings, and read_grid_cells reads the other cells only (the labels were a
     quarter of such a page's recognition, read twice). The pieces' readings are the labels a
@@ -548,24 +567,14 @@ def test_the_labels_of_a_table_found_by_spacing_are_read_once(tmp_path):
     import difflib
     import unicodedata
 
-    import pypdfium2 as pdfium
-
     from pipeline.labels import has_cjk
     from pipeline.numbers import parse_value
     from pipeline.ocr import get_engine
-    from pipeline.preprocess import prepare_page
     from pipeline.scan import read_cells, read_grid_cells, spaced_grids
     from pipeline.types import GridCell
 
-    from page_images import render_clean_report_truth
-
-    src = tmp_path / "borderless.pdf"
-    render_clean_report_truth(src, "none", 2)
-    scan = write_variant(src, tmp_path / "scan200", "scan200", seed=5)
-    with pdfium.PdfDocument(str(scan)) as pdf:
-        image = pdf[2].render(scale=200 / 72).to_numpy()[:, :, :3].copy()     # table 三
     engine = get_engine()
-    prepared = prepare_page(image, 200)
+    prepared = borderless_pages[3]     # table 三
     grids = spaced_grids(engine, prepared, 3)
     cells = [cell for grid in grids for cell in grid.cells]
     labels = [cell for cell in cells if cell.text]
@@ -590,26 +599,16 @@ def test_the_labels_of_a_table_found_by_spacing_are_read_once(tmp_path):
     assert kinds.count("number") >= 30
 
 
-def test_the_values_of_a_table_found_by_spacing_are_read_once(tmp_path):
+def test_the_values_of_a_table_found_by_spacing_are_read_once(borderless_pages):
     """A piece of a line that may be a value is read as its cell's crop would be (its ink and a
     margin): read_grid_cells, through the page's ReadingMemo, finds most value cells' crops read
     already, and gives each what reading the cell afresh gives."""
-    import pypdfium2 as pdfium
-
     from pipeline.numbers import parse_value
     from pipeline.ocr import ReadingMemo, get_engine
-    from pipeline.preprocess import prepare_page
     from pipeline.scan import read_cells, read_grid_cells, spaced_grids
     from pipeline.types import GridCell
 
-    from page_images import render_clean_report_truth
-
-    src = tmp_path / "borderless.pdf"
-    render_clean_report_truth(src, "none", 2)
-    scan = write_variant(src, tmp_path / "scan200", "scan200", seed=5)
-    with pdfium.PdfDocument(str(scan)) as pdf:
-        image = pdf[2].render(scale=200 / 72).to_numpy()[:, :, :3].copy()     # table 三
-    prepared = prepare_page(image, 200)
+    prepared = borderless_pages[3]     # table 三
     memo = ReadingMemo(get_engine())
     grids = spaced_grids(memo, prepared, 3)
     values = [cell for grid in grids for cell in grid.cells if not cell.text]
@@ -624,18 +623,13 @@ def test_the_values_of_a_table_found_by_spacing_are_read_once(tmp_path):
     assert [cell.text for cell in numbers] == [cell.text for cell in fresh]
 
 
-def test_words_away_from_the_tables_found_by_spacing_are_not_read(tmp_path):
+def test_words_away_from_the_tables_found_by_spacing_are_not_read(borderless_pages):
     """A piece of a line wider than a value holds words: read only near a table that the pieces
     that may be values make. A page of the title and prose is read for its figures alone, and
     the tables of a page of prose and tables are read whole."""
-    import pypdfium2 as pdfium
-
     from pipeline.numbers import parse_value
     from pipeline.ocr import get_engine
-    from pipeline.preprocess import prepare_page
     from pipeline.scan import VALUE_PIECE_EM, read_grid_cells, spaced_grids
-
-    from page_images import render_clean_report_truth
 
     class Shapes:
         # The real engine, keeping the shape of each image it is asked to read.
@@ -649,12 +643,7 @@ def test_words_away_from_the_tables_found_by_spacing_are_not_read(tmp_path):
         def detect_boxes(self, image):
             return get_engine().detect_boxes(image)
 
-    src = tmp_path / "borderless.pdf"
-    render_clean_report_truth(src, "none", 2)
-    scan = write_variant(src, tmp_path / "scan200", "scan200", seed=5)
-    with pdfium.PdfDocument(str(scan)) as pdf:
-        prose, tables = (prepare_page(pdf[n].render(scale=200 / 72).to_numpy()[:, :, :3].copy(), 200)
-                         for n in (0, 1))
+    prose, tables = borderless_pages[1], borderless_pages[2]
     engine = Shapes()
     assert spaced_grids(engine, prose, 1) == []
     assert engine.read and all(w <= VALUE_PIECE_EM * h for h, w in engine.read)

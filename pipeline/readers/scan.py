@@ -135,10 +135,10 @@ def read_by_spacing(items: list[tuple[Page, PageContent]], config: Config, timin
     def read_tables(item: tuple[Page, PageContent], rendered: tuple[bool, Optional[ScanRender]]) -> None:
         # In a worker thread: nothing here touches the PDF.
         page, content = item
-        bilevel, render = rendered
+        bilevel, scan = rendered
         # A page prepared by the first reading but not kept is turned and deskewed as it was
         # then, not measured again: the same render gives the same frame.
-        prepared = page.prepared or _prepare(content, render, upright_score, content.info.measured_frame())
+        prepared = page.prepared or _prepare(content, scan, upright_score, content.info.measured_frame())
         page.prepared = None
         content.second_look = second_look_reader(prepared, bilevel)
         # The cells' crops that hold the pixels of a piece read to find the table are not read
