@@ -17,7 +17,7 @@ from .evidence import (BROKEN_FLAG, COARSE_FLAG, FIRST_READER, FRACTION_FLAG, LE
                        same_stroke, second_value, unread_cells)
 from .config import DEFAULT, Config
 from .match import Match, classify_grid, match_document, placed_by_order
-from .narrative import STATED_KEYS, narrative_checks, narrative_evidence, read_statements
+from .narrative import STATED_KEYS, narrative_checks, narrative_evidence, of_year, read_statements
 from .numbers import normalize_numeric_text, number_candidates, parse_value, read_number
 from .resolve import choose_by_identities
 from .template import TABLE_ACTIVE
@@ -30,6 +30,11 @@ log = logging.getLogger(__name__)
 AMOUNT_COLUMNS = {"amount"}
 # Columns whose values may be below zero (table 二's 本年增/减 of the 2019 template); no other is.
 SIGNED_COLUMNS = {"change"}
+# The prose of a scan is read (a second or two a page) only where the cells it may state are at
+# least this share of the cells in doubt: there it may take the report out of review, or most of
+# what a reviewer would look at; beside dozens of cells that a failing table leaves in doubt, its
+# two or three totals would spare the reviewer little.
+PROSE_SHARE_OF_DOUBT = 0.5
 # A number's digits after a leading zero ("01", "o7"; not "0.5").
 _LEADING_ZERO = re.compile(r"^[+-]?[0oO〇]\d")
 
@@ -93,17 +98,17 @@ def build_report(doc: pdfio.Document, contents: list[PageContent], config: Confi
     # confirmed, where a choice would have taken its identities' evidence from the others.
     choose_by_identities(cells, config.min_confidence, chains=False)
     agreed, same = read_twice(cells, config, timings)
-    statements = read_statements([(c.info.page, l) for c in contents for l in c.prose])
+    lines: list[TextLine] = [l for c in contents[:2] for l in c.lines]
+    agency, year = parse_title(find_title(lines), lines)
+    statements = of_year(read_statements([(c.info.page, l) for c in contents for l in c.prose]), year)
     assign_status(cells, config.min_confidence, narrative_evidence(cells, statements), agreed, same)
-    if ocr_prose := read_prose_if_needed(cells, statements, contents, config, timings):
+    if ocr_prose := read_prose_if_needed(cells, statements, contents, config, timings, year):
         statements += ocr_prose
         assign_status(cells, config.min_confidence, narrative_evidence(cells, statements), agreed, same)
     checks = run_checks(cells, config.min_confidence) + narrative_checks(cells, statements)
     unread = unread_cells(cells, match.version, match.split_six, match.tables_found)
     document_issues = classify_checks(checks, cells, {k[0] for k in unread}) \
         + ([another_report] if another_report else [])
-    lines: list[TextLine] = [l for c in contents[:2] for l in c.lines]
-    agency, year = parse_title(find_title(lines), lines)
     review = review_cells(cells, match.version, match.split_six, match.tables_found)
     reasons = _review_reasons(match, cells, checks, agency, year)
     # Every listed cell not read makes the report one to review (output.md: needs_review is
@@ -160,16 +165,22 @@ def _title_read_twice(lines: list[TextLine], agency, year, config: Config) -> bo
 
 
 def read_prose_if_needed(cells: list[Cell], statements: list, contents: list[PageContent],
-                         config: Config, timings: dict) -> list:
+                         config: Config, timings: dict, year: Optional[int] = None) -> list:
     """Statements of the prose of pages read from pixels, read only where they can confirm a cell
     nothing else did: a doubtful cell that prose restates (pipeline.narrative), read definitely
     from pixels, that no statement of a text layer names. The prose that restates a table comes
-    before it (一、总体情况), so pages are read from the first up to the cell's own page."""
+    before it (一、总体情况), so pages are read from the first up to the cell's own page, and no
+    further once every such cell is stated; and only where those cells are a good share of the
+    cells in doubt (PROSE_SHARE_OF_DOUBT). year: the report's (statements of another are none)."""
     stated = {s.key for s in statements}
     wanted = [c for c in cells if c.key in STATED_KEYS and c.key not in stated
               and c.status != STATUS_CONFIRMED and c.source != SOURCE_TEXT_LAYER
               and c.page is not None and is_definite(c, config.min_confidence)]
     if not wanted:
+        return []
+    in_doubt = sum(c.status != STATUS_CONFIRMED for c in cells)
+    if len(wanted) < PROSE_SHARE_OF_DOUBT * in_doubt:
+        log.info("prose not read: it may state %d of the %d cells in doubt", len(wanted), in_doubt)
         return []
     t = time.perf_counter()
     place = {c.info.page: k for k, c in enumerate(contents)}       # in reading order
@@ -179,8 +190,8 @@ def read_prose_if_needed(cells: list[Cell], statements: list, contents: list[Pag
         if k > last or {c.key for c in wanted} <= {s.key for s in found}:
             break
         if content.read_prose is not None:
-            found += read_statements([(content.info.page, line) for line in content.read_prose()],
-                                     read_by="ocr")
+            found += of_year(read_statements([(content.info.page, line) for line in content.read_prose()],
+                                             read_by="ocr"), year)
     timings["prose"] = time.perf_counter() - t
     log.info("prose read by OCR for %s: %d statement(s)",
              ", ".join(" ".join(c.key) for c in wanted), len(found))

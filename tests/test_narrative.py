@@ -11,8 +11,8 @@ import pytest
 
 from pipeline import pdf as pdfio
 from pipeline.config import DEFAULT, ROOT
-from pipeline.extract import build_report, read_pages, read_prose_if_needed
-from pipeline.narrative import narrative_checks, narrative_evidence, read_statements
+from pipeline.extract import build_report, extract, read_pages, read_prose_if_needed
+from pipeline.narrative import narrative_checks, narrative_evidence, of_year, read_statements
 from pipeline.types import STATUS_CONFIRMED, STATUS_DOUBTFUL, Cell, TextLine
 from samples.degrade import write_variant
 
@@ -39,6 +39,32 @@ def test_statements_run_over_line_breaks_and_name_their_cells():
         ("结转下年度申请", 2, ("applications", "4", "total"))]
     # Numbers that are not a statement's: 5500余条 of information published, a phone number.
     assert read_statements(lines("主动公开各类政府信息5500余条，电话：0517-83605210。")) == []
+
+
+def test_statements_in_the_other_words_reports_use():
+    # The real report's: 受理 for 收到, 顺延到下年度 after its number, the year by its number.
+    found = read_statements(lines("和针对性。2024年，全市共受理政府信息公开申请3119件，答",
+                                  "复3050件（含上年度结转申请34件，另有103件顺延到下年度",
+                                  "答复），均在法定期限内予以答复。"))
+    assert [(s.what, s.number, s.year) for s in found] == [
+        ("本年新收申请", 3119, 2024), ("上年结转申请", 34, None), ("结转下年度申请", 103, None)]
+    assert read_statements(lines("本年度办理的申请中，12件顺延至下一年度。"))[0].number == 12
+    # Applications of other kinds, counted in the same words, restate no cell of the table.
+    assert read_statements(lines("2024年，共收到行政复议申请5件；全年受理信访举报申请20件。")) == []
+    # The year before's figure, set beside this year's, is not this year's.
+    beside = read_statements(lines("2023年共收到政府信息公开申请100件，2024年共收到政府信息公开申请120件。"))
+    assert [s.number for s in of_year(beside, 2024)] == [120]
+    assert [s.number for s in of_year(beside, None)] == [100, 120]
+
+
+def test_the_real_reports_prose_witnesses_its_totals(real_pdf, real_truth):
+    truth = {(c["table"], c["row"], c["column"]): c["value"] for c in real_truth["cells"]}
+    report = extract(real_pdf)
+    for key in (NEW_THIS_YEAR, ("applications", "2", "total"), ("applications", "4", "total")):
+        cell = next(c for c in report.cells if c.key == key)
+        assert cell.value == truth[key]
+        assert any(e.startswith("narrative:") and f" {truth[key]}件" in e for e in cell.evidence), cell.evidence
+    assert all(c.ok for c in report.checks if c.rule.startswith("narrative"))
 
 
 def test_agreement_is_evidence_and_a_contradiction_is_a_check():
@@ -102,3 +128,21 @@ def test_a_doubtful_cell_is_witnessed_by_the_scanned_prose(scanned):
     assert evidence and "read by OCR" in evidence[0]
     # A statement the text layer already made is not read again.
     assert read_prose_if_needed(cells, stated, contents, DEFAULT, {}) == []
+
+
+@pytest.mark.slow
+def test_prose_is_not_read_for_a_few_totals_among_many_cells_in_doubt(scanned):
+    _, contents, report, _, _ = scanned
+    cells = report.cells
+    saved = [(c.status, c.evidence) for c in cells]
+    try:
+        # As if table 三's identities had failed: its totals are a small share of what is in doubt.
+        for c in cells:
+            if c.table == "applications":
+                c.status, c.evidence = STATUS_DOUBTFUL, []
+        timings: dict = {}
+        assert read_prose_if_needed(cells, [], contents, DEFAULT, timings) == []
+        assert "prose" not in timings
+    finally:
+        for c, (status, evidence) in zip(cells, saved):
+            c.status, c.evidence = status, evidence
