@@ -33,7 +33,9 @@ them misread by exactly the right amount. Table 四's cells lie in one identity 
 total); one compensating misreading would do there, so rule 4 asks for the second recognizer too.
 A failed identity is the document's own only when every term is confirmed and no term read from
 pixels could mend it by one plausible slip (a digit changed, dropped or doubled): two readers
-can make the same slip where the print itself is damaged, so such terms go to a person.
+can make the same slip where the print itself is damaged, so such terms go to a person; not one
+that an identity holding with every term confirmed settles, unless, on a 1-bit scan, the same
+slip made alike in another of that identity's terms (every 4 read 1) would leave it holding.
 tests/test_evidence.py injects every single misreading and thousands of random two-cell ones
 into correct reports: every single one is caught; two-cell ones pass only in the patterns the
 rule accepts (none in table 三), and the test shows which.
@@ -99,8 +101,11 @@ def _identities(app_rows: tuple[str, ...]) -> tuple[T.Identity, ...]:
     return tuple(T.identities(list(app_rows)))
 
 
-def holds(ident: T.Identity, by_key: dict) -> bool:
-    total = lambda side: sum(by_key[(ident.table, r, c)].value or 0 for r, c in side)
+def holds(ident: T.Identity, by_key: dict, values: Optional[dict] = None) -> bool:
+    """Whether the identity holds as read, or with these `values` (by cell key) read instead."""
+    values = values or {}
+    total = lambda side: sum(values.get((ident.table, r, c), by_key[(ident.table, r, c)].value) or 0
+                             for r, c in side)
     return abs(total(ident.lhs) - total(ident.rhs)) < 1e-6
 
 
@@ -242,9 +247,11 @@ def classify_checks(checks: list[Check], cells: list[Cell], incomplete: set = fr
     # Terms of an identity that holds with every term confirmed: a slip in one of them would
     # break that identity, so it explains another's failure only beside a second misreading
     # (the standard of the identity evidence itself). Taken before any term is put in doubt here.
-    settled = {(i.table, r, c) for i in idents.values() if holds(i, by_key)
-               and all(by_key[(i.table, r2, c2)].status == STATUS_CONFIRMED for r2, c2 in i.lhs + i.rhs)
-               for r, c in i.lhs + i.rhs}
+    settling: dict[tuple, list[T.Identity]] = {}
+    for i in idents.values():
+        if holds(i, by_key) and all(by_key[(i.table, r, c)].status == STATUS_CONFIRMED for r, c in i.lhs + i.rhs):
+            for r, c in i.lhs + i.rhs:
+                settling.setdefault((i.table, r, c), []).append(i)
     for check in checks:
         if check.ok:
             continue
@@ -254,7 +261,11 @@ def classify_checks(checks: list[Check], cells: list[Cell], incomplete: set = fr
                 issues.append({"rule": check.rule, "column": check.column, "detail": check.detail})
             continue
         terms = [by_key.get((ident.table, r, c)) for r, c in ident.lhs + ident.rhs] if ident else []
-        suspects = [cell for cell in one_slip_suspects(ident, by_key) if cell.key not in settled]
+        # A settled term is no suspect, unless its slip, made again alike in another term of
+        # each identity that settles it, would leave those holding too.
+        suspects = [cell for cell, printed in one_slip_suspects(ident, by_key)
+                    if any(all(slip_repeated(i, by_key, cell, value) for i in settling.get(cell.key, ()))
+                           for value in printed)]
         for cell in suspects:       # agreement or not, a person looks at these
             cell.status = STATUS_DOUBTFUL
             if SLIP_FLAG not in cell.flags:
@@ -270,7 +281,7 @@ def classify_checks(checks: list[Check], cells: list[Cell], incomplete: set = fr
 def misreadings(value) -> set:
     """What a recognizer can make of a printed number: one digit changed, dropped or doubled, a
     blank read for a lone digit (the misreadings tests/test_evidence.py injects)."""
-    text = "0" if value is None else str(value)      # 3802895.9, never 3.8029e+06
+    text = _digits_of(value)
     out: set = set()
     for i, ch in enumerate(text):
         if not ch.isdigit():
@@ -289,7 +300,7 @@ def printed_before_a_slip(value) -> set:
     """What a reading of `value` may have been printed as, one slip away: a digit changed, one
     more (a digit doubled) or one fewer read, or a digit cut off at either end, where a crop
     cut the "1" off 132 and both readers read 32."""
-    text = "0" if value is None else str(value)
+    text = _digits_of(value)
     out = misreadings(value)
     for d in "0123456789":
         for t in (d + text, text + d):
@@ -303,17 +314,67 @@ def printed_before_a_slip(value) -> set:
     return out
 
 
-def one_slip_suspects(ident: T.Identity, by_key: dict) -> list[Cell]:
+def one_slip_suspects(ident: T.Identity, by_key: dict) -> list[tuple[Cell, list]]:
     """The terms read from pixels that, read otherwise by one plausible slip, would make the
-    failed identity hold. Two readers can make the same slip where the print itself is damaged (a 1-bit
-    scan that lost the stroke of a 4 shows a 1 to a person too), so such a failure is not called
-    the document's own: a person looks. A term from a born-digital layer is as printed."""
+    failed identity hold, each with the values it may then have been printed as. Two readers can
+    make the same slip where the print itself is damaged (a 1-bit scan that lost the stroke of a
+    4 shows a 1 to a person too), so such a failure is not called the document's own: a person
+    looks. A term from a born-digital layer is as printed."""
     terms = [(side, by_key[(ident.table, r, c)]) for side, keys in ((1, ident.lhs), (-1, ident.rhs))
              for r, c in keys]
     gap = sum(side * (cell.value or 0) for side, cell in terms)      # lhs − rhs as read
-    return [cell for side, cell in terms if cell.source != SOURCE_TEXT_LAYER
-            and any(abs(gap + side * (other - (cell.value or 0))) < 1e-6
-                    for other in printed_before_a_slip(cell.value))]
+    out = []
+    for side, cell in terms:
+        if cell.source == SOURCE_TEXT_LAYER:
+            continue
+        mending = [other for other in printed_before_a_slip(cell.value)
+                   if abs(gap + side * (other - (cell.value or 0))) < 1e-6]
+        if mending:
+            out.append((cell, mending))
+    return out
+
+
+def slip_repeated(ident: T.Identity, by_key: dict, cell: Cell, printed) -> bool:
+    """Whether `cell`, printed as `printed` and read as a digit that lost strokes of the printed
+    one, would leave `ident` holding if another of its terms were misread alike (the same digit
+    read as the same other digit), both read from a 1-bit scan: its threshold takes the same
+    strokes from every glyph alike (every 4 that lost its diagonal is a 1 to both readers), and
+    two such slips on the two sides of an identity cancel. Elsewhere a second misreading, alike
+    or not, is the chance the identity evidence itself accepts."""
+    if not cell.bilevel:
+        return False
+    read, meant = _digits_of(cell.value), _digits_of(printed)
+    changed = [(a, b) for a, b in zip(read, meant) if a != b]
+    if len(read) != len(meant) or len(changed) != 1 or not _strokes_of(*changed[0]):
+        return False
+    digit_read, digit_printed = changed[0]
+    for r, c in ident.lhs + ident.rhs:
+        other = by_key[(ident.table, r, c)]
+        if other is cell or not other.bilevel:
+            continue
+        text = _digits_of(other.value)
+        for k, ch in enumerate(text):
+            if ch == digit_read:
+                alike = text[:k] + digit_printed + text[k + 1:]
+                values = {cell.key: printed, other.key: float(alike) if "." in alike else int(alike)}
+                if holds(ident, by_key, values):
+                    return True
+    return False
+
+
+# A digit's strokes, as a seven-segment display draws it: the shape a threshold that takes
+# strokes, and never adds any, can leave of one digit and read as another (4 -> 1, 8 -> 3).
+_SEGMENTS = {"0": "abcdef", "1": "bc", "2": "abdeg", "3": "abcdg", "4": "bcfg", "5": "acdfg",
+             "6": "acdefg", "7": "abc", "8": "abcdefg", "9": "abcdfg"}
+
+
+def _strokes_of(read: str, printed: str) -> bool:
+    """Whether the digit `read` is what is left of the digit `printed` with strokes lost."""
+    return read in _SEGMENTS and printed in _SEGMENTS and set(_SEGMENTS[read]) < set(_SEGMENTS[printed])
+
+
+def _digits_of(value) -> str:
+    return "0" if value is None else str(value)      # 3802895.9, never 3.8029e+06
 
 
 def review_cells(cells: list[Cell], version: Optional[str], split_six: bool,

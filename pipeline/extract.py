@@ -322,6 +322,7 @@ def _cell_of(m, config: Config, content: Optional[PageContent] = None, ordered: 
     cell.placed_by_spacing = src.placed_by_spacing and cell.key not in ordered
     if content is not None:
         cell.source = content.cell_source
+        cell.bilevel = content.bilevel
         if getattr(src, "second_reading", None) is not None:
             cell.second_reading = src.second_reading
         elif content.second_look is not None:

@@ -115,6 +115,8 @@ class PageContent:
     cell_source: str = "text_layer"
     # Read from a scan too coarse for two readings of a cell to confirm it (pipeline.evidence).
     coarse: bool = False
+    # Read from a 1-bit scan: the scanner's threshold took the same strokes from every glyph.
+    bilevel: bool = False
     # A grid cell's bbox (in the frame the grids were read in), and whether its lines are asked
     # for -> its image prepared for the second recognizer (None when no ink is there) and its
     # lines' images (scan.second_look_reader); set where the page was read from pixels.
@@ -161,6 +163,10 @@ class Cell:
     # Placed in its table by the text's spacing alone (GridCell.placed_by_spacing): the layer's
     # text is no evidence of its place; not written to the JSON.
     placed_by_spacing: bool = field(default=False, repr=False)
+    # Read from a 1-bit scan, whose threshold took the same strokes from every glyph alike: a
+    # digit misread there, every digit like it may be misread the same way
+    # (pipeline.evidence.slip_repeated); not written to the JSON.
+    bilevel: bool = field(default=False, repr=False)
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -285,6 +285,36 @@ def test_a_slip_that_would_break_an_identity_holding_explains_nothing(real_truth
             == [list(printed.key)], truth.get("file")
 
 
+def test_a_slip_made_alike_on_both_sides_of_an_identity_is_a_suspect(real_truth):
+    """A 1-bit scan's threshold takes the same stroke from every 4, and both readers read each
+    as a 1. Two terms on the two sides of an identity that print the same number are misread
+    alike: that identity holds as read while the others through them fail, every cell read
+    twice alike. A slip in either would mend its failing identity; the one that holds settles
+    neither, as two slips alike cancel in it: both go to a person."""
+    tried = 0
+    for truth in truths(real_truth):
+        cells = ocr_cells(truth)
+        by_key = {c.key: c for c in cells}
+        pair = next(((i.table, *a), (i.table, *b)) for i in identities_of(cells) for a in i.lhs for b in i.rhs
+                    if isinstance(v := by_key[(i.table, *a)].value, int) and v > 0
+                    and by_key[(i.table, *b)].value == v)
+        # Its last digit, read as what is left of it with strokes lost (a 4 as 1, an 8 as 3).
+        printed = str(by_key[pair[0]].value)
+        left = {"0": "1", "3": "1", "4": "1", "6": "5", "7": "1", "8": "3", "9": "3"}
+        if printed[-1] not in left:
+            continue
+        read = int(printed[:-1] + left[printed[-1]])
+        for cell in cells:
+            cell.bilevel = True
+        for key in pair:
+            by_key[key].value = read
+        assign_status(cells, MIN_CONFIDENCE, {}, {c.key for c in cells})
+        classify_checks(run_checks(cells, MIN_CONFIDENCE), cells)
+        assert all(by_key[key].status != STATUS_CONFIRMED for key in pair), (truth.get("file"), pair)
+        tried += 1
+    assert tried >= 2
+
+
 def test_a_digit_cut_off_at_a_cells_edge_is_a_suspect(real_truth):
     """A crop that cut the "1" off 132 leaves 32 to both readers, who agree on it. The row's sum
     fails by what a lost leading digit would mend: the cell goes to a person, whatever agreement

@@ -85,6 +85,7 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
         content.info.read_by = "ocr"
         content.cell_source = "ocr"
         content.coarse = page.is_coarse
+        content.bilevel = page.is_bilevel
         prepared = done.prepared
         if content.info.page <= config.title_pages and not title_found:
             t = time.perf_counter()
