@@ -18,7 +18,7 @@ from .evidence import (BROKEN_FLAG, COARSE_FLAG, FIRST_READER, FRACTION_FLAG, LE
 from .config import DEFAULT, Config
 from .match import Match, classify_grid, match_document, placed_by_order
 from .narrative import STATED_KEYS, narrative_checks, narrative_evidence, of_year, read_statements
-from .numbers import normalize_numeric_text, number_candidates, parse_value, read_number
+from .numbers import as_figures, normalize_numeric_text, number_candidates, parse_value, read_number
 from .resolve import choose_by_identities
 from .template import TABLE_ACTIVE
 from .title import find_title, parse_title, title_is_uncertain, title_lines
@@ -332,11 +332,12 @@ def _cell_of(m, config: Config, content: Optional[PageContent] = None, ordered: 
 
 
 def _as_printed(text: str) -> str:
-    """A cell's reading as a searchable layer should hold it: a number as the number it was read
-    as ("o" that the recognizer wrote for a 0 is "0"), anything else as read."""
-    parsed, _ = read_number(re.sub(r"\s+", " ", text).strip(), 1.0, [])
-    if parsed.kind == "number" and parsed.value is not None and not getattr(parsed, "note", None):
-        return str(int(parsed.value)) if float(parsed.value).is_integer() else str(parsed.value)
+    """A cell's reading as a searchable layer should hold it: a number as printed, with the
+    recognizer's letters for its digits as the digits ("o" or "。" written for a 0 is "0") and
+    its unit and separators kept (3656911.44元, 1,234); anything else as read."""
+    parsed = parse_value(re.sub(r"\s+", " ", text).strip())
+    if parsed.kind == "number" and not parsed.note:
+        return as_figures(text)
     return text
 
 

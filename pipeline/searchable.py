@@ -99,7 +99,10 @@ def write_searchable(pdf_path: Path, report: Report, out_path: Path,
             pages = {p.page: p for p in report.pages}
             layers = {i: ocr_page_lines(doc, i, config, known=report.read_lines.get(i + 1),
                                         read_as=pages.get(i + 1)) for i in ocr_pages}
-            layers.update({p.index: ocr_page_lines(doc, p.index, config, p.regions)
+            # A picture's table cells as the extraction read them, as a scan's are.
+            layers.update({p.index: ocr_page_lines(doc, p.index, config, p.regions,
+                                                   known=_inside(report.read_lines.get(p.index + 1), p.regions),
+                                                   read_as=pages.get(p.index + 1))
                            for p in plans if p.action == "pictures"})
             for p in plans:
                 if p.action == "strip_ocr":
@@ -216,7 +219,7 @@ def ocr_page_lines(doc: pdfio.Document, index: int, config: Config,
     # Upright and deskewed: the detector reads horizontal lines only. The prepared frame's
     # boxes go back to the page through the same transform the grids use. Where the extraction
     # measured the page's turn and skew, they are taken as measured (the render is the same).
-    frame = read_as.measured_frame() if not regions and read_as is not None else None
+    frame = read_as.measured_frame() if read_as is not None else None
     prepared = prepare_page(image, dpi, upright_score=reading_confidences(engine), frame=frame)
     to_user = display_to_user(doc.pdf, index, image.shape[1], image.shape[0]) @ prepared.to_original
     ppp = 72.0 / dpi
@@ -246,6 +249,15 @@ def ocr_page_lines(doc: pdfio.Document, index: int, config: Config,
     log.debug("page %d: %d OCR lines (%d cells as read) at %.0f dpi (rotation %d, skew %.2f)",
               index + 1, len(placed), len(cells), dpi, prepared.rotation, prepared.skew)
     return placed
+
+
+def _inside(cells: Optional[list], regions: list) -> list:
+    """The cells (text, bbox) whose middle lies in one of the regions: a picture's, not the
+    layer's own table beside it, whose text the page holds already."""
+    def middle_in(bbox, region):
+        x, y = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
+        return region[0] <= x <= region[2] and region[1] <= y <= region[3]
+    return [(text, bbox) for text, bbox in cells or [] if any(middle_in(bbox, r) for r in regions)]
 
 
 def _line_boxes(gray: np.ndarray, box, n: int) -> list[tuple[float, float, float, float]]:

@@ -202,11 +202,13 @@ def test_a_number_read_with_a_leading_zero_is_never_confirmed():
 
 
 def test_a_searchable_layer_holds_numbers_as_read_not_as_spelled():
-    """The recognizer may write a 0 as "o"; the number read is 0, and that is what a searchable
-    layer built from the reading holds. Other text is kept as read."""
+    """The recognizer may write a 0 as "o" or "。"; the number read is 0, and that is what a
+    searchable layer built from the reading holds, with the unit and separators the cell prints.
+    Other text is kept as read."""
     from pipeline.extract import _as_printed
-    assert [_as_printed(t) for t in ("o", "7730.28", "12", "信息内容", "—", "22（其中修订16件）")] == \
-        ["0", "7730.28", "12", "信息内容", "—", "22（其中修订16件）"]
+    assert [_as_printed(t) for t in ("o", "。", "7730.28", "12", "信息内容", "—", "22（其中修订16件）",
+                                     "3656911.44元", "1,234")] == \
+        ["0", "0", "7730.28", "12", "信息内容", "—", "22（其中修订16件）", "3656911.44元", "1,234"]
 
 
 @pytest.mark.parametrize("lying_map", [False, True])

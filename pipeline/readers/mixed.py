@@ -76,6 +76,7 @@ def read(items: list[tuple[Page, PageContent]], config: Config, timings: dict,
         content.cell_source = "ocr"
         content.coarse = any(0 < d < COARSE_DPI for bbox, d in page.pictures if bbox in page.picture_tables)
         content.info.rotation, content.info.skew = page_rotation(prepared), prepared.skew
+        content.info.frame_measured = True
         content.to_page = prepared.to_original_points
         content.second_look = second_look_reader(prepared)
         grids = detect_grids(prepared, page.number)

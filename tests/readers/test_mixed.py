@@ -68,6 +68,32 @@ def test_picture_cells_come_from_ocr_with_a_second_look_and_prose_keeps_its_laye
         assert 0 <= x0 < x1 <= page.width and 0 <= y0 < y1 <= page.height
 
 
+def test_searchable_gives_the_pictures_the_values_as_read(picture_report, variants, tmp_path):
+    """--searchable gives each picture an invisible layer holding its cells as the extraction
+    read them (a 0 that the recognizer wrote "。" is "0" there, as in the JSON), and leaves the
+    layer's own text as it was."""
+    import pypdfium2 as pdfium
+
+    from pipeline.searchable import write_searchable
+
+    _, report, _ = picture_report
+    src, out = variants["picture-tables"], tmp_path / "searchable.pdf"
+    write_searchable(src, report, out)
+    before, after = pdfium.PdfDocument(str(src)), pdfium.PdfDocument(str(out))
+    try:
+        values = [c for c in report.cells if isinstance(c.value, int) and c.bbox]
+        assert len(values) > 100
+        for cell in values:
+            x0, y0, x1, y1 = cell.bbox
+            inner = (x0 + 2, y0 + 2, x1 - 2, y1 - 2)
+            layer = "".join(pdfio.text_in_box(after, cell.page - 1, inner).split())
+            assert layer == str(cell.value), (cell.key, layer)
+        assert pdfio.page_text(after, 0) == pdfio.page_text(before, 0)      # a page of prose only
+    finally:
+        before.close()
+        after.close()
+
+
 @pytest.fixture(scope="module")
 def half_pictured(variants, tmp_path_factory):
     """The clean report with only the first table of page 2 pasted as a picture: that page holds
