@@ -106,6 +106,10 @@ FRAME_EDGE = 0.15
 FRAME_ALIKE = 0.6
 # A "/" leans this far from the horizontal (degrees); "1" stands at ~90.
 SLASH_DEG = (50.0, 80.0)
+# A cell's diagonal (without_diagonals): ink along this share of its corners' line, in a cell at
+# least this far (inches) from corner to corner.
+DIAGONAL_INK_SHARE = 0.9
+DIAGONAL_MIN_IN = 0.8
 # Lines of text in a cell are apart by at least this share of a line's height, and at least this
 # share of the tallest line's height tall.
 MIN_LINE_GAP = 0.12
@@ -261,7 +265,8 @@ def read_grid_cells(engine, prepared: PreparedPage, grids: list[Grid], bilevel: 
     """Recognise every cell of every grid that holds no reading yet (a label's cell of a table
     found by spacing holds its pieces', spaced_grids), one batch for the page; cells that a lost
     rule merged are read apart again (split_merged_values)."""
-    text_image = without_rulings(prepared)
+    text_image = without_diagonals(without_rulings(prepared), prepared,
+                                   [cell for grid in grids for cell in grid.cells])
     heights = read_cells(engine, prepared, [cell for grid in grids for cell in grid.cells if not cell.text],
                          text_image, bilevel)
     # A table too small to tell its digits' height (table 二's blocks one by one) is cleaned of
@@ -711,6 +716,35 @@ def without_rulings(prepared: PreparedPage) -> np.ndarray:
     image = prepared.gray.copy()
     image[rules > 0] = int(np.median(prepared.gray))
     return image
+
+
+def without_diagonals(image: np.ndarray, prepared: PreparedPage, cells: list[GridCell]) -> np.ndarray:
+    """The image with each cell's corner-to-corner diagonal painted over with paper: a header
+    corner cell's (斜线表头), drawn through the labels on either side of it, made the recognizer
+    lose the characters it crosses ("本列数据的勾稽关系为" read "本列数据的系为"). A diagonal is
+    one where ink lies along DIAGONAL_INK_SHARE of the line between the cell's corners, in a cell
+    at least DIAGONAL_MIN_IN across; no glyph draws such a stroke."""
+    ppp, binary = prepared.points_per_pixel, prepared.binary
+    reach = max(1, int(round(prepared.dpi / 100)))
+    out = image
+    for cell in cells:
+        x0, y0, x1, y1 = (int(round(v / ppp)) for v in cell.bbox)
+        length = int(np.hypot(x1 - x0, y1 - y0))
+        if length * ppp < DIAGONAL_MIN_IN * 72:
+            continue
+        for start, end in (((x0, y0), (x1, y1)), ((x0, y1), (x1, y0))):
+            # Its middle four fifths: the ends lie on the cell's rules.
+            t = np.linspace(0.1, 0.9, length)
+            xs = np.clip(np.round(start[0] + t * (end[0] - start[0])).astype(int), 0, binary.shape[1] - 1)
+            ys = np.clip(np.round(start[1] + t * (end[1] - start[1])).astype(int), 0, binary.shape[0] - 1)
+            # Within `reach` of the line across: the stroke a pixel or two off the corners' line.
+            near = np.zeros(len(xs), bool)
+            for dy in range(-reach, reach + 1):
+                near |= binary[np.clip(ys + dy, 0, binary.shape[0] - 1), xs] > 0
+            if near.mean() >= DIAGONAL_INK_SHARE:
+                out = out.copy() if out is image else out
+                cv2.line(out, start, end, int(np.median(prepared.gray)), 2 * reach + 1)
+    return out
 
 
 def cell_interior(gray: np.ndarray, bbox, ppp: float) -> np.ndarray:
