@@ -2,9 +2,10 @@
 
 Reports say in words what their tables print (本年度共收到政府信息公开申请N件 or 全市共受理…N件,
 上年结转N件, 结转下年度继续办理N件 or N件顺延到下年度). A statement that names the same number as
-its cell is `narrative` evidence for it: two prints of the number, read apart. One that names another is a check that fails — the
-document's own contradiction when the cell is confirmed and the prose is read as printed (a good
-text layer), a doubt about a reading otherwise (prose read by OCR is one reading, unconfirmed).
+its cell is `narrative` evidence for it: two prints of the number, read apart. One that names
+another is a check that fails — the document's own contradiction when the cell is confirmed and
+the prose is read as printed (a good text layer), a doubt about a reading otherwise (prose read by
+OCR is one reading, unconfirmed).
 
 Only statements whose cell is unambiguous are read. 共收到…申请N件 is the year's new applications
 in most reports and new plus carried over in some: both count as agreement, and only the first
