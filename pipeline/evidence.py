@@ -48,7 +48,7 @@ from typing import Callable, Optional
 
 from . import template as T
 from .numbers import parse_value
-from .resolve import CHOSEN_FLAG
+from .resolve import CHOSEN_FLAG, holds
 from .types import SHAPE_CONFIDENCE, STATUS_CONFIRMED, STATUS_DOUBTFUL, Cell, Check
 
 SOURCE_TEXT_LAYER = "text_layer"      # Cell.source of a born-digital good layer (types.py)
@@ -99,14 +99,6 @@ def identities_of(cells: list[Cell]) -> list[T.Identity]:
 @functools.lru_cache(maxsize=64)
 def _identities(app_rows: tuple[str, ...]) -> tuple[T.Identity, ...]:
     return tuple(T.identities(list(app_rows)))
-
-
-def holds(ident: T.Identity, by_key: dict, values: Optional[dict] = None) -> bool:
-    """Whether the identity holds as read, or with these `values` (by cell key) read instead."""
-    values = values or {}
-    total = lambda side: sum(values.get((ident.table, r, c), by_key[(ident.table, r, c)].value) or 0
-                             for r, c in side)
-    return abs(total(ident.lhs) - total(ident.rhs)) < 1e-6
 
 
 def is_definite(cell: Cell, min_confidence: float) -> bool:

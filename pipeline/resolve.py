@@ -22,6 +22,7 @@ import itertools
 import logging
 import math
 from dataclasses import dataclass
+from typing import Optional
 
 from . import template as T
 from .types import NO_BELIEF, Cell
@@ -81,16 +82,17 @@ def choose_by_identities(cells: list[Cell], min_confidence: float, chains: bool 
     return changed
 
 
-def _holds(by_key: dict, ident: T.Identity, values: dict) -> bool:
+def holds(ident: T.Identity, by_key: dict, values: Optional[dict] = None) -> bool:
+    """Whether the identity holds as read, or with these `values` (by cell key) read instead."""
     def total(side):
-        return sum((values[(ident.table, r, c)] if (ident.table, r, c) in values
+        return sum((values[(ident.table, r, c)] if values and (ident.table, r, c) in values
                     else by_key[(ident.table, r, c)].value) or 0 for r, c in side)
     return abs(total(ident.lhs) - total(ident.rhs)) < 1e-6
 
 
 def _possible_changes(by_key: dict, identities: list, through: dict, min_confidence: float,
                       chains: bool = True) -> list[Change]:
-    failing = {i for i in identities if not _holds(by_key, i, {})}
+    failing = {i for i in identities if not holds(i, by_key)}
 
     def read(key) -> bool:
         # A value, or a blank read with some belief: not nothing where the reader saw nothing it
@@ -118,7 +120,7 @@ def _possible_changes(by_key: dict, identities: list, through: dict, min_confide
     suspects = sorted({(i.table, r, c) for i in failing for r, c in i.lhs + i.rhs if uncertain((i.table, r, c))}
                       | unread)
     # Per suspect and reading, the identities through it that hold with that reading alone.
-    holding = {key: {value: {i for i in through[key] if _holds(by_key, i, {key: value})}
+    holding = {key: {value: {i for i in through[key] if holds(i, by_key, {key: value})}
                      for value, _ in by_key[key].candidates if value != by_key[key].value}
                for key in suspects}
     support = {key: dict(by_key[key].candidates) for key in suspects}
@@ -138,7 +140,7 @@ def _possible_changes(by_key: dict, identities: list, through: dict, min_confide
             if not only_a <= held_a:
                 continue
             for vb, held_b in holding[b].items():
-                if only_b <= held_b and all(_holds(by_key, i, {a: va, b: vb}) for i in shared):
+                if only_b <= held_b and all(holds(i, by_key, {a: va, b: vb}) for i in shared):
                     mine = set(through[a]) | set(through[b])
                     if mended := mends([a, b], mine):
                         changes.append(Change(((a, va), (b, vb)), mended, frozenset(mine),
@@ -178,7 +180,7 @@ def _chained_changes(by_key: dict, suspects: list, holding: dict, support: dict,
         mine = set().union(*(through[key] for key in keys))
         for values in itertools.product(*(options[key] for key in keys)):
             taken = dict(zip(keys, values))
-            if all(_holds(by_key, i, taken) for i in mine) and (mended := mends(keys, mine)):
+            if all(holds(i, by_key, taken) for i in mine) and (mended := mends(keys, mine)):
                 changes.append(Change(tuple(taken.items()), mended, frozenset(mine),
                                       math.prod(support[key][value] for key, value in taken.items())))
     return changes
@@ -191,7 +193,7 @@ def _compatible(by_key: dict, one: Change, other: Change) -> bool:
     if any(key in cells for key, _ in other.values):
         return False
     cells.update(other.values)
-    return all(_holds(by_key, i, cells) for i in one.touched | other.touched)
+    return all(holds(i, by_key, cells) for i in one.touched | other.touched)
 
 
 def _best_explanation(by_key: dict, changes: list[Change]) -> list[tuple]:

@@ -726,7 +726,7 @@ def without_diagonals(image: np.ndarray, prepared: PreparedPage, cells: list[Gri
     at least DIAGONAL_MIN_IN across; no glyph draws such a stroke."""
     ppp, binary = prepared.points_per_pixel, prepared.binary
     reach = max(1, int(round(prepared.dpi / 100)))
-    out = image
+    out, paper = image, None
     for cell in cells:
         x0, y0, x1, y1 = (int(round(v / ppp)) for v in cell.bbox)
         length = int(np.hypot(x1 - x0, y1 - y0))
@@ -742,8 +742,9 @@ def without_diagonals(image: np.ndarray, prepared: PreparedPage, cells: list[Gri
             for dy in range(-reach, reach + 1):
                 near |= binary[np.clip(ys + dy, 0, binary.shape[0] - 1), xs] > 0
             if near.mean() >= DIAGONAL_INK_SHARE:
-                out = out.copy() if out is image else out
-                cv2.line(out, start, end, int(np.median(prepared.gray)), 2 * reach + 1)
+                if out is image:
+                    out, paper = image.copy(), int(np.median(prepared.gray))
+                cv2.line(out, start, end, paper, 2 * reach + 1)
     return out
 
 
